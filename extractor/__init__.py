@@ -1,0 +1,3 @@
+"""report-extractor: verified numbers from government information-disclosure annual reports."""
+
+__version__ = "0.1.0"

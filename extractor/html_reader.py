@@ -1,0 +1,245 @@
+"""Render HTML to text while remembering the source offset of every character.
+
+Built on the standard library's `html.parser`, which reports the source position of every
+token; lxml and selectolax build better trees but do not expose the offsets of text nodes,
+and provenance has to point into the file as stored.
+
+Tables become one line per `<tr>` with cells separated by tabs, so the text layout reader
+sees an ordinary tab-separated table. A `rowspan` label cell is repeated in every row it
+spans (so "（三）不予公开" stands beside each of its eight sub-rows); cells are otherwise
+written once, in order, whatever their `colspan`: publishers' colspans in data rows often
+disagree with the header's, and values are placed by template order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.entities import name2codepoint
+from html.parser import HTMLParser
+
+from extractor.values import read_value
+
+_BLOCK = {
+    "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section",
+    "article", "header", "footer", "blockquote", "pre", "table", "tbody", "thead", "tfoot",
+    "caption", "hr", "dt", "dd", "title",
+}
+_SKIP = {"script", "style", "noscript", "template", "head"}
+
+Chars = list[tuple[str, int]]
+
+
+@dataclass
+class _Cell:
+    chars: Chars = field(default_factory=list)
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class _Table:
+    rows: list[list[_Cell]] = field(default_factory=list)
+    row: list[_Cell] | None = None
+    cell: _Cell | None = None
+    start: int = 0
+
+
+def _span_attr(attrs: list[tuple[str, str | None]], name: str) -> int:
+    for k, v in attrs:
+        if k == name and v:
+            try:
+                return max(1, min(int(v.strip().rstrip(";")), 1000))
+            except ValueError:
+                return 1
+    return 1
+
+
+class _Renderer(HTMLParser):
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.source = source
+        self.line_starts = [0]
+        for i, ch in enumerate(source):
+            if ch == "\n":
+                self.line_starts.append(i + 1)
+        self.out: Chars = []
+        self.tables: list[_Table] = []
+        self.skip = 0
+
+    # -- positions ---------------------------------------------------------------------
+    def _pos(self) -> int:
+        line, col = self.getpos()
+        return self.line_starts[line - 1] + col
+
+    # -- output ------------------------------------------------------------------------
+    def _sink(self) -> Chars:
+        if self.tables and self.tables[-1].cell is not None:
+            return self.tables[-1].cell.chars
+        return self.out
+
+    def _emit(self, text: str, pos: int) -> None:
+        sink = self._sink()
+        for i, ch in enumerate(text):
+            if ch in " \t\r\n\f":
+                if sink and sink[-1][0] in " \n":
+                    continue
+                sink.append((" ", pos + i))
+            else:
+                sink.append((ch, pos + i))
+
+    def _newline(self, pos: int) -> None:
+        sink = self._sink()
+        if self.tables and self.tables[-1].cell is not None:
+            if sink and sink[-1][0] != " ":
+                sink.append((" ", pos))
+            return
+        while sink and sink[-1][0] == " ":
+            sink.pop()
+        if sink and sink[-1][0] != "\n":
+            sink.append(("\n", pos))
+
+    # -- parser callbacks --------------------------------------------------------------
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skip += 1
+            return
+        pos = self._pos()
+        if tag == "table":
+            self._newline(pos)
+            self.tables.append(_Table(start=pos))
+        elif tag == "tr" and self.tables:
+            t = self.tables[-1]
+            self._close_row(t, pos)
+            t.row = []
+        elif tag in ("td", "th") and self.tables:
+            t = self.tables[-1]
+            if t.row is None:
+                t.row = []
+            self._close_cell(t)
+            t.cell = _Cell(rowspan=_span_attr(attrs, "rowspan"), colspan=_span_attr(attrs, "colspan"))
+        elif tag in _BLOCK:
+            self._newline(pos)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK and not self.skip:
+            self._newline(self._pos())
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skip = max(0, self.skip - 1)
+            return
+        pos = self._pos()
+        if tag == "table" and self.tables:
+            t = self.tables.pop()
+            self._close_row(t, pos)
+            self._render_table(t, pos)
+        elif tag == "tr" and self.tables:
+            self._close_row(self.tables[-1], pos)
+        elif tag in ("td", "th") and self.tables:
+            self._close_cell(self.tables[-1])
+        elif tag in _BLOCK:
+            self._newline(pos)
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self._emit(data, self._pos())
+
+    def handle_entityref(self, name: str) -> None:
+        if self.skip:
+            return
+        cp = name2codepoint.get(name)
+        text = chr(cp) if cp is not None else f"&{name};"
+        self._sink().append((text, self._pos())) if len(text) == 1 else self._emit(text, self._pos())
+
+    def handle_charref(self, name: str) -> None:
+        if self.skip:
+            return
+        try:
+            cp = int(name[1:], 16) if name[:1] in ("x", "X") else int(name)
+            self._sink().append((chr(cp), self._pos()))
+        except (ValueError, OverflowError):
+            pass
+
+    # -- tables ------------------------------------------------------------------------
+    def _close_cell(self, t: _Table) -> None:
+        if t.cell is not None and t.row is not None:
+            t.row.append(t.cell)
+        t.cell = None
+
+    def _close_row(self, t: _Table, pos: int) -> None:
+        self._close_cell(t)
+        if t.row is not None:
+            t.rows.append(t.row)
+        t.row = None
+
+    def _render_table(self, t: _Table, pos: int) -> None:
+        pending: dict[int, tuple[int, _Cell]] = {}  # column -> (rows left, label cell)
+        sink = self._sink()
+        for row in t.rows:
+            placed: list[tuple[int, Chars]] = []
+            col = 0
+            carried = dict(pending)
+            pending = {}
+            for c, (left, cell) in carried.items():
+                placed.append((c, list(cell.chars)))
+                if left > 1:
+                    pending[c] = (left - 1, cell)
+            for cell in row:
+                while col in carried:
+                    col += carried[col][1].colspan
+                placed.append((col, cell.chars))
+                text = "".join(ch for ch, _ in cell.chars).strip()
+                if cell.rowspan > 1 and text and read_value(text) is None:
+                    pending[col] = (cell.rowspan - 1, cell)
+                col += cell.colspan
+            placed.sort(key=lambda p: p[0])
+            if self.tables and self.tables[-1].cell is not None:
+                line_sep = " "
+            else:
+                line_sep = "\n"
+            if sink and sink[-1][0] != "\n" and line_sep == "\n":
+                sink.append(("\n", pos))
+            for i, (_, chars) in enumerate(placed):
+                cell_chars = _strip(chars)
+                if i:
+                    sink.append(("\t", cell_chars[0][1] if cell_chars else pos))
+                sink.extend(cell_chars)
+            sink.append((line_sep, pos))
+
+
+def _strip(chars: Chars) -> Chars:
+    lo, hi = 0, len(chars)
+    while lo < hi and chars[lo][0].isspace():
+        lo += 1
+    while hi > lo and chars[hi - 1][0].isspace():
+        hi -= 1
+    return [(("\u00a0" if ch in "\t\n" else ch), p) for ch, p in chars[lo:hi]]
+
+
+def render_html(source: str) -> tuple[str, list[int]]:
+    """Text of an HTML document, tables as tab-separated rows, and each char's source offset."""
+    r = _Renderer(source)
+    r.feed(source)
+    r.close()
+    while r.tables:  # unclosed tables in a truncated page
+        t = r.tables.pop()
+        r._close_row(t, len(source))
+        r._render_table(t, len(source))
+    chars = r.out
+    return "".join(ch for ch, _ in chars), [p for _, p in chars]
+
+
+def looks_like_html(text: str) -> bool:
+    head = text[:4096].lower()
+    return any(tag in head for tag in ("<html", "<body", "<p", "<table", "<div", "<!doctype"))
+
+
+def declared_charset(raw: bytes) -> str | None:
+    head = raw[:4096].decode("ascii", errors="ignore").lower()
+    i = head.find("charset=")
+    if i < 0:
+        return None
+    j = i + len("charset=")
+    name = head[j:j + 20].strip("\"' ").split('"')[0].split("'")[0].split(";")[0].split(">")[0]
+    return name.strip() or None
+

@@ -1,0 +1,51 @@
+"""Label matching tolerant of typos, numbering and punctuation."""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.,]|[(（][一二三四五六七八九十久]+[)）]|\d+[.、,]?)+"
+)
+_PUNCT = re.compile(r"[\s\"'“”‘’、,，.。:：;；()（）\[\]【】|/]")
+
+
+def compact(text: str) -> str:
+    """Text without whitespace (labels are often broken over lines)."""
+    return "".join(text.split())
+
+
+def bare(label: str) -> str:
+    """A label without its numbering prefix, whitespace and punctuation."""
+    s = compact(label)
+    s = _NUMBERING.sub("", s)
+    return _PUNCT.sub("", s)
+
+
+def similarity(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def best_match(
+    label: str, candidates: dict[str, tuple[str, ...]], threshold: float = 0.75
+) -> tuple[str | None, float]:
+    """The candidate key whose canonical labels best match `label` (already bare).
+
+    An exact match or a canonical label contained in `label` scores 1.
+    """
+    best: str | None = None
+    best_score = 0.0
+    for key, canon in candidates.items():
+        for c in canon:
+            if label == c or (len(c) >= 4 and c in label):
+                score = 1.0
+            else:
+                score = similarity(label, c)
+            if score > best_score:
+                best, best_score = key, score
+    return (best, best_score) if best_score >= threshold else (None, best_score)

@@ -1,0 +1,72 @@
+"""Agency and year: from the title (possibly split over lines) or the first sentence."""
+
+from __future__ import annotations
+
+import re
+
+from extractor.document import Row
+from extractor.schema import Located
+
+_TITLE_PATTERNS = (
+    # 海宁市卫生健康局2020年(政府)信息公开工作年度报告 / 普陀区卫生健康局2020年政府信息公开工作年度报
+    re.compile(r"^(?P<agency>\S{2,40}?)(?P<year>20\d\d)年度?(?:政府|政务)?信息公开"),
+    # 2019年上海市人民政府办公厅政府信息公开工作年度报告
+    re.compile(r"^(?P<year>20\d\d)年度?(?P<agency>\S{2,40}?)(?:政府|政务)?信息公开"),
+)
+_SENTENCE_PATTERNS = (
+    # 由平湖市卫生健康局编制的2024年度政府信息公开年度报告
+    re.compile(r"由(?P<agency>[^,，。、\s]{2,40}?)编制的?(?P<year>20\d\d)年度?"),
+    re.compile(r"(?P<agency>[^,，。、\s]{2,40}?)(?P<year>20\d\d)年度?(?:政府|政务)?信息公开工作年度报告"),
+)
+_YEAR_ONLY = (
+    re.compile(r"统计期限(?:自|从|为)?(?P<year>20\d\d)年1月1日"),
+    re.compile(r"(?P<year>20\d\d)年度?(?:政府|政务)?信息公开工作年度报告"),
+)
+
+
+def _title_chars(rows: list[Row]) -> tuple[str, list[int]]:
+    """The leading short lines of the document, whitespace removed, with offsets."""
+    chars: list[str] = []
+    offs: list[int] = []
+    taken = 0
+    for row in rows[:12]:
+        if not row.is_line:
+            break
+        cell = row.cells[0]
+        if len(cell.text) > 60 or re.match(r"^\s*[一二三四五六][、.]", cell.text):
+            break
+        for i, ch in enumerate(cell.text):
+            if not ch.isspace():
+                chars.append(ch)
+                offs.append(cell.start + i)
+        taken += 1
+        if taken == 4 or "报告" in cell.text or cell.text.endswith("年度报"):
+            break
+    return "".join(chars), offs
+
+
+def _located(m: re.Match[str], group: str, offs: list[int] | None, base: int = 0) -> Located:
+    s, e = m.span(group)
+    value: str | int = int(m[group]) if group == "year" else m[group]
+    if offs is not None:
+        return Located(value=value, span=(offs[s], offs[e - 1] + 1))
+    return Located(value=value, span=(base + s, base + e))
+
+
+def find_metadata(rows: list[Row], text: str) -> tuple[Located, Located]:
+    """(agency, year), each with the span it was read from; value None when not found."""
+    title, offs = _title_chars(rows)
+    for pat in _TITLE_PATTERNS:
+        m = pat.search(title)
+        if m:
+            return _located(m, "agency", offs), _located(m, "year", offs)
+    head = text[:1500]
+    for pat in _SENTENCE_PATTERNS:
+        m = pat.search(head)
+        if m:
+            return _located(m, "agency", None), _located(m, "year", None)
+    for pat in _YEAR_ONLY:
+        m = pat.search(head)
+        if m:
+            return Located(), _located(m, "year", None)
+    return Located(), Located()

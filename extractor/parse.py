@@ -1,0 +1,415 @@
+"""Map recovered rows onto the template: the deterministic extractor.
+
+One pass over the document's rows. Zones (section 二/三/四 tables) are entered by content,
+not by headings, because headings repeat, are shuffled or missing. Inside a zone each row is
+split into label cells and value cells; the label decides the template row (tolerant of
+typos, numbering and split labels), and values are placed in template column order. A row
+whose value count does not fit the template is not guessed at: its cells are flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractor.document import Document, Row, TextCell
+from extractor.labels import bare, best_match, compact
+from extractor.metadata import find_metadata
+from extractor.schema import (
+    AMOUNT_FIELDS,
+    LAYOUTS,
+    ROW_TITLES,
+    Cell,
+    CellState,
+    Extraction,
+    Issue,
+    ReportMeta,
+    SectionHit,
+    build_tables,
+    template_paths,
+)
+from extractor.sections import find_sections
+from extractor.template_labels import (
+    S2_ROWS,
+    S3_GROUPS,
+    S3_HEADER_WORDS,
+    S3_SUBROWS,
+    S3_TOP_ROWS,
+    TEMPLATE_EVIDENCE,
+)
+from extractor.values import MONEY_UNITS, Reading, as_amount, read_value
+
+
+class NotAReport(Exception):
+    """The text is not a government information-disclosure annual report."""
+
+
+_SUBITEM = re.compile(r"^(\d{1,2})\s*[.、,]")
+_HEADER_UNIT = re.compile(r"(?:单位[:：]?\s*|[(（])(万元|元)")
+S4_CELLS = 15
+
+
+@dataclass
+class _Placed:
+    """Value cells found for one template row."""
+
+    row_key: str  # e.g. "s3.granted"
+    values: list[TextCell]
+    row: Row
+    header_unit: str | None = None
+
+
+@dataclass
+class _State:
+    zone: str | None = None
+    group: str | None = None
+    s2_header: list[str] = field(default_factory=list)
+    s4_seen_header: bool = False
+    s4_values: list[TextCell] = field(default_factory=list)
+    s4_rows: list[Row] = field(default_factory=list)
+    placed: dict[str, _Placed] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    last_table_row: int = -1
+
+
+def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
+    """Label cells (non-empty, not a value) and the value cells after the last label."""
+    last = -1
+    for i, c in enumerate(row.cells):
+        if c.text and read_value(c.text) is None:
+            last = i
+    labels = [c for c in row.cells[: last + 1] if c.text]
+    return labels, row.cells[last + 1 :]
+
+
+def detect_template(text: str, year: int | None) -> tuple[str | None, list[str]]:
+    flat = compact(text).replace("（", "(").replace("）", ")")
+    found = {v: [k for k in keys if k in flat] for v, keys in TEMPLATE_EVIDENCE.items()}
+    evidence = [f"{v}: {k}" for v, ks in found.items() for k in ks]
+    n19, n21 = len(found["2019"]), len(found["2021"])
+    if n19 > n21:
+        return "2019", evidence
+    if n21 > n19:
+        return "2021", evidence
+    if year is not None:
+        version = "2019" if year <= 2020 else "2021"
+        return version, [*evidence, f"{version}: inferred from the report year {year}"]
+    return None, evidence
+
+
+def _is_s3_header(labels: list[TextCell]) -> bool:
+    return any(bare(c.text) in S3_HEADER_WORDS for c in labels) or any("勾稽关系" in c.text or "申请人情况" in c.text for c in labels)
+
+
+def _s3_row(labels: list[TextCell], st: _State, template: str) -> str | None:
+    """The s3 row a label sequence names, tracking the （三）…（六） group context."""
+    for c in labels:
+        b = bare(c.text)
+        for g, canon in S3_GROUPS.items():
+            if any(b.startswith(x) or b == x for x in canon):
+                st.group = g
+    last = labels[-1]
+    b = bare(last.text)
+    m = _SUBITEM.match(compact(last.text))
+    if st.group is not None:
+        subs = S3_SUBROWS[st.group]
+        if m and 1 <= int(m.group(1)) <= len(subs):
+            key = f"{st.group}_{m.group(1)}"
+        else:
+            key_match, _ = best_match(b, {f"{st.group}_{i + 1}": (s,) for i, s in enumerate(subs)})
+            key = key_match or ""
+        if st.group == "other_processing" and template == "2019":
+            # 2019 has one （六）其他处理 row; its label is the group marker itself.
+            if b in S3_GROUPS["other_processing"]:
+                return "other_processing"
+        if key and b not in S3_GROUPS[st.group]:
+            return key
+    top, _ = best_match(b, S3_TOP_ROWS)
+    if top is not None:
+        st.group = None
+        return top
+    return None
+
+
+def _header_unit(header: list[str]) -> str | None:
+    for h in header:
+        m = _HEADER_UNIT.search(h)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _record(st: _State, key: str, values: list[TextCell], row: Row, unit: str | None = None) -> None:
+    if key in st.placed:
+        prev = [c.text for c in st.placed[key].values]
+        if prev != [c.text for c in values]:
+            st.issues.append(
+                Issue(
+                    rule="DUPLICATE",
+                    key=f"DUPLICATE:{key}",
+                    message=f"row {ROW_TITLES.get(key, key)} appears twice with different values "
+                    f"({' | '.join(prev)} vs {' | '.join(c.text for c in values)}); the first is kept",
+                    span=(row.start, row.end),
+                    severity="warning",
+                )
+            )
+        return
+    st.placed[key] = _Placed(key, values, row, unit)
+
+
+def _scan(doc: Document, template: str) -> _State:
+    st = _State()
+    for idx, row in enumerate(doc.rows):
+        if row.is_line:
+            continue
+        labels, values = split_row(row)
+        label_text = "".join(compact(c.text) for c in labels)
+        # Zone changes by content.
+        if "第二十条" in label_text:
+            st.zone = "s2"
+            st.last_table_row = idx
+            continue
+        if any(bare(c.text) == "行政复议" for c in labels) and not values_have_numbers(values):
+            st.zone = "s4"
+            st.s4_seen_header = True
+            st.last_table_row = idx
+            continue
+        if labels and _is_s3_header(labels):
+            st.zone = "s3"
+            st.last_table_row = idx
+            continue
+        if not labels:
+            if st.zone == "s4" and len(st.s4_values) < S4_CELLS:
+                st.s4_values.extend(_trim_padding(values, row, S4_CELLS - len(st.s4_values)))
+                st.s4_rows.append(row)
+                st.last_table_row = idx
+            continue
+        if labels[0].text == "信息内容" or compact(labels[0].text) == "信息内容":
+            st.zone = "s2"
+            st.s2_header = [c.text for c in labels]
+            st.last_table_row = idx
+            continue
+        if not values:
+            continue
+        if st.zone in (None, "s2"):
+            key, _ = best_match(bare(labels[-1].text), S2_ROWS)
+            if key is not None:
+                st.zone = "s2"
+                _record(st, f"s2.{key}", values, row, _header_unit(st.s2_header))
+                st.last_table_row = idx
+                continue
+        if st.zone in (None, "s2", "s3"):
+            key = _s3_row(labels, st, template)
+            if key is not None:
+                st.zone = "s3"
+                _record(st, f"s3.{key}", values, row)
+                st.last_table_row = idx
+                continue
+        if st.zone in ("s2", "s3") and values_have_numbers(values):
+            st.issues.append(
+                Issue(
+                    rule="UNRECOGNIZED",
+                    key=f"UNRECOGNIZED:{row.start}",
+                    message=f"a table row not in the template was skipped: {row.text[:80]}",
+                    span=(row.start, row.end),
+                    severity="warning",
+                )
+            )
+    return st
+
+
+def values_have_numbers(values: list[TextCell]) -> bool:
+    return any(c.text and read_value(c.text) is not None for c in values)
+
+
+def _trim_padding(values: list[TextCell], row: Row, wanted: int) -> list[TextCell]:
+    """Drop trailing empty cells of a tab/pipe row beyond what is wanted (export padding)."""
+    if row.kind in ("tab", "pipe"):
+        while len(values) > wanted and not values[-1].text:
+            values = values[:-1]
+    return values
+
+
+def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tuple[Cell, Issue | None]:
+    span = (tc.start, tc.end)
+    source_span = doc.norm.to_source(tc.start, tc.end)
+    reading = read_value(tc.text)
+    if reading is None:
+        return Cell(
+            path=path,
+            state=CellState.UNREADABLE,
+            raw=tc.text,
+            span=span,
+            source_span=source_span,
+            reasons=[f"LAYOUT: cell text {tc.text!r} is not one number"],
+        ), Issue(
+            rule="LAYOUT",
+            key=f"LAYOUT:{path}",
+            message=f"{path}: cell text {tc.text!r} is not one number",
+            paths=[path],
+            span=span,
+        )
+    issue = None
+    reasons: list[str] = []
+    unit = None
+    if path in AMOUNT_FIELDS:
+        reading = as_amount(reading)
+        unit = reading.unit
+        if reading.state is CellState.NUMBER and unit is None:
+            if header_unit is not None:
+                unit = header_unit
+                reading = Reading(reading.state, reading.value * MONEY_UNITS[header_unit], None)  # type: ignore[operator]
+            elif reading.value != 0:
+                msg = f"{path}: amount {tc.text!r} printed without a unit; kept as printed, assumed 万元"
+                reasons.append(f"UNIT: {msg}")
+                issue = Issue(rule="UNIT", key=f"UNIT:{path}", message=msg, paths=[path], span=span)
+    return Cell(
+        path=path,
+        state=reading.state,
+        value=reading.value,
+        unit=unit,
+        raw=tc.text,
+        span=span,
+        source_span=source_span,
+        reasons=reasons,
+    ), issue
+
+
+def _place(doc: Document, template: str, st: _State) -> tuple[dict[str, Cell], list[Issue]]:
+    cells: dict[str, Cell] = {}
+    issues: list[Issue] = list(st.issues)
+    if st.s4_values:
+        row = st.s4_rows[0]
+        end = st.s4_rows[-1].end
+        merged = Row(st.s4_values, row.kind, row.start, end)
+        st.placed["s4.*"] = _Placed("s4.*", st.s4_values, merged)
+    for key, placed in st.placed.items():
+        if key == "s4.*":
+            paths = [p for p in template_paths(template) if p.startswith("s4.")]
+        else:
+            section, row_name = key.split(".")
+            cols = LAYOUTS[template][section].get(row_name)
+            if cols is None:
+                issues.append(
+                    Issue(
+                        rule="TEMPLATE",
+                        key=f"TEMPLATE:{key}",
+                        message=f"row {ROW_TITLES.get(key, key)} belongs to the other template "
+                        f"version, not {template}; skipped",
+                        span=(placed.row.start, placed.row.end),
+                    )
+                )
+                continue
+            paths = [f"{key}.{c}" for c in cols]
+        values = _trim_padding(placed.values, placed.row, len(paths))
+        if len(values) > len(paths) and all(not c.text for c in values[len(paths) :]):
+            values = values[: len(paths)]
+        if len(values) != len(paths):
+            title = ROW_TITLES.get(key, "section 四" if key == "s4.*" else key)
+            msg = (
+                f"{title}: {len(values)} value cells for {len(paths)} template columns "
+                f"({' | '.join(c.text or '∅' for c in values)}); placement is ambiguous, not guessed"
+            )
+            lkey = "s4" if key == "s4.*" else key
+            issues.append(
+                Issue(rule="LAYOUT", key=f"LAYOUT:{lkey}", message=msg, paths=paths,
+                      span=(placed.row.start, placed.row.end))
+            )
+            for p in paths:
+                cells[p] = Cell(path=p, state=CellState.UNREADABLE, raw=placed.row.text[:200],
+                                span=(placed.row.start, placed.row.end),
+                                source_span=doc.norm.to_source(placed.row.start, placed.row.end),
+                                reasons=[f"LAYOUT: {msg}"])
+            continue
+        for p, tc in zip(paths, values, strict=True):
+            cell, issue = _cell(doc, p, tc, placed.header_unit)
+            cells[p] = cell
+            if issue is not None:
+                issues.append(issue)
+    return cells, issues
+
+
+def _missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issue]:
+    issues: list[Issue] = []
+    for section, rows in LAYOUTS[template].items():
+        absent = [r for r in rows if all(f"{section}.{r}.{c}" not in cells for c in rows[r])]
+        if not absent:
+            continue
+        names = "、".join(ROW_TITLES.get(f"{section}.{r}", r) for r in absent)
+        whole = len(absent) == len(rows)
+        what = "the table is absent" if whole else f"{len(absent)} of {len(rows)} rows are absent"
+        why = " (the document is truncated)" if truncated and whole else ""
+        paths = [f"{section}.{r}.{c}" for r in absent for c in rows[r]]
+        issues.append(
+            Issue(
+                rule="MISSING",
+                key=f"MISSING:{section}",
+                message=f"section {'二三四'[int(section[1]) - 2]}: {what}{why}; missing, not 0: {names}",
+                paths=paths,
+            )
+        )
+        for p in paths:
+            cells[p] = Cell(
+                path=p,
+                state=CellState.MISSING,
+                reasons=[f"MISSING: row {ROW_TITLES.get(p.rsplit('.', 1)[0], p)} is absent from the source"],
+            )
+    return issues
+
+
+def _truncated(doc: Document, st: _State, sections: list[SectionHit], template: str) -> bool:
+    found = {k.split(".")[0] for k in st.placed}
+    if st.s4_values:
+        found.add("s4")
+    if {"s2", "s3", "s4"} <= found:
+        return False
+    if st.last_table_row < 0:
+        return False
+    after = doc.rows[st.last_table_row].end
+    later = [h for h in sections if h.span[0] >= after and h.id in ("四", "五", "六")]
+    return not later
+
+
+def extract(doc: Document) -> Extraction:
+    sections = find_sections(doc.rows)
+    agency, year = find_metadata(doc.rows, doc.text)
+    template, evidence = detect_template(doc.text, year.value if isinstance(year.value, int) else None)
+    meta = ReportMeta(
+        source_file=doc.name,
+        sha256=doc.sha256,
+        format=doc.format,
+        encoding=doc.encoding,
+        agency=agency,
+        year=year,
+        template=template,  # type: ignore[arg-type]
+        template_evidence=evidence,
+    )
+    st = _scan(doc, template or "2019")
+    if template is None or (not st.placed and not st.s4_values and len(sections) < 3):
+        raise NotAReport(
+            "not a government information-disclosure annual report: no template table and "
+            "no section headings were found"
+        )
+    cells, issues = _place(doc, template, st)
+    truncated = _truncated(doc, st, sections, template)
+    issues += _missing(template, cells, truncated)
+    if truncated:
+        issues.append(
+            Issue(
+                rule="TRUNCATED",
+                key="TRUNCATED",
+                message="the document stops before a template table it should contain",
+            )
+        )
+    for name, loc in (("agency", agency), ("year", year)):
+        if loc.value is None:
+            issues.append(
+                Issue(rule="META", key=f"META:{name}", message=f"the report's {name} was not found")
+            )
+    return Extraction(
+        meta=meta,
+        sections=sections,
+        truncated=truncated,
+        tables=build_tables(template, cells),
+        issues=issues,
+    )

@@ -1,0 +1,51 @@
+"""Find the six section headings, even repeated, shuffled or misspelt.
+
+A heading is a short plain line "<numeral>、<title>"; the section is decided by the title
+(fuzzy), not by the numeral, because fragments of other documents reuse numerals.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractor.document import Row
+from extractor.labels import bare, similarity
+from extractor.schema import SectionHit
+
+TITLES: dict[str, tuple[str, ...]] = {
+    "一": ("总体情况",),
+    "二": ("主动公开政府信息情况",),
+    "三": ("收到和处理政府信息公开申请情况", "依申请公开政府信息情况"),
+    "四": (
+        "政府信息公开行政复议行政诉讼情况",
+        "因政府信息公开工作被申请行政复议和提起行政诉讼情况",
+        "政府信息公开行政复议行政诉讼情况统计",
+    ),
+    "五": ("存在的主要问题及改进情况", "政府信息公开工作存在的主要问题及改进情况"),
+    "六": ("其他需要报告的事项",),
+}
+
+_HEADING = re.compile(r"^\s*([一二三四五六])\s*[、.,]\s*(\S.{1,40})$")
+
+
+def find_sections(rows: list[Row], threshold: float = 0.6) -> list[SectionHit]:
+    hits: list[SectionHit] = []
+    for row in rows:
+        if not row.is_line:
+            continue
+        cell = row.cells[0]
+        m = _HEADING.match(cell.text)
+        if not m:
+            continue
+        title = bare(m.group(2))
+        best, score = None, 0.0
+        for sid, titles in TITLES.items():
+            for t in titles:
+                s = 1.0 if t in title else similarity(title, t)
+                if s > score:
+                    best, score = sid, s
+        # A numeral that disagrees with the title is trusted only for a near-exact title:
+        # fragments of other documents reuse numerals ("二、依申请公开").
+        if best is not None and score >= threshold and (best == m.group(1) or score >= 0.8):
+            hits.append(SectionHit(id=best, heading=cell.text, span=(cell.start, cell.end)))
+    return hits

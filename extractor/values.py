@@ -1,0 +1,62 @@
+"""Read one table cell's text as a value: number, blank, placeholder, or not a value."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from extractor.schema import CellState
+
+PLACEHOLDERS = frozenset({"/", "\\", "—", "——", "-", "--", "–", "―", "无", "－", "x", "X", "×"})
+
+_NUMBER = re.compile(
+    r"^(?P<sign>[+-]|减少|增加|减|增)?\s*"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>万元|元|万|件|个|项|条|次|起)?$"
+)
+
+#: Units of money and their factor to 万元.
+MONEY_UNITS: dict[str, Decimal] = {"万元": Decimal(1), "万": Decimal(1), "元": Decimal("0.0001")}
+
+
+@dataclass(frozen=True)
+class Reading:
+    state: CellState
+    value: int | Decimal | None = None
+    unit: str | None = None  # money unit as printed
+
+
+def read_value(text: str) -> Reading | None:
+    """The value a cell's text states, or None if the text is a label, not a value."""
+    t = text.strip()
+    if not t:
+        return Reading(CellState.BLANK)
+    if t in PLACEHOLDERS:
+        return Reading(CellState.PLACEHOLDER)
+    m = _NUMBER.match(t)
+    if not m:
+        return None
+    num = m["num"].replace(",", "")
+    negative = m["sign"] in ("-", "减", "减少")
+    unit = m["unit"] if m["unit"] in MONEY_UNITS else None
+    if "." in num or unit is not None:
+        value: int | Decimal = Decimal(num)
+        if unit is not None:
+            value = _normal(value * MONEY_UNITS[unit])
+    else:
+        value = int(num)
+    return Reading(CellState.NUMBER, -value if negative else value, unit)
+
+
+def _normal(d: Decimal) -> Decimal:
+    """73.8200 -> 73.82, 25.1000 -> 25.1, 100 stays 100 (no exponent form)."""
+    d = d.normalize()
+    return d.quantize(Decimal(1)) if d == d.to_integral() else d
+
+
+def as_amount(reading: Reading) -> Reading:
+    """Amount cells hold a Decimal in 万元 even when printed as a plain integer."""
+    if reading.state is CellState.NUMBER and isinstance(reading.value, int):
+        return Reading(reading.state, Decimal(reading.value), reading.unit)
+    return reading

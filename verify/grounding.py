@@ -1,0 +1,68 @@
+"""Grounding: does the source text at a cell's span really say the cell's value?
+
+This reader is deliberately independent of the extractor's: a second, simpler reading of
+the same characters, so a bug in one does not silently agree with itself.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from extractor.schema import Cell, CellState
+
+_PLACEHOLDER_CHARS = set("/\\—―–-－无xX×")
+_UNIT_FACTOR = {"万元": Decimal(1), "万": Decimal(1), "元": Decimal("0.0001")}
+_AMOUNT = re.compile(r"(万元|万|元)\s*$")
+
+
+def _number(fragment: str) -> tuple[Decimal, str | None] | None:
+    s = fragment.strip()
+    unit = None
+    m = _AMOUNT.search(s)
+    if m:
+        unit = m.group(1)
+        s = s[: m.start()].strip()
+    s = re.sub(r"[件个项条次起]$", "", s).strip()
+    sign = 1
+    for prefix, value in (("减少", -1), ("增加", 1), ("减", -1), ("增", 1), ("-", -1), ("+", 1)):
+        if s.startswith(prefix):
+            sign, s = value, s[len(prefix):].strip()
+            break
+    s = s.replace(",", "")
+    if not s or not all(ch.isdigit() or ch == "." for ch in s) or s.count(".") > 1:
+        return None
+    try:
+        return sign * Decimal(s), unit
+    except InvalidOperation:
+        return None
+
+
+def ground(cell: Cell, text: str) -> str | None:
+    """None when grounded; otherwise why not, in words a reviewer can act on."""
+    if cell.state in (CellState.MISSING, CellState.UNREADABLE):
+        return None  # nothing claimed; the state itself is flagged
+    if cell.span is None:
+        return "no source span"
+    start, end = cell.span
+    if not 0 <= start <= end <= len(text):
+        return f"span {start}-{end} lies outside the source text"
+    fragment = text[start:end]
+    if cell.raw is not None and fragment.strip() != cell.raw.strip():
+        return f"the source at {start}-{end} reads {fragment!r}, the cell says {cell.raw!r}"
+    if cell.state is CellState.BLANK:
+        return None if not fragment.strip() else f"cell is blank but the source reads {fragment!r}"
+    if cell.state is CellState.PLACEHOLDER:
+        ok = fragment.strip() and set(fragment.strip()) <= _PLACEHOLDER_CHARS
+        return None if ok else f"cell is a placeholder but the source reads {fragment!r}"
+    parsed = _number(fragment)
+    if parsed is None:
+        return f"the source at {start}-{end} reads {fragment!r}, which is not a number"
+    number, unit = parsed
+    if unit is None and cell.unit in _UNIT_FACTOR:
+        unit = cell.unit  # unit printed in the column header
+    if unit is not None:
+        number = number * _UNIT_FACTOR[unit]
+    if cell.value is None or Decimal(cell.value) != number:
+        return f"the source reads {fragment.strip()!r} = {number}, the cell holds {cell.value}"
+    return None

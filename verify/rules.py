@@ -1,0 +1,95 @@
+"""The template's arithmetic identities (勾稽关系) as data.
+
+Each entry of `IDENTITIES` says which cells sum to which, over which axis; `instances`
+expands it into concrete equations for a template version. Adding a rule is adding a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from extractor.schema import LAYOUTS, S3_COLUMNS, S4_COLUMNS
+
+#: Rows of section 三 that are not outcomes (the rest sum to （七）总计 in I2).
+_S3_NON_OUTCOME = ("new_received", "carried_over", "total_processed", "carried_forward")
+
+
+def _outcome_rows(template: str) -> tuple[str, ...]:
+    return tuple(r for r in LAYOUTS[template]["s3"] if r not in _S3_NON_OUTCOME)
+
+
+@dataclass(frozen=True)
+class IdentitySpec:
+    rule: str
+    description: str
+    section: str
+    axis: str  # "column": left/right name rows, one equation per column; "row": the reverse
+    left: tuple[str, ...] | str  # a tuple of names, or "outcomes" (the template's outcome rows)
+    right: tuple[str, ...] | str
+
+
+IDENTITIES: tuple[IdentitySpec, ...] = (
+    IdentitySpec("I1", "新收 + 上年结转 = （七）总计 + 结转下年度", "s3", "column",
+                 ("new_received", "carried_over"), ("total_processed", "carried_forward")),
+    IdentitySpec("I2", "（七）总计 = Σ 办理结果", "s3", "column",
+                 ("total_processed",), "outcomes"),
+    IdentitySpec("I3", "总计 = 自然人 + 法人或其他组织", "s3", "row",
+                 ("total",), S3_COLUMNS[:-1]),
+    IdentitySpec("I4", "总计 = 维持 + 纠正 + 其他 + 尚未审结", "s4", "row",
+                 ("total",), S4_COLUMNS[:-1]),
+)
+
+
+@dataclass(frozen=True)
+class Equation:
+    rule: str
+    key: str  # e.g. "I1:natural_person", "I3:granted"
+    description: str
+    left: tuple[str, ...]  # cell paths
+    right: tuple[str, ...]
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return self.left + self.right
+
+
+def instances(template: str) -> list[Equation]:
+    out: list[Equation] = []
+    layout = LAYOUTS[template]
+    for spec in IDENTITIES:
+        rows = tuple(layout[spec.section])
+        cols = layout[spec.section][rows[0]]
+
+        def names(side: tuple[str, ...] | str) -> tuple[str, ...]:
+            return _outcome_rows(template) if side == "outcomes" else side  # type: ignore[return-value]
+
+        if spec.axis == "column":
+            for col in cols:
+                out.append(Equation(
+                    spec.rule, f"{spec.rule}:{col}", spec.description,
+                    tuple(f"{spec.section}.{r}.{col}" for r in names(spec.left)),
+                    tuple(f"{spec.section}.{r}.{col}" for r in names(spec.right)),
+                ))
+        else:
+            for row in rows:
+                out.append(Equation(
+                    spec.rule, f"{spec.rule}:{row}", spec.description,
+                    tuple(f"{spec.section}.{row}.{c}" for c in names(spec.left)),
+                    tuple(f"{spec.section}.{row}.{c}" for c in names(spec.right)),
+                ))
+    return out
+
+
+def detail_totals(template: str) -> frozenset[str]:
+    """总计 cells of the outcome rows (（一）…（六）), which publishers often leave blank.
+
+    Convention: when one side of an equation consists only of such cells, all blank, while
+    the other side is non-zero, the equation is not assessable rather than failed. Every
+    other blank counts as 0.
+    """
+    return frozenset(f"s3.{r}.total" for r in _outcome_rows(template))
+
+
+def may_be_negative(path: str, template: str) -> bool:
+    """I5: counts are non-negative, except the 2019 本年增/减 column of section 二."""
+    return template == "2019" and path.startswith("s2.") and path.endswith(".change")

@@ -1,0 +1,165 @@
+"""Turn an `Extraction` into a verified `Record`.
+
+For each cell: grounding, then every identity that covers it. For each failed identity, a
+verdict: *source inconsistency* when all its cells are grounded (the report itself does not
+add up), *extraction error* when some are not (we read it wrong).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from extractor.schema import (
+    AMOUNT_FIELDS,
+    Cell,
+    CellState,
+    CellStatus,
+    CheckResult,
+    Extraction,
+    Issue,
+    Record,
+    Summary,
+    build_tables,
+    iter_cells,
+    title,
+)
+from verify.grounding import ground
+from verify.rules import Equation, detail_totals, instances, may_be_negative
+
+_UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
+
+
+def _term(cell: Cell) -> str:
+    if cell.state is CellState.BLANK:
+        return "blank(0)"
+    return str(cell.value)
+
+
+def _side(paths: tuple[str, ...], cells: dict[str, Cell]) -> tuple[Decimal, str]:
+    total = sum((Decimal(cells[p].value or 0) for p in paths), Decimal(0))
+    if len(paths) > 4:
+        shown = [f"{title(p).split('·')[0]} {_term(cells[p])}" for p in paths
+                 if cells[p].state is not CellState.BLANK]
+        blanks = sum(1 for p in paths if cells[p].state is CellState.BLANK)
+        if blanks:
+            shown.append(f"{blanks} blank(0)")
+        return total, " + ".join(shown) + f" = {total}"
+    terms = " + ".join(f"{title(p).split('·')[0]} {_term(cells[p])}" for p in paths)
+    return total, terms if len(paths) == 1 else f"{terms} = {total}"
+
+
+def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = frozenset()) -> CheckResult:
+    """Evaluate one equation; `blank_ok` are cells whose blankness is a convention."""
+    column = title(eq.paths[0]).split("·")[-1] if eq.rule in ("I1", "I2") else ""
+    where = f"{eq.key} ({column})" if column else f"{eq.key} ({title(eq.left[0]).split('·')[0]})"
+    bad = [p for p in eq.paths if cells[p].state in _UNASSESSABLE]
+    if bad:
+        names = ", ".join(f"{title(p)} is {cells[p].state.value}" for p in bad[:3])
+        more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+        return CheckResult(rule=eq.rule, key=eq.key, outcome="not_assessable",
+                           message=f"{where} not assessable: {names}{more}", paths=list(eq.paths))
+    left, left_text = _side(eq.left, cells)
+    right, right_text = _side(eq.right, cells)
+    for side, other in ((eq.left, right), (eq.right, left)):
+        if other != 0 and all(p in blank_ok and cells[p].state is CellState.BLANK for p in side):
+            return CheckResult(
+                rule=eq.rule, key=eq.key, outcome="not_assessable", paths=list(eq.paths),
+                message=f"{where} not assessable: 总计 left blank on detail rows "
+                f"(a common practice) while the other side is {other}",
+            )
+    if left == right:
+        return CheckResult(rule=eq.rule, key=eq.key, outcome="pass", paths=list(eq.paths),
+                           message=f"{where}: {left_text} = {right_text}")
+    blanks = [p for p in eq.paths if cells[p].state is CellState.BLANK]
+    note = ""
+    if blanks:
+        note = f"; blank cells counted as 0 decide this: {', '.join(title(p) for p in blanks[:4])}"
+        if len(blanks) > 4:
+            note += f" and {len(blanks) - 4} more"
+    return CheckResult(
+        rule=eq.rule, key=eq.key, outcome="fail", paths=list(eq.paths),
+        message=f"{where} fails: {left_text} ≠ {right_text}{note}",
+    )
+
+
+def _i5(cell: Cell, template: str) -> str | None:
+    if cell.state is not CellState.NUMBER or cell.value is None:
+        return None
+    if cell.path in AMOUNT_FIELDS:
+        return f"{title(cell.path)} is a negative amount ({cell.raw})" if cell.value < 0 else None
+    if isinstance(cell.value, Decimal) and cell.value != cell.value.to_integral():
+        return f"{title(cell.path)} is a count but reads {cell.raw!r}, not a whole number"
+    if cell.value < 0 and not may_be_negative(cell.path, template):
+        return f"{title(cell.path)} is a count but is negative ({cell.raw})"
+    return None
+
+
+def verify(extraction: Extraction, text: str) -> Record:
+    template = extraction.tables.template
+    cells: dict[str, Cell] = {c.path: c.model_copy(deep=True) for c in iter_cells(extraction.tables)}
+    flags: list[Issue] = [i for i in extraction.issues if i.severity == "flag"]
+    warnings: list[Issue] = [i for i in extraction.issues if i.severity == "warning"]
+
+    grounded: dict[str, bool] = {}
+    for path, cell in cells.items():
+        why = ground(cell, text)
+        grounded[path] = why is None and cell.state not in (CellState.MISSING, CellState.UNREADABLE)
+        if why is not None:
+            msg = f"{title(path)}: {why}"
+            cell.reasons.append(f"GROUND: {msg}")
+            flags.append(Issue(rule="GROUND", key=f"GROUND:{path}", message=msg, paths=[path],
+                               span=cell.span, verdict="extraction_error"))
+        if cell.state is CellState.PLACEHOLDER:
+            msg = f"{title(path)} is printed as {cell.raw!r}: a placeholder, not a number"
+            cell.reasons.append(f"PLACEHOLDER: {msg}")
+            flags.append(Issue(rule="PLACEHOLDER", key=f"PLACEHOLDER:{path}", message=msg,
+                               paths=[path], span=cell.span))
+        i5 = _i5(cell, template)
+        if i5 is not None:
+            cell.reasons.append(f"I5: {i5}")
+            flags.append(Issue(rule="I5", key=f"I5:{path}", message=i5, paths=[path],
+                               span=cell.span, verdict="source_inconsistency" if grounded[path]
+                               else "extraction_error"))
+
+    checks: list[CheckResult] = []
+    passed: set[str] = set()
+    blank_ok = detail_totals(template)
+    for eq in instances(template):
+        result = check(eq, cells, blank_ok)
+        if result.outcome == "fail":
+            ok = all(grounded[p] for p in eq.paths)
+            verdict = "source_inconsistency" if ok else "extraction_error"
+            result = result.model_copy(update={"verdict": verdict})
+            flags.append(Issue(rule=eq.rule, key=eq.key, message=result.message,
+                               paths=list(eq.paths), verdict=verdict))
+            for p in eq.paths:
+                cells[p].reasons.append(f"{eq.key}: {result.message}")
+        elif result.outcome == "pass":
+            passed.update(eq.paths)
+        checks.append(result)
+
+    summary = Summary()
+    for path, cell in cells.items():
+        if cell.reasons:
+            cell.status = CellStatus.FLAGGED
+        elif path in passed:
+            cell.status = CellStatus.VERIFIED
+        else:
+            cell.status = CellStatus.GROUNDED
+        summary.cells += 1
+        summary.numbers += cell.state is CellState.NUMBER
+        summary.verified += cell.status is CellStatus.VERIFIED
+        summary.grounded += cell.status is CellStatus.GROUNDED
+        summary.flagged += cell.status is CellStatus.FLAGGED
+
+    return Record(
+        meta=extraction.meta,
+        sections=extraction.sections,
+        truncated=extraction.truncated,
+        tables=build_tables(template, cells),
+        checks=checks,
+        flags=flags,
+        warnings=warnings,
+        summary=summary,
+        text=text,
+    )
