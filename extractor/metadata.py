@@ -9,15 +9,16 @@ from extractor.schema import Located
 
 _TITLE_PATTERNS = (
     # 海宁市卫生健康局2020年(政府)信息公开工作年度报告 / 普陀区卫生健康局2020年政府信息公开工作年度报
-    re.compile(r"^(?P<agency>\S{2,40}?)(?P<year>20\d\d)年度?(?:政府|政务)?信息公开"),
+    re.compile(r"^(?P<agency>[^\s,，。、《》:：]{2,40}?)(?P<year>20\d\d)年度?(?:政府|政务)?信息公开"),
     # 2019年上海市人民政府办公厅政府信息公开工作年度报告
-    re.compile(r"^(?P<year>20\d\d)年度?(?P<agency>\S{2,40}?)(?:政府|政务)?信息公开"),
+    re.compile(r"^(?P<year>20\d\d)年度?(?P<agency>[^\s,，。、《》:：]{2,40}?)(?:政府|政务)?信息公开"),
 )
 _SENTENCE_PATTERNS = (
     # 由平湖市卫生健康局编制的2024年度政府信息公开年度报告
     re.compile(r"由(?P<agency>[^,，。、\s]{2,40}?)编制的?(?P<year>20\d\d)年度?"),
     re.compile(r"(?P<agency>[^,，。、\s]{2,40}?)(?P<year>20\d\d)年度?(?:政府|政务)?信息公开工作年度报告"),
 )
+_SENTENCE = re.compile(r"[,，。;；《]")
 _YEAR_ONLY = (
     re.compile(r"统计期限(?:自|从|为)?(?P<year>20\d\d)年1月1日"),
     re.compile(r"(?P<year>20\d\d)年度?(?:政府|政务)?信息公开工作年度报告"),
@@ -33,7 +34,7 @@ def _title_chars(rows: list[Row]) -> tuple[str, list[int]]:
         if not row.is_line:
             break
         cell = row.cells[0]
-        if len(cell.text) > 60 or re.match(r"^\s*[一二三四五六][、.]", cell.text):
+        if len(cell.text) > 60 or _SENTENCE.search(cell.text) or re.match(r"^\s*[一二三四五六][、.]", cell.text):
             break
         for i, ch in enumerate(cell.text):
             if not ch.isspace():

@@ -1,0 +1,158 @@
+"""The verifier: identities as rules, blanks, placeholders, grounding and verdicts."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from extractor.schema import (
+    Cell,
+    CellState,
+    CellStatus,
+    Extraction,
+    ReportMeta,
+    build_tables,
+    iter_cells,
+    template_paths,
+)
+from verify import verify
+from verify.rules import instances
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make(values: dict[str, str], template: str = "2019") -> tuple[Extraction, str]:
+    """An extraction whose every cell is grounded in a synthetic text: 'path=<raw>' lines.
+
+    `values` maps a path to its printed text ("" for blank); unnamed cells print "0".
+    """
+    text_parts: list[str] = []
+    cells: dict[str, Cell] = {}
+    pos = 0
+    from extractor.values import as_amount, read_value
+
+    for path in template_paths(template):
+        raw = values.get(path, "0")
+        prefix = f"{path}="
+        start = pos + len(prefix)
+        text_parts.append(prefix + raw + "\n")
+        pos += len(prefix) + len(raw) + 1
+        if raw == "MISSING":
+            cells[path] = Cell(path=path, state=CellState.MISSING, reasons=["MISSING: absent"])
+            continue
+        r = read_value(raw)
+        assert r is not None
+        if path.endswith("amount"):
+            r = as_amount(r)
+        cells[path] = Cell(path=path, state=r.state, value=r.value, unit=r.unit, raw=raw,
+                           span=(start, start + len(raw)))
+    meta = ReportMeta(source_file="t.txt", sha256="0" * 64, format="text", encoding="utf-8",
+                      template=template)  # type: ignore[arg-type]
+    return Extraction(meta=meta, tables=build_tables(template, cells)), "".join(text_parts)
+
+
+def statuses(record) -> dict[str, CellStatus]:
+    return {c.path: c.status for c in iter_cells(record.tables)}
+
+
+def flag_keys(record) -> set[str]:
+    return {f.key for f in record.flags}
+
+
+def test_identities_are_data_and_cover_both_templates() -> None:
+    for template, s3_rows in (("2019", 23), ("2021", 25)):
+        eqs = instances(template)
+        assert sum(e.rule == "I1" for e in eqs) == 7
+        assert sum(e.rule == "I2" for e in eqs) == 7
+        assert sum(e.rule == "I3" for e in eqs) == s3_rows
+        assert sum(e.rule == "I4" for e in eqs) == 3
+    i2 = next(e for e in instances("2021") if e.key == "I2:total")
+    assert "s3.other_processing_3.total" in i2.right
+
+
+def test_all_zero_report_is_verified_in_s3_s4_and_grounded_in_s2() -> None:
+    record = verify(*make({}))
+    st = statuses(record)
+    assert not record.flags
+    assert all(s is CellStatus.VERIFIED for p, s in st.items() if p[:2] in ("s3", "s4"))
+    assert all(s is CellStatus.GROUNDED for p, s in st.items() if p.startswith("s2"))
+
+
+def test_failed_identity_with_grounded_numbers_is_a_source_inconsistency() -> None:
+    record = verify(*make({"s4.review.maintained": "2", "s4.review.total": "3"}))
+    (flag,) = [f for f in record.flags if f.key == "I4:review"]
+    assert flag.verdict == "source_inconsistency"
+    assert "3" in flag.message and "2" in flag.message
+    assert statuses(record)["s4.review.total"] is CellStatus.FLAGGED
+
+
+def test_a_number_that_is_not_what_the_source_says_is_an_extraction_error() -> None:
+    extraction, text = make({"s4.review.maintained": "2", "s4.review.total": "2"})
+    cells = {c.path: c for c in iter_cells(extraction.tables)}
+    cells["s4.review.total"] = cells["s4.review.total"].model_copy(update={"value": 3})
+    extraction = extraction.model_copy(update={"tables": build_tables("2019", cells)})
+    record = verify(extraction, text)
+    assert "GROUND:s4.review.total" in flag_keys(record)
+    (i4,) = [f for f in record.flags if f.key == "I4:review"]
+    assert i4.verdict == "extraction_error"
+
+
+def test_blank_counts_as_zero_and_the_message_says_a_blank_decided() -> None:
+    record = verify(*make({"s4.review.maintained": "1", "s4.review.total": ""}))
+    (flag,) = [f for f in record.flags if f.key == "I4:review"]
+    assert "blank" in flag.message and "结果维持" not in flag.message.split("decide this:")[1]
+
+
+def test_placeholder_makes_identities_not_assessable_never_passed() -> None:
+    record = verify(*make({"s4.review.corrected": "/"}))
+    (check,) = [c for c in record.checks if c.key == "I4:review"]
+    assert check.outcome == "not_assessable" and "placeholder" in check.message
+    st = statuses(record)
+    assert st["s4.review.corrected"] is CellStatus.FLAGGED
+    assert st["s4.review.total"] is CellStatus.GROUNDED  # not verified: nothing passed for it
+    assert "PLACEHOLDER:s4.review.corrected" in flag_keys(record)
+
+
+def test_missing_cells_are_flagged_and_their_identities_not_assessable() -> None:
+    record = verify(*make({"s3.new_received.total": "MISSING"}))
+    (i1,) = [c for c in record.checks if c.key == "I1:total"]
+    assert i1.outcome == "not_assessable"
+    assert statuses(record)["s3.new_received.total"] is CellStatus.FLAGGED
+
+
+def test_blank_total_on_a_detail_row_is_a_convention_not_a_failure() -> None:
+    values = {"s3.granted.natural_person": "3", "s3.granted.total": "",
+              "s3.new_received.natural_person": "3", "s3.new_received.total": "3",
+              "s3.total_processed.natural_person": "3", "s3.total_processed.total": "3"}
+    values.update({f"s3.{r}.total": "" for r in ("partially_granted", *(f"denied_{i}" for i in range(1, 9)),
+                   *(f"unable_{i}" for i in range(1, 4)), *(f"not_processed_{i}" for i in range(1, 6)),
+                   "other_processing")})
+    record = verify(*make(values))
+    checks = {c.key: c.outcome for c in record.checks}
+    assert checks["I3:granted"] == "not_assessable"
+    assert checks["I2:total"] == "not_assessable"
+    assert checks["I1:natural_person"] == "pass"
+    assert not record.flags
+
+
+def test_blank_total_of_the_summary_row_is_checked() -> None:
+    record = verify(*make({"s3.new_received.natural_person": "1", "s3.new_received.total": ""}))
+    assert "I3:new_received" in flag_keys(record)
+
+
+def test_negative_count_fails_i5_but_a_2019_change_may_be_negative() -> None:
+    record = verify(*make({"s2.punishment.change": "减47", "s3.granted.commercial": "-1"}))
+    keys = flag_keys(record)
+    assert "I5:s3.granted.commercial" in keys
+    assert not any(k.startswith("I5:s2") for k in keys)
+
+
+def test_the_verifier_imports_nothing_from_the_extractor_but_the_schema() -> None:
+    for f in (ROOT / "verify").glob("*.py"):
+        tree = ast.parse(f.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("extractor"):
+                assert node.module == "extractor.schema", f"{f.name} imports {node.module}"
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert not alias.name.startswith("extractor") or alias.name == "extractor.schema"
