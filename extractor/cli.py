@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from itertools import chain
 import sys
 from pathlib import Path
 
 import click
 
 from extractor import __version__
-from extractor.outputs import write_outputs
+from extractor.outputs import BatchWriter
 from extractor.pipeline import InputError, discover, run
-from extractor.schema import Record
+from extractor.schema import Record, Summary
 
 LLM_WOULD_ADD = (
     "no LLM configured: deterministic path only. An LLM (issue 4) would add the numbers "
@@ -37,30 +38,30 @@ def run_cmd(paths: tuple[Path, ...], out: Path, llm: str, quiet: bool) -> None:
     """Extract and verify every report in PATHS (files or folders)."""
     if llm == "on":
         raise click.UsageError("--llm on: no LLM client is available in this version (issue 4)")
-    files, errors, skipped = discover(paths)
-    for e in errors:
-        click.echo(f"ERROR {e.path}: {e.error}", err=True)
-    records: list[Record] = []
-    for result in run(files):
-        if isinstance(result, InputError):
-            errors.append(result)
-            click.echo(f"ERROR {result.path}: {result.error}", err=True)
-            continue
-        records.append(result)
-        if result.truncated and not quiet:
-            click.echo(f"WARN  {result.meta.source_file}: truncated report: the document stops "
-                       "before a template table; the cells it cuts off are missing", err=True)
-    write_outputs(out, records, errors)
-    cells = sum(r.summary.cells for r in records)
-    verified = sum(r.summary.verified for r in records)
-    grounded = sum(r.summary.grounded for r in records)
-    flagged = sum(r.summary.flagged for r in records)
+    files, missing, skipped = discover(paths)
+    totals = Summary()
+    reports = errors = 0
+    with BatchWriter(out) as writer:
+        for result in chain(missing, run(files)):
+            if isinstance(result, InputError):
+                errors += 1
+                writer.add_error(result)
+                click.echo(f"ERROR {result.path}: {result.error}", err=True)
+                continue
+            reports += 1
+            writer.add(result)
+            for field in ("cells", "verified", "grounded", "flagged"):
+                setattr(totals, field, getattr(totals, field) + getattr(result.summary, field))
+            if result.truncated and not quiet:
+                click.echo(f"WARN  {result.meta.source_file}: truncated report: the document "
+                           "stops before a template table; the cells it cuts off are missing",
+                           err=True)
     if llm != "off" and not quiet:
         click.echo(f"note: {LLM_WOULD_ADD}", err=True)
     extra = f", {skipped} other files skipped" if skipped else ""
     click.echo(
-        f"{len(records)} reports, {cells} cells: {verified} verified, {grounded} grounded only, "
-        f"{flagged} flagged; {len(errors)} errors{extra} -> {out}"
+        f"{reports} reports, {totals.cells} cells: {totals.verified} verified, "
+        f"{totals.grounded} grounded only, {totals.flagged} flagged; {errors} errors{extra} -> {out}"
     )
 
 

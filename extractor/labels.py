@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 _NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.,]|[(（][一二三四五六七八九十久]+[)）]|\d+[.、,]?)+"
@@ -23,6 +24,7 @@ def bare(label: str) -> str:
     return _PUNCT.sub("", s)
 
 
+@lru_cache(maxsize=65536)
 def similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
@@ -36,11 +38,19 @@ def best_match(
 ) -> tuple[str | None, float]:
     """The candidate key whose canonical labels best match `label` (already bare).
 
-    An exact match or a canonical label contained in `label` scores 1.
+    An exact match or a canonical label contained in `label` scores 1. Labels repeat across
+    reports, so results are cached.
     """
+    return _best_match(label, tuple(candidates.items()), threshold)
+
+
+@lru_cache(maxsize=65536)
+def _best_match(
+    label: str, candidates: tuple[tuple[str, tuple[str, ...]], ...], threshold: float
+) -> tuple[str | None, float]:
     best: str | None = None
     best_score = 0.0
-    for key, canon in candidates.items():
+    for key, canon in candidates:
         for c in canon:
             if label == c or (len(c) >= 4 and c in label):
                 score = 1.0

@@ -96,7 +96,10 @@ def _i5(cell: Cell, template: str) -> str | None:
 
 def verify(extraction: Extraction, text: str) -> Record:
     template = extraction.tables.template
-    cells: dict[str, Cell] = {c.path: c.model_copy(deep=True) for c in iter_cells(extraction.tables)}
+    # Shallow copies with their own reasons list: the extraction is left untouched.
+    cells: dict[str, Cell] = {
+        c.path: c.model_copy(update={"reasons": list(c.reasons)}) for c in iter_cells(extraction.tables)
+    }
     flags: list[Issue] = [i for i in extraction.issues if i.severity == "flag"]
     warnings: list[Issue] = [i for i in extraction.issues if i.severity == "warning"]
 

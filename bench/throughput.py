@@ -1,0 +1,47 @@
+"""Deterministic throughput: `extractor run` over the golden inputs repeated to N files.
+
+Run by hand:  python bench/throughput.py [--files 1000]
+Prints one summary line comparable across commits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from extractor.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main_() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--files", type=int, default=1000)
+    args = ap.parse_args()
+    inputs = sorted((ROOT / "golden" / "inputs").iterdir())
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        for i in range(args.files):
+            src = inputs[i % len(inputs)]
+            shutil.copy(src, corpus / f"{i:05d}_{src.name}")
+        out = Path(tmp) / "out"
+        t0 = time.perf_counter()
+        result = CliRunner().invoke(main, ["run", str(corpus), "-o", str(out), "-q"])
+        elapsed = time.perf_counter() - t0
+        assert result.exit_code == 0, result.output
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"throughput: {args.files} reports in {elapsed:.2f}s = {args.files / elapsed:.0f} reports/s "
+            f"(one process), peak RSS {peak_mb:.0f} MB; {result.stdout.strip()}"
+        )
+
+
+if __name__ == "__main__":
+    main_()
