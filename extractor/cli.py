@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from itertools import chain
 import sys
+from itertools import chain
 from pathlib import Path
 
 import click

@@ -13,6 +13,7 @@ disagree with the header's, and values are placed by template order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.entities import name2codepoint
 from html.parser import HTMLParser
@@ -58,10 +59,7 @@ class _Renderer(HTMLParser):
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=False)
         self.source = source
-        self.line_starts = [0]
-        for i, ch in enumerate(source):
-            if ch == "\n":
-                self.line_starts.append(i + 1)
+        self.line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
         self.out: Chars = []
         self.tables: list[_Table] = []
         self.skip = 0
@@ -216,10 +214,22 @@ def _strip(chars: Chars) -> Chars:
     return [(("\u00a0" if ch in "\t\n" else ch), p) for ch, p in chars[lo:hi]]
 
 
+#: Presentational attributes, blanked out (same length, so offsets hold) before parsing:
+#: Word exports carry one on every cell and they dominate the parser's time.
+_NOISE_ATTR = re.compile(
+    r"""\s(?:style|class|width|height|align|valign|nowrap|border|cellspacing|cellpadding|lang|"""
+    r"""face|size|color|bgcolor|id|name|x:[\w-]+|mso-[\w-]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""",
+    re.IGNORECASE,
+)
+
+
+_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
+
+
 def render_html(source: str) -> tuple[str, list[int]]:
     """Text of an HTML document, tables as tab-separated rows, and each char's source offset."""
     r = _Renderer(source)
-    r.feed(source)
+    r.feed(_TAG.sub(lambda t: _NOISE_ATTR.sub(lambda m: " " * len(m.group()), t.group()), source))
     r.close()
     while r.tables:  # unclosed tables in a truncated page
         t = r.tables.pop()

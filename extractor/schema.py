@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -153,6 +154,7 @@ COLUMN_TITLES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def title(path: str) -> str:
     """A readable name for a cell or row path: 'granted.total' -> '（一）予以公开·总计'."""
     parts = path.split(".")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from extractor.schema import CellState
 
@@ -27,6 +28,7 @@ class Reading:
     unit: str | None = None  # money unit as printed
 
 
+@lru_cache(maxsize=8192)
 def read_value(text: str) -> Reading | None:
     """The value a cell's text states, or None if the text is a label, not a value."""
     t = text.strip()

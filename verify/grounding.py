@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from extractor.schema import Cell, CellState
 
@@ -16,6 +17,7 @@ _UNIT_FACTOR = {"万元": Decimal(1), "万": Decimal(1), "元": Decimal("0.0001"
 _AMOUNT = re.compile(r"(万元|万|元)\s*$")
 
 
+@lru_cache(maxsize=8192)
 def _number(fragment: str) -> tuple[Decimal, str | None] | None:
     s = fragment.strip()
     unit = None

@@ -96,10 +96,8 @@ def _i5(cell: Cell, template: str) -> str | None:
 
 def verify(extraction: Extraction, text: str) -> Record:
     template = extraction.tables.template
-    # Shallow copies with their own reasons list: the extraction is left untouched.
-    cells: dict[str, Cell] = {
-        c.path: c.model_copy(update={"reasons": list(c.reasons)}) for c in iter_cells(extraction.tables)
-    }
+    cells: dict[str, Cell] = {c.path: c for c in iter_cells(extraction.tables)}
+    reasons: dict[str, list[str]] = {p: list(c.reasons) for p, c in cells.items()}
     flags: list[Issue] = [i for i in extraction.issues if i.severity == "flag"]
     warnings: list[Issue] = [i for i in extraction.issues if i.severity == "warning"]
 
@@ -109,17 +107,17 @@ def verify(extraction: Extraction, text: str) -> Record:
         grounded[path] = why is None and cell.state not in (CellState.MISSING, CellState.UNREADABLE)
         if why is not None:
             msg = f"{title(path)}: {why}"
-            cell.reasons.append(f"GROUND: {msg}")
+            reasons[path].append(f"GROUND: {msg}")
             flags.append(Issue(rule="GROUND", key=f"GROUND:{path}", message=msg, paths=[path],
                                span=cell.span, verdict="extraction_error"))
         if cell.state is CellState.PLACEHOLDER:
             msg = f"{title(path)} is printed as {cell.raw!r}: a placeholder, not a number"
-            cell.reasons.append(f"PLACEHOLDER: {msg}")
+            reasons[path].append(f"PLACEHOLDER: {msg}")
             flags.append(Issue(rule="PLACEHOLDER", key=f"PLACEHOLDER:{path}", message=msg,
                                paths=[path], span=cell.span))
         i5 = _i5(cell, template)
         if i5 is not None:
-            cell.reasons.append(f"I5: {i5}")
+            reasons[path].append(f"I5: {i5}")
             flags.append(Issue(rule="I5", key=f"I5:{path}", message=i5, paths=[path],
                                span=cell.span, verdict="source_inconsistency" if grounded[path]
                                else "extraction_error"))
@@ -136,30 +134,36 @@ def verify(extraction: Extraction, text: str) -> Record:
             flags.append(Issue(rule=eq.rule, key=eq.key, message=result.message,
                                paths=list(eq.paths), verdict=verdict))
             for p in eq.paths:
-                cells[p].reasons.append(f"{eq.key}: {result.message}")
+                reasons[p].append(f"{eq.key}: {result.message}")
         elif result.outcome == "pass":
             passed.update(eq.paths)
         checks.append(result)
 
-    summary = Summary()
+    # The verified cells: copies of the extracted ones with status and reasons set (the
+    # extraction itself is left untouched). Fields were validated when the extraction was
+    # built, so the copies are constructed without revalidation.
+    counts = dict.fromkeys(CellStatus, 0)
+    numbers = 0
+    final: dict[str, Cell] = {}
     for path, cell in cells.items():
-        if cell.reasons:
-            cell.status = CellStatus.FLAGGED
+        why = reasons[path]
+        if why:
+            status = CellStatus.FLAGGED
         elif path in passed:
-            cell.status = CellStatus.VERIFIED
+            status = CellStatus.VERIFIED
         else:
-            cell.status = CellStatus.GROUNDED
-        summary.cells += 1
-        summary.numbers += cell.state is CellState.NUMBER
-        summary.verified += cell.status is CellStatus.VERIFIED
-        summary.grounded += cell.status is CellStatus.GROUNDED
-        summary.flagged += cell.status is CellStatus.FLAGGED
+            status = CellStatus.GROUNDED
+        counts[status] += 1
+        numbers += cell.state is CellState.NUMBER
+        final[path] = Cell.model_construct(**{**cell.__dict__, "status": status, "reasons": why})
+    summary = Summary(cells=len(final), numbers=numbers, verified=counts[CellStatus.VERIFIED],
+                      grounded=counts[CellStatus.GROUNDED], flagged=counts[CellStatus.FLAGGED])
 
     return Record(
         meta=extraction.meta,
         sections=extraction.sections,
         truncated=extraction.truncated,
-        tables=build_tables(template, cells),
+        tables=build_tables(template, final),
         checks=checks,
         flags=flags,
         warnings=warnings,
