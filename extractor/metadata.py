@@ -46,8 +46,20 @@ def _title_chars(rows: list[Row]) -> tuple[str, list[int]]:
     return "".join(chars), offs
 
 
+#: Verbs that precede the agency in a first sentence ("现公布区统计局2023年…").
+_LEAD_VERB = re.compile(r"^(?:现予公布|现公布|现将|特此公布|特编制|编制|公布|发布|现发布)")
+
+
 def _located(m: re.Match[str], group: str, offs: list[int] | None, base: int = 0) -> Located:
     s, e = m.span(group)
+    if group == "agency":
+        lead = _LEAD_VERB.match(m[group])
+        if lead and lead.end() < e - s - 1:
+            s += lead.end()
+            value_text = m[group][lead.end():]
+            if offs is not None:
+                return Located(value=value_text, span=(offs[s], offs[e - 1] + 1))
+            return Located(value=value_text, span=(base + s, base + e))
     value: str | int = int(m[group]) if group == "year" else m[group]
     if offs is not None:
         return Located(value=value, span=(offs[s], offs[e - 1] + 1))

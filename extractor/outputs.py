@@ -100,15 +100,17 @@ class BatchWriter:
         self._fh["results.jsonl"].write(r.model_dump_json() + "\n")
         cells = list(iter_cells(r.tables))
         by_path = {c.path: c for c in cells}
+        file = r.meta.source_file
+        rows = []
         for c in cells:
             section, row, col = c.path.split(".")
-            span = c.span or (None, None)
-            src = c.source_span or (None, None)
-            self.cells.writerow([r.meta.source_file, SECTION_NAMES[section], row, col, c.path,
-                                 title(c.path), _value(c.value), _value(c.unit), _value(c.raw),
-                                 c.state.value, c.status.value if c.status else "",
-                                 " | ".join(c.reasons), _value(span[0]), _value(span[1]),
-                                 _value(src[0]), _value(src[1])])
+            span = c.span or ("", "")
+            src = c.source_span or ("", "")
+            rows.append((file, SECTION_NAMES[section], row, col, c.path, title(c.path),
+                         "" if c.value is None else c.value, c.unit or "", c.raw or "",
+                         c.state.value, c.status.value if c.status else "",
+                         " | ".join(c.reasons), span[0], span[1], src[0], src[1]))
+        self.cells.writerows(rows)
         wide = []
         for p in ALL_PATHS:
             c = by_path.get(p)

@@ -37,7 +37,7 @@ from extractor.template_labels import (
     S3_TOP_ROWS,
     TEMPLATE_EVIDENCE,
 )
-from extractor.values import MONEY_UNITS, Reading, as_amount, read_value
+from extractor.values import MONEY_UNITS, Reading, as_amount, normal_decimal, read_value
 
 
 class NotAReport(Exception):
@@ -73,13 +73,25 @@ class _State:
 
 
 def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
-    """Label cells (non-empty, not a value) and the value cells after the last label."""
+    """Label cells and value cells.
+
+    Labels are the non-empty cells before the first printed value; everything after the
+    last of them is a value cell, so text in a value position ("约2件") stays a (unreadable)
+    value rather than becoming a label. A row with no printed value splits after its last
+    label.
+    """
+    cells = row.cells
+    first_value = next(
+        (i for i, c in enumerate(cells)
+         if c.text and (r := read_value(c.text)) is not None and r.state is not CellState.BLANK),
+        len(cells),
+    )
     last = -1
-    for i, c in enumerate(row.cells):
+    for i, c in enumerate(cells[:first_value]):
         if c.text and read_value(c.text) is None:
             last = i
-    labels = [c for c in row.cells[: last + 1] if c.text]
-    return labels, row.cells[last + 1 :]
+    labels = [c for c in cells[: last + 1] if c.text]
+    return labels, cells[last + 1 :]
 
 
 def detect_template(text: str, year: int | None) -> tuple[str | None, list[str]]:
@@ -258,7 +270,8 @@ def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tu
         if reading.state is CellState.NUMBER and unit is None:
             if header_unit is not None:
                 unit = header_unit
-                reading = Reading(reading.state, reading.value * MONEY_UNITS[header_unit], None)  # type: ignore[operator]
+                scaled = normal_decimal(reading.value * MONEY_UNITS[header_unit])  # type: ignore[operator]
+                reading = Reading(reading.state, scaled, None)
             elif reading.value != 0:
                 msg = f"{path}: amount {tc.text!r} printed without a unit; kept as printed, assumed 万元"
                 reasons.append(f"UNIT: {msg}")
@@ -357,15 +370,37 @@ def _missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Iss
     return issues
 
 
-def _truncated(doc: Document, st: _State, sections: list[SectionHit], template: str) -> bool:
-    found = {k.split(".")[0] for k in st.placed}
-    if st.s4_values:
-        found.add("s4")
-    if {"s2", "s3", "s4"} <= found:
+#: Words printed in each table's header: present in the text although the table was not
+#: recovered means "unreadable layout", absent means "the document stops before it".
+TABLE_VOCABULARY = {
+    "s2": ("第二十条",),
+    "s3": ("本年新收", "上年结转"),
+    "s4": ("结果维持", "尚未审结"),
+}
+
+
+def _unrecovered(doc: Document, cells: dict[str, Cell], template: str) -> list[str]:
+    """Sections whose table is entirely absent from the cells."""
+    flat = compact(doc.text)
+    return [
+        section
+        for section, rows in LAYOUTS[template].items()
+        if not any(p.startswith(section + ".") for p in cells)
+        and any(w in flat for w in TABLE_VOCABULARY[section])
+    ]
+
+
+def _truncated(doc: Document, st: _State, sections: list[SectionHit], cells: dict[str, Cell],
+               template: str) -> bool:
+    """The document stops before a template table: a table is absent, its header words
+    appear nowhere, and no later section heading (四/五/六) follows the last table."""
+    absent = [s for s in LAYOUTS[template] if not any(p.startswith(s + ".") for p in cells)]
+    if not absent:
         return False
-    if st.last_table_row < 0:
+    flat = compact(doc.text)
+    if all(any(w in flat for w in TABLE_VOCABULARY[s]) for s in absent):
         return False
-    after = doc.rows[st.last_table_row].end
+    after = doc.rows[st.last_table_row].end if st.last_table_row >= 0 else 0
     later = [h for h in sections if h.span[0] >= after and h.id in ("四", "五", "六")]
     return not later
 
@@ -385,13 +420,22 @@ def extract(doc: Document) -> Extraction:
         template_evidence=evidence,
     )
     st = _scan(doc, template or "2019")
-    if template is None or (not st.placed and not st.s4_values and len(sections) < 3):
+    titled = agency.value is not None or year.value is not None
+    if template is None or (
+        not st.placed and not st.s4_values and len(sections) < 3 and not titled
+    ):
         raise NotAReport(
-            "not a government information-disclosure annual report: no template table and "
-            "no section headings were found"
+            "not a government information-disclosure annual report: no template table, no "
+            "section headings and no report title were found"
         )
     cells, issues = _place(doc, template, st)
-    truncated = _truncated(doc, st, sections, template)
+    truncated = _truncated(doc, st, sections, cells, template)
+    for section in _unrecovered(doc, cells, template):
+        issues.append(Issue(
+            rule="LAYOUT", key=f"LAYOUT:{section}",
+            message=f"section {'二三四'[int(section[1]) - 2]}: the table's header words are in the "
+            "text but its rows could not be recovered from this layout; nothing was guessed",
+        ))
     issues += _missing(template, cells, truncated)
     if truncated:
         issues.append(

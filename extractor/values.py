@@ -45,13 +45,13 @@ def read_value(text: str) -> Reading | None:
     if "." in num or unit is not None:
         value: int | Decimal = Decimal(num)
         if unit is not None:
-            value = _normal(value * MONEY_UNITS[unit])
+            value = normal_decimal(value * MONEY_UNITS[unit])
     else:
         value = int(num)
     return Reading(CellState.NUMBER, -value if negative else value, unit)
 
 
-def _normal(d: Decimal) -> Decimal:
+def normal_decimal(d: Decimal) -> Decimal:
     """73.8200 -> 73.82, 25.1000 -> 25.1, 100 stays 100 (no exponent form)."""
     d = d.normalize()
     return d.quantize(Decimal(1)) if d == d.to_integral() else d

@@ -1,0 +1,87 @@
+"""The deterministic extractor on small, targeted reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extractor.ingest import load
+from extractor.parse import extract
+from extractor.schema import CellState, iter_cells
+
+S3_ROWS_2019 = [
+    "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（一）予以公开", "（二）部分公开",
+    *[f"{i}.属于x" for i in range(1, 9)],
+]
+
+HEAD = "某某县卫生健康局2020年政府信息公开工作年度报告\n一、总体情况\n正文。\n二、主动公开政府信息情况\n"
+
+
+def run(tmp_path: Path, text: str, name: str = "r.txt"):
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    extraction = extract(load(f))
+    return extraction, {c.path: c for c in iter_cells(extraction.tables)}
+
+
+def test_row_labels_with_typos_and_numbering_variants(tmp_path: Path) -> None:
+    text = HEAD + (
+        "第二十条第(久)项\t\t\n信息内容\t采购项目数量\t采购总金额\n政府集中釆购\t3\t12.5万元\n"
+        "第二十条第（六）项\n信息内容\t上一年项目数量\t本年增/减\t处理决定数量\n行政处 罚\t5\t+1\t6\n"
+    )
+    _, cells = run(tmp_path, text)
+    assert cells["s2.procurement.items"].value == 3
+    assert str(cells["s2.procurement.amount"].value) == "12.5"
+    assert cells["s2.punishment.change"].value == 1
+
+
+def test_glued_digits_are_flagged_not_split(tmp_path: Path) -> None:
+    text = HEAD + "信息内容\t上一年项目数量\t本年增/减\t处理决定数量\n行政许可\t16016\n"
+    extraction, cells = run(tmp_path, text)
+    cell = cells["s2.licensing.prev_items"]
+    assert cell.state is CellState.UNREADABLE and cell.value is None
+    assert any(i.key == "LAYOUT:s2.licensing" and "not guessed" in i.message for i in extraction.issues)
+
+
+def test_extra_non_blank_values_are_flagged(tmp_path: Path) -> None:
+    text = HEAD + "信息内容\t上一年项目数量\t本年增/减\t处理决定数量\n行政许可\t1\t2\t3\t4\n"
+    _, cells = run(tmp_path, text)
+    assert cells["s2.licensing.decisions"].state is CellState.UNREADABLE
+
+
+def test_a_cell_that_is_not_one_number_is_unreadable(tmp_path: Path) -> None:
+    text = HEAD + "信息内容\t上一年项目数量\t本年增/减\t处理决定数量\n行政许可\t1\t约2件\t3\n"
+    _, cells = run(tmp_path, text)
+    c = cells["s2.licensing.change"]
+    assert c.state is CellState.UNREADABLE and c.raw == "约2件" and c.reasons
+
+
+def test_nonzero_amount_without_a_unit_is_flagged(tmp_path: Path) -> None:
+    text = HEAD + "信息内容\t采购项目数量\t采购总金额\n政府集中采购\t3\t12.5\n"
+    extraction, cells = run(tmp_path, text)
+    assert "UNIT:s2.procurement.amount" in {i.key for i in extraction.issues}
+    assert cells["s2.procurement.amount"].reasons
+
+
+def test_header_unit_applies_to_bare_amounts(tmp_path: Path) -> None:
+    text = HEAD + "信息内容\t采购项目数量\t采购总金额(元)\n政府集中采购\t3\t125000\n"
+    extraction, cells = run(tmp_path, text)
+    amount = cells["s2.procurement.amount"]
+    assert str(amount.value) == "12.5" and amount.unit == "元"
+    assert not [i for i in extraction.issues if i.rule == "UNIT"]
+
+
+def test_template_version_from_headers_even_against_the_year(tmp_path: Path) -> None:
+    text = HEAD.replace("2020", "2022") + "信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量\n规章\t1\t2\t3\n"
+    extraction, cells = run(tmp_path, text)
+    assert extraction.meta.template == "2019"
+    assert any("本年新制作数量" in e for e in extraction.meta.template_evidence)
+    assert cells["s2.regulations.total_published"].value == 3
+
+
+def test_a_table_whose_words_are_present_but_rows_unrecoverable_is_not_truncation(tmp_path: Path) -> None:
+    text = HEAD + "第二十条第(一)项信息内容本年新制作数量规章000\n三、收到和处理政府信息公开申请情况\n本年新收20 155\n" \
+        "四、政府信息公开行政复议、行政诉讼情况\n结果维持尚未审结00000\n五、存在的主要问题及改进情况\n无\n"
+    extraction, _ = run(tmp_path, text)
+    keys = {i.key for i in extraction.issues}
+    assert {"LAYOUT:s3", "LAYOUT:s4", "MISSING:s3", "MISSING:s4"} <= keys
+    assert not extraction.truncated
