@@ -14,7 +14,6 @@ class TextCell:
     text: str
     start: int
     end: int
-    copy: bool = False  # a rowspan copy of a cell printed in an earlier row (HTML)
 
 
 @dataclass(frozen=True)

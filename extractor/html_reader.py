@@ -146,8 +146,10 @@ class _Renderer(HTMLParser):
         if self.skip:
             return
         cp = name2codepoint.get(name)
-        text = chr(cp) if cp is not None else f"&{name};"
-        self._sink().append((text, self._pos())) if len(text) == 1 else self._emit(text, self._pos())
+        if cp is None:  # unknown entity: keep it as printed
+            self._emit(f"&{name};", self._pos())
+        else:  # kept as one character even if it is a space (&nbsp; marks a blank cell)
+            self._sink().append((chr(cp), self._pos()))
 
     def handle_charref(self, name: str) -> None:
         if self.skip:

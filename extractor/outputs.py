@@ -14,7 +14,6 @@ from typing import IO
 
 from extractor.pipeline import InputError
 from extractor.schema import (
-    LAYOUTS,
     Cell,
     CellState,
     Issue,
@@ -144,7 +143,3 @@ class BatchWriter:
             else:
                 tmp.unlink(missing_ok=True)
         self._fh = {}
-
-
-def layouts_summary() -> dict[str, int]:
-    return {t: len(template_paths(t)) for t in LAYOUTS}

@@ -85,8 +85,6 @@ LAYOUTS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
 
 #: Cells holding money: value normalised to 万元, printed unit kept.
 AMOUNT_FIELDS = frozenset({"s2.procurement.amount", "s2.fees.amount"})
-#: Cells that may legitimately be negative (2019 本年增/减).
-SIGNED_FIELDS = frozenset({"change"})
 
 SECTION_IDS: tuple[str, ...] = ("一", "二", "三", "四", "五", "六")
 
