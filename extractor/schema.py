@@ -164,14 +164,15 @@ def title(path: str) -> str:
     return f"{row}·{col_title}"
 
 
-def template_paths(template: str) -> list[str]:
+@lru_cache(maxsize=None)
+def template_paths(template: str) -> tuple[str, ...]:
     """Every cell path of a template version, in printed order."""
-    return [
+    return tuple(
         f"{section}.{row}.{col}"
         for section, rows in LAYOUTS[template].items()
         for row, cols in rows.items()
         for col in cols
-    ]
+    )
 
 
 class CellState(StrEnum):

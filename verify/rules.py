@@ -7,6 +7,7 @@ expands it into concrete equations for a template version. Adding a rule is addi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extractor.schema import LAYOUTS, S3_COLUMNS, S4_COLUMNS
 
@@ -53,7 +54,8 @@ class Equation:
         return self.left + self.right
 
 
-def instances(template: str) -> list[Equation]:
+@lru_cache(maxsize=None)
+def instances(template: str) -> tuple[Equation, ...]:
     out: list[Equation] = []
     layout = LAYOUTS[template]
     for spec in IDENTITIES:
@@ -77,9 +79,10 @@ def instances(template: str) -> list[Equation]:
                     tuple(f"{spec.section}.{row}.{c}" for c in names(spec.left)),
                     tuple(f"{spec.section}.{row}.{c}" for c in names(spec.right)),
                 ))
-    return out
+    return tuple(out)
 
 
+@lru_cache(maxsize=None)
 def detail_totals(template: str) -> frozenset[str]:
     """总计 cells of the outcome rows (（一）…（六）), which publishers often leave blank.
 
