@@ -39,13 +39,19 @@ def _snippet(text: str, start: int, end: int, context: int = 30, limit: int = 24
 
 
 def _issue_span(issue: Issue, cells: dict[str, Cell]) -> tuple[int, int] | None:
+    """Where to point a reviewer: the issue's own span, else its cells' (all of them when
+    they sit close together, otherwise the first printed number among them)."""
     if issue.span is not None:
         return issue.span
-    spans = [cells[p].span for p in issue.paths if p in cells and cells[p].span is not None]
-    spans = [s for s in spans if s is not None]
-    if not spans:
+    printed = [cells[p] for p in issue.paths if p in cells and cells[p].span is not None]
+    if not printed:
         return None
-    return (min(s[0] for s in spans), max(s[1] for s in spans))
+    spans = [c.span for c in printed if c.span is not None]
+    lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
+    if hi - lo <= 160:
+        return (lo, hi)
+    first = next((c for c in printed if c.state is CellState.NUMBER), printed[0])
+    return first.span
 
 
 ALL_PATHS: list[str] = list(dict.fromkeys(template_paths("2019") + template_paths("2021")))
