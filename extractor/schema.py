@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -164,7 +164,7 @@ def title(path: str) -> str:
     return f"{row}·{col_title}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def template_paths(template: str) -> tuple[str, ...]:
     """Every cell path of a template version, in printed order."""
     return tuple(

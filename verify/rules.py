@@ -7,7 +7,7 @@ expands it into concrete equations for a template version. Adding a rule is addi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from extractor.schema import LAYOUTS, S3_COLUMNS, S4_COLUMNS
 
@@ -54,7 +54,7 @@ class Equation:
         return self.left + self.right
 
 
-@lru_cache(maxsize=None)
+@cache
 def instances(template: str) -> tuple[Equation, ...]:
     out: list[Equation] = []
     layout = LAYOUTS[template]
@@ -82,7 +82,7 @@ def instances(template: str) -> tuple[Equation, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def detail_totals(template: str) -> frozenset[str]:
     """总计 cells of the outcome rows (（一）…（六）), which publishers often leave blank.
 
