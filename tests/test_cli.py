@@ -130,3 +130,20 @@ def test_console_script_is_installed() -> None:
     exe = shutil.which("extractor") or [sys.executable, "-m", "extractor.cli"]
     cmd = [exe, "--version"] if isinstance(exe, str) else [*exe, "--version"]
     assert "extractor" in subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+
+def test_an_oversized_file_is_refused_without_being_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as fh:
+        fh.truncate(60 * 2**20)  # sparse: 60 MB on paper, nothing on disk
+    out = tmp_path / "out"
+    assert run("run", str(big), "-o", str(out))[0] == 0
+    (error,) = read_jsonl(out / "errors.jsonl")
+    assert "over the 50 MB limit" in error["error"]
+
+
+def test_two_runs_write_byte_identical_outputs(tmp_path: Path, golden_inputs: Path) -> None:
+    for name in ("a", "b"):
+        assert run("run", str(golden_inputs), "-o", str(tmp_path / name))[0] == 0
+    for f in ("results.jsonl", "cells.csv", "reports.csv", "flags.csv", "errors.jsonl"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
