@@ -64,7 +64,6 @@ class _State:
     zone: str | None = None
     group: str | None = None
     s2_header: list[str] = field(default_factory=list)
-    s4_seen_header: bool = False
     s4_values: list[TextCell] = field(default_factory=list)
     s4_rows: list[Row] = field(default_factory=list)
     placed: dict[str, _Placed] = field(default_factory=dict)
@@ -183,7 +182,6 @@ def _scan(doc: Document, template: str) -> _State:
             continue
         if any(bare(c.text) == "行政复议" for c in labels) and not values_have_numbers(values):
             st.zone = "s4"
-            st.s4_seen_header = True
             st.last_table_row = idx
             continue
         if labels and _is_s3_header(labels):
@@ -196,7 +194,7 @@ def _scan(doc: Document, template: str) -> _State:
                 st.s4_rows.append(row)
                 st.last_table_row = idx
             continue
-        if labels[0].text == "信息内容" or compact(labels[0].text) == "信息内容":
+        if compact(labels[0].text) == "信息内容":
             st.zone = "s2"
             st.s2_header = [c.text for c in labels]
             st.last_table_row = idx
