@@ -52,18 +52,11 @@ _LEAD_VERB = re.compile(r"^(?:现予公布|现公布|现将|特此公布|特编�
 
 def _located(m: re.Match[str], group: str, offs: list[int] | None, base: int = 0) -> Located:
     s, e = m.span(group)
-    if group == "agency":
-        lead = _LEAD_VERB.match(m[group])
-        if lead and lead.end() < e - s - 1:
-            s += lead.end()
-            value_text = m[group][lead.end():]
-            if offs is not None:
-                return Located(value=value_text, span=(offs[s], offs[e - 1] + 1))
-            return Located(value=value_text, span=(base + s, base + e))
-    value: str | int = int(m[group]) if group == "year" else m[group]
-    if offs is not None:
-        return Located(value=value, span=(offs[s], offs[e - 1] + 1))
-    return Located(value=value, span=(base + s, base + e))
+    if group == "agency" and (lead := _LEAD_VERB.match(m[group])) and lead.end() < e - s - 1:
+        s += lead.end()  # "现公布区统计局" -> "区统计局"
+    value: str | int = int(m[group]) if group == "year" else m.string[s:e]
+    span = (offs[s], offs[e - 1] + 1) if offs is not None else (base + s, base + e)
+    return Located(value=value, span=span)
 
 
 def find_metadata(rows: list[Row], text: str) -> tuple[Located, Located]:

@@ -46,8 +46,8 @@ def _issue_span(issue: Issue, cells: dict[str, Cell]) -> tuple[int, int] | None:
     printed = [cells[p] for p in issue.paths if p in cells and cells[p].span is not None]
     if not printed:
         return None
-    spans = [c.span for c in printed if c.span is not None]
-    lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
+    lo = min(c.span[0] for c in printed)  # type: ignore[index]
+    hi = max(c.span[1] for c in printed)  # type: ignore[index]
     if hi - lo <= 160:
         return (lo, hi)
     first = next((c for c in printed if c.state is CellState.NUMBER), printed[0])

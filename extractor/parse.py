@@ -377,26 +377,21 @@ TABLE_VOCABULARY = {
 }
 
 
-def _unrecovered(doc: Document, cells: dict[str, Cell], template: str) -> list[str]:
-    """Sections whose table is entirely absent from the cells."""
+def _absent_tables(doc: Document, cells: dict[str, Cell], template: str) -> dict[str, bool]:
+    """Sections whose table is entirely absent, each with whether its header words appear
+    in the text (True: an unrecoverable layout; False: the document never printed it)."""
     flat = compact(doc.text)
-    return [
-        section
-        for section, rows in LAYOUTS[template].items()
+    return {
+        section: any(w in flat for w in TABLE_VOCABULARY[section])
+        for section in LAYOUTS[template]
         if not any(p.startswith(section + ".") for p in cells)
-        and any(w in flat for w in TABLE_VOCABULARY[section])
-    ]
+    }
 
 
-def _truncated(doc: Document, st: _State, sections: list[SectionHit], cells: dict[str, Cell],
-               template: str) -> bool:
+def _truncated(doc: Document, st: _State, sections: list[SectionHit], absent: dict[str, bool]) -> bool:
     """The document stops before a template table: a table is absent, its header words
     appear nowhere, and no later section heading (四/五/六) follows the last table."""
-    absent = [s for s in LAYOUTS[template] if not any(p.startswith(s + ".") for p in cells)]
-    if not absent:
-        return False
-    flat = compact(doc.text)
-    if all(any(w in flat for w in TABLE_VOCABULARY[s]) for s in absent):
+    if all(absent.values()):  # also when nothing is absent
         return False
     after = doc.rows[st.last_table_row].end if st.last_table_row >= 0 else 0
     later = [h for h in sections if h.span[0] >= after and h.id in ("四", "五", "六")]
@@ -427,8 +422,9 @@ def extract(doc: Document) -> Extraction:
             "section headings and no report title were found"
         )
     cells, issues = _place(doc, template, st)
-    truncated = _truncated(doc, st, sections, cells, template)
-    for section in _unrecovered(doc, cells, template):
+    absent = _absent_tables(doc, cells, template)
+    truncated = _truncated(doc, st, sections, absent)
+    for section in (s for s, words_present in absent.items() if words_present):
         issues.append(Issue(
             rule="LAYOUT", key=f"LAYOUT:{section}",
             message=f"section {'二三四'[int(section[1]) - 2]}: the table's header words are in the "

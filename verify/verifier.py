@@ -101,7 +101,6 @@ def verify(extraction: Extraction, text: str) -> Record:
     """
     template = extraction.tables.template
     cells: dict[str, Cell] = {c.path: c for c in iter_cells(extraction.tables)}
-    reasons: dict[str, list[str]] = {p: list(c.reasons) for p, c in cells.items()}
     flags: list[Issue] = [i for i in extraction.issues if i.severity == "flag"]
     warnings: list[Issue] = [i for i in extraction.issues if i.severity == "warning"]
 
@@ -111,17 +110,17 @@ def verify(extraction: Extraction, text: str) -> Record:
         grounded[path] = why is None and cell.state not in (CellState.MISSING, CellState.UNREADABLE)
         if why is not None:
             msg = f"{title(path)}: {why}"
-            reasons[path].append(f"GROUND: {msg}")
+            cells[path].reasons.append(f"GROUND: {msg}")
             flags.append(Issue(rule="GROUND", key=f"GROUND:{path}", message=msg, paths=[path],
                                span=cell.span, verdict="extraction_error"))
         if cell.state is CellState.PLACEHOLDER:
             msg = f"{title(path)} is printed as {cell.raw!r}: a placeholder, not a number"
-            reasons[path].append(f"PLACEHOLDER: {msg}")
+            cells[path].reasons.append(f"PLACEHOLDER: {msg}")
             flags.append(Issue(rule="PLACEHOLDER", key=f"PLACEHOLDER:{path}", message=msg,
                                paths=[path], span=cell.span))
         i5 = _i5(cell, template)
         if i5 is not None:
-            reasons[path].append(f"I5: {i5}")
+            cells[path].reasons.append(f"I5: {i5}")
             flags.append(Issue(rule="I5", key=f"I5:{path}", message=i5, paths=[path],
                                span=cell.span, verdict="source_inconsistency" if grounded[path]
                                else "extraction_error"))
@@ -138,19 +137,18 @@ def verify(extraction: Extraction, text: str) -> Record:
             flags.append(Issue(rule=eq.rule, key=eq.key, message=result.message,
                                paths=list(eq.paths), verdict=verdict))
             for p in eq.paths:
-                reasons[p].append(f"{eq.key}: {result.message}")
+                cells[p].reasons.append(f"{eq.key}: {result.message}")
         elif result.outcome == "pass":
             passed.update(eq.paths)
         checks.append(result)
 
-    # Status and reasons are set on the extraction's own cells (the verifier takes
-    # ownership of the extraction it is given; copying 200 models per report cost more
-    # than everything else the verifier does).
+    # Reasons (above) and status are set on the extraction's own cells: the verifier takes
+    # ownership of the extraction it is given (copying 200 models per report cost more than
+    # everything else the verifier does).
     counts = dict.fromkeys(CellStatus, 0)
     numbers = 0
     for path, cell in cells.items():
-        why = reasons[path]
-        if why:
+        if cell.reasons:
             status = CellStatus.FLAGGED
         elif path in passed:
             status = CellStatus.VERIFIED
@@ -159,7 +157,6 @@ def verify(extraction: Extraction, text: str) -> Record:
         counts[status] += 1
         numbers += cell.state is CellState.NUMBER
         cell.status = status
-        cell.reasons = why
     summary = Summary(cells=len(cells), numbers=numbers, verified=counts[CellStatus.VERIFIED],
                       grounded=counts[CellStatus.GROUNDED], flagged=counts[CellStatus.FLAGGED])
 
