@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from extractor.normalize import Normalized
@@ -43,6 +44,14 @@ class Document:
     encoding: str
     norm: Normalized
     rows: list[Row] = field(default_factory=list)
+    #: For paged input (PDF): the normalized-text offset where each page starts.
+    page_starts: list[int] = field(default_factory=list)
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page number of a normalized-text offset, or None for unpaged input."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect_right(self.page_starts, offset))
 
     @property
     def text(self) -> str:

@@ -6,7 +6,12 @@ Handles the layouts seen in exported reports:
   text sometimes continued on the next line without a tab ("本年新\\n制作数量"), blank cells
   as lines holding only a tab;
 - markdown-like pipe rows with ragged cell counts;
-- space-separated rows of numbers;
+- space-separated rows of numbers, with or without a label before them (PDF text);
+- one cell per line with no marker at all: a short label line followed by lines that each
+  hold one value, cells separated by nothing, by empty lines or by lone "|" lines; blank
+  cells leave no trace there ("stack" rows: only the template and identities can place
+  their values);
+- page footers ("— 4 —", "- 4 -", "第 4 页") inside tables are dropped from the rows;
 everything else is a plain line (narrative, headings).
 """
 
@@ -15,10 +20,23 @@ from __future__ import annotations
 import re
 
 from extractor.document import Row, TextCell
+from extractor.schema import CellState
 from extractor.values import read_value
 
 _SPACE_SPLIT = re.compile(r"\S+")
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.]")
+_FOOTER = re.compile(
+    r"^\s*(?:[-—–―~]{1,2}\s*\d{1,3}\s*[-—–―~]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
+    r"|\d{1,3}\s*/\s*\d{1,3})\s*$"
+)
+#: A label printed before the values on a line of PDF text: short, not a sentence.
+_MAX_LABEL = 60
+_SENTENCE = re.compile(r"[。；;！？]")
+
+
+def is_footer(line: str) -> bool:
+    """A page number line such as "— 4 —", "- 4 -" or "第 4 页 共 6 页"."""
+    return bool(_FOOTER.match(line))
 
 
 def _cell(text: str, base: int, lo: int, hi: int) -> TextCell:
@@ -51,14 +69,132 @@ def _pipe_row(line: str, base: int) -> list[TextCell]:
     return cells
 
 
+def _is_value(text: str) -> bool:
+    r = read_value(text)
+    return r is not None and r.state is not CellState.BLANK
+
+
 def _space_row(line: str, base: int) -> list[TextCell] | None:
-    """A line of three or more whitespace-separated values ("0 0 0 1 2")."""
+    """A line of three or more whitespace-separated values ("0 0 0 1 2"), or a short label
+    followed by one or more of them ("规章 1 0 11"), as PDF text extractors write rows."""
     tokens = list(_SPACE_SPLIT.finditer(line))
-    if len(tokens) < 3:
+    n = len(tokens)
+    while n > 0 and _is_value(tokens[n - 1].group()):
+        n -= 1
+    values = [TextCell(t.group(), base + t.start(), base + t.end()) for t in tokens[n:]]
+    if n == 0:
+        return values if len(values) >= 3 else None
+    if not values:
         return None
-    if not all(read_value(t.group()) is not None for t in tokens):
+    label = line[: tokens[n - 1].end()].strip()
+    if len("".join(label.split())) > _MAX_LABEL or _SENTENCE.search(label) or _is_value(label):
         return None
-    return [TextCell(t.group(), base + t.start(), base + t.end()) for t in tokens]
+    return [_cell(line, base, 0, tokens[n - 1].end()), *values]
+
+
+def _is_label_line(row: Row) -> bool:
+    if row.kind not in ("line", "stack"):
+        return False
+    text = row.cells[0].text
+    return (
+        len("".join(text.split())) <= _MAX_LABEL
+        and not _SENTENCE.search(text)
+        and not _is_value(text)
+    )
+
+
+def _stack(rows: list[Row]) -> list[Row]:
+    """Attach lines that hold only values to the short label line above them."""
+    out: list[Row] = []
+    for row in rows:
+        if row.kind == "pipe" and not any(c.text for c in row.cells):
+            continue  # a lone "|" or "||" line between cells: a separator
+        if row.kind == "pipe" and sum(1 for c in row.cells if c.text) == 1 and len(row.cells) <= 2:
+            row = Row([next(c for c in row.cells if c.text)], "line", row.start, row.end)
+        prev = out[-1] if out else None
+        if row.kind == "line" and _is_value(row.cells[0].text):
+            if prev is not None and _is_label_line(prev):
+                out[-1] = Row([*prev.cells, row.cells[0]], "stack", prev.start, row.end)
+                continue
+            row = Row(row.cells, "space", row.start, row.end)  # a lone value: a row of one
+        elif (
+            row.kind == "space"
+            and prev is not None
+            and prev.kind == "line"
+            and _is_label_line(prev)
+            and not _is_label_line(Row(row.cells[:1], "line", row.start, row.end))
+        ):
+            # A label line the PDF text put above its values.
+            out[-1] = Row([*prev.cells, *row.cells], "space", prev.start, row.end)
+            continue
+        out.append(row)
+    return out
+
+
+def _stream_kind(line: str) -> str | None:
+    s = line.strip()
+    if s and not s.replace("|", "").strip():
+        return "pipes"
+    if s.endswith("|") and s.count("|") == 1:
+        return "cell"
+    return None
+
+
+def _stream_end(lines: list[tuple[str, int]], i: int) -> int:
+    """End (exclusive) of a "cell stream" starting at line i, or i if there is none.
+
+    A cell stream is one cell per line, each cell closed by a "|" at its end or by a line of
+    only pipes ("|", "||": each pipe closes one more, empty, cell). Such dumps keep empty
+    cells, so unlike the "stack" layout their blanks are known.
+    """
+    j = i
+    cells = 0
+    while j < len(lines):
+        line = lines[j][0]
+        kind = _stream_kind(line)
+        if kind is None:
+            if "|" in line or len(line.strip()) > _MAX_LABEL:
+                break
+        elif kind == "cell" or kind == "pipes":
+            cells += line.count("|")
+        j += 1
+    # Trailing plain lines belong to what follows, not to the stream.
+    while j > i and _stream_kind(lines[j - 1][0]) is None:
+        j -= 1
+    return j if cells >= 6 and _stream_kind(lines[i][0]) is not None else i
+
+
+def _stream_rows(lines: list[tuple[str, int]]) -> list[Row]:
+    """Rows from a cell stream: a label cell starts a row, values and empty cells follow it."""
+    cells: list[TextCell] = []
+    parts: list[TextCell] = []  # pieces of the cell being read (a label broken over lines)
+    for line, base in lines:
+        lo = 0
+        for k, ch in enumerate(line + "\n"):
+            if ch not in "|\n":
+                continue
+            piece = _cell(line, base, lo, k)
+            if piece.text:
+                parts.append(piece)
+            if ch == "|":
+                if parts:
+                    cells.append(TextCell("".join(p.text for p in parts), parts[0].start, parts[-1].end))
+                else:
+                    cells.append(TextCell("", base + k, base + k))
+                parts = []
+            lo = k + 1
+    if parts:
+        cells.append(TextCell("".join(p.text for p in parts), parts[0].start, parts[-1].end))
+    rows: list[Row] = []
+    current: list[TextCell] = []
+    for c in cells:
+        if c.text and not _is_value(c.text) and current:
+            rows.append(Row(current, "pipe", current[0].start, current[-1].end))
+            current = []
+        current.append(c)
+    if current:
+        rows.append(Row(current, "pipe", current[0].start, current[-1].end))
+    return rows
 
 
 def recover_rows(text: str) -> list[Row]:
@@ -72,16 +208,26 @@ def recover_rows(text: str) -> list[Row]:
             rows.append(Row(block, "cells", block[0].start, block[-1].end))
             block = []
 
+    lines: list[tuple[str, int]] = []
     pos = 0
     for raw in text.split("\n"):
-        base = pos
+        lines.append((raw.rstrip("\r"), pos))
         pos += len(raw) + 1
-        line = raw.rstrip("\r")
+    i = 0
+    while i < len(lines):
+        line, base = lines[i]
+        if "|" in line and (end := _stream_end(lines, i)) > i:
+            flush()
+            last_was_cell = False
+            rows.extend(_stream_rows(lines[i:end]))
+            i = end
+            continue
+        i += 1
         if line.startswith("\t") and "\t" not in line[1:]:
             block.append(_cell(line, base, 1, len(line)))
             last_was_cell = True
             continue
-        if not line.strip():
+        if not line.strip() or is_footer(line):
             flush()
             last_was_cell = False
             continue
@@ -110,4 +256,4 @@ def recover_rows(text: str) -> list[Row]:
         else:
             rows.append(Row([_cell(line, base, 0, len(line))], "line", base, base + len(line)))
     flush()
-    return rows
+    return _stack(rows)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from extractor.document import Document, Row, TextCell
 from extractor.labels import bare, best_match, compact
 from extractor.metadata import find_metadata
+from extractor.placement import Ambiguous, glued_splits, resolve, vanished_blank_placements
 from extractor.schema import (
     AMOUNT_FIELDS,
     LAYOUTS,
@@ -171,10 +172,14 @@ def _record(st: _State, key: str, values: list[TextCell], row: Row, unit: str | 
 def _scan(doc: Document, template: str) -> _State:
     st = _State()
     for idx, row in enumerate(doc.rows):
-        if row.is_line:
-            continue
-        labels, values = split_row(row)
+        labels, values = ([c for c in row.cells if c.text], []) if row.is_line else split_row(row)
+        if (st.zone == "s4" and labels and values_have_numbers(values)
+                and all(_is_s4_header(c.text) for c in labels)):
+            labels = []  # values printed under the 结果维持…总计 header of a one-cell-per-line dump
         label_text = "".join(compact(c.text) for c in labels)
+        if row.is_line or (labels and not values):
+            _marker(st, labels, label_text, idx)
+            continue
         # Zone changes by content.
         if "第二十条" in label_text:
             st.zone = "s2"
@@ -228,6 +233,45 @@ def _scan(doc: Document, template: str) -> _State:
     return st
 
 
+def _is_s4_header(text: str) -> bool:
+    b = bare(text)
+    return bool(b) and all(part in S4_HEADER_WORDS for part in _S4_WORD.findall(b)) and not _S4_WORD.sub("", b)
+
+
+_S4_WORD = re.compile("|".join(sorted(
+    ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉",
+     "复议后起诉", "结果", "维持", "纠正", "其他", "尚未", "审结", "审", "结"), key=len, reverse=True)))
+S4_HEADER_WORDS = frozenset(_S4_WORD.pattern.split("|"))
+
+
+def _marker(st: _State, labels: list[TextCell], label_text: str, idx: int) -> None:
+    """A line or label-only row: it may enter a zone, open an s3 group or carry a header."""
+    if not labels or len(label_text) > 80:
+        return
+    if compact(labels[0].text) == "信息内容":
+        st.zone = "s2"
+        st.s2_header = [c.text for c in labels]
+    elif "第二十条" in label_text:
+        st.zone = "s2"
+        st.s2_header = []
+    elif label_text.startswith("行政复议") or "行政复议行政诉讼" in label_text.replace("、", ""):
+        st.zone = "s4"
+    elif _is_s3_header(labels):
+        st.zone = "s3"
+    elif st.zone == "s3" or st.zone is None:
+        b = bare(labels[-1].text)
+        for g, canon in S3_GROUPS.items():
+            if any(b == x or (b.startswith(x) and len(b) <= len(x) + 2) for x in canon):
+                st.group = g
+        return
+    elif st.zone == "s2":
+        st.s2_header.extend(c.text for c in labels)
+        return
+    else:
+        return
+    st.last_table_row = idx
+
+
 def values_have_numbers(values: list[TextCell]) -> bool:
     return any(c.text and read_value(c.text) is not None for c in values)
 
@@ -251,6 +295,7 @@ def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tu
             raw=tc.text,
             span=span,
             source_span=source_span,
+            page=doc.page_at(tc.start),
             reasons=[f"LAYOUT: cell text {tc.text!r} is not one number"],
         ), Issue(
             rule="LAYOUT",
@@ -282,18 +327,54 @@ def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tu
         raw=tc.text,
         span=span,
         source_span=source_span,
+        page=doc.page_at(tc.start),
         reasons=reasons,
     ), issue
 
 
-def _place(doc: Document, template: str, st: _State) -> tuple[dict[str, Cell], list[Issue]]:
+def _layout_cells(doc: Document, key: str, paths: list[str], row: Row, msg: str) -> tuple[dict[str, Cell], Issue]:
+    lkey = "s4" if key == "s4.*" else key
+    issue = Issue(rule="LAYOUT", key=f"LAYOUT:{lkey}", message=msg, paths=paths, span=(row.start, row.end))
+    cells = {
+        p: Cell(path=p, state=CellState.UNREADABLE, raw=row.text[:200], span=(row.start, row.end),
+                source_span=doc.norm.to_source(row.start, row.end), page=doc.page_at(row.start),
+                reasons=[f"LAYOUT: {msg}"])
+        for p in paths
+    }
+    return cells, issue
+
+
+def _is_cut(doc: Document, row: Row) -> bool:
+    """The document ends inside this row (an excerpt cut mid-table)."""
+    return not doc.text[row.end:].strip()
+
+
+def _candidates(row: Row, values: list[TextCell], width: int) -> list[tuple[TextCell, ...]]:
+    """Placements to try for a row with too few values, by what its layout can lose."""
+    printed = [c for c in values if c.text]
+    if len(printed) >= width:
+        return []
+    if row.kind == "glued":
+        return glued_splits(printed, width)
+    if row.kind in ("stack", "space"):
+        return vanished_blank_placements(printed, width)
+    return []
+
+
+def _place(doc: Document, template: str, st: _State) -> tuple[dict[str, Cell], list[Issue], bool]:
+    """Cells for every placed row; returns (cells, issues, whether the document is cut
+    inside a table row)."""
     cells: dict[str, Cell] = {}
     issues: list[Issue] = list(st.issues)
+    cut = False
     if st.s4_values:
         row = st.s4_rows[0]
         end = st.s4_rows[-1].end
-        merged = Row(st.s4_values, row.kind, row.start, end)
+        kind = "stack" if any(r.kind == "stack" for r in st.s4_rows) else row.kind
+        merged = Row(st.s4_values, kind, row.start, end)
         st.placed["s4.*"] = _Placed("s4.*", st.s4_values, merged)
+    definite: dict[str, tuple[list[str], list[TextCell], _Placed]] = {}
+    ambiguous: list[Ambiguous] = []
     for key, placed in st.placed.items():
         if key == "s4.*":
             paths = [p for p in template_paths(template) if p.startswith("s4.")]
@@ -315,42 +396,75 @@ def _place(doc: Document, template: str, st: _State) -> tuple[dict[str, Cell], l
         values = _trim_padding(placed.values, placed.row, len(paths))
         if len(values) > len(paths) and all(not c.text for c in values[len(paths) :]):
             values = values[: len(paths)]
-        if len(values) != len(paths):
-            title = ROW_TITLES.get(key, "section 四" if key == "s4.*" else key)
-            msg = (
-                f"{title}: {len(values)} value cells for {len(paths)} template columns "
-                f"({' | '.join(c.text or '∅' for c in values)}); placement is ambiguous, not guessed"
-            )
-            lkey = "s4" if key == "s4.*" else key
-            issues.append(
-                Issue(rule="LAYOUT", key=f"LAYOUT:{lkey}", message=msg, paths=paths,
-                      span=(placed.row.start, placed.row.end))
-            )
-            for p in paths:
-                cells[p] = Cell(path=p, state=CellState.UNREADABLE, raw=placed.row.text[:200],
-                                span=(placed.row.start, placed.row.end),
-                                source_span=doc.norm.to_source(placed.row.start, placed.row.end),
-                                reasons=[f"LAYOUT: {msg}"])
+        if _is_cut(doc, placed.row):
+            # An excerpt cut inside this row: what it prints fills the first columns, the
+            # rest is missing; a value the file ends on may itself be cut ("12" -> "1").
+            if values and values[-1].end == len(doc.text):
+                values = values[:-1]
+            if len(values) <= len(paths):
+                cut = True
+                paths = paths[: len(values)]
+        if len(values) == len(paths):
+            definite[key] = (paths, values, placed)
             continue
+        cands = _candidates(placed.row, values, len(paths))
+        if cands:
+            ambiguous.append(Ambiguous(key, paths, cands))
+            definite[key] = (paths, [], placed)
+            continue
+        title = ROW_TITLES.get(key, "section 四" if key == "s4.*" else key)
+        msg = (
+            f"{title}: {len(values)} value cells for {len(paths)} template columns "
+            f"({' | '.join(c.text or '∅' for c in values)}); placement is ambiguous, not guessed"
+        )
+        layout_cells, issue = _layout_cells(doc, key, paths, placed.row, msg)
+        cells.update(layout_cells)
+        issues.append(issue)
+    fixed = {p: tc for paths, values, _ in definite.values() for p, tc in zip(paths, values, strict=False)}
+    chosen, unplaced = resolve(template, fixed, ambiguous) if ambiguous else ({}, {})
+    for key, (paths, values, placed) in definite.items():
+        title = ROW_TITLES.get(key, "section 四" if key == "s4.*" else key)
+        if key in unplaced:
+            printed = [c.text for c in placed.values if c.text]
+            msg = (f"{title}: {len(printed)} values ({' | '.join(printed)}) for {len(paths)} "
+                   f"template columns in a layout that loses blank cells or separators; "
+                   f"{unplaced[key]}; not guessed")
+            layout_cells, issue = _layout_cells(doc, key, paths, placed.row, msg)
+            cells.update(layout_cells)
+            issues.append(issue)
+            continue
+        if key in chosen:
+            values = list(chosen[key])
+            issues.append(Issue(
+                rule="PLACED", key=f"PLACED:{'s4' if key == 's4.*' else key}",
+                message=f"{title}: the layout lost blank cells or separators; the values were "
+                f"placed as {' | '.join(c.text or '∅' for c in values)}, the only placement that "
+                "satisfies the template's identities",
+                paths=paths, span=(placed.row.start, placed.row.end), severity="warning",
+            ))
         for p, tc in zip(paths, values, strict=True):
             cell, issue = _cell(doc, p, tc, placed.header_unit)
             cells[p] = cell
             if issue is not None:
                 issues.append(issue)
-    return cells, issues
+    return cells, issues, cut
 
 
 def _missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issue]:
     issues: list[Issue] = []
     for section, rows in LAYOUTS[template].items():
-        absent = [r for r in rows if all(f"{section}.{r}.{c}" not in cells for c in rows[r])]
+        absent = {r: [c for c in rows[r] if f"{section}.{r}.{c}" not in cells] for r in rows}
+        absent = {r: cols for r, cols in absent.items() if cols}
         if not absent:
             continue
-        names = "、".join(ROW_TITLES.get(f"{section}.{r}", r) for r in absent)
-        whole = len(absent) == len(rows)
-        what = "the table is absent" if whole else f"{len(absent)} of {len(rows)} rows are absent"
-        why = " (the document is truncated)" if truncated and whole else ""
-        paths = [f"{section}.{r}.{c}" for r in absent for c in rows[r]]
+        names = "、".join(
+            ROW_TITLES.get(f"{section}.{r}", r) + ("" if len(cols) == len(rows[r]) else f"（{len(cols)} cells cut off）")
+            for r, cols in absent.items()
+        )
+        whole = len(absent) == len(rows) and all(len(c) == len(rows[r]) for r, c in absent.items())
+        what = "the table is absent" if whole else f"{len(absent)} of {len(rows)} rows are absent or cut"
+        why = " (the document is truncated)" if truncated else ""
+        paths = [f"{section}.{r}.{c}" for r, cols in absent.items() for c in cols]
         issues.append(
             Issue(
                 rule="MISSING",
@@ -363,7 +477,8 @@ def _missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Iss
             cells[p] = Cell(
                 path=p,
                 state=CellState.MISSING,
-                reasons=[f"MISSING: row {ROW_TITLES.get(p.rsplit('.', 1)[0], p)} is absent from the source"],
+                reasons=[f"MISSING: {ROW_TITLES.get(p.rsplit('.', 1)[0], p)} is absent from the source"
+                         + (" (the document is truncated)" if truncated else "")],
             )
     return issues
 
@@ -421,9 +536,9 @@ def extract(doc: Document) -> Extraction:
             "not a government information-disclosure annual report: no template table, no "
             "section headings and no report title were found"
         )
-    cells, issues = _place(doc, template, st)
+    cells, issues, cut = _place(doc, template, st)
     absent = _absent_tables(doc, cells, template)
-    truncated = _truncated(doc, st, sections, absent)
+    truncated = cut or _truncated(doc, st, sections, absent)
     for section in (s for s, words_present in absent.items() if words_present):
         issues.append(Issue(
             rule="LAYOUT", key=f"LAYOUT:{section}",

@@ -208,8 +208,11 @@ class Cell(Strict):
     raw: str | None = Field(default=None, description="The cell's text as printed (normalized)")
     span: Span | None = Field(default=None, description="[start, end) in the normalized text")
     source_span: Span | None = Field(
-        default=None, description="[start, end) in the decoded original file text"
+        default=None,
+        description="[start, end) in the decoded original file text (for PDF and DOCX: in the "
+        "text extracted from the file, which is the normalized text before normalization)",
     )
+    page: int | None = Field(default=None, description="1-based page number (PDF input only)")
     status: CellStatus | None = None
     reasons: list[str] = Field(default_factory=list)
 
@@ -308,6 +311,7 @@ class ReportMeta(Strict):
     sha256: str
     format: str
     encoding: str
+    pages: int | None = Field(default=None, description="number of pages (PDF input only)")
     agency: Located = Field(default_factory=Located)
     year: Located = Field(default_factory=Located)
     template: TemplateVersion | None = None

@@ -1,0 +1,205 @@
+"""Place the values of rows whose layout lost information, using the template's identities.
+
+Two layouts lose the link between a value and its column:
+- blank cells that vanish (one cell per line with no empty line left, PDF text rows): the
+  remaining values keep their order, but which columns they fill is unknown;
+- digits glued together by a crawler ("230000023" for 23 | 0 | 0 | 0 | 0 | 0 | 23): the
+  boundaries between values are unknown.
+
+For such a row every placement is a candidate. A candidate survives when no identity of
+the template (I1–I4) that it makes assessable fails. The row is placed only when exactly
+one outcome survives (placements that give the same cells are one outcome); otherwise it is
+left to the caller to flag. The identities come from the verifier's rule table, read here
+as data: the verifier checks them again afterwards, independently of how the row was placed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from extractor.document import TextCell
+from extractor.schema import CellState
+from extractor.values import read_value
+from verify.rules import Equation, detail_totals, instances
+
+#: Joint search over several ambiguous rows stops beyond this many combinations.
+MAX_COMBINATIONS = 50_000
+#: Splits of one glued digit run are enumerated up to this many.
+MAX_SPLITS = 20_000
+
+Candidate = tuple[TextCell, ...]
+
+
+@dataclass
+class Ambiguous:
+    """A row whose cells are one of several candidates (same length as `paths`)."""
+
+    key: str
+    paths: list[str]
+    candidates: list[Candidate]
+
+
+def vanished_blank_placements(values: Sequence[TextCell], width: int) -> list[Candidate]:
+    """Every way to put `values`, in order, into `width` columns; the rest are blank."""
+    if len(values) > width:
+        return []
+    out: list[Candidate] = []
+    for cols in itertools.combinations(range(width), len(values)):
+        cells: list[TextCell] = []
+        it = iter(values)
+        at = dict(zip(cols, it, strict=True))
+        pos = values[0].start if values else 0
+        for i in range(width):
+            if i in at:
+                cells.append(at[i])
+                pos = at[i].end
+            else:
+                cells.append(TextCell("", pos, pos))
+        out.append(tuple(cells))
+    return out
+
+
+def _splits(token: TextCell, parts: int) -> Iterator[tuple[TextCell, ...]]:
+    """Ways to cut a digit run into `parts` numbers without leading zeros ("05" is no number)."""
+    s = token.text
+    n = len(s)
+    for cuts in itertools.combinations(range(1, n), parts - 1):
+        bounds = (0, *cuts, n)
+        pieces = [s[a:b] for a, b in itertools.pairwise(bounds)]
+        if any(len(p) > 1 and p[0] == "0" for p in pieces):
+            continue
+        yield tuple(
+            TextCell(p, token.start + a, token.start + b)
+            for p, (a, b) in zip(pieces, itertools.pairwise(bounds), strict=True)
+        )
+
+
+def glued_splits(tokens: Sequence[TextCell], width: int) -> list[Candidate]:
+    """Every way to cut whitespace-separated digit runs into `width` numbers in order."""
+    if not tokens or any(not t.text.isdigit() for t in tokens):
+        return []
+    extra = width - len(tokens)
+    if extra < 0 or extra > sum(len(t.text) - 1 for t in tokens):
+        return []
+    out: list[Candidate] = []
+    # Distribute the extra cuts over the tokens, then split each token.
+    for shares in _compositions(extra, [len(t.text) - 1 for t in tokens]):
+        per_token = [list(_splits(t, k + 1)) for t, k in zip(tokens, shares, strict=True)]
+        for combo in itertools.product(*per_token):
+            out.append(tuple(c for part in combo for c in part))
+            if len(out) > MAX_SPLITS:
+                return out
+    return out
+
+
+def _compositions(total: int, caps: list[int]) -> Iterator[tuple[int, ...]]:
+    if not caps:
+        if total == 0:
+            yield ()
+        return
+    for k in range(min(total, caps[0]) + 1):
+        for rest in _compositions(total - k, caps[1:]):
+            yield (k, *rest)
+
+
+Known = dict[str, int | Decimal | None | str]  # path -> number, None (blank) or "?" (not assessable)
+
+
+def _reading(tc: TextCell) -> int | Decimal | None | str:
+    r = read_value(tc.text)
+    if r is None or r.state in (CellState.PLACEHOLDER, CellState.UNREADABLE):
+        return "?"
+    if r.state is CellState.BLANK:
+        return None
+    return r.value
+
+
+def _fails(eq: Equation, known: Known, totals: frozenset[str]) -> bool:
+    """True when every cell of `eq` is known and the equation does not hold."""
+    left: list[int | Decimal | None] = []
+    right: list[int | Decimal | None] = []
+    for side, paths in ((left, eq.left), (right, eq.right)):
+        for p in paths:
+            v = known.get(p, "?")
+            if v == "?":
+                return False
+            side.append(v)  # type: ignore[arg-type]
+    for side, paths, other in ((left, eq.left, right), (right, eq.right, left)):
+        if all(p in totals for p in paths) and all(v is None for v in side) and any(other):
+            return False  # the blank-detail-total convention: not assessable
+    return sum(v or 0 for v in left) != sum(v or 0 for v in right)
+
+
+def _outcome(c: Candidate) -> tuple[str, ...]:
+    return tuple(t.text for t in c)
+
+
+def resolve(
+    template: str, fixed: dict[str, TextCell], rows: list[Ambiguous]
+) -> tuple[dict[str, Candidate], dict[str, str]]:
+    """Choose one candidate per ambiguous row where exactly one outcome fits the identities.
+
+    Returns (chosen candidate per row key, reason per row key left unplaced).
+    """
+    equations = instances(template)
+    totals = detail_totals(template)
+    known: Known = {p: _reading(tc) for p, tc in fixed.items()}
+
+    def survivors(row: Ambiguous, cand: Candidate, base: Known) -> bool:
+        trial = {**base, **{p: _reading(tc) for p, tc in zip(row.paths, cand, strict=True)}}
+        touched = set(row.paths)
+        return not any(_fails(eq, trial, totals) for eq in equations if touched & set(eq.paths))
+
+    # Each row on its own (its row identity, and columns against the fixed rows), distinct
+    # outcomes only.
+    pending: dict[str, list[Candidate]] = {}
+    for row in rows:
+        seen: dict[tuple[str, ...], Candidate] = {}
+        for cand in row.candidates:
+            if _outcome(cand) not in seen and survivors(row, cand, known):
+                seen[_outcome(cand)] = cand
+        pending[row.key] = list(seen.values())
+    by_key = {r.key: r for r in rows}
+    chosen: dict[str, Candidate] = {}
+    unplaced: dict[str, str] = {}
+    # Fix the rows with one survivor, then search the rest jointly.
+    for key, cands in pending.items():
+        if len(cands) == 1:
+            chosen[key] = cands[0]
+    for key, cand in chosen.items():
+        known.update({p: _reading(tc) for p, tc in zip(by_key[key].paths, cand, strict=True)})
+    open_keys = [k for k, c in pending.items() if len(c) > 1]
+    size = 1
+    for k in open_keys:
+        size *= len(pending[k])
+    if open_keys and size <= MAX_COMBINATIONS:
+        fits: list[tuple[Candidate, ...]] = []
+        paths = [p for k in open_keys for p in by_key[k].paths]
+        relevant = [eq for eq in equations if set(eq.paths) & set(paths)]
+        for combo in itertools.product(*(pending[k] for k in open_keys)):
+            trial = dict(known)
+            for k, cand in zip(open_keys, combo, strict=True):
+                trial.update({p: _reading(tc) for p, tc in zip(by_key[k].paths, cand, strict=True)})
+            if not any(_fails(eq, trial, totals) for eq in relevant):
+                fits.append(combo)
+        for i, k in enumerate(open_keys):
+            outcomes = {_outcome(combo[i]) for combo in fits}
+            if len(outcomes) == 1:
+                chosen[k] = fits[0][i]
+            else:
+                pending[k] = [c for c in pending[k] if _outcome(c) in outcomes]
+    for key, cands in pending.items():
+        if key in chosen:
+            continue
+        if not cands:
+            unplaced[key] = "no placement of its values satisfies the template's identities"
+        else:
+            unplaced[key] = (
+                f"{len(cands)} placements of its values satisfy the template's identities"
+                if len(cands) > 1 or size > MAX_COMBINATIONS
+                else "its placement depends on other unplaced rows"
+            )
+    return chosen, unplaced
