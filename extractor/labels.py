@@ -17,9 +17,14 @@ def compact(text: str) -> str:
     return "".join(text.split())
 
 
+#: A trailing explanatory note: "规章(设区的市、自治州人民政府应提供相关数据)".
+_NOTE = re.compile(r"(?<=..)[(（][^()（）]{4,}[)）]$")
+
+
 def bare(label: str) -> str:
-    """A label without its numbering prefix, whitespace and punctuation."""
+    """A label without its numbering prefix, trailing note, whitespace and punctuation."""
     s = compact(label)
+    s = _NOTE.sub("", s)
     s = _NUMBERING.sub("", s)
     return _PUNCT.sub("", s)
 

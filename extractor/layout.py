@@ -31,6 +31,8 @@ _FOOTER = re.compile(
 )
 #: A label printed before the values on a line of PDF text: short, not a sentence.
 _MAX_LABEL = 60
+#: Row labels on a line of their own may carry a long explanatory note in brackets.
+_MAX_STACKED_LABEL = 160
 _SENTENCE = re.compile(r"[。；;！？]")
 
 
@@ -97,7 +99,7 @@ def _is_label_line(row: Row) -> bool:
         return False
     text = row.cells[0].text
     return (
-        len("".join(text.split())) <= _MAX_LABEL
+        len("".join(text.split())) <= _MAX_STACKED_LABEL
         and not _SENTENCE.search(text)
         and not _is_value(text)
     )

@@ -22,7 +22,16 @@ _SENTENCE = re.compile(r"[,，。;；《]")
 _YEAR_ONLY = (
     re.compile(r"统计期限(?:自|从|为)?(?P<year>20\d\d)年1月1日"),
     re.compile(r"(?P<year>20\d\d)年度?(?:政府|政务)?信息公开工作年度报告"),
+    # A first narrative sentence: "2020年,县审计局认真贯彻执行…"
+    re.compile(r"(?:^|\n)\s*(?P<year>20\d\d)年[,，]"),
 )
+_AGENCY_ONLY = (
+    # 由两城镇人民政府党政办公室编制 / 请与…联系 / 请联系桃江县审计局办公室
+    re.compile(r"由(?P<agency>[^,，。、\s()（）《》]{2,40}?)(?:负责)?编制"),
+    re.compile(r"请(?:与|联系)(?P<agency>[^,，。、\s()（）《》]{2,40}?)(?:联系|[,，。(（])"),
+)
+#: The office that compiles an agency's report is not the agency: "两城镇人民政府党政办公室".
+_OFFICE = re.compile(r"^(?P<agency>.+(?:人民政府|.局|委员会))(?:党政办公室|综合办公室|办公室|综合科|政务公开办公室)$")
 
 
 def _title_chars(rows: list[Row]) -> tuple[str, list[int]]:
@@ -71,8 +80,26 @@ def find_metadata(rows: list[Row], text: str) -> tuple[Located, Located]:
         m = pat.search(head)
         if m:
             return _located(m, "agency", None), _located(m, "year", None)
+    return _agency_only(head), _year_only(head)
+
+
+def _year_only(head: str) -> Located:
     for pat in _YEAR_ONLY:
         m = pat.search(head)
         if m:
-            return Located(), _located(m, "year", None)
-    return Located(), Located()
+            return _located(m, "year", None)
+    return Located()
+
+
+def _agency_only(head: str) -> Located:
+    for pat in _AGENCY_ONLY:
+        m = pat.search(head)
+        if m:
+            loc = _located(m, "agency", None)
+            name = str(loc.value)
+            office = _OFFICE.match(name)
+            if office and loc.span is not None:
+                name = office["agency"]
+                loc = Located(value=name, span=(loc.span[0], loc.span[0] + len(name)))
+            return loc
+    return Located()

@@ -177,9 +177,9 @@ def _scan(doc: Document, template: str) -> _State:
                 and all(_is_s4_header(c.text) for c in labels)):
             labels = []  # values printed under the 结果维持…总计 header of a one-cell-per-line dump
         label_text = "".join(compact(c.text) for c in labels)
-        if row.is_line or (labels and not values):
-            _marker(st, labels, label_text, idx)
-            continue
+        if row.is_line or (labels and not any(c.text for c in values)):
+            if _marker(st, labels, label_text, idx) or row.is_line or not values:
+                continue
         # Zone changes by content.
         if "第二十条" in label_text:
             st.zone = "s2"
@@ -244,10 +244,11 @@ _S4_WORD = re.compile("|".join(sorted(
 S4_HEADER_WORDS = frozenset(_S4_WORD.pattern.split("|"))
 
 
-def _marker(st: _State, labels: list[TextCell], label_text: str, idx: int) -> None:
-    """A line or label-only row: it may enter a zone, open an s3 group or carry a header."""
+def _marker(st: _State, labels: list[TextCell], label_text: str, idx: int) -> bool:
+    """A line or label-only row: it may enter a zone (True: it is a table header), open an
+    s3 group or carry a header unit."""
     if not labels or len(label_text) > 80:
-        return
+        return False
     if compact(labels[0].text) == "信息内容":
         st.zone = "s2"
         st.s2_header = [c.text for c in labels]
@@ -258,18 +259,21 @@ def _marker(st: _State, labels: list[TextCell], label_text: str, idx: int) -> No
         st.zone = "s4"
     elif _is_s3_header(labels):
         st.zone = "s3"
+    elif st.zone == "s3" and label_text == "总计":
+        return True  # the 总计 column header, not the （七）总计 row
     elif st.zone == "s3" or st.zone is None:
         b = bare(labels[-1].text)
         for g, canon in S3_GROUPS.items():
             if any(b == x or (b.startswith(x) and len(b) <= len(x) + 2) for x in canon):
                 st.group = g
-        return
+        return False
     elif st.zone == "s2":
         st.s2_header.extend(c.text for c in labels)
-        return
+        return False
     else:
-        return
+        return False
     st.last_table_row = idx
+    return True
 
 
 def values_have_numbers(values: list[TextCell]) -> bool:
