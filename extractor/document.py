@@ -46,6 +46,7 @@ class Document:
     rows: list[Row] = field(default_factory=list)
     #: For paged input (PDF): the normalized-text offset where each page starts.
     page_starts: list[int] = field(default_factory=list)
+    pages: int | None = None
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number of a normalized-text offset, or None for unpaged input."""

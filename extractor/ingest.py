@@ -7,17 +7,30 @@ records it and moves on.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
+from collections.abc import Sequence
 from pathlib import Path
 
 from extractor.document import Document
+from extractor.docx_reader import DocxError, render_docx
 from extractor.html_reader import declared_charset, looks_like_html, render_html
 from extractor.layout import recover_rows
 from extractor.normalize import normalize
+from extractor.pdf_reader import PdfError, render_pdf
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
-LATER_SUFFIXES = {".pdf": "PDF", ".docx": "DOCX", ".doc": "Word .doc", ".wps": "WPS"}
-INPUT_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | set(LATER_SUFFIXES)
+PDF_SUFFIXES = {".pdf"}
+DOCX_SUFFIXES = {".docx"}
+#: Formats recognised but not read: a clear error says what to do.
+UNSUPPORTED_SUFFIXES = {
+    ".doc": "Word 97-2003 .doc input is not supported; save it as .docx (or convert it with "
+    "LibreOffice: soffice --headless --convert-to docx)",
+    ".wps": "WPS input is not supported; save it as .docx",
+}
+INPUT_SUFFIXES = (
+    TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES | set(UNSUPPORTED_SUFFIXES)
+)
 
 #: Larger inputs are refused rather than read into memory.
 MAX_BYTES = 50 * 1024 * 1024
@@ -58,10 +71,8 @@ def _is_binary(raw: bytes) -> bool:
 
 def load(path: Path) -> Document:
     suffix = path.suffix.lower()
-    if suffix in LATER_SUFFIXES:
-        raise IngestError(
-            f"{LATER_SUFFIXES[suffix]} input is not supported yet; convert it to text or HTML"
-        )
+    if suffix in UNSUPPORTED_SUFFIXES:
+        raise IngestError(UNSUPPORTED_SUFFIXES[suffix])
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -73,13 +84,13 @@ def load(path: Path) -> Document:
         raise IngestError(f"cannot read the file: {e.strerror or e}") from e
     if not raw.strip():
         raise IngestError("empty file")
-    if raw.startswith(b"%PDF"):
-        raise IngestError("this is a PDF file; PDF input is not supported yet")
-    if raw.startswith(b"PK\x03\x04"):
-        raise IngestError("this is a ZIP container (DOCX?); DOCX input is not supported yet")
+    sha = hashlib.sha256(raw).hexdigest()
+    if raw[:1024].lstrip().startswith(b"%PDF") or suffix in PDF_SUFFIXES:
+        return _load_pdf(path, raw, sha)
+    if raw.startswith(b"PK\x03\x04") or suffix in DOCX_SUFFIXES:
+        return _load_docx(path, raw, sha)
     if _is_binary(raw):
         raise IngestError("binary file: not text or HTML")
-    sha = hashlib.sha256(raw).hexdigest()
     text, encoding = decode(raw, declared_charset(raw))
     is_html = suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and looks_like_html(text))
     if is_html:
@@ -100,3 +111,36 @@ def load(path: Path) -> Document:
         norm=norm,
         rows=recover_rows(norm.text),
     )
+
+
+def _rendered(path: Path, sha: str, fmt: str, text: str, page_starts: list[int] | None = None,
+              pages: int | None = None) -> Document:
+    norm = normalize(text)
+    if not norm.text.strip():
+        raise IngestError("no text in the file")
+    starts = [_norm_offset(norm.offsets, s) for s in (page_starts or [])]
+    return Document(name=path.name, path=str(path), sha256=sha, format=fmt, encoding="n/a",
+                    norm=norm, rows=recover_rows(norm.text), page_starts=starts, pages=pages)
+
+
+def _norm_offset(offsets: Sequence[int], source: int) -> int:
+    """The first normalized offset whose source offset is at or after `source`."""
+    return bisect_left(offsets, source)
+
+
+def _load_pdf(path: Path, raw: bytes, sha: str) -> Document:
+    if not raw[:1024].lstrip().startswith(b"%PDF"):
+        raise IngestError("the file is named .pdf but is not a PDF")
+    try:
+        pdf = render_pdf(raw)
+    except PdfError as e:
+        raise IngestError(str(e)) from e
+    return _rendered(path, sha, "pdf", pdf.text, pdf.page_starts, pdf.pages)
+
+
+def _load_docx(path: Path, raw: bytes, sha: str) -> Document:
+    try:
+        text = render_docx(raw)
+    except DocxError as e:
+        raise IngestError(str(e)) from e
+    return _rendered(path, sha, "docx", text)

@@ -123,6 +123,13 @@ def _s3_row(labels: list[TextCell], st: _State, template: str) -> str | None:
     last = labels[-1]
     b = bare(last.text)
     m = _SUBITEM.match(compact(last.text))
+    if m is not None or st.group is not None:
+        # A sub-row's own label can name its group when the group label was lost or split
+        # ("（四）无" | "法提供" across a page break).
+        scores = {g: best_match(b, {g: subs})[1] for g, subs in S3_SUBROWS.items()}
+        top_group = max(scores, key=lambda g: scores[g])
+        if scores[top_group] >= 0.9 and (st.group is None or scores[top_group] > scores[st.group]):
+            st.group = top_group
     if st.group is not None:
         subs = S3_SUBROWS[st.group]
         if m and 1 <= int(m.group(1)) <= len(subs):
@@ -526,6 +533,7 @@ def extract(doc: Document) -> Extraction:
         sha256=doc.sha256,
         format=doc.format,
         encoding=doc.encoding,
+        pages=doc.pages,
         agency=agency,
         year=year,
         template=template,  # type: ignore[arg-type]
