@@ -47,6 +47,8 @@ class Document:
     #: For paged input (PDF): the normalized-text offset where each page starts.
     page_starts: list[int] = field(default_factory=list)
     pages: int | None = None
+    #: The text was traditional Chinese, mapped to simplified character for character.
+    traditional: bool = False
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number of a normalized-text offset, or None for unpaged input."""

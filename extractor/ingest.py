@@ -7,6 +7,7 @@ records it and moves on.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from bisect import bisect_left
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,8 @@ from extractor.document import Document
 from extractor.docx_reader import DocxError, render_docx
 from extractor.html_reader import declared_charset, looks_like_html, render_html
 from extractor.layout import recover_rows
-from extractor.normalize import normalize
+from extractor.hanzi import simplified_map
+from extractor.normalize import Normalized, normalize
 from extractor.pdf_reader import PdfError, render_pdf
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
@@ -102,6 +104,7 @@ def load(path: Path) -> Document:
         fmt = "markdown" if suffix in (".md", ".markdown") else "text"
     if not norm.text.strip():
         raise IngestError("no text in the file")
+    norm, traditional = _simplify(norm)
     return Document(
         name=path.name,
         path=str(path),
@@ -110,7 +113,16 @@ def load(path: Path) -> Document:
         encoding=encoding,
         norm=norm,
         rows=recover_rows(norm.text),
+        traditional=traditional,
     )
+
+
+def _simplify(norm: Normalized) -> tuple[Normalized, bool]:
+    """Map a traditional-character text to simplified, character for character."""
+    table = simplified_map(norm.text)
+    if table is None:
+        return norm, False
+    return replace(norm, text=norm.text.translate(table)), True
 
 
 def _rendered(path: Path, sha: str, fmt: str, text: str, page_starts: list[int] | None = None,
@@ -119,8 +131,10 @@ def _rendered(path: Path, sha: str, fmt: str, text: str, page_starts: list[int] 
     if not norm.text.strip():
         raise IngestError("no text in the file")
     starts = [_norm_offset(norm.offsets, s) for s in (page_starts or [])]
+    norm, traditional = _simplify(norm)
     return Document(name=path.name, path=str(path), sha256=sha, format=fmt, encoding="n/a",
-                    norm=norm, rows=recover_rows(norm.text), page_starts=starts, pages=pages)
+                    norm=norm, rows=recover_rows(norm.text), page_starts=starts, pages=pages,
+                    traditional=traditional)
 
 
 def _norm_offset(offsets: Sequence[int], source: int) -> int:

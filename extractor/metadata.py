@@ -29,6 +29,9 @@ _AGENCY_ONLY = (
     # 由两城镇人民政府党政办公室编制 / 请与…联系 / 请联系桃江县审计局办公室
     re.compile(r"由(?P<agency>[^,，。、\s()（）《》]{2,40}?)(?:负责)?编制"),
     re.compile(r"请(?:与|联系)(?P<agency>[^,，。、\s()（）《》]{2,40}?)(?:联系|[,，。(（])"),
+    # A first sentence led by the year: "2022年,抚远市自然资源局不断强化…"
+    re.compile(r"(?:^|\n)\s*20\d\d年[,，](?P<agency>[^,，。、\s()（）《》]{2,30}?"
+               r"(?:人民政府|政府|委员会|局|委|办公室|办公厅|厅|中心|院|署|所))"),
 )
 #: The office that compiles an agency's report is not the agency: "两城镇人民政府党政办公室".
 _OFFICE = re.compile(r"^(?P<agency>.+(?:人民政府|.局|委员会))(?:党政办公室|综合办公室|办公室|综合科|政务公开办公室)$")

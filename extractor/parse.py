@@ -534,6 +534,7 @@ def extract(doc: Document) -> Extraction:
         format=doc.format,
         encoding=doc.encoding,
         pages=doc.pages,
+        traditional=doc.traditional,
         agency=agency,
         year=year,
         template=template,  # type: ignore[arg-type]

@@ -312,6 +312,11 @@ class ReportMeta(Strict):
     format: str
     encoding: str
     pages: int | None = Field(default=None, description="number of pages (PDF input only)")
+    traditional: bool = Field(
+        default=False,
+        description="the source is in traditional characters; the normalized text maps them "
+        "to simplified one for one, so spans are unchanged",
+    )
     agency: Located = Field(default_factory=Located)
     year: Located = Field(default_factory=Located)
     template: TemplateVersion | None = None
