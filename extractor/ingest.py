@@ -7,16 +7,16 @@ records it and moves on.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from extractor.document import Document
 from extractor.docx_reader import DocxError, render_docx
+from extractor.hanzi import simplified_map
 from extractor.html_reader import declared_charset, looks_like_html, render_html
 from extractor.layout import recover_rows
-from extractor.hanzi import simplified_map
 from extractor.normalize import Normalized, normalize
 from extractor.pdf_reader import PdfError, render_pdf
 
