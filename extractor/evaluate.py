@@ -232,15 +232,24 @@ class Counts(BaseModel):
     wrong_flagged: int = 0
     silent: int = 0
     missing: int = 0
-    correct_flagged: int = Field(0, description="correct cells flagged anyway (false alarms)")
+    correct_flagged: int = Field(0, description="correct cells whose status is flagged")
+    false_alarms: int = Field(
+        0, description="correct flagged cells whose expected status is not F (all of them "
+                       "when the expected file gives no status)")
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.cells if self.cells else 1.0
 
     @property
-    def false_alarm_rate(self) -> float:
+    def flag_rate(self) -> float:
+        """Share of correct cells that are flagged (deserved flags included)."""
         return self.correct_flagged / self.correct if self.correct else 0.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        """Share of correct cells flagged although the expected status does not say F."""
+        return self.false_alarms / self.correct if self.correct else 0.0
 
     def add(self, other: Counts) -> Counts:
         return Counts(**{k: getattr(self, k) + getattr(other, k) for k in Counts.model_fields})
@@ -267,23 +276,30 @@ class Evaluation(BaseModel):
         default_factory=list, description="results with no expected file (not scored)")
 
 
-def classify(expected: Reading, cell: Cell | None) -> tuple[CellClass, bool]:
-    """(class, flagged) of one expected cell against the tool's cell (None: no cell)."""
+def classify(expected: Reading, cell: Cell | None) -> CellClass:
+    """The class of one expected cell against the tool's cell (None: no such cell)."""
     if cell is None:
-        return ("correct" if expected.state == "missing" else "missing"), False
-    flagged = cell.status is CellStatus.FLAGGED
+        return "correct" if expected.state == "missing" else "missing"
     if cell_reading(cell) == expected:
-        return "correct", flagged
+        return "correct"
     if cell.state is CellState.MISSING and expected.state != "missing":
-        return "missing", flagged
-    return ("wrong_flagged" if flagged else "silent"), flagged
+        return "missing"
+    return "wrong_flagged" if cell.status is CellStatus.FLAGGED else "silent"
 
 
-def _count(classes: list[tuple[CellClass, bool]]) -> Counts:
-    c = Counts(cells=len(classes))
-    for cls, flagged in classes:
-        setattr(c, cls, getattr(c, cls) + 1)
-        c.correct_flagged += cls == "correct" and flagged
+class _Scored(BaseModel):
+    cls: CellClass
+    flagged: bool
+    flag_expected: bool
+
+
+def _count(scored: list[_Scored]) -> Counts:
+    c = Counts(cells=len(scored))
+    for x in scored:
+        setattr(c, x.cls, getattr(c, x.cls) + 1)
+        if x.cls == "correct" and x.flagged:
+            c.correct_flagged += 1
+            c.false_alarms += not x.flag_expected
     return c
 
 
@@ -298,13 +314,16 @@ def compare(name: str, exp: ExpectedReport, record: Record | None,
     """Score the report of input `name`. `record` None means no result (`error` says why
     when the input failed; None when it was not in the run at all)."""
     expected = expected_cells(exp)
+    letters = expected_status(exp)
     cells = {c.path: c for c in iter_cells(record.tables)} if record else {}
-    by_section: dict[str, list[tuple[CellClass, bool]]] = {s: [] for s in SECTIONS}
+    by_section: dict[str, list[_Scored]] = {s: [] for s in SECTIONS}
     diffs = []
     for path, reading in expected.items():
         cell = cells.get(path)
-        cls, flagged = classify(reading, cell)
-        by_section[path.split(".")[0]].append((cls, flagged))
+        cls = classify(reading, cell)
+        flagged = cell is not None and cell.status is CellStatus.FLAGGED
+        by_section[path.split(".")[0]].append(
+            _Scored(cls=cls, flagged=flagged, flag_expected=letters.get(path) == "F"))
         if cls != "correct":
             diffs.append(CellDiff(
                 path=path, cls=cls, expected=reading, got=cell_reading(cell) if cell else None,
@@ -369,7 +388,7 @@ def violations(ev: Evaluation, t: Thresholds) -> list[str]:
 
 def _counts_dict(c: Counts) -> dict:
     return {**c.model_dump(), "accuracy": round(c.accuracy, 6),
-            "false_alarm_rate": round(c.false_alarm_rate, 6)}
+            "flag_rate": round(c.flag_rate, 6), "false_alarm_rate": round(c.false_alarm_rate, 6)}
 
 
 def _diff_dict(d: CellDiff) -> dict:
@@ -401,10 +420,15 @@ def _pct(n: int, d: int) -> str:
     return f"{100 * n / d:.1f}%" if d else "n/a"
 
 
+_TABLE_HEAD = (f"{'':<10}{'cells':>7}{'correct':>16}{'wrong+flagged':>15}{'SILENT':>8}"
+               f"{'missing':>9}   flagged correct     false alarms")
+
+
 def _counts_line(label: str, c: Counts) -> str:
-    return (f"{label:<8} {c.cells:>6} cells  {c.correct:>6} correct ({_pct(c.correct, c.cells)})  "
-            f"{c.wrong_flagged:>4} wrong+flagged  {c.silent:>4} SILENT  {c.missing:>4} missing  "
-            f"false alarms {c.correct_flagged}/{c.correct} ({_pct(c.correct_flagged, c.correct)})")
+    correct = f"{c.correct} ({_pct(c.correct, c.cells)})"
+    flagged = f"{c.correct_flagged}/{c.correct} ({_pct(c.correct_flagged, c.correct)})"
+    return (f"{label:<10}{c.cells:>7}{correct:>16}{c.wrong_flagged:>15}{c.silent:>8}"
+            f"{c.missing:>9}   {flagged:<19} {c.false_alarms} ({_pct(c.false_alarms, c.correct)})")
 
 
 def _report_lines(r: ReportEval, verbose: bool) -> list[str]:
@@ -428,10 +452,11 @@ def render_text(ev: Evaluation, failed: list[str], verbose: bool = False) -> str
     lines = ["per report:"]
     for r in ev.reports:
         lines += ["  " + x for x in _report_lines(r, verbose)]
-    for name in ev.unexpected_results:
-        lines.append(f"  {name}: no expected file (not scored)")
-    lines += ["", "per section:"]
-    names = {"s2": "s2 (二)", "s3": "s3 (三)", "s4": "s4 (四)"}
+    if ev.unexpected_results:
+        lines += ["", "results with no expected file (not scored):"]
+        lines += [f"  {name}" for name in ev.unexpected_results]
+    lines += ["", "per section:", "  " + _TABLE_HEAD]
+    names = {"s2": "s2 二", "s3": "s3 三", "s4": "s4 四"}
     lines += ["  " + _counts_line(names[s], c) for s, c in ev.sections.items()]
     lines.append("  " + _counts_line("overall", ev.overall))
     lines += ["", f"SILENT ERRORS: {ev.overall.silent}  (wrong and not flagged; "
