@@ -137,12 +137,18 @@ def expected_status(exp: ExpectedReport) -> dict[str, str]:
     out: dict[str, str] = {}
     for section, spec in exp.status.items():
         for row, cols in layout[section].items():
-            letters = "G" * len(cols) if spec == "grounded" else spec.get(row, spec["*"])  # type: ignore[union-attr]
-            if len(letters) != len(cols):
+            letters = "G" * len(cols) if spec == "grounded" else _row_status(spec, row)
+            if letters is None or len(letters) != len(cols):
                 raise EvalError(f"{exp.file}: status of {section}.{row} needs {len(cols)} letters")
             for col, letter in zip(cols, letters, strict=True):
                 out[f"{section}.{row}.{col}"] = letter
     return out
+
+
+def _row_status(spec: str | dict[str, str], row: str) -> str | None:
+    if isinstance(spec, str):
+        return None
+    return spec.get(row, spec.get("*"))
 
 
 def parse_expected(text: str, name: str = "<expected>") -> ExpectedReport:
@@ -153,6 +159,7 @@ def parse_expected(text: str, name: str = "<expected>") -> ExpectedReport:
         raise EvalError(f"{name}: not a golden expected file: {e.errors()[0]['msg']} "
                         f"at {'.'.join(map(str, e.errors()[0]['loc']))}") from e
     expected_cells(exp)  # validates the layout
+    expected_status(exp)
     return exp
 
 
@@ -274,6 +281,8 @@ class Evaluation(BaseModel):
     sections: dict[str, Counts]
     unexpected_results: list[str] = Field(
         default_factory=list, description="results with no expected file (not scored)")
+    duplicate_results: list[str] = Field(
+        default_factory=list, description="file names with several results (the first is scored)")
 
 
 def classify(expected: Reading, cell: Cell | None) -> CellClass:
@@ -350,12 +359,17 @@ def evaluate(run: RunOutput, expected: dict[str, ExpectedReport]) -> Evaluation:
     A report with an expected file but no result (an input error, or not in the run)
     counts as all its cells missing; results with no expected file are listed, not scored.
     """
-    records = {r.meta.source_file: r for r in run.records}
+    records: dict[str, Record] = {}
+    for r in run.records:
+        records.setdefault(r.meta.source_file, r)
+    names = [r.meta.source_file for r in run.records]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
     reports = [compare(name, exp, records.get(name), run.errors.get(name))
                for name, exp in sorted(expected.items())]
     sections = {s: _total(r.sections[s] for r in reports) for s in SECTIONS}
     return Evaluation(reports=reports, overall=_total(sections.values()), sections=sections,
-                      unexpected_results=sorted(set(records) - set(expected)))
+                      unexpected_results=sorted(set(records) - set(expected)),
+                      duplicate_results=duplicates)
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -410,6 +424,7 @@ def to_json(ev: Evaluation, t: Thresholds, failed: list[str]) -> dict:
             "missing_cells": [_diff_dict(d) for d in r.of("missing")],
         } for r in ev.reports],
         "unexpected_results": ev.unexpected_results,
+        "duplicate_results": ev.duplicate_results,
         "thresholds": t.model_dump(),
         "violations": failed,
         "passed": not failed,
@@ -441,7 +456,7 @@ def _report_lines(r: ReportEval, verbose: bool) -> list[str]:
     shown = ("silent", "wrong_flagged", "missing") if verbose else ("silent",)
     tag = {"silent": "SILENT ", "wrong_flagged": "FLAGGED", "missing": "MISSING"}
     for d in r.diffs:
-        if d.cls in shown and (d.got is not None or verbose):
+        if d.cls in shown:
             got = d.got.show() if d.got else "no result"
             lines.append(f"    {tag[d.cls]} {d.path}: expected {d.expected.show()}, got {got}")
     return lines
@@ -455,6 +470,9 @@ def render_text(ev: Evaluation, failed: list[str], verbose: bool = False) -> str
     if ev.unexpected_results:
         lines += ["", "results with no expected file (not scored):"]
         lines += [f"  {name}" for name in ev.unexpected_results]
+    if ev.duplicate_results:
+        lines += ["", "file names with several results (only the first is scored):"]
+        lines += [f"  {name}" for name in ev.duplicate_results]
     lines += ["", "per section:", "  " + _TABLE_HEAD]
     names = {"s2": "s2 二", "s3": "s3 三", "s4": "s4 四"}
     lines += ["  " + _counts_line(names[s], c) for s, c in ev.sections.items()]

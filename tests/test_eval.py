@@ -171,6 +171,14 @@ def test_failed_inputs_count_as_missing_and_unmatched_files_are_reported(tmp_pat
     assert doc["overall"]["silent"] == 0
 
 
+def test_a_file_name_with_several_results_is_listed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cli("run", GOLDEN / "inputs", GOLDEN / "inputs" / "lvyuan_health_2020.txt", "-o", out, "-q")
+    doc = as_json(out, "--expected", GOLDEN / "expected")
+    assert doc["duplicate_results"] == ["lvyuan_health_2020.txt"]
+    assert doc["overall"]["cells"] == 1190 and doc["overall"]["accuracy"] == 1.0
+
+
 # --------------------------------------------------------------------------- thresholds and usage
 
 
@@ -197,8 +205,8 @@ def test_json_has_stable_keys_and_records_the_verdict(golden_run: Path, expected
     result = cli("eval", golden_run, "--expected", expected_copy, "--json", "--max-silent", 0)
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
-    assert list(doc) == ["overall", "sections", "reports", "unexpected_results", "thresholds",
-                         "violations", "passed"]
+    assert list(doc) == ["overall", "sections", "reports", "unexpected_results",
+                         "duplicate_results", "thresholds", "violations", "passed"]
     assert list(doc["sections"]) == ["s2", "s3", "s4"]
     assert {"cells", "correct", "wrong_flagged", "silent", "missing", "accuracy", "flag_rate",
             "false_alarm_rate"} <= set(doc["overall"])
@@ -207,12 +215,13 @@ def test_json_has_stable_keys_and_records_the_verdict(golden_run: Path, expected
 
 
 @pytest.mark.parametrize("problem", ["no results.jsonl", "no expected folder", "bad expected file",
-                                     "bad threshold"])
+                                     "bad status", "bad threshold"])
 def test_usage_errors_exit_2_with_a_clear_message(golden_run: Path, expected_copy: Path,
                                                   tmp_path: Path, problem: str) -> None:
     args: list[object] = [golden_run, "--expected", expected_copy]
     message = {"no results.jsonl": "no results.jsonl", "no expected folder": "does not exist",
                "bad expected file": "rows differ from the template",
+               "bad status": "status of s3.granted needs 7 letters",
                "bad threshold": "--min-accuracy"}[problem]
     if problem == "no results.jsonl":
         args[0] = tmp_path
@@ -220,6 +229,9 @@ def test_usage_errors_exit_2_with_a_clear_message(golden_run: Path, expected_cop
         args[2] = tmp_path / "nowhere"
     elif problem == "bad expected file":
         edit(expected_copy, "lvyuan_health_2020.txt", lambda d: d["values"]["s3"].pop("granted"))
+    elif problem == "bad status":
+        edit(expected_copy, "lvyuan_health_2020.txt",
+             lambda d: d["status"]["s3"].__setitem__("granted", "VV"))
     else:
         args += ["--min-accuracy", "99"]
     result = cli("eval", *args)
