@@ -75,7 +75,8 @@ def run_cmd(paths: tuple[Path, ...], out: Path, llm: str, quiet: bool) -> None:
 @click.option("--min-accuracy", type=click.FloatRange(0, 1), default=None,
               help="Exit 1 if the share of correct cells is below this (0-1, e.g. 0.99).")
 @click.option("--max-false-alarm-rate", type=click.FloatRange(0, 1), default=None,
-              help="Exit 1 if the share of correct cells that are flagged is above this (0-1).")
+              help="Exit 1 if the share of correct cells flagged although their expected "
+                   "status is not F is above this (0-1).")
 @click.option("--json", "as_json", is_flag=True, help="Print the evaluation as JSON to stdout.")
 @click.option("--verbose", "-v", is_flag=True,
               help="Also list wrong-but-flagged and missing cells (silent ones are always listed).")
