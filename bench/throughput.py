@@ -1,7 +1,8 @@
 """Deterministic throughput: `extractor run` over the golden inputs repeated to N files.
 
 Run by hand:  python bench/throughput.py [--files 1000]
-Prints one summary line comparable across commits.
+Ends with one summary line comparable across commits:
+``throughput: <reports/s> reports/s, peak RSS <MB> MB (...)``.
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ def main_() -> None:
         result = CliRunner().invoke(main, ["run", str(corpus), "-o", str(out), "-q"])
         elapsed = time.perf_counter() - t0
         assert result.exit_code == 0, result.output
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(
-            f"throughput: {args.files} reports in {elapsed:.2f}s = {args.files / elapsed:.0f} reports/s "
-            f"(one process), peak RSS {peak_mb:.0f} MB; {result.stdout.strip()}"
-        )
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        run_summary = result.stdout.strip().rsplit(" -> ", 1)[0]
+        print(f"run: {run_summary}")
+        print(f"throughput: {args.files / elapsed:.0f} reports/s, peak RSS {peak_mb:.0f} MB "
+              f"({args.files} reports in {elapsed:.2f}s, one process)")
 
 
 if __name__ == "__main__":

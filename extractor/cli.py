@@ -1,4 +1,4 @@
-"""Command line: `extractor run PATH... -o OUT`, `extractor schema`."""
+"""Command line: `extractor run PATH... -o OUT`, `extractor eval OUT --expected DIR`, `extractor schema`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from extractor import __version__
+from extractor import evaluate as ev
 from extractor.outputs import BatchWriter
 from extractor.pipeline import InputError, discover, run
 from extractor.schema import Record, Summary
@@ -63,6 +64,44 @@ def run_cmd(paths: tuple[Path, ...], out: Path, llm: str, quiet: bool) -> None:
         f"{reports} reports, {totals.cells} cells: {totals.verified} verified, "
         f"{totals.grounded} grounded only, {totals.flagged} flagged; {errors} errors{extra} -> {out}"
     )
+
+
+@main.command("eval")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--expected", "expected_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder of expected files in the golden format (<input name>.json).")
+@click.option("--max-silent", type=click.IntRange(min=0), default=None,
+              help="Exit 1 if there are more silent errors (wrong, not flagged) than this.")
+@click.option("--min-accuracy", type=click.FloatRange(0, 1), default=None,
+              help="Exit 1 if the share of correct cells is below this (0-1, e.g. 0.99).")
+@click.option("--max-false-alarm-rate", type=click.FloatRange(0, 1), default=None,
+              help="Exit 1 if the share of correct cells flagged although their expected "
+                   "status is not F is above this (0-1).")
+@click.option("--json", "as_json", is_flag=True, help="Print the evaluation as JSON to stdout.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also list wrong-but-flagged and missing cells (silent ones are always listed).")
+def eval_cmd(out: Path, expected_dir: Path, max_silent: int | None, min_accuracy: float | None,
+             max_false_alarm_rate: float | None, as_json: bool, verbose: bool) -> None:
+    """Score the output folder OUT of `extractor run` against hand-checked expected files.
+
+    Exit status: 0 when every threshold holds, 1 when one is violated, 2 on usage errors.
+    """
+    try:
+        expected = ev.load_expected_dir(expected_dir)
+        run_output = ev.load_run(out)
+    except ev.EvalError as e:
+        raise click.UsageError(str(e)) from e
+    thresholds = ev.Thresholds(max_silent=max_silent, min_accuracy=min_accuracy,
+                               max_false_alarm_rate=max_false_alarm_rate)
+    evaluation = ev.evaluate(run_output, expected)
+    failed = ev.violations(evaluation, thresholds)
+    if as_json:
+        doc = ev.to_json(evaluation, thresholds, failed)
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        click.echo(ev.render_text(evaluation, failed, verbose=verbose))
+    if failed:
+        sys.exit(1)
 
 
 @main.command("schema")
