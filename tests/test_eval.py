@@ -60,7 +60,7 @@ def test_the_golden_run_scores_every_cell_correct_with_no_silent_error(golden_ru
     assert result.exit_code == 0, result.output
     assert "SILENT ERRORS: 0" in result.stdout
     doc = as_json(golden_run, "--expected", GOLDEN / "expected")
-    assert doc["overall"]["cells"] == 1190
+    assert doc["overall"]["cells"] == sum(r["cells"] for r in doc["reports"]) > 1000
     assert doc["overall"]["accuracy"] == 1.0
     assert doc["overall"]["silent"] == doc["overall"]["wrong_flagged"] == doc["overall"]["missing"] == 0
     assert doc["passed"] is True and doc["unexpected_results"] == []
@@ -171,12 +171,13 @@ def test_failed_inputs_count_as_missing_and_unmatched_files_are_reported(tmp_pat
     assert doc["overall"]["silent"] == 0
 
 
-def test_a_file_name_with_several_results_is_listed(tmp_path: Path) -> None:
+def test_a_file_name_with_several_results_is_listed(tmp_path: Path, golden_run: Path) -> None:
+    once = as_json(golden_run, "--expected", GOLDEN / "expected")["overall"]["cells"]
     out = tmp_path / "out"
     cli("run", GOLDEN / "inputs", GOLDEN / "inputs" / "lvyuan_health_2020.txt", "-o", out, "-q")
     doc = as_json(out, "--expected", GOLDEN / "expected")
     assert doc["duplicate_results"] == ["lvyuan_health_2020.txt"]
-    assert doc["overall"]["cells"] == 1190 and doc["overall"]["accuracy"] == 1.0
+    assert doc["overall"]["cells"] == once and doc["overall"]["accuracy"] == 1.0
 
 
 # --------------------------------------------------------------------------- thresholds and usage
