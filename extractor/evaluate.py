@@ -93,6 +93,8 @@ def expected_reading(v: GoldenValue) -> Reading:
         return Reading(state="blank")
     if v == "MISSING":
         return Reading(state="missing")
+    if v == "UNREADABLE":
+        return Reading(state="unreadable")
     if isinstance(v, str):
         return Reading(state="placeholder")
     if isinstance(v, Amount):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from extractor.document import Row, TextCell
+from extractor.glued import looks_glued, split_glued
 from extractor.schema import CellState
 from extractor.values import read_value
 
@@ -248,7 +249,9 @@ def recover_rows(text: str) -> list[Row]:
             continue
         flush()
         last_was_cell = False
-        if "\t" in line:
+        if "\t" not in line and looks_glued(line):
+            rows.extend(split_glued(line, base))
+        elif "\t" in line:
             cells = _split(line, base, "\t")
             rows.append(Row(cells, "tab", base, base + len(line)))
         elif line.count("|") >= 1 and len(line) < 400:

@@ -254,14 +254,21 @@ S4_HEADER_WORDS = frozenset(_S4_WORD.pattern.split("|"))
 def _marker(st: _State, labels: list[TextCell], label_text: str, idx: int) -> bool:
     """A line or label-only row: it may enter a zone (True: it is a table header), open an
     s3 group or carry a header unit."""
-    if not labels or len(label_text) > 80:
+    if not labels:
+        return False
+    if len(label_text) > 80:
+        # Only a flattened table header is this long: section 四's names its columns.
+        if "结果维持" in label_text and "行政复议" in label_text:
+            st.zone = "s4"
+            st.last_table_row = idx
+            return True
         return False
     if compact(labels[0].text) == "信息内容":
         st.zone = "s2"
         st.s2_header = [c.text for c in labels]
     elif "第二十条" in label_text:
         st.zone = "s2"
-        st.s2_header = []
+        st.s2_header = [label_text]  # a flattened header may carry the unit: （单位：万元）
     elif label_text.startswith("行政复议") or "行政复议行政诉讼" in label_text.replace("、", ""):
         st.zone = "s4"
     elif _is_s3_header(labels):

@@ -41,7 +41,7 @@ class TCell:
     text: str
     rowspan: int = 1
     colspan: int = 1
-    header: bool = False  # a label or header cell (bold-free, but wrapped in PDF)
+    header: bool = False  # a label or header cell: wrapped as a paragraph in PDF
 
 
 Grid = list[list[TCell]]
@@ -132,8 +132,7 @@ def renderable(exp: dict[str, Any]) -> bool:
 
 def _plain(d: Decimal) -> str:
     """A decimal without exponent or trailing zeros: 2.51E+5 -> "251000", 73.820 -> "73.82"."""
-    text = format(d.normalize(), "f")
-    return text
+    return format(d.normalize(), "f")
 
 
 def cell_text(v: object, header_unit: str | None = None) -> str:
@@ -383,15 +382,16 @@ def write_docx(bs: list[Block], path: Path) -> None:
         placed, nrows, ncols = place(b.grid)
         table = doc.add_table(rows=nrows, cols=ncols)
         table.style = "Table Grid"
-        anchors = []
         for p in placed:
-            cell = table.cell(p.row, p.col)
             if p.cell.rowspan > 1 or p.cell.colspan > 1:
-                end = table.cell(p.row + p.cell.rowspan - 1, p.col + p.cell.colspan - 1)
-                cell = cell.merge(end)
-            anchors.append((cell, p.cell.text))
-        for cell, text in anchors:
-            cell.text = text
+                end = (p.row + p.cell.rowspan - 1, p.col + p.cell.colspan - 1)
+                table.cell(p.row, p.col).merge(table.cell(*end))
+        # Text after all merges (merging moves content); row.cells once per row, because
+        # table.cell() walks the whole table on every call.
+        cells = [row.cells for row in table.rows]
+        for p in placed:
+            if p.cell.text:
+                cells[p.row][p.col].text = p.cell.text
         doc.add_paragraph("")
     doc.save(str(path))
 

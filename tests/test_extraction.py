@@ -89,3 +89,37 @@ def test_a_table_whose_words_are_present_but_rows_unrecoverable_is_not_truncatio
     keys = {i.key for i in extraction.issues}
     assert {"LAYOUT:s3", "LAYOUT:s4", "MISSING:s3", "MISSING:s4"} <= keys
     assert not extraction.truncated
+
+
+def test_glued_digits_are_split_only_when_the_identities_admit_exactly_one_split(tmp_path: Path) -> None:
+    # The issue's example: 2, 1, 3, 1, 7 | 0 ×5 | 13, 2, 4, 0, 19 printed with no separator.
+    extraction, cells = run(tmp_path, HEAD + _glued_s4("21317000001324019"))
+    assert [cells[f"s4.review.{c}"].value for c in ("maintained", "corrected", "other", "pending", "total")] == [2, 1, 3, 1, 7]
+    assert [cells[f"s4.litigation_after_review.{c}"].value for c in ("maintained", "total")] == [13, 19]
+    assert cells["s4.litigation_after_review.maintained"].span[1] - cells["s4.litigation_after_review.maintained"].span[0] == 2
+    assert any(i.key == "PLACED:s4" and i.severity == "warning" for i in extraction.issues)
+
+
+def test_a_glued_row_with_several_consistent_splits_is_flagged(tmp_path: Path) -> None:
+    # 15 digits for 15 cells: one split. 17 digits: 10|1|1|0|12 and 1|0|1|10|12 both balance.
+    extraction, cells = run(tmp_path, HEAD + _glued_s4("111030000000000"))
+    assert cells["s4.review.total"].value == 3
+    extraction, cells = run(tmp_path, HEAD + _glued_s4("10110120000000000"))
+    assert cells["s4.review.total"].state.value == "unreadable"
+    assert any(i.key == "LAYOUT:s4" and "placements" in i.message for i in extraction.issues)
+
+
+def _glued_s4(digits: str) -> str:
+    """A crawler's flattened section 四: the header run together, then the digits."""
+    return ("四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计"
+            "未经复议直接起诉复议后起诉结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计"
+            + digits + "五、存在的主要问题及改进情况2021年,我们将继续努力做好政府信息公开工作,规范公开内容,拓宽公开渠道。\n")
+
+
+def test_vanished_blanks_are_placed_only_when_one_placement_fits(tmp_path: Path) -> None:
+    # One cell per line, blank cells left no line: 2 | 3 | 5 for seven columns.
+    s3 = ("三、收到和处理政府信息公开申请情况\n申请人情况\n自然人\n总计\n"
+          "一、本年新收政府信息公开申请数量\n2\n3\n5\n")
+    extraction, cells = run(tmp_path, HEAD + s3)
+    assert cells["s3.new_received.total"].state.value == "unreadable"
+    assert any(i.key == "LAYOUT:s3.new_received" and "placements" in i.message for i in extraction.issues)

@@ -1,0 +1,85 @@
+"""Tables flattened into one line by a crawler: "…规章 0 0 0行政规范性文件 20 155第二十条…".
+
+Every cell separator is lost, so the line is cut at its digit runs: the text before a run
+is a row label (after any header text, which becomes a line of its own), the run is the
+row's values. Inside a run spaces are kept as separators, but digits may be glued
+("230000023"); the template parser decides how to cut them (`placement`), or flags the
+row. A run that ends right before "2." or "3、" gives its last digit to the next label:
+it is that label's item number.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractor.document import Row, TextCell
+from extractor.template_labels import S2_ROWS
+
+#: Lines this long with these words and this many digit runs are flattened tables.
+MIN_LENGTH = 100
+MIN_RUNS = 6
+_WORDS = ("第二十条", "信息内容", "本年新收", "予以公开", "结果维持", "尚未审结")
+_RUN = re.compile(r"\d+(?:\.\d+)?(?: \d+(?:\.\d+)?)*")
+#: Units and words after a number that make it narrative, not a table value.
+_NOT_A_VALUE = re.compile(r"^(?:年|月|日|号|%|条|件|个|项|次|人|元|万|份|期|篇|场|名|家|天|届)")
+#: A label's numbering: 一、 （一） 1. — not "第（一）项".
+_NUMBERING = re.compile(r"(?<!第)(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[.、])")
+_S2_LABELS = re.compile("|".join(sorted({x for v in S2_ROWS.values() for x in v}, key=len, reverse=True)))
+
+
+def looks_glued(line: str) -> bool:
+    if len(line) < MIN_LENGTH or sum(w in line for w in _WORDS) < 2:
+        return False
+    runs = _RUN.findall(line)
+    return len(runs) >= MIN_RUNS or any(len(r) >= 5 and r.isdigit() for r in runs)
+
+
+def _label_start(segment: str) -> int:
+    """Where the row label starts in the text before a digit run (0 if it all is the label;
+    its length if it is all header, as before section 四's one row of values)."""
+    if "结果维持" in segment and segment.rstrip().endswith(("总计", "审结")):
+        return len(segment)
+    starts = [m.start() for m in _NUMBERING.finditer(segment)]
+    starts += [m.start() for m in _S2_LABELS.finditer(segment)]
+    return max(starts, default=len(segment) if segment.strip() else 0)
+
+
+def _cell(text: str, base: int, lo: int, hi: int) -> TextCell | None:
+    seg = text[lo:hi]
+    if not seg.strip():
+        return None
+    s = lo + len(seg) - len(seg.lstrip())
+    e = hi - (len(seg) - len(seg.rstrip()))
+    return TextCell(text[s:e], base + s, base + e)
+
+
+def split_glued(line: str, base: int) -> list[Row]:
+    rows: list[Row] = []
+    pos = 0
+
+    def text_row(lo: int, hi: int) -> None:
+        c = _cell(line, base, lo, hi)
+        if c is not None:
+            rows.append(Row([c], "line", c.start, c.end))
+
+    for m in _RUN.finditer(line):
+        s, e = m.span()
+        if _NOT_A_VALUE.match(line[e:]) or (s > 0 and line[s - 1] in ".、"):
+            continue
+        if e + 1 < len(line) and line[e] in ".、" and not line[e + 1].isdigit():
+            e -= 1  # "1700000172.没有…": the 2 numbers the next label
+            if e <= s or line[e - 1] == " ":
+                continue
+        segment = line[pos:s]
+        cut = pos + _label_start(segment)
+        text_row(pos, cut)
+        label = _cell(line, base, cut, s)
+        values = [
+            TextCell(t.group(), base + s + t.start(), base + s + t.end())
+            for t in re.finditer(r"\S+", line[s:e])
+        ]
+        cells = ([label] if label is not None else []) + values
+        rows.append(Row(cells, "glued", cells[0].start, cells[-1].end))
+        pos = e
+    text_row(pos, len(line))
+    return rows
