@@ -142,7 +142,7 @@ class LLMTransport(httpx2.BaseTransport):
             after = retry_after(exc.response)
             if after is not None:
                 return min(after, s.backoff_max)
-        return wait_exponential_jitter(initial=s.backoff_initial, max=s.backoff_max,
+        return wait_exponential_jitter(multiplier=s.backoff_initial, max=s.backoff_max,
                                        jitter=s.backoff_initial)(state)
 
     def _send(self, request: httpx2.Request) -> httpx2.Response:
