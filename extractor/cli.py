@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from itertools import chain
+from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from extractor import __version__
 from extractor import evaluate as ev
 from extractor.outputs import BatchWriter
-from extractor.pipeline import InputError, discover, run
+from extractor.pipeline import InputError, discover, process
 from extractor.schema import Record, Summary
+
+if TYPE_CHECKING:
+    from extractor.llm.second_pass import LLMPass
 
 LLM_WOULD_ADD = (
     "no LLM configured: deterministic path only. An LLM (issue 4) would add the numbers "
@@ -34,16 +38,42 @@ def main() -> None:
               help="Output folder (created if needed).")
 @click.option("--llm", type=click.Choice(["off", "auto", "on"]), default="auto", show_default=True,
               help="Use an LLM: off, auto (when configured), on (required).")
+@click.option("--model", help="LLM model name (env EXTRACTOR_MODEL).")
+@click.option("--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 "
+              "(env OPENAI_BASE_URL). The API key is read from OPENAI_API_KEY only.")
+@click.option("--mode", "mode", type=click.Choice(["auto", "json_schema", "tools", "md_json"]),
+              default=None, help="Structured-output mode (default auto: by endpoint).")
+@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="TOML config file (default ~/.config/report-extractor/config.toml).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the LLM reply cache.")
+@click.option("--refresh-cache", is_flag=True, help="Ask again and overwrite cached replies.")
+@click.option("--max-cost", type=Decimal, default=None,
+              help="Stop before the next report once the LLM spend reaches this (price table units).")
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary line.")
-def run_cmd(paths: tuple[Path, ...], out: Path, llm: str, quiet: bool) -> None:
+def run_cmd(paths: tuple[Path, ...], out: Path, llm: str, model: str | None, base_url: str | None,
+            mode: str | None, config: Path | None, no_cache: bool, refresh_cache: bool,
+            max_cost: Decimal | None, quiet: bool) -> None:
     """Extract and verify every report in PATHS (files or folders)."""
-    if llm == "on":
-        raise click.UsageError("--llm on: no LLM client is available in this version (issue 4)")
+    if no_cache and refresh_cache:
+        raise click.UsageError("--no-cache and --refresh-cache exclude each other")
+    second = None
+    if llm != "off":
+        second = _llm_pass(llm, config, model=model, base_url=base_url, mode=mode, max_cost=max_cost,
+                           cache="off" if no_cache else "refresh" if refresh_cache else None)
     files, missing, skipped = discover(paths)
     totals = Summary()
     reports = errors = 0
+    budget = second.client.settings.max_cost if second is not None else None
     with BatchWriter(out) as writer:
-        for result in chain(missing, run(files)):
+        for item in [*missing, *files]:
+            if isinstance(item, InputError):
+                result: Record | InputError = item
+            elif budget is not None and second is not None and second.client.spent() >= budget:
+                result = InputError(file=item.name, path=str(item), kind="not_processed",
+                                    error=f"not processed: the LLM budget --max-cost {budget} is "
+                                    f"spent ({second.client.spent():.4f}); run again to continue")
+            else:
+                result = process(item, second)
             if isinstance(result, InputError):
                 errors += 1
                 writer.add_error(result)
@@ -57,7 +87,10 @@ def run_cmd(paths: tuple[Path, ...], out: Path, llm: str, quiet: bool) -> None:
                 click.echo(f"WARN  {result.meta.source_file}: truncated report: the document "
                            "stops before a template table; the cells it cuts off are missing",
                            err=True)
-    if llm != "off" and not quiet:
+    if second is not None:
+        _llm_summary(second, quiet)
+        second.client.close()
+    elif llm != "off" and not quiet:
         click.echo(f"note: {LLM_WOULD_ADD}", err=True)
     extra = f", {skipped} other files skipped" if skipped else ""
     click.echo(
@@ -102,6 +135,38 @@ def eval_cmd(out: Path, expected_dir: Path, max_silent: int | None, min_accuracy
         click.echo(ev.render_text(evaluation, failed, verbose=verbose))
     if failed:
         sys.exit(1)
+
+
+def _llm_pass(llm: str, config: Path | None, **flags: object) -> LLMPass | None:
+    from pydantic import ValidationError
+
+    from extractor.llm.client import LLMClient
+    from extractor.llm.config import load_settings
+    from extractor.llm.second_pass import LLMPass
+
+    try:
+        settings = load_settings(config, **flags)
+    except (ValidationError, OSError, ValueError) as e:
+        raise click.UsageError(f"LLM configuration: {e}") from e
+    if not settings.configured:
+        if llm == "on":
+            raise click.UsageError(
+                "--llm on needs an LLM: set EXTRACTOR_MODEL and OPENAI_BASE_URL (or "
+                "OPENAI_API_KEY for OpenAI), or pass --model and --base-url")
+        return None
+    return LLMPass(LLMClient(settings), always=llm == "on")
+
+
+def _llm_summary(second: LLMPass, quiet: bool) -> None:
+    c = second.client
+    s = c.stats
+    for note in c.notes:
+        click.echo(f"note: {note}", err=True)
+    if not quiet:
+        click.echo(
+            f"LLM {c.settings.model} ({c.mode}): {s.http_calls} HTTP calls, {s.cache_hits} cache "
+            f"hits, {s.retries} retries; paid this run: {s.live_prompt_tokens} prompt + "
+            f"{s.live_completion_tokens} completion tokens, cost {c.spent():.4f}", err=True)
 
 
 @main.command("schema")

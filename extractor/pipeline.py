@@ -5,6 +5,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -13,20 +14,25 @@ from extractor.parse import NotAReport, extract
 from extractor.schema import Record
 from verify import verify
 
+if TYPE_CHECKING:
+    from extractor.llm.second_pass import LLMPass
+
 
 class InputError(BaseModel):
     """An input that could not be processed, and why."""
 
     file: str
     path: str
-    kind: str  # "input" (the file's fault) or "internal" (ours)
+    kind: str  # "input" (the file's fault), "internal" (ours), "not_processed" (budget spent)
     error: str
 
 
-def process(path: Path) -> Record | InputError:
+def process(path: Path, llm: LLMPass | None = None) -> Record | InputError:
     try:
         doc = load(path)
         extraction = extract(doc)
+        if llm is not None:
+            return llm.run(doc, extraction)
         return verify(extraction, doc.text)
     except (IngestError, NotAReport) as e:
         return InputError(file=path.name, path=str(path), kind="input", error=str(e))
@@ -62,6 +68,6 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[InputError], int]:
     return files, errors, skipped
 
 
-def run(files: Iterable[Path]) -> Iterator[Record | InputError]:
+def run(files: Iterable[Path], llm: LLMPass | None = None) -> Iterator[Record | InputError]:
     for f in files:
-        yield process(f)
+        yield process(f, llm)

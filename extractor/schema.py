@@ -196,6 +196,19 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class SecondReading(Strict):
+    """A second reader's (the LLM's) reading of a cell: the recovered-grid cell it cited and
+    what that cell's text says (read by the extractor, never taken from the LLM's words)."""
+
+    reader: Literal["llm"] = "llm"
+    cell_id: str | None = Field(default=None, description="The grid cell cited; null: none")
+    state: CellState | None = None
+    value: int | Decimal | None = None
+    raw: str | None = None
+    span: Span | None = None
+    agrees: bool = Field(description="Same reading at the same span as the deterministic parser")
+
+
 class Cell(Strict):
     """One numeric table cell with its provenance."""
 
@@ -215,6 +228,9 @@ class Cell(Strict):
     page: int | None = Field(default=None, description="1-based page number (PDF input only)")
     status: CellStatus | None = None
     reasons: list[str] = Field(default_factory=list)
+    reader: Literal["parser", "llm"] = Field(
+        default="parser", description="Who placed this value: the template parser or the LLM")
+    second: SecondReading | None = Field(default=None, description="The LLM's reading, if any")
 
 
 def _row_model(name: str, cols: tuple[str, ...]) -> type[BaseModel]:
@@ -334,6 +350,44 @@ class Extraction(Strict):
     issues: list[Issue] = Field(default_factory=list)
 
 
+class Claim(Strict):
+    """A number stated in the narrative, with the verbatim quote it was aligned to."""
+
+    topic: str
+    value: int | Decimal = Field(description="Read from the source at number_span")
+    quote: str = Field(description="The source text at span (not the LLM's copy)")
+    span: Span = Field(description="The aligned quote in the normalized text")
+    number_span: Span
+    part_of: int | None = Field(default=None, description="Index of the total claim this is a part of")
+    alignment: Literal["exact", "fuzzy"]
+    score: float = Field(description="Alignment score, 100 = exact")
+
+
+class LLMTask(Strict):
+    task: str = Field(description="table_mapping, narrative, metadata")
+    section: str | None = None
+    outcome: Literal["ok", "failed", "skipped"]
+    detail: str | None = None
+
+
+class LLMReport(Strict):
+    """What the LLM path did for one report. Identical on a re-run from the cache."""
+
+    model: str
+    endpoint: str = Field(description="Host of the endpoint (never a key)")
+    modes: list[str]
+    prompt_versions: dict[str, str]
+    tasks: list[LLMTask] = Field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: Decimal = Field(default=Decimal(0), description="Tokens at the configured prices (cache hits included)")
+    claims: list[Claim] = Field(default_factory=list)
+    dropped_claims: int = Field(default=0, description="Claims whose quote could not be aligned to the text")
+    two_readers: int = Field(default=0, description="Cells the parser and the LLM read alike")
+    disagreements: int = 0
+    llm_only: int = Field(default=0, description="Cells only the LLM could place, accepted once verified")
+
+
 class Summary(Strict):
     cells: int = 0
     numbers: int = 0
@@ -354,4 +408,5 @@ class Record(Strict):
     flags: list[Issue]
     warnings: list[Issue]
     summary: Summary
+    llm: LLMReport | None = Field(default=None, description="The LLM pass, when one ran")
     text: str = Field(description="The normalized source text every span points into")

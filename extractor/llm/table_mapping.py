@@ -1,0 +1,116 @@
+"""Table mapping: the LLM cites, for each template field, the grid cell holding its value.
+
+The LLM never writes a number. Its reply is a list of cell ids per template row; the value
+of each field is read from the cited cell's text by `extractor.values.read_value`, the one
+reader the parser uses too, and keeps the cell's span. Ids that do not exist, or one cell
+cited for two fields, fail validation and are re-asked (bounded); what still fails is
+flagged, never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
+
+from extractor.document import Document
+from extractor.llm.grid import Grid
+from extractor.llm.prompts import Prompt
+from extractor.schema import AMOUNT_FIELDS, LAYOUTS, Cell, CellState, SecondReading, title
+from extractor.values import as_amount, read_value
+
+SECTION_NAMES = {"s2": "二、主动公开政府信息情况", "s3": "三、收到和处理政府信息公开申请情况",
+                 "s4": "四、政府信息公开行政复议、行政诉讼情况"}
+
+
+class _MappingBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _known_distinct_ids(self, info: ValidationInfo) -> _MappingBase:
+        known = (info.context or {}).get("cell_ids")
+        seen: dict[str, str] = {}
+        problems: list[str] = []
+        for row in type(self).model_fields:
+            for i, cid in enumerate(getattr(self, row)):
+                if cid is None:
+                    continue
+                if known is not None and cid not in known:
+                    problems.append(f"{row}[{i}]: {cid} is not a cell id of the table")
+                elif cid in seen:
+                    problems.append(f"{row}[{i}]: {cid} is already cited for {seen[cid]}")
+                else:
+                    seen[cid] = f"{row}[{i}]"
+        if problems:
+            raise ValueError("invalid cell citations: " + "; ".join(problems[:10]))
+        return self
+
+
+@cache
+def mapping_model(template: str, section: str) -> type[BaseModel]:
+    """One field per template row: the cell ids of its columns, in order (null: none)."""
+    fields: dict[str, Any] = {}
+    for row, cols in LAYOUTS[template][section].items():
+        names = ", ".join(title(f"{section}.{row}.{c}").split("·")[-1] for c in cols)
+        fields[row] = (
+            Annotated[list[str | None], Field(
+                min_length=len(cols), max_length=len(cols),
+                description=f"{title(f'{section}.{row}')}: cell ids for {names}")],
+            ...,
+        )
+    return create_model(f"Map{template}{section.upper()}", __base__=_MappingBase, **fields)
+
+
+def messages(prompt: Prompt, template: str, section: str, grid: Grid) -> list[dict[str, str]]:
+    rows = "\n".join(
+        f"- {row}: {title(f'{section}.{row}')} — columns: "
+        + ", ".join(title(f"{section}.{row}.{c}").split("·")[-1] for c in cols)
+        for row, cols in LAYOUTS[template][section].items()
+    )
+    user = (f"Template version {template}, section {SECTION_NAMES[section]}.\n"
+            f"Template rows to fill:\n{rows}\n\nThe table as recovered:\n{grid.text}")
+    return [{"role": "system", "content": prompt.text}, {"role": "user", "content": user}]
+
+
+def feedback(base: list[dict[str, str]], mapping: BaseModel, failures: list[str]) -> list[dict[str, str]]:
+    """One follow-up after identities fail with the cited cells (sent at most once)."""
+    reply = json.dumps(mapping.model_dump(), ensure_ascii=False)
+    text = ("With the cells you cited, these checks of the template's arithmetic fail:\n"
+            + "\n".join(f"- {f}" for f in failures[:12])
+            + "\nRe-check each cited cell's row and column. If the printed table itself does "
+            "not add up, keep citing the cells as printed: never cite a different cell to "
+            "make a total balance.")
+    return [*base, {"role": "assistant", "content": reply}, {"role": "user", "content": text}]
+
+
+def cells_from_mapping(doc: Document, template: str, section: str, grid: Grid,
+                       mapping: BaseModel) -> dict[str, Cell]:
+    """The LLM's cells: each read from the cited grid cell's text, with its span."""
+    out: dict[str, Cell] = {}
+    for row, cols in LAYOUTS[template][section].items():
+        for col, cid in zip(cols, getattr(mapping, row), strict=True):
+            path = f"{section}.{row}.{col}"
+            tc = grid.cells.get(cid) if cid else None
+            if tc is None:
+                out[path] = Cell(path=path, state=CellState.MISSING, reader="llm",
+                                 reasons=["LLM: no cell cited for this field"])
+                continue
+            span = (tc.start, tc.end)
+            reading = read_value(tc.text)
+            base = dict(path=path, raw=tc.text, span=span, reader="llm",
+                        source_span=doc.norm.to_source(*span))
+            if reading is None:
+                out[path] = Cell(state=CellState.UNREADABLE, **base,
+                                 reasons=[f"LLM: cited {cid} whose text {tc.text!r} is not one number"])
+                continue
+            if path in AMOUNT_FIELDS:
+                reading = as_amount(reading)
+            out[path] = Cell(state=reading.state, value=reading.value, unit=reading.unit, **base)
+    return out
+
+
+def second_reading(cid: str | None, cell: Cell, agrees: bool) -> SecondReading:
+    return SecondReading(cell_id=cid, state=cell.state, value=cell.value, raw=cell.raw,
+                         span=cell.span, agrees=agrees)

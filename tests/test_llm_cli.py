@@ -1,0 +1,102 @@
+"""`extractor run --llm ...` end to end against the local fake server, on golden/inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from llm_oracle import Oracle
+
+from extractor.cli import main
+
+OUTPUTS = ("results.jsonl", "cells.csv", "reports.csv", "flags.csv", "errors.jsonl")
+
+
+@pytest.fixture
+def config(fake_llm, tmp_path: Path, golden_inputs: Path) -> Path:
+    fake_llm.responder = Oracle(sorted(golden_inputs.iterdir()))
+    path = tmp_path / "extractor.toml"
+    path.write_text(f"""
+[llm]
+base_url = "{fake_llm.url}"
+model = "fake-model"
+timeout = 2.0
+backoff_initial = 0.01
+backoff_max = 0.1
+cache_dir = "{tmp_path / 'cache'}"
+
+[llm.prices.fake-model]
+prompt = 1.0
+completion = 2.0
+""", encoding="utf-8")
+    return path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    r = CliRunner(env={"OPENAI_BASE_URL": None, "OPENAI_API_KEY": None, "EXTRACTOR_MODEL": None}).invoke(
+        main, list(args))
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_llm_on_cold_then_warm_cache_is_free_and_byte_identical(fake_llm, config, tmp_path, golden_inputs) -> None:
+    code, stdout, stderr = run("run", str(golden_inputs), "-o", str(tmp_path / "a"), "--llm", "on",
+                               "--config", str(config))
+    assert code == 0, stderr
+    cold = fake_llm.calls
+    n = len(list(golden_inputs.iterdir()))
+    assert cold >= n * 2  # tables, narrative and metadata per report (identical requests once)
+    assert f"{n} reports" in stdout and f"{cold} HTTP calls" in stderr
+    code, _, stderr = run("run", str(golden_inputs), "-o", str(tmp_path / "b"), "--llm", "on",
+                          "--config", str(config))
+    assert code == 0 and fake_llm.calls == cold  # warm cache: zero HTTP calls
+    assert "LLM fake-model (json_schema): 0 HTTP calls" in stderr  # identical requests of
+    # two reports (same section grid) were already one HTTP call in the cold run
+    for f in OUTPUTS:
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    records = [json.loads(x) for x in (tmp_path / "a" / "results.jsonl").read_text("utf-8").splitlines()]
+    for r in records:
+        assert r["llm"]["model"] == "fake-model" and r["llm"]["prompt_tokens"] > 0
+        assert set(r["llm"]["prompt_versions"]) == {"table_mapping", "narrative", "metadata"}
+        for sec in ("s2", "s3", "s4"):
+            for row in r["tables"][sec].values():
+                for cell in row.values():  # every LLM reading agrees or is flagged
+                    second = cell["second"]
+                    assert second is None or second["agrees"] or cell["status"] == "flagged" \
+                        or second["cell_id"] is None
+    haining = next(r for r in records if r["meta"]["source_file"] == "haining_health_2020.txt")
+    assert any(w["key"].startswith("C1:punishment") for w in haining["warnings"])
+
+
+def test_llm_auto_without_an_endpoint_says_what_it_would_add(tmp_path, golden_inputs) -> None:
+    code, _, stderr = run("run", str(golden_inputs / "pinghu_health_2024.txt"), "-o", str(tmp_path / "o"))
+    assert code == 0 and "no LLM configured" in stderr
+    code, _, stderr = run("run", str(golden_inputs), "-o", str(tmp_path / "o"), "--llm", "on")
+    assert code != 0 and "--llm on needs an LLM" in stderr
+
+
+def test_max_cost_stops_cleanly_and_lists_what_was_not_processed(fake_llm, config, tmp_path, golden_inputs) -> None:
+    out = tmp_path / "o"
+    code, stdout, stderr = run("run", str(golden_inputs), "-o", str(out), "--llm", "on",
+                               "--config", str(config), "--max-cost", "0.001")
+    assert code == 0, stderr
+    errors = [json.loads(x) for x in (out / "errors.jsonl").read_text("utf-8").splitlines()]
+    results = (out / "results.jsonl").read_text("utf-8").splitlines()
+    n = len(list(golden_inputs.iterdir()))
+    assert len(results) == 1 and len(errors) == n - 1
+    assert all(e["kind"] == "not_processed" and "--max-cost" in e["error"] for e in errors)
+    # Nothing lost: a re-run with a larger budget does the rest, the first report from cache.
+    calls = fake_llm.calls
+    code, stdout, _ = run("run", str(golden_inputs), "-o", str(out), "--llm", "on",
+                          "--config", str(config), "--max-cost", "100")
+    assert f"{n} reports" in stdout and fake_llm.calls > calls
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "extractor", "--version"], capture_output=True,
+                       text=True, cwd=Path(__file__).resolve().parent.parent, check=True)
+    assert "extractor" in r.stdout

@@ -1,0 +1,143 @@
+"""The LLM pass on golden reports: citations re-read, disagreements flagged, claims grounded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from llm_oracle import Oracle
+
+from extractor.ingest import load
+from extractor.llm.client import LLMClient
+from extractor.llm.reconcile import with_cells
+from extractor.llm.second_pass import LLMPass
+from extractor.parse import extract
+from extractor.schema import Cell, CellState, CellStatus, iter_cells
+
+
+@pytest.fixture
+def oracle(fake_llm, golden_inputs: Path) -> Oracle:
+    o = Oracle(sorted(golden_inputs.iterdir()))
+    fake_llm.responder = o
+    return o
+
+
+def run(llm_settings, path: Path, always: bool = True, extraction=None):
+    doc = load(path)
+    return LLMPass(LLMClient(llm_settings), always=always).run(doc, extraction or extract(doc))
+
+
+def cells(record) -> dict[str, Cell]:
+    return {c.path: c for c in iter_cells(record.tables)}
+
+
+def test_agreeing_readers_change_nothing_but_mark_two_readers(oracle, llm_settings, golden_inputs) -> None:
+    path = golden_inputs / "pinghu_health_2024.txt"
+    doc = load(path)
+    from verify import verify
+    alone = verify(extract(doc), doc.text)
+    record = run(llm_settings, path)
+    assert record.summary == alone.summary
+    assert record.llm.two_readers == 200 and record.llm.disagreements == 0
+    assert all(c.second.agrees for c in iter_cells(record.tables))
+    assert record.llm.prompt_versions["table_mapping"].startswith("table_mapping.v1+")
+    assert record.llm.prompt_tokens > 0 and record.llm.completion_tokens > 0
+
+
+def test_a_wrongly_cited_cell_is_caught_and_flagged_with_both_values(oracle, fake_llm, llm_settings, golden_inputs) -> None:
+    def swap(name, section, m):
+        if name == "pinghu_health_2024.txt" and section == "s3":
+            m["new_received"][0], m["new_received"][1] = m["new_received"][1], m["new_received"][0]
+        return m
+
+    oracle.tamper = swap
+    record = run(llm_settings, golden_inputs / "pinghu_health_2024.txt")
+    c = cells(record)["s3.new_received.natural_person"]
+    assert c.status is CellStatus.FLAGGED and c.second is not None and not c.second.agrees
+    reason = next(r for r in c.reasons if r.startswith("LLM:"))
+    assert f"parser reads {c.value}" in reason and "LLM cites" in reason
+    assert "with the parser's reading the cell passes" in reason and "fails" in reason
+    assert "LLM:s3.new_received.natural_person" in {f.key for f in record.flags}
+    assert c.value == 1 and c.second.value == 0  # the parser's value is kept, the LLM's shown
+    tasks = {(t.task, t.section): t for t in record.llm.tasks}
+    assert "fed back once" in tasks[("table_mapping", "s3")].detail
+    fed_back = [r for r in fake_llm.requests if len(r["messages"]) == 4]
+    assert len(fed_back) == 1 and "I1" in fed_back[0]["messages"][3]["content"]
+
+
+def test_a_cell_only_the_llm_places_is_accepted_only_when_verified(oracle, llm_settings, golden_inputs) -> None:
+    path = golden_inputs / "lvyuan_health_2020.txt"
+    doc = load(path)
+    ex = extract(doc)
+    lost = {c.path: c.model_copy(update={"state": CellState.MISSING, "value": None, "raw": None,
+                                          "span": None, "source_span": None,
+                                          "reasons": ["MISSING: simulated"]})
+            for c in iter_cells(ex.tables) if c.path.startswith("s4.")}
+    record = run(llm_settings, path, always=False, extraction=with_cells(ex, lost))
+    s4 = [c for c in iter_cells(record.tables) if c.path.startswith("s4.")]
+    assert all(c.reader == "llm" and c.status is CellStatus.VERIFIED for c in s4)
+    assert record.llm.llm_only == 15
+    tasks = {(t.task, t.section): t.outcome for t in record.llm.tasks}
+    assert tasks[("table_mapping", "s4")] == "ok" and tasks[("table_mapping", "s3")] == "skipped"
+
+
+def test_an_unconfirmed_llm_value_stays_null_and_flagged(oracle, llm_settings, golden_inputs) -> None:
+    path = golden_inputs / "lvyuan_health_2020.txt"
+    doc = load(path)
+    ex = extract(doc)
+    lost = {"s2.licensing.decisions": cells_of(ex)["s2.licensing.decisions"].model_copy(
+        update={"state": CellState.UNREADABLE, "value": None, "reasons": ["LAYOUT: simulated"]})}
+    record = run(llm_settings, path, always=False, extraction=with_cells(ex, lost))
+    c = cells(record)["s2.licensing.decisions"]
+    assert c.value is None and c.status is CellStatus.FLAGGED  # no identity covers section 二
+    assert any("only the LLM places a value here" in r for r in c.reasons)
+    assert c.second is not None and c.second.value is not None
+
+
+def cells_of(ex) -> dict[str, Cell]:
+    return {c.path: c for c in iter_cells(ex.tables)}
+
+
+def test_auto_mode_skips_tables_the_parser_verified(oracle, fake_llm, llm_settings, golden_inputs) -> None:
+    record = run(llm_settings, golden_inputs / "pinghu_health_2024.txt", always=False)
+    assert [t.outcome for t in record.llm.tasks if t.task == "table_mapping"] == ["skipped"] * 3
+    assert fake_llm.calls == 1  # the narrative only
+
+
+def test_narrative_breakdown_and_c1_against_the_table(oracle, llm_settings, golden_inputs) -> None:
+    pinghu = run(llm_settings, golden_inputs / "pinghu_health_2024.txt", always=False)
+    values = [(c.topic, c.value) for c in pinghu.llm.claims]
+    assert values[:5] == [("active_total", 207), ("active_part", 62), ("active_part", 77),
+                          ("active_part", 48), ("active_part", 20)]
+    breakdown = [c for c in pinghu.checks if c.key.startswith("C1:breakdown")]
+    assert breakdown and breakdown[0].outcome == "pass"
+    for claim in pinghu.llm.claims:
+        assert pinghu.text[claim.number_span[0]:claim.number_span[1]] == str(claim.value)
+    haining = run(llm_settings, golden_inputs / "haining_health_2020.txt", always=False)
+    (warning,) = [w for w in haining.warnings if w.key.startswith("C1:punishment")]
+    assert "457" in warning.message and "467" in warning.message and "167 + 290 = 457" in warning.message
+    assert haining.text[warning.span[0]:warning.span[1]] == "457"
+    assert warning.severity == "warning"
+
+
+def test_unalignable_quotes_are_dropped_and_fuzzy_ones_kept(fake_llm, llm_settings, golden_inputs) -> None:
+    from fake_llm import Reply
+
+    fake_llm.script(Reply(arguments={"claims": [
+        {"topic": "active_total", "number": "207", "quote": "我局公布政府信息207条", "part_of": None},
+        {"topic": "active_part", "number": "62", "quote": "其中工作类信息62条", "part_of": 0},  # fuzzy
+        {"topic": "applications_received", "number": "9", "quote": "收到申请9件", "part_of": None},  # invented
+    ]}))
+    record = run(llm_settings, golden_inputs / "pinghu_health_2024.txt", always=False)
+    assert [(c.value, c.alignment) for c in record.llm.claims] == [(207, "exact"), (62, "fuzzy")]
+    assert record.llm.dropped_claims == 1
+
+
+def test_a_failed_task_ends_null_and_is_reported(fake_llm, llm_settings, golden_inputs) -> None:
+    from fake_llm import Reply
+
+    fake_llm.responder = lambda _: Reply(status=500)
+    record = run(llm_settings, golden_inputs / "putuo_health_2020.txt", always=False)
+    failed = [t for t in record.llm.tasks if t.outcome == "failed"]
+    assert failed and all("HTTP 500" in (t.detail or "") for t in failed)
+    assert record.llm.claims == [] and record.summary.flagged > 0
