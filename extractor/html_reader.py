@@ -28,6 +28,8 @@ _BLOCK = {
 _SKIP = {"script", "style", "noscript", "template", "head"}
 
 Chars = list[tuple[str, int]]
+#: A block break inside a table cell: a space in a data cell, a line in a layout cell.
+_BREAK = "\x1e"
 
 
 @dataclass
@@ -35,6 +37,7 @@ class _Cell:
     chars: Chars = field(default_factory=list)
     rowspan: int = 1
     colspan: int = 1
+    container: bool = False  # holds a nested table: a layout cell, not a data cell
 
 
 @dataclass
@@ -79,7 +82,7 @@ class _Renderer(HTMLParser):
         sink = self._sink()
         for i, ch in enumerate(text):
             if ch in " \t\r\n\f":
-                if sink and sink[-1][0] in " \n":
+                if sink and sink[-1][0] in " \n" + _BREAK:
                     continue
                 sink.append((" ", pos + i))
             else:
@@ -88,8 +91,8 @@ class _Renderer(HTMLParser):
     def _newline(self, pos: int) -> None:
         sink = self._sink()
         if self.tables and self.tables[-1].cell is not None:
-            if sink and sink[-1][0] != " ":
-                sink.append((" ", pos))
+            if sink and sink[-1][0] not in " " + _BREAK:
+                sink.append((_BREAK, pos))  # a space in a data cell, a line in a layout cell
             return
         while sink and sink[-1][0] == " ":
             sink.pop()
@@ -104,6 +107,8 @@ class _Renderer(HTMLParser):
         pos = self._pos()
         if tag == "table":
             self._newline(pos)
+            if self.tables and self.tables[-1].cell is not None:
+                self.tables[-1].cell.container = True
             self.tables.append(_Table(start=pos))
         elif tag == "tr" and self.tables:
             t = self.tables[-1]
@@ -193,27 +198,30 @@ class _Renderer(HTMLParser):
                     pending[col] = (cell.rowspan - 1, cell)
                 col += cell.colspan
             placed.sort(key=lambda p: p[0])
-            if self.tables and self.tables[-1].cell is not None:
-                line_sep = " "
-            else:
-                line_sep = "\n"
-            if sink and sink[-1][0] != "\n" and line_sep == "\n":
+            if sink and sink[-1][0] not in "\n" + _BREAK:
                 sink.append(("\n", pos))
+            if any(cell.container for cell in row):
+                # A layout table around the content (CMS pages, Word exports): its cells'
+                # text and nested tables are lines, not one row of cells.
+                for _, chars in placed:
+                    sink.extend((("\n" if ch == _BREAK else ch), p) for ch, p in chars)
+                    sink.append(("\n", pos))
+                continue
             for i, (_, chars) in enumerate(placed):
                 cell_chars = _strip(chars)
                 if i:
                     sink.append(("\t", cell_chars[0][1] if cell_chars else pos))
                 sink.extend(cell_chars)
-            sink.append((line_sep, pos))
+            sink.append(("\n", pos))
 
 
 def _strip(chars: Chars) -> Chars:
     lo, hi = 0, len(chars)
-    while lo < hi and chars[lo][0].isspace():
+    while lo < hi and (chars[lo][0].isspace() or chars[lo][0] == _BREAK):
         lo += 1
-    while hi > lo and chars[hi - 1][0].isspace():
+    while hi > lo and (chars[hi - 1][0].isspace() or chars[hi - 1][0] == _BREAK):
         hi -= 1
-    return [(("\u00a0" if ch in "\t\n" else ch), p) for ch, p in chars[lo:hi]]
+    return [(("\u00a0" if ch in "\t\n" else " " if ch == _BREAK else ch), p) for ch, p in chars[lo:hi]]
 
 
 #: Presentational attributes, blanked out (same length, so offsets hold) before parsing:
@@ -238,7 +246,7 @@ def render_html(source: str) -> tuple[str, list[int]]:
         r._close_row(t, len(source))
         r._render_table(t, len(source))
     chars = r.out
-    return "".join(ch for ch, _ in chars), [p for _, p in chars]
+    return "".join(ch for ch, _ in chars).replace(_BREAK, "\n"), [p for _, p in chars]
 
 
 def looks_like_html(text: str) -> bool:

@@ -5,6 +5,8 @@ from pathlib import Path
 from extractor.html_reader import render_html
 from extractor.ingest import load
 from extractor.parse import extract
+from extractor.pipeline import process
+from extractor.schema import Record, iter_cells
 
 TABLE = (
     "<p>三、收到和处理政府信息公开申请情况</p><table><tr><td rowspan='2'>（三）不予公开</td>"
@@ -52,3 +54,36 @@ def _cells(extraction):
     from extractor.schema import iter_cells
 
     return iter_cells(extraction.tables)
+
+
+WORD_EXPORT = """<html><head><meta charset="gbk"><title>x</title></head><body>
+<div class="nav"><ul><li><a href="/">首页</a></li><li>政务公开 12</li><li>2023 新闻</li></ul></div>
+<table><tr><td>
+<p class=MsoNormal><span>某某县卫生健康局</span><span>20</span><span>23</span><span>年政府信息公开工作年度报告</span></p>
+<p>二、主动公开政府信息情况</p>
+<table border=1>
+<tr><td colspan=4><p><span style='font-size:10.5pt'>第二十条第（一）项</span></p></td></tr>
+<tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td><td>现行有效件数</td></tr>
+<tr><td><span>规章</span></td><td><span lang=EN-US>1</span><span lang=EN-US>2</span></td><td>&nbsp;</td><td><span>3</span></td></tr>
+</table>
+<p>五、存在的主要问题及改进情况</p>
+</td></tr></table>
+<div class="footer">版权所有 2023 联系电话 12345678</div>
+</body></html>
+"""
+
+
+def test_a_word_export_inside_a_layout_table_with_site_navigation(tmp_path: Path) -> None:
+    """Numbers split over <span>s, &nbsp; cells, inline styles, a GBK page, the report in a
+    layout table nested in the page, navigation and footer with numbers around it."""
+    f = tmp_path / "page.html"
+    f.write_bytes(WORD_EXPORT.encode("gbk"))
+    record = process(f)
+    assert isinstance(record, Record), record
+    cells = {c.path: c for c in iter_cells(record.tables)}
+    assert (record.meta.agency.value, record.meta.year.value) == ("某某县卫生健康局", 2023)
+    got = [(cells[f"s2.regulations.{c}"].state.value, cells[f"s2.regulations.{c}"].value)
+           for c in ("issued", "repealed", "in_force")]
+    assert got == [("number", 12), ("blank", None), ("number", 3)]
+    s, e = cells["s2.regulations.issued"].source_span
+    assert WORD_EXPORT[s:e].startswith("1") and "2" in WORD_EXPORT[s:e]  # spans the two <span>s
