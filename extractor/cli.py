@@ -20,9 +20,10 @@ if TYPE_CHECKING:
     from extractor.llm.second_pass import LLMPass
 
 LLM_WOULD_ADD = (
-    "no LLM configured: deterministic path only. An LLM (issue 4) would add the numbers "
-    "stated in the narrative and their checks against the tables (C1), a second reading of "
-    "tables whose layout the rules could not place, and metadata the rules miss."
+    "no LLM configured: deterministic path only. An LLM would add the numbers stated in the "
+    "narrative and their checks against the tables (C1), a second reading of tables whose "
+    "layout the rules could not place, and metadata the rules miss; configure one with "
+    "EXTRACTOR_MODEL and OPENAI_BASE_URL (or --model/--base-url, see README)."
 )
 
 
