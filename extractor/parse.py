@@ -184,32 +184,19 @@ def _scan(doc: Document, template: str) -> _State:
                 and all(_is_s4_header(c.text) for c in labels)):
             labels = []  # values printed under the 结果维持…总计 header of a one-cell-per-line dump
         label_text = "".join(compact(c.text) for c in labels)
-        if row.is_line or (labels and not any(c.text for c in values)):
-            if _marker(st, labels, label_text, idx) or row.is_line or not values:
+        printed = any(c.text for c in values)
+        if _table_header(st, labels, label_text, values, row.is_line):
+            st.last_table_row = idx
+            continue
+        if row.is_line or (labels and not printed):
+            _label_context(st, labels)
+            if row.is_line or not values:
                 continue
-        # Zone changes by content.
-        if "第二十条" in label_text:
-            st.zone = "s2"
-            st.last_table_row = idx
-            continue
-        if any(bare(c.text) == "行政复议" for c in labels) and not values_have_numbers(values):
-            st.zone = "s4"
-            st.last_table_row = idx
-            continue
-        if labels and _is_s3_header(labels):
-            st.zone = "s3"
-            st.last_table_row = idx
-            continue
         if not labels:
             if st.zone == "s4" and len(st.s4_values) < S4_CELLS:
                 st.s4_values.extend(_trim_padding(values, row, S4_CELLS - len(st.s4_values)))
                 st.s4_rows.append(row)
                 st.last_table_row = idx
-            continue
-        if compact(labels[0].text) == "信息内容":
-            st.zone = "s2"
-            st.s2_header = [c.text for c in labels]
-            st.last_table_row = idx
             continue
         if not values:
             continue
@@ -242,52 +229,67 @@ def _scan(doc: Document, template: str) -> _State:
 
 def _is_s4_header(text: str) -> bool:
     b = bare(text)
-    return bool(b) and all(part in S4_HEADER_WORDS for part in _S4_WORD.findall(b)) and not _S4_WORD.sub("", b)
+    return bool(b) and not _S4_WORD.sub("", b)  # nothing but header words
 
 
-_S4_WORD = re.compile("|".join(sorted(
-    ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉",
-     "复议后起诉", "结果", "维持", "纠正", "其他", "尚未", "审结", "审", "结"), key=len, reverse=True)))
-S4_HEADER_WORDS = frozenset(_S4_WORD.pattern.split("|"))
+#: Words of section 四's header, whole or as a dump splits them ("结果" | "维持").
+S4_HEADER_WORDS = frozenset((
+    "行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉",
+    "复议后起诉", "结果", "维持", "纠正", "其他", "尚未", "审结", "审", "结"))
+_S4_WORD = re.compile("|".join(sorted(S4_HEADER_WORDS, key=len, reverse=True)))
 
 
-def _marker(st: _State, labels: list[TextCell], label_text: str, idx: int) -> bool:
-    """A line or label-only row: it may enter a zone (True: it is a table header), open an
-    s3 group or carry a header unit."""
+def _table_header(st: _State, labels: list[TextCell], label_text: str, values: list[TextCell],
+                  is_line: bool) -> bool:
+    """A table's header row (or line) enters its zone; True when the row is consumed.
+
+    Lines of text must be short to count (a sentence may mention 第二十条 or 行政复议), except
+    a flattened section 四 header, which names its columns.
+    """
     if not labels:
         return False
-    if len(label_text) > 80:
-        # Only a flattened table header is this long: section 四's names its columns.
+    printed = any(c.text for c in values)
+    if is_line and len(label_text) > 80:
         if "结果维持" in label_text and "行政复议" in label_text:
             st.zone = "s4"
-            st.last_table_row = idx
             return True
         return False
-    if compact(labels[0].text) == "信息内容":
+    first = compact(labels[0].text)
+    if first == "信息内容" and not printed:
         st.zone = "s2"
         st.s2_header = [c.text for c in labels]
     elif "第二十条" in label_text:
         st.zone = "s2"
-        st.s2_header = [label_text]  # a flattened header may carry the unit: （单位：万元）
-    elif label_text.startswith("行政复议") or "行政复议行政诉讼" in label_text.replace("、", ""):
+        if not printed:
+            st.s2_header = [label_text]  # a flattened header may carry the unit: （单位：万元）
+    elif not values_have_numbers(values) and (
+        label_text.startswith("行政复议") or "行政复议行政诉讼" in label_text.replace("、", "")
+        or any(bare(c.text) == "行政复议" for c in labels)
+    ):
         st.zone = "s4"
     elif _is_s3_header(labels):
         st.zone = "s3"
-    elif st.zone == "s3" and label_text == "总计":
-        return True  # the 总计 column header, not the （七）总计 row
-    elif st.zone == "s3" or st.zone is None:
+    elif st.zone == "s3" and label_text == "总计" and not printed:
+        pass  # the 总计 column header, not the （七）总计 row
+    elif first == "信息内容":  # with values printed, the checks above take precedence
+        st.zone = "s2"
+        st.s2_header = [c.text for c in labels]
+    else:
+        return False
+    return True
+
+
+def _label_context(st: _State, labels: list[TextCell]) -> None:
+    """A label-only row inside a table: an s3 group label, or more of the s2 header."""
+    if not labels:
+        return
+    if st.zone == "s3" or st.zone is None:
         b = bare(labels[-1].text)
         for g, canon in S3_GROUPS.items():
             if any(b == x or (b.startswith(x) and len(b) <= len(x) + 2) for x in canon):
                 st.group = g
-        return False
     elif st.zone == "s2":
         st.s2_header.extend(c.text for c in labels)
-        return False
-    else:
-        return False
-    st.last_table_row = idx
-    return True
 
 
 def values_have_numbers(values: list[TextCell]) -> bool:
