@@ -148,18 +148,20 @@ def resolve(
     totals = detail_totals(template)
     known: Known = {p: _reading(tc) for p, tc in fixed.items()}
 
-    def survivors(row: Ambiguous, cand: Candidate, base: Known) -> bool:
-        trial = {**base, **{p: _reading(tc) for p, tc in zip(row.paths, cand, strict=True)}}
-        touched = set(row.paths)
-        return not any(_fails(eq, trial, totals) for eq in equations if touched & set(eq.paths))
+    def touching(paths: list[str]) -> list[Equation]:
+        return [eq for eq in equations if set(paths) & set(eq.paths)]
 
     # Each row on its own (its row identity, and columns against the fixed rows), distinct
     # outcomes only.
     pending: dict[str, list[Candidate]] = {}
     for row in rows:
+        relevant_eqs = touching(row.paths)
         seen: dict[tuple[str, ...], Candidate] = {}
         for cand in row.candidates:
-            if _outcome(cand) not in seen and survivors(row, cand, known):
+            if _outcome(cand) in seen:
+                continue
+            trial = {**known, **{p: _reading(tc) for p, tc in zip(row.paths, cand, strict=True)}}
+            if not any(_fails(eq, trial, totals) for eq in relevant_eqs):
                 seen[_outcome(cand)] = cand
         pending[row.key] = list(seen.values())
     by_key = {r.key: r for r in rows}
@@ -177,8 +179,7 @@ def resolve(
         size *= len(pending[k])
     if open_keys and size <= MAX_COMBINATIONS:
         fits: list[tuple[Candidate, ...]] = []
-        paths = [p for k in open_keys for p in by_key[k].paths]
-        relevant = [eq for eq in equations if set(eq.paths) & set(paths)]
+        relevant = touching([p for k in open_keys for p in by_key[k].paths])
         for combo in itertools.product(*(pending[k] for k in open_keys)):
             trial = dict(known)
             for k, cand in zip(open_keys, combo, strict=True):
