@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_left
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -102,19 +101,18 @@ def load(path: Path) -> Document:
     else:
         norm = normalize(text)
         fmt = "markdown" if suffix in (".md", ".markdown") else "text"
+    return _document(path, sha, fmt, encoding, norm)
+
+
+def _document(path: Path, sha: str, fmt: str, encoding: str, norm: Normalized,
+              page_starts: list[int] | None = None, pages: int | None = None) -> Document:
+    """The document of a normalized text: checked non-empty, simplified, rows recovered."""
     if not norm.text.strip():
         raise IngestError("no text in the file")
     norm, traditional = _simplify(norm)
-    return Document(
-        name=path.name,
-        path=str(path),
-        sha256=sha,
-        format=fmt,
-        encoding=encoding,
-        norm=norm,
-        rows=recover_rows(norm.text),
-        traditional=traditional,
-    )
+    return Document(name=path.name, path=str(path), sha256=sha, format=fmt, encoding=encoding,
+                    norm=norm, rows=recover_rows(norm.text), page_starts=page_starts or [],
+                    pages=pages, traditional=traditional)
 
 
 def _simplify(norm: Normalized) -> tuple[Normalized, bool]:
@@ -125,23 +123,6 @@ def _simplify(norm: Normalized) -> tuple[Normalized, bool]:
     return replace(norm, text=norm.text.translate(table)), True
 
 
-def _rendered(path: Path, sha: str, fmt: str, text: str, page_starts: list[int] | None = None,
-              pages: int | None = None) -> Document:
-    norm = normalize(text)
-    if not norm.text.strip():
-        raise IngestError("no text in the file")
-    starts = [_norm_offset(norm.offsets, s) for s in (page_starts or [])]
-    norm, traditional = _simplify(norm)
-    return Document(name=path.name, path=str(path), sha256=sha, format=fmt, encoding="n/a",
-                    norm=norm, rows=recover_rows(norm.text), page_starts=starts, pages=pages,
-                    traditional=traditional)
-
-
-def _norm_offset(offsets: Sequence[int], source: int) -> int:
-    """The first normalized offset whose source offset is at or after `source`."""
-    return bisect_left(offsets, source)
-
-
 def _load_pdf(path: Path, raw: bytes, sha: str) -> Document:
     if not raw[:1024].lstrip().startswith(b"%PDF"):
         raise IngestError("the file is named .pdf but is not a PDF")
@@ -149,7 +130,10 @@ def _load_pdf(path: Path, raw: bytes, sha: str) -> Document:
         pdf = render_pdf(raw)
     except PdfError as e:
         raise IngestError(str(e)) from e
-    return _rendered(path, sha, "pdf", pdf.text, pdf.page_starts, pdf.pages)
+    norm = normalize(pdf.text)
+    # Page starts in the normalized text: the first character at or after each page's start.
+    starts = [bisect_left(norm.offsets, s) for s in pdf.page_starts]
+    return _document(path, sha, "pdf", "n/a", norm, starts, pdf.pages)
 
 
 def _load_docx(path: Path, raw: bytes, sha: str) -> Document:
@@ -157,4 +141,4 @@ def _load_docx(path: Path, raw: bytes, sha: str) -> Document:
         text = render_docx(raw)
     except DocxError as e:
         raise IngestError(str(e)) from e
-    return _rendered(path, sha, "docx", text)
+    return _document(path, sha, "docx", "n/a", normalize(text))
