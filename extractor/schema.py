@@ -187,6 +187,10 @@ class CellStatus(StrEnum):
     VERIFIED = "verified"  # grounded and covered by a passing identity
     GROUNDED = "grounded"  # grounded; no identity covers it (or none could be assessed)
     FLAGGED = "flagged"  # a person must look at it; see reasons
+    CORRECTED = "corrected"  # a person decided this cell; see Cell.correction
+
+
+Decision = Literal["accept", "set", "source_wrong"]
 
 
 Span = tuple[int, int]
@@ -207,6 +211,26 @@ class SecondReading(Strict):
     raw: str | None = None
     span: Span | None = None
     agrees: bool = Field(description="Same reading at the same span as the deterministic parser")
+
+
+class Correction(Strict):
+    """A person's decision on a cell, imported with `extractor correct` and applied by every
+    later run of the same document (keyed by the document's sha256 and the cell's path)."""
+
+    decision: Decision = Field(
+        description="accept: the machine reading is right; set: the value is another one; "
+        "source_wrong: the source itself prints a wrong number (kept as printed)")
+    value: int | Decimal | None = Field(default=None, description="The value a person set")
+    state: CellState | None = Field(default=None, description="The state a person set")
+    machine_state: CellState = Field(description="The machine's reading when the decision was applied")
+    machine_value: int | Decimal | None = None
+    machine_changed: bool = Field(
+        default=False,
+        description="The decision was taken on a different machine reading than this run's "
+        "(re-extraction changed the cell): still applied, but worth a second look")
+    reviewer: str | None = None
+    note: str | None = None
+    decided_at: str | None = Field(default=None, description="ISO 8601 time of the decision")
 
 
 class Cell(Strict):
@@ -231,6 +255,8 @@ class Cell(Strict):
     reader: Literal["parser", "llm"] = Field(
         default="parser", description="Who placed this value: the template parser or the LLM")
     second: SecondReading | None = Field(default=None, description="The LLM's reading, if any")
+    correction: Correction | None = Field(
+        default=None, description="A person's decision on this cell (status is then corrected)")
 
 
 def _row_model(name: str, cols: tuple[str, ...]) -> type[BaseModel]:
@@ -394,6 +420,7 @@ class Summary(Strict):
     verified: int = 0
     grounded: int = 0
     flagged: int = 0
+    corrected: int = Field(default=0, description="Cells decided by a person")
 
 
 class Record(Strict):
