@@ -12,9 +12,7 @@ import click
 
 from extractor import __version__
 from extractor import evaluate as ev
-from extractor.outputs import BatchWriter
-from extractor.pipeline import InputError, discover, process
-from extractor.schema import Record, Summary
+from extractor.schema import SCHEMA_VERSION, Record
 
 if TYPE_CHECKING:
     from extractor.llm.second_pass import LLMPass
@@ -36,7 +34,9 @@ def main() -> None:
 @main.command("run")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Output folder (created if needed).")
+              help="Output folder (created if needed); holds the run store, store.sqlite.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Documents processed at once (processes for the rules, threads for the LLM).")
 @click.option("--llm", type=click.Choice(["off", "auto", "on"]), default="auto", show_default=True,
               help="Use an LLM: off, auto (when configured), on (required).")
 @click.option("--model", help="LLM model name (env EXTRACTOR_MODEL).")
@@ -50,54 +50,119 @@ def main() -> None:
 @click.option("--refresh-cache", is_flag=True, help="Ask again and overwrite cached replies.")
 @click.option("--max-cost", type=Decimal, default=None,
               help="Stop before the next report once the LLM spend reaches this (price table units).")
-@click.option("--quiet", "-q", is_flag=True, help="Only the summary line.")
-def run_cmd(paths: tuple[Path, ...], out: Path, llm: str, model: str | None, base_url: str | None,
-            mode: str | None, config: Path | None, no_cache: bool, refresh_cache: bool,
-            max_cost: Decimal | None, quiet: bool) -> None:
-    """Extract and verify every report in PATHS (files or folders)."""
+@click.option("--rpm", type=click.IntRange(min=1), default=None,
+              help="At most this many LLM requests per minute (all jobs together).")
+@click.option("--tpm", type=click.IntRange(min=1), default=None,
+              help="At most this many LLM tokens per minute (all jobs together).")
+@click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary line.")
+def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str | None,
+            base_url: str | None, mode: str | None, config: Path | None, no_cache: bool,
+            refresh_cache: bool, max_cost: Decimal | None, rpm: int | None, tpm: int | None,
+            quiet: bool) -> None:
+    """Extract and verify every report in PATHS (files or folders).
+
+    Documents already done in OUT's store with the same content, schema version and
+    configuration are not processed again: run the same command after an interruption and
+    it resumes. Exports (results.jsonl, the CSVs) are rewritten from the store at the end.
+    """
+    from extractor.batch import run_batch
+    from extractor.progress import RunDisplay
+    from extractor.store import StoreError
+
     if no_cache and refresh_cache:
         raise click.UsageError("--no-cache and --refresh-cache exclude each other")
     second = None
     if llm != "off":
         second = _llm_pass(llm, config, model=model, base_url=base_url, mode=mode, max_cost=max_cost,
+                           rpm=rpm, tpm=tpm,
                            cache="off" if no_cache else "refresh" if refresh_cache else None)
-    files, missing, skipped = discover(paths)
-    totals = Summary()
-    reports = errors = 0
-    budget = second.client.settings.max_cost if second is not None else None
-    with BatchWriter(out) as writer:
-        for item in [*missing, *files]:
-            if isinstance(item, InputError):
-                result: Record | InputError = item
-            elif budget is not None and second is not None and second.client.spent() >= budget:
-                result = InputError(file=item.name, path=str(item), kind="not_processed",
-                                    error=f"not processed: the LLM budget --max-cost {budget} is "
-                                    f"spent ({second.client.spent():.4f}); run again to continue")
-            else:
-                result = process(item, second)
-            if isinstance(result, InputError):
-                errors += 1
-                writer.add_error(result)
-                click.echo(f"ERROR {result.path}: {result.error}", err=True)
-                continue
-            reports += 1
-            writer.add(result)
-            for field in ("cells", "verified", "grounded", "flagged"):
-                setattr(totals, field, getattr(totals, field) + getattr(result.summary, field))
-            if result.truncated and not quiet:
-                click.echo(f"WARN  {result.meta.source_file}: truncated report: the document "
-                           "stops before a template table; the cells it cuts off are missing",
-                           err=True)
+    try:
+        with RunDisplay(quiet=quiet) as display:
+            totals = run_batch(list(paths), out, second, jobs=jobs, on_event=display)
+    except StoreError as e:
+        raise click.UsageError(str(e)) from e
     if second is not None:
         _llm_summary(second, quiet)
         second.client.close()
     elif llm != "off" and not quiet:
         click.echo(f"note: {LLM_WOULD_ADD}", err=True)
-    extra = f", {skipped} other files skipped" if skipped else ""
+    if totals.interrupted:
+        click.echo(f"interrupted: {totals.processed} documents stored in {out}; run the same "
+                   "command again to resume (finished documents are not redone)", err=True)
+        sys.exit(130)
+    if totals.schema_redone and not quiet:
+        click.echo(f"schema {SCHEMA_VERSION}: {totals.schema_redone} documents re-extracted; "
+                   f"sections whose schema changed: {', '.join(sorted(totals.sections_changed)) or 'none'}",
+                   err=True)
+    extra = f", {totals.skipped_files} other files skipped" if totals.skipped_files else ""
+    reused = f" ({totals.reused} already done)" if totals.reused else ""
     click.echo(
-        f"{reports} reports, {totals.cells} cells: {totals.verified} verified, "
-        f"{totals.grounded} grounded only, {totals.flagged} flagged; {errors} errors{extra} -> {out}"
+        f"{totals.reports} reports{reused}, {totals.cells} cells: {totals.verified} "
+        f"verified, {totals.grounded} grounded only, {totals.flagged} flagged; "
+        f"{totals.errors} errors{extra} -> {out}"
     )
+
+
+@main.command("export")
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "sqlite"]),
+              default="csv", show_default=True)
+@click.option("--to", "dest", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder to write into (default OUT/export).")
+@click.option("--run", "run_id", type=int, default=None, help="Run number (default the latest).")
+def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None) -> None:
+    """Export a run from OUT's store: one row per report and one row per cell, with people's
+    decisions applied (csv: UTF-8 with BOM; parquet needs the `parquet` extra)."""
+    from extractor.export import ExportError, export
+    from extractor.store import STORE_NAME, Store, StoreError
+
+    if not (out / STORE_NAME).is_file():
+        raise click.UsageError(f"{out} has no {STORE_NAME}: run `extractor run ... -o {out}` first")
+    try:
+        with Store(out) as store:
+            written = export(store, fmt, dest or out / "export", run_id)
+    except (ExportError, StoreError) as e:
+        raise click.UsageError(str(e)) from e
+    for p in written:
+        click.echo(str(p))
+
+
+@main.command("correct")
+@click.argument("decisions", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The run folder whose store keeps the decisions (default: the folder above "
+                   "the decisions file's folder, as `extractor review` writes it).")
+def correct_cmd(decisions: Path, out: Path | None) -> None:
+    """Import a reviewer's DECISIONS.csv into the store and rewrite the latest run's exports.
+
+    Decisions are kept by (document sha256, field path) and applied by every later run."""
+    from extractor.corrections import DecisionsError, read_decisions
+    from extractor.export import write_run
+    from extractor.store import STORE_NAME, Store
+
+    if out is None:
+        out = next((d for d in (decisions.parent, decisions.parent.parent)
+                    if (d / STORE_NAME).is_file()), decisions.parent.parent)
+    if not (out / STORE_NAME).is_file():
+        raise click.UsageError(f"no {STORE_NAME} in {out}: name the run folder with --out")
+    try:
+        rows, undecided = read_decisions(decisions)
+    except DecisionsError as e:
+        raise click.ClickException(str(e)) from e
+    with Store(out) as store:
+        unknown = sorted({r.sha256 for r in rows} - store.documents())
+        if unknown:
+            raise click.ClickException(
+                f"{len(unknown)} document(s) in {decisions} are not in {out}'s store "
+                f"(sha256 {', '.join(u[:12] + '…' for u in unknown[:5])}); nothing imported")
+        n = store.put_corrections((r.sha256, r.path, SCHEMA_VERSION, r.correction) for r in rows)
+        latest = store.latest_run()
+        if latest is not None:
+            write_run(store, latest, out)
+    kinds = {d: sum(r.correction.decision == d for r in rows) for d in ("accept", "set", "source_wrong")}
+    click.echo(f"{n} decisions imported ({kinds['accept']} accept, {kinds['set']} set, "
+               f"{kinds['source_wrong']} source_wrong; {undecided} rows undecided) into "
+               f"{out / STORE_NAME}; exports rewritten")
 
 
 @main.command("eval")

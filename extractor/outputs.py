@@ -62,6 +62,70 @@ def _readable(path: str) -> str:
     return f"{SECTION_NAMES[section]}·{title(path)} [{path}]"
 
 
+CELL_COLUMNS = ("file", "section", "row", "column", "path", "label", "value", "unit", "raw",
+                "state", "status", "reasons", "span_start", "span_end", "source_start",
+                "source_end", "page", "decision", "machine_value", "reviewer", "sha256")
+REPORT_COLUMNS = ("file", "agency", "year", "template", "truncated", "cells", "numbers",
+                  "verified", "grounded", "flagged", "corrected", "flags", "sha256")
+FLAG_COLUMNS = ("file", "rule", "key", "verdict", "message", "paths", "span_start", "span_end",
+                "snippet")
+
+
+def cell_rows(r: Record) -> list[tuple[object, ...]]:
+    """One row per template cell (the audit view), in printed order."""
+    file = r.meta.source_file
+    rows = []
+    for c in iter_cells(r.tables):
+        section, row, col = c.path.split(".")
+        span = c.span or ("", "")
+        src = c.source_span or ("", "")
+        k = c.correction
+        rows.append((file, SECTION_NAMES[section], row, col, c.path, title(c.path),
+                     "" if c.value is None else c.value, c.unit or "", c.raw or "",
+                     c.state.value, c.status.value if c.status else "", " | ".join(c.reasons),
+                     span[0], span[1], src[0], src[1], _value(c.page),
+                     k.decision if k else "", _value(k.machine_value) if k else "",
+                     (k.reviewer or "") if k else "", r.meta.sha256))
+    return rows
+
+
+def report_row(r: Record) -> list[object]:
+    """One row per report (the analysis view): its summary, then every template cell as a
+    column (blank for a blank cell or a cell not in the report's template version, and
+    <placeholder>, <missing>, <unreadable> for cells without a number)."""
+    by_path = {c.path: c for c in iter_cells(r.tables)}
+    wide: list[object] = []
+    for p in ALL_PATHS:
+        c = by_path.get(p)
+        if c is None:
+            wide.append("")  # not in this template version
+        elif c.state is CellState.NUMBER:
+            wide.append(_value(c.value))
+        else:
+            wide.append(f"<{c.state.value}>" if c.state is not CellState.BLANK else "")
+    s = r.summary
+    return [r.meta.source_file, _value(r.meta.agency.value), _value(r.meta.year.value),
+            _value(r.meta.template), str(r.truncated).lower(), s.cells, s.numbers, s.verified,
+            s.grounded, s.flagged, s.corrected, len(r.flags), r.meta.sha256, *wide]
+
+
+def report_header() -> list[str]:
+    return [*REPORT_COLUMNS, *(_readable(p) for p in ALL_PATHS)]
+
+
+def flag_rows(r: Record) -> list[tuple[object, ...]]:
+    by_path = {c.path: c for c in iter_cells(r.tables)}
+    rows = []
+    for issue in r.flags:
+        span = _issue_span(issue, by_path)
+        snippet = _snippet(r.text, *span) if span else ""
+        rows.append((r.meta.source_file, issue.rule, issue.key, issue.verdict or "",
+                     issue.message, " ".join(issue.paths[:30]),
+                     _value(span[0] if span else None), _value(span[1] if span else None),
+                     snippet))
+    return rows
+
+
 class BatchWriter:
     """Streams records to the output files as they come, so memory stays flat.
 
@@ -71,26 +135,20 @@ class BatchWriter:
 
     FILES = ("results.jsonl", "errors.jsonl", "cells.csv", "reports.csv", "flags.csv")
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, files: tuple[str, ...] = FILES) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.out = out
         self._fh: dict[str, IO[str]] = {}
-        for name in self.FILES:
+        for name in files:
             bom = name.endswith(".csv")
             self._fh[name] = open(  # noqa: SIM115 - closed in close()
                 out / f".{name}.tmp", "w", encoding="utf-8-sig" if bom else "utf-8", newline=""
             )
-        self.cells = csv.writer(self._fh["cells.csv"])
-        self.reports = csv.writer(self._fh["reports.csv"])
-        self.flags = csv.writer(self._fh["flags.csv"])
-        self.cells.writerow(["file", "section", "row", "column", "path", "label", "value", "unit",
-                             "raw", "state", "status", "reasons", "span_start", "span_end",
-                             "source_start", "source_end"])
-        self.reports.writerow(["file", "agency", "year", "template", "truncated", "cells",
-                               "numbers", "verified", "grounded", "flagged", "flags", "sha256",
-                               *(_readable(p) for p in ALL_PATHS)])
-        self.flags.writerow(["file", "rule", "key", "verdict", "message", "paths", "span_start",
-                             "span_end", "snippet"])
+        self._csv = {name: csv.writer(fh) for name, fh in self._fh.items() if name.endswith(".csv")}
+        for name, header in (("cells.csv", CELL_COLUMNS), ("reports.csv", report_header()),
+                             ("flags.csv", FLAG_COLUMNS)):
+            if name in self._csv:
+                self._csv[name].writerow(header)
 
     def __enter__(self) -> BatchWriter:
         return self
@@ -99,44 +157,19 @@ class BatchWriter:
         self.close(commit=exc[0] is None)
 
     def add_error(self, error: InputError) -> None:
-        self._fh["errors.jsonl"].write(json.dumps(error.model_dump(), ensure_ascii=False) + "\n")
+        if "errors.jsonl" in self._fh:
+            self._fh["errors.jsonl"].write(json.dumps(error.model_dump(), ensure_ascii=False) + "\n")
 
-    def add(self, r: Record) -> None:
-        self._fh["results.jsonl"].write(r.model_dump_json() + "\n")
-        cells = list(iter_cells(r.tables))
-        by_path = {c.path: c for c in cells}
-        file = r.meta.source_file
-        rows = []
-        for c in cells:
-            section, row, col = c.path.split(".")
-            span = c.span or ("", "")
-            src = c.source_span or ("", "")
-            rows.append((file, SECTION_NAMES[section], row, col, c.path, title(c.path),
-                         "" if c.value is None else c.value, c.unit or "", c.raw or "",
-                         c.state.value, c.status.value if c.status else "",
-                         " | ".join(c.reasons), span[0], span[1], src[0], src[1]))
-        self.cells.writerows(rows)
-        wide = []
-        for p in ALL_PATHS:
-            c = by_path.get(p)
-            if c is None:
-                wide.append("")  # not in this template version
-            elif c.state is CellState.NUMBER:
-                wide.append(_value(c.value))
-            else:
-                wide.append(f"<{c.state.value}>" if c.state is not CellState.BLANK else "")
-        s = r.summary
-        self.reports.writerow([r.meta.source_file, _value(r.meta.agency.value),
-                               _value(r.meta.year.value), _value(r.meta.template),
-                               str(r.truncated).lower(), s.cells, s.numbers, s.verified,
-                               s.grounded, s.flagged, len(r.flags), r.meta.sha256, *wide])
-        for issue in r.flags:
-            span = _issue_span(issue, by_path)
-            snippet = _snippet(r.text, *span) if span else ""
-            self.flags.writerow([r.meta.source_file, issue.rule, issue.key, issue.verdict or "",
-                                 issue.message, " ".join(issue.paths[:30]),
-                                 _value(span[0] if span else None),
-                                 _value(span[1] if span else None), snippet])
+    def add(self, r: Record, record_json: str | None = None) -> None:
+        """`record_json`: the record already serialized (saves a dump when exporting)."""
+        if "results.jsonl" in self._fh:
+            self._fh["results.jsonl"].write((record_json or r.model_dump_json()) + "\n")
+        if "cells.csv" in self._csv:
+            self._csv["cells.csv"].writerows(cell_rows(r))
+        if "reports.csv" in self._csv:
+            self._csv["reports.csv"].writerow(report_row(r))
+        if "flags.csv" in self._csv:
+            self._csv["flags.csv"].writerows(flag_rows(r))
 
     def close(self, commit: bool = True) -> None:
         for name, fh in self._fh.items():

@@ -10,6 +10,8 @@ the JSON Schema, the parser and the verifier can never disagree about which cell
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
@@ -82,6 +84,19 @@ LAYOUTS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "s4": {row: S4_COLUMNS for row in ("review", "litigation_direct", "litigation_after_review")},
     },
 }
+
+
+
+def section_fingerprints() -> dict[str, str]:
+    """A short hash of each table section's schema (rows and columns of both template
+    versions). A schema change alters only the fingerprints of the sections it touches, so
+    a re-run knows which sections' work (and which LLM calls) must be redone."""
+    out = {}
+    for section in ("s2", "s3", "s4"):
+        shape = [[t, list(LAYOUTS[t][section].items())] for t in ("2019", "2021")]
+        out[section] = hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
+    return out
+
 
 #: Cells holding money: value normalised to 万元, printed unit kept.
 AMOUNT_FIELDS = frozenset({"s2.procurement.amount", "s2.fees.amount"})

@@ -47,6 +47,8 @@ class LLMSettings(BaseModel):
     cache_dir: Path = DEFAULT_CACHE_DIR
     prices: dict[str, Price] = Field(default_factory=dict)  # model name -> price
     max_cost: Decimal | None = None
+    rpm: int | None = Field(default=None, ge=1)  # requests per minute, all threads together
+    tpm: int | None = Field(default=None, ge=1)  # tokens per minute, all threads together
 
     @property
     def configured(self) -> bool:

@@ -34,6 +34,7 @@ from tenacity import (
 
 from extractor.llm.cache import ReplyCache, canonical_key
 from extractor.llm.config import LLMSettings
+from extractor.llm.ratelimit import RateLimiter, estimate_tokens
 
 #: Header carrying the prompt version into the cache key (and, harmlessly, to the server).
 PROMPT_HEADER = "x-extractor-prompt"
@@ -97,6 +98,15 @@ def request_key(request: httpx2.Request) -> str:
     })
 
 
+def _total_tokens(response: httpx2.Response, estimate: float) -> int:
+    try:
+        usage = json.loads(response.read()).get("usage") or {}
+        return int(usage.get("total_tokens") or usage.get("prompt_tokens", 0)
+                   + usage.get("completion_tokens", 0)) or int(estimate)
+    except (ValueError, AttributeError, TypeError):
+        return int(estimate)
+
+
 class LLMTransport(httpx2.BaseTransport):
     def __init__(self, settings: LLMSettings, stats: Stats, cache: ReplyCache | None,
                  inner: httpx2.BaseTransport | None = None) -> None:
@@ -104,6 +114,7 @@ class LLMTransport(httpx2.BaseTransport):
         self.stats = stats
         self.cache = cache
         self.inner = inner or httpx2.HTTPTransport()
+        self.limiter = RateLimiter(settings.rpm, settings.tpm)
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         key = request_key(request) if self.cache is not None else ""
@@ -159,8 +170,12 @@ class LLMTransport(httpx2.BaseTransport):
         try:
             for attempt in retrying:
                 with attempt:
+                    booking = (self.limiter.acquire(estimate_tokens(request.content or b""))
+                               if self.limiter.active else None)
                     self.stats.add(http_calls=1)
                     response = self.inner.handle_request(request)
+                    if booking is not None and response.status_code == 200:
+                        self.limiter.settle(booking, _total_tokens(response, booking[1]))
                     if response.status_code in _RETRY_STATUS:
                         body = response.read().decode("utf-8", "replace")
                         if not unsupported_format(response.status_code, body):

@@ -1,0 +1,252 @@
+"""A bulk run: every input found done in the store is reused, the rest is processed (in
+parallel with `jobs`), each result committed to the store as it arrives, and the run's
+exports written from the store at the end.
+
+Resume is the default: a document whose result exists for the same key (content sha256,
+schema version, extraction config) is not processed again, so a re-run after a crash,
+Ctrl-C or kill -9 continues where it stopped without losing or duplicating anything.
+Deterministic work runs in processes (it is CPU-bound); the LLM path runs in threads (it
+waits on HTTP; the rate limiter and the reply cache are shared by all threads).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from extractor import __version__
+from extractor.export import write_run
+from extractor.pipeline import InputError, discover, process
+from extractor.schema import SCHEMA_VERSION, Record, section_fingerprints
+from extractor.store import Store, config_key, sha256_file
+
+if TYPE_CHECKING:
+    from extractor.llm.second_pass import LLMPass
+
+
+@dataclass
+class Totals:
+    inputs: int = 0
+    reports: int = 0
+    processed: int = 0  # extracted in this run
+    reused: int = 0  # found done in the store
+    errors: int = 0
+    cells: int = 0
+    verified: int = 0
+    grounded: int = 0
+    flagged: int = 0
+    skipped_files: int = 0
+    schema_redone: int = 0  # documents re-extracted because the schema changed
+    sections_changed: set[str] = field(default_factory=set)
+    interrupted: bool = False
+
+
+@dataclass
+class Event:
+    """One input finished (for progress display and log lines)."""
+
+    done: int
+    total: int
+    path: str
+    record: Record | None
+    error: InputError | None
+    reused: bool
+    totals: Totals
+
+
+def extraction_config(second: LLMPass | None) -> dict[str, object]:
+    """What besides the document and the schema shapes a result: the tool's version and the
+    LLM setup (model, endpoint, mode, policy, prompt versions); none for the rules only."""
+    llm: dict[str, object] | None = None
+    if second is not None:
+        from extractor.llm.config import host
+        from extractor.llm.prompts import load
+        from extractor.llm.second_pass import TASKS
+
+        s = second.client.settings
+        llm = {"model": s.model, "endpoint": host(s.endpoint), "mode": s.mode,
+               "always": second.always, "prompts": {t: load(t).version for t in TASKS}}
+    return {"tool": __version__, "llm": llm}
+
+
+def _work(path: str) -> tuple[bool, str]:
+    """Process-pool worker: (ok, Record JSON) or (False, InputError JSON)."""
+    result = process(Path(path))
+    if isinstance(result, InputError):
+        return False, result.model_dump_json()
+    return True, result.model_dump_json()
+
+
+def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs: int = 1,
+              argv: list[str] | None = None,
+              on_event: Callable[[Event], None] | None = None) -> Totals:
+    files, missing, skipped = discover(paths)
+    totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
+    key = config_key(extraction_config(second))
+    fingerprints = section_fingerprints()
+    budget = second.client.settings.max_cost if second is not None else None
+    with Store(out) as store:
+        run_id = store.begin_run(key, SCHEMA_VERSION, argv or sys.argv[1:])
+        done = 0
+
+        def finish(seq: int, path: str, record: Record | None, record_json: str | None,
+                   error: InputError | None, sha: str | None, size: int,
+                   reused_id: int | None = None) -> None:
+            nonlocal done
+            done += 1
+            if error is not None:
+                totals.errors += 1
+                store.add_error(run_id, seq, error.path, sha, error.kind, error.error)
+            elif reused_id is not None:
+                totals.reports += 1
+                totals.reused += 1
+                for f, n in zip(("cells", "verified", "grounded", "flagged"),
+                                store.summary(reused_id), strict=True):
+                    setattr(totals, f, getattr(totals, f) + n)
+                store.add_reused(run_id, seq, Path(path), sha or "", reused_id)
+            elif record is not None and record_json is not None and sha is not None:
+                totals.reports += 1
+                totals.processed += 1
+                for f in ("cells", "verified", "grounded", "flagged"):
+                    setattr(totals, f, getattr(totals, f) + getattr(record.summary, f))
+                prev = store.previous(sha, key)
+                if prev is not None and prev.schema_version != record.schema_version:
+                    totals.schema_redone += 1
+                    totals.sections_changed |= {s for s, fp in fingerprints.items()
+                                                if prev.sections.get(s) != fp}
+                store.add_result(run_id, seq, Path(path), sha, size, record_json, record, key,
+                                 fingerprints)
+            if on_event is not None:
+                on_event(Event(done, totals.inputs, path, record, error,
+                               reused_id is not None, totals))
+
+        todo: list[tuple[int, Path, str, int]] = []
+        first_of: dict[str, int] = {}  # sha256 -> seq of its first occurrence in this run
+        twins: list[tuple[int, Path, str]] = []  # same content as an earlier input of the run
+        for seq, item in enumerate([*missing, *files]):
+            if isinstance(item, InputError):
+                finish(seq, item.path, None, None, item, None, 0)
+                continue
+            try:
+                sha, size = sha256_file(item), item.stat().st_size
+            except OSError as e:
+                err = InputError(file=item.name, path=str(item), kind="input",
+                                 error=f"cannot read: {e.strerror or e}")
+                finish(seq, str(item), None, None, err, None, 0)
+                continue
+            found = store.find(sha, SCHEMA_VERSION, key)
+            if found is not None:
+                finish(seq, str(item), None, None, None, sha, size, reused_id=found)
+                continue
+            known = store.known_input_error(sha, key)
+            if known is not None:
+                err = InputError(file=item.name, path=str(item), kind=known[0], error=known[1])
+                finish(seq, str(item), None, None, err, sha, size)
+                continue
+            if sha in first_of:
+                twins.append((seq, item, sha))
+                continue
+            first_of[sha] = seq
+            todo.append((seq, item, sha, size))
+
+        try:
+            for seq, item, sha, size, outcome in _execute(todo, second, jobs, budget):
+                if isinstance(outcome, InputError):
+                    finish(seq, str(item), None, None, outcome, sha, size)
+                else:
+                    record, raw = outcome
+                    finish(seq, str(item), record, raw, None, sha, size)
+        except KeyboardInterrupt:
+            totals.interrupted = True
+            return totals
+        for seq, item, sha in twins:
+            found = store.find(sha, SCHEMA_VERSION, key)
+            if found is not None:
+                finish(seq, str(item), None, None, None, sha, item.stat().st_size, reused_id=found)
+            else:
+                err = InputError(file=item.name, path=str(item), kind="input",
+                                 error="same content as another input of this run, which failed")
+                finish(seq, str(item), None, None, err, sha, 0)
+        write_run(store, run_id, out)
+        store.finish_run(run_id)
+    return totals
+
+
+Outcome = InputError | tuple[Record, str]
+
+
+def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, jobs: int,
+             budget: Decimal | None) -> Iterator[tuple[int, Path, str, int, Outcome]]:
+    """Results as they complete (any order); the caller commits each one at once."""
+
+    def spent() -> bool:
+        return (budget is not None and second is not None
+                and second.client.spent() >= budget)
+
+    def not_processed(item: Path) -> InputError:
+        assert second is not None
+        return InputError(file=item.name, path=str(item), kind="not_processed",
+                          error=f"not processed: the LLM budget --max-cost {budget} is spent "
+                          f"({second.client.spent():.4f}); run again to continue")
+
+    def one(item: Path) -> Outcome:
+        result = process(item, second)
+        return result if isinstance(result, InputError) else (result, result.model_dump_json())
+
+    if jobs <= 1:
+        for seq, item, sha, size in todo:
+            yield seq, item, sha, size, not_processed(item) if spent() else one(item)
+        return
+    if second is None:
+        pool: cf.Executor = cf.ProcessPoolExecutor(max_workers=jobs)
+    else:
+        pool = cf.ThreadPoolExecutor(max_workers=jobs)
+    with pool:
+        pending: dict[cf.Future[object], tuple[int, Path, str, int]] = {}
+        queue = iter(todo)
+        try:
+            while True:
+                while len(pending) < jobs * 2:
+                    nxt = next(queue, None)
+                    if nxt is None:
+                        break
+                    seq, item, sha, size = nxt
+                    if spent():
+                        yield seq, item, sha, size, not_processed(item)
+                        continue
+                    fut = pool.submit(_work, str(item)) if second is None else pool.submit(one, item)
+                    pending[fut] = nxt
+                if not pending:
+                    return
+                finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for fut in finished:
+                    seq, item, sha, size = pending.pop(fut)
+                    yield seq, item, sha, size, _outcome(fut, item)
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
+
+
+def _outcome(fut: cf.Future[object], item: Path) -> Outcome:
+    try:
+        value = fut.result()
+    except Exception as e:  # noqa: BLE001 - a worker that died is one input's error
+        return InputError(file=item.name, path=str(item), kind="internal",
+                          error=f"internal error (please report): worker failed: {e!r}"[:500])
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], bool):
+        ok, raw = value
+        if ok:
+            return Record.model_validate_json(raw), raw
+        return InputError.model_validate_json(raw)
+    return value  # type: ignore[return-value]
+
+
+def elapsed(start: float) -> str:
+    return f"{time.monotonic() - start:.1f}s"

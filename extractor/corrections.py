@@ -1,0 +1,185 @@
+"""Human decisions on cells: read them from decisions.csv, apply them to a record.
+
+A decision is stored by (document sha256, field path) and applied on top of the machine's
+reading whenever results are exported, so it survives re-extraction: a new parser, a new
+schema version (paths are moved by the rename map) or an LLM re-run. The machine's reading
+is kept beside the decision, and a decision taken on a reading that has since changed is
+still applied but marked `machine_changed` for a second look.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from extractor.decisions import COLUMNS, DECISIONS
+from extractor.schema import (
+    AMOUNT_FIELDS,
+    SCHEMA_VERSION,
+    CellState,
+    CellStatus,
+    Correction,
+    Record,
+    Summary,
+    iter_cells,
+    template_paths,
+)
+
+KNOWN_PATHS = frozenset(template_paths("2019")) | frozenset(template_paths("2021"))
+
+
+@dataclass
+class DecisionRow:
+    sha256: str
+    path: str
+    correction: Correction
+
+
+class DecisionsError(Exception):
+    """The decisions file cannot be imported; nothing was stored."""
+
+
+def parse_value(text: str, path: str) -> tuple[CellState, int | Decimal | None]:
+    """A value a person set: a number (万元 for amounts), 'blank' or 'placeholder'."""
+    t = text.strip().replace(",", "").replace("，", "")
+    if t.lower() in ("blank", "<blank>"):
+        return CellState.BLANK, None
+    if t.lower() in ("placeholder", "<placeholder>"):
+        return CellState.PLACEHOLDER, None
+    try:
+        number = Decimal(t)
+    except InvalidOperation:
+        raise ValueError(f"value {text!r} is not a number, 'blank' or 'placeholder'") from None
+    if not number.is_finite():
+        raise ValueError(f"value {text!r} is not a number")
+    if path in AMOUNT_FIELDS:
+        return CellState.NUMBER, number
+    if number != number.to_integral_value() or number < 0:
+        raise ValueError(f"value {text!r}: a count is a whole number ≥ 0")
+    return CellState.NUMBER, int(number)
+
+
+def _machine(value: str, state: str) -> tuple[CellState, int | Decimal | None]:
+    try:
+        st = CellState(state) if state else CellState.MISSING
+    except ValueError:
+        st = CellState.MISSING
+    if st is not CellState.NUMBER or not value:
+        return st, None
+    try:
+        d = Decimal(value)
+    except InvalidOperation:
+        return st, None
+    return st, int(d) if d == d.to_integral_value() and "." not in value else d
+
+
+def read_decisions(path: Path) -> tuple[list[DecisionRow], int]:
+    """The decided rows of a decisions file, and how many rows were left undecided.
+
+    Every problem in the file is collected and raised together (with CSV line numbers), so
+    a reviewer fixes them in one go; nothing is imported from a file with a problem.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            missing = [c for c in ("sha256", "path", "decision", "value") if c not in header]
+            if missing:
+                raise DecisionsError(f"{path}: not a decisions file (missing columns "
+                                     f"{', '.join(missing)}; expected {', '.join(COLUMNS)})")
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise DecisionsError(f"{path}: cannot read: {e}") from e
+    problems: list[str] = []
+    out: list[DecisionRow] = []
+    undecided = 0
+    seen: Counter[tuple[str, str]] = Counter()
+    for n, row in enumerate(rows, start=2):
+        decision = (row.get("decision") or "").strip().lower()
+        if not decision:
+            undecided += 1
+            continue
+        sha, cell = (row.get("sha256") or "").strip().lower(), (row.get("path") or "").strip()
+        where = f"line {n} ({cell or '?'})"
+        if decision not in DECISIONS:
+            problems.append(f"{where}: decision {decision!r} is not one of {', '.join(DECISIONS)}")
+            continue
+        if len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
+            problems.append(f"{where}: sha256 {sha!r} is not a document hash")
+            continue
+        if cell not in KNOWN_PATHS:
+            problems.append(f"{where}: {cell!r} is not a field path of the schema")
+            continue
+        seen[(sha, cell)] += 1
+        state: CellState | None = None
+        value: int | Decimal | None = None
+        raw_value = (row.get("value") or "").strip()
+        if decision == "set":
+            if not raw_value:
+                problems.append(f"{where}: decision set needs a value")
+                continue
+            try:
+                state, value = parse_value(raw_value, cell)
+            except ValueError as e:
+                problems.append(f"{where}: {e}")
+                continue
+        elif raw_value:
+            problems.append(f"{where}: a value is only read with decision set "
+                            f"(this row says {decision})")
+            continue
+        mstate, mvalue = _machine((row.get("machine_value") or "").strip(),
+                                  (row.get("machine_state") or "").strip())
+        out.append(DecisionRow(sha, cell, Correction(
+            decision=decision, value=value, state=state, machine_state=mstate,  # type: ignore[arg-type]
+            machine_value=mvalue, reviewer=(row.get("reviewer") or "").strip() or None,
+            note=(row.get("note") or "").strip() or None,
+            decided_at=(row.get("decided_at") or "").strip() or None)))
+    dupes = [f"{p} of {s[:12]}…" for (s, p), k in seen.items() if k > 1]
+    if dupes:
+        problems.append("the same cell is decided twice: " + ", ".join(dupes[:10]))
+    if problems:
+        raise DecisionsError(f"{path}: {len(problems)} problem(s), nothing imported:\n  "
+                             + "\n  ".join(problems[:50]))
+    return out, undecided
+
+
+def apply(record: Record, corrections: dict[str, Correction]) -> Record:
+    """The record with a person's decisions applied (a copy; the input is not changed).
+
+    accept: the machine's value stands; set: the person's value replaces it; source_wrong:
+    the printed value stands and is marked as an error of the source. In every case the
+    cell's status becomes `corrected` and the decision is attached to the cell.
+    """
+    if not corrections:
+        return record
+    record = record.model_copy(deep=True)
+    for cell in iter_cells(record.tables):
+        c = corrections.get(cell.path)
+        if c is None:
+            continue
+        changed = (c.machine_state, c.machine_value) != (cell.state, cell.value)
+        cell.correction = c.model_copy(update={
+            "machine_state": cell.state, "machine_value": cell.value, "machine_changed": changed})
+        if c.decision == "set" and c.state is not None:
+            cell.state, cell.value = c.state, c.value
+        cell.status = CellStatus.CORRECTED
+    record.summary = summarize(record)
+    return record
+
+
+def summarize(record: Record) -> Summary:
+    counts: Counter[CellStatus | None] = Counter()
+    cells = numbers = 0
+    for cell in iter_cells(record.tables):
+        cells += 1
+        numbers += cell.state is CellState.NUMBER
+        counts[cell.status] += 1
+    return Summary(cells=cells, numbers=numbers, verified=counts[CellStatus.VERIFIED],
+                   grounded=counts[CellStatus.GROUNDED], flagged=counts[CellStatus.FLAGGED],
+                   corrected=counts[CellStatus.CORRECTED])
+
+
+__all__ = ["SCHEMA_VERSION", "DecisionRow", "DecisionsError", "apply", "read_decisions"]

@@ -1,0 +1,333 @@
+"""The run store: one SQLite database in the output folder, the source of every export.
+
+Tables (see `DDL`): documents (sha256, last path, size); results per (document, schema
+version, extraction config) with the verified record compressed, its summary and usage;
+cells and flags of every result for SQL audits; human corrections per (document, field
+path); runs and the items of each run (every input of a run ends as a result or an error).
+
+Every document is committed in its own transaction, so a run killed at any moment (Ctrl-C,
+kill -9, power loss) leaves the store consistent: a re-run finds the finished documents by
+their key and does the rest. SQLite's write-ahead log makes the commits atomic on disk.
+Only the main process writes; workers hand back records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractor.schema import Cell, CellState, Correction, Record, iter_cells
+
+STORE_NAME = "store.sqlite"
+STORE_FORMAT = 1  # bump on a change to DDL that needs a migration
+
+DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    sha256 TEXT PRIMARY KEY,
+    path TEXT NOT NULL,          -- where it was last seen
+    size INTEGER NOT NULL,
+    first_seen REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS results (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL REFERENCES documents(sha256),
+    schema_version TEXT NOT NULL,
+    config_key TEXT NOT NULL,    -- hash of the extraction config (see `config_key`)
+    sections TEXT NOT NULL,      -- JSON {section: fingerprint of its schema}
+    file TEXT NOT NULL,
+    agency TEXT, year INTEGER, template TEXT, truncated INTEGER NOT NULL,
+    cells INTEGER NOT NULL, verified INTEGER NOT NULL, grounded INTEGER NOT NULL,
+    flagged INTEGER NOT NULL, n_flags INTEGER NOT NULL,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cost TEXT NOT NULL DEFAULT '0',
+    record BLOB NOT NULL,        -- zlib(Record JSON), the machine's reading before corrections
+    created REAL NOT NULL,
+    UNIQUE (sha256, schema_version, config_key)
+);
+CREATE TABLE IF NOT EXISTS cells (
+    result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+    path TEXT NOT NULL, state TEXT NOT NULL, value TEXT, unit TEXT, raw TEXT,
+    status TEXT, reasons TEXT, span_start INTEGER, span_end INTEGER, page INTEGER,
+    PRIMARY KEY (result_id, path)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS flags (
+    result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+    key TEXT NOT NULL, rule TEXT NOT NULL, verdict TEXT, message TEXT NOT NULL,
+    paths TEXT NOT NULL, span_start INTEGER, span_end INTEGER,
+    PRIMARY KEY (result_id, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS corrections (
+    sha256 TEXT NOT NULL,
+    path TEXT NOT NULL,          -- field path in the schema version below
+    schema_version TEXT NOT NULL,
+    decision TEXT NOT NULL, value TEXT, state TEXT,
+    machine_value TEXT, machine_state TEXT,
+    reviewer TEXT, note TEXT, decided_at TEXT, imported REAL NOT NULL,
+    PRIMARY KEY (sha256, path)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started REAL NOT NULL, finished REAL,
+    config_key TEXT NOT NULL, schema_version TEXT NOT NULL,
+    argv TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_items (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    seq INTEGER NOT NULL,        -- the input's position in the run
+    path TEXT NOT NULL,
+    sha256 TEXT,
+    result_id INTEGER REFERENCES results(id),
+    reused INTEGER NOT NULL DEFAULT 0,  -- 1: found done by an earlier run
+    error_kind TEXT, error TEXT,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE INDEX IF NOT EXISTS cells_status ON cells (status);
+CREATE INDEX IF NOT EXISTS results_doc ON results (sha256);
+"""
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def config_key(config: dict[str, object]) -> str:
+    """A short stable hash of what shapes a result besides the document and the schema."""
+    blob = json.dumps(config, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def cell_value_text(cell: Cell) -> str | None:
+    return None if cell.value is None else str(cell.value)
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    id: int
+    sha256: str
+    schema_version: str
+    config_key: str
+    sections: dict[str, str]
+
+
+class StoreError(Exception):
+    """The output folder holds a store this version cannot use."""
+
+
+class Store:
+    def __init__(self, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self.path = out / STORE_NAME
+        self.db = sqlite3.connect(self.path, isolation_level=None)  # explicit transactions
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never torn
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(DDL)
+        fmt = self.db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+        if fmt is None:
+            self.db.execute("INSERT INTO meta VALUES ('format', ?)", (str(STORE_FORMAT),))
+        elif int(fmt[0]) != STORE_FORMAT:
+            raise StoreError(f"{self.path} has store format {fmt[0]}; this version reads "
+                             f"{STORE_FORMAT}: use a new output folder")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def begin_run(self, config: str, schema_version: str, argv: list[str]) -> int:
+        cur = self.db.execute(
+            "INSERT INTO runs (started, config_key, schema_version, argv) VALUES (?, ?, ?, ?)",
+            (time.time(), config, schema_version, json.dumps(argv, ensure_ascii=False)))
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int) -> None:
+        self.db.execute("UPDATE runs SET finished=? WHERE id=?", (time.time(), run_id))
+
+    def latest_run(self) -> int | None:
+        row = self.db.execute("SELECT max(id) FROM runs").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def find(self, sha256: str, schema_version: str, config: str) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM results WHERE sha256=? AND schema_version=? AND config_key=?",
+            (sha256, schema_version, config)).fetchone()
+        return None if row is None else int(row[0])
+
+    def previous(self, sha256: str, config: str) -> StoredResult | None:
+        """The newest result of the document under the same config, any schema version."""
+        row = self.db.execute(
+            "SELECT id, sha256, schema_version, config_key, sections FROM results "
+            "WHERE sha256=? AND config_key=? ORDER BY created DESC, id DESC LIMIT 1",
+            (sha256, config)).fetchone()
+        if row is None:
+            return None
+        return StoredResult(row[0], row[1], row[2], row[3], json.loads(row[4]))
+
+    # -- writes (one transaction per document) ---------------------------------------------
+
+    def add_result(self, run_id: int, seq: int, path: Path, sha256: str, size: int,
+                   record_json: str, record: Record, config: str,
+                   sections: dict[str, str]) -> int:
+        now = time.time()
+        m, s = record.meta, record.summary
+        llm = record.llm
+        with self._tx():
+            self.db.execute(
+                "INSERT INTO documents VALUES (?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET "
+                "path=excluded.path", (sha256, str(path), size, now))
+            self.db.execute(
+                "DELETE FROM results WHERE sha256=? AND schema_version=? AND config_key=?",
+                (sha256, record.schema_version, config))
+            cur = self.db.execute(
+                "INSERT INTO results (sha256, schema_version, config_key, sections, file, agency,"
+                " year, template, truncated, cells, verified, grounded, flagged, n_flags,"
+                " prompt_tokens, completion_tokens, cost, record, created)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (sha256, record.schema_version, config, json.dumps(sections), m.source_file,
+                 m.agency.value, m.year.value, m.template, int(record.truncated), s.cells,
+                 s.verified, s.grounded, s.flagged, len(record.flags),
+                 llm.prompt_tokens if llm else 0, llm.completion_tokens if llm else 0,
+                 str(llm.cost) if llm else "0",
+                 zlib.compress(record_json.encode(), 6), now))
+            rid = int(cur.lastrowid or 0)
+            self.db.executemany(
+                "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(rid, c.path, c.state.value, cell_value_text(c), c.unit, c.raw,
+                  c.status.value if c.status else None, " | ".join(c.reasons),
+                  c.span[0] if c.span else None, c.span[1] if c.span else None, c.page)
+                 for c in iter_cells(record.tables)])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO flags VALUES (?,?,?,?,?,?,?,?)",
+                [(rid, f.key, f.rule, f.verdict, f.message, " ".join(f.paths),
+                  f.span[0] if f.span else None, f.span[1] if f.span else None)
+                 for f in record.flags])
+            self._item(run_id, seq, path, sha256, rid, reused=False)
+        return rid
+
+    def add_reused(self, run_id: int, seq: int, path: Path, sha256: str, result_id: int) -> None:
+        with self._tx():
+            self.db.execute("UPDATE documents SET path=? WHERE sha256=?", (str(path), sha256))
+            self._item(run_id, seq, path, sha256, result_id, reused=True)
+
+    def add_error(self, run_id: int, seq: int, path: str, sha256: str | None, kind: str,
+                  error: str) -> None:
+        with self._tx():
+            self.db.execute(
+                "INSERT OR REPLACE INTO run_items (run_id, seq, path, sha256, error_kind, error)"
+                " VALUES (?,?,?,?,?,?)", (run_id, seq, path, sha256, kind, error))
+
+    def _item(self, run_id: int, seq: int, path: Path, sha256: str, rid: int, reused: bool) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO run_items (run_id, seq, path, sha256, result_id, reused)"
+            " VALUES (?,?,?,?,?,?)", (run_id, seq, str(path), sha256, rid, int(reused)))
+
+    def known_input_error(self, sha256: str, config: str) -> tuple[str, str] | None:
+        """An input error (the file's own fault) recorded for this content before: a re-run
+        reports it again without reading the file again. Internal errors are retried."""
+        row = self.db.execute(
+            "SELECT i.error_kind, i.error FROM run_items i JOIN runs r ON r.id=i.run_id "
+            "WHERE i.sha256=? AND r.config_key=? AND i.error_kind='input' "
+            "ORDER BY i.run_id DESC LIMIT 1", (sha256, config)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def run_items(self, run_id: int) -> Iterator[tuple[int, str, str | None, int | None, str | None, str | None]]:
+        """(seq, path, sha256, result_id, error_kind, error) of a run, in input order."""
+        yield from self.db.execute(
+            "SELECT seq, path, sha256, result_id, error_kind, error FROM run_items "
+            "WHERE run_id=? ORDER BY seq", (run_id,))
+
+    def summary(self, result_id: int) -> tuple[int, int, int, int]:
+        """(cells, verified, grounded, flagged) of a stored result."""
+        row = self.db.execute("SELECT cells, verified, grounded, flagged FROM results WHERE id=?",
+                              (result_id,)).fetchone()
+        return (row[0], row[1], row[2], row[3])
+
+    def record_json(self, result_id: int) -> str:
+        row = self.db.execute("SELECT record FROM results WHERE id=?", (result_id,)).fetchone()
+        return zlib.decompress(row[0]).decode()
+
+    def record(self, result_id: int) -> Record:
+        return Record.model_validate_json(self.record_json(result_id))
+
+    # -- corrections -----------------------------------------------------------------------
+
+    def corrections(self, sha256: str) -> dict[str, Correction]:
+        out: dict[str, Correction] = {}
+        for (path, decision, value, state, mvalue, mstate, reviewer, note,
+             decided_at) in self.db.execute(
+                "SELECT path, decision, value, state, machine_value, machine_state, reviewer, "
+                "note, decided_at FROM corrections WHERE sha256=?", (sha256,)):
+            out[path] = Correction(
+                decision=decision, value=value, state=state, machine_value=mvalue,
+                machine_state=mstate or CellState.MISSING, reviewer=reviewer, note=note,
+                decided_at=decided_at)
+        return out
+
+    def documents(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT sha256 FROM documents")}
+
+    def has_corrections(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT DISTINCT sha256 FROM corrections")}
+
+    def put_corrections(self, rows: Iterable[tuple[str, str, str, Correction]]) -> int:
+        """Store decisions (sha256, path, schema_version, correction); a later decision on the
+        same cell replaces the earlier one. All or nothing."""
+        n = 0
+        now = time.time()
+        with self._tx():
+            for sha256, path, schema_version, c in rows:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO corrections VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (sha256, path, schema_version, c.decision,
+                     None if c.value is None else str(c.value),
+                     c.state.value if c.state else None,
+                     None if c.machine_value is None else str(c.machine_value),
+                     c.machine_state.value, c.reviewer, c.note, c.decided_at, now))
+                n += 1
+        return n
+
+    def rename_corrections(self, renames: dict[str, str], to_version: str) -> int:
+        """Move stored corrections to renamed field paths (a schema change's rename map)."""
+        n = 0
+        with self._tx():
+            for old, new in renames.items():
+                cur = self.db.execute(
+                    "UPDATE OR REPLACE corrections SET path=?, schema_version=? WHERE path=?",
+                    (new, to_version, old))
+                n += cur.rowcount
+        return n
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
