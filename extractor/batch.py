@@ -45,6 +45,8 @@ class Totals:
     schema_redone: int = 0  # documents re-extracted because the schema changed
     sections_changed: set[str] = field(default_factory=set)
     interrupted: bool = False
+    corrections_moved: int = 0  # stored decisions moved to renamed field paths
+    corrections_orphaned: int = 0  # stored decisions on fields the schema no longer has
 
 
 @dataclass
@@ -92,6 +94,10 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
     fingerprints = section_fingerprints()
     budget = second.client.settings.max_cost if second is not None else None
     with Store(out) as store:
+        from extractor.corrections import KNOWN_PATHS
+
+        totals.corrections_moved = store.moved_corrections
+        totals.corrections_orphaned = store.orphan_corrections(KNOWN_PATHS)
         run_id = store.begin_run(key, SCHEMA_VERSION, argv or sys.argv[1:])
         done = 0
 

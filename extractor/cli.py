@@ -94,6 +94,12 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
         click.echo(f"schema {SCHEMA_VERSION}: {totals.schema_redone} documents re-extracted; "
                    f"sections whose schema changed: {', '.join(sorted(totals.sections_changed)) or 'none'}",
                    err=True)
+    if totals.corrections_moved and not quiet:
+        click.echo(f"schema {SCHEMA_VERSION}: {totals.corrections_moved} stored decisions moved "
+                   "to renamed fields", err=True)
+    if totals.corrections_orphaned:
+        click.echo(f"note: {totals.corrections_orphaned} stored decisions refer to fields this "
+                   "schema no longer has; they are kept in the store and not applied", err=True)
     extra = f", {totals.skipped_files} other files skipped" if totals.skipped_files else ""
     reused = f" ({totals.reused} already done)" if totals.reused else ""
     click.echo(

@@ -22,6 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 SCHEMA_VERSION = "1.0"
 
+#: Field paths renamed by each schema version, oldest first: (version, {old path: new path}).
+#: Stored human corrections follow the renames when a store is opened by a newer version.
+#: A removed field needs no entry: its corrections stay in the store, unapplied.
+SCHEMA_RENAMES: tuple[tuple[str, dict[str, str]], ...] = ()
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
+
 TemplateVersion = Literal["2019", "2021"]
 
 S3_COLUMNS: tuple[str, ...] = (

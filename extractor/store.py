@@ -22,7 +22,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractor.schema import Cell, CellState, Correction, Record, iter_cells
+from extractor.schema import (
+    SCHEMA_RENAMES,
+    SCHEMA_VERSION,
+    Cell,
+    CellState,
+    Correction,
+    Record,
+    iter_cells,
+    version_key,
+)
 
 STORE_NAME = "store.sqlite"
 STORE_FORMAT = 1  # bump on a change to DDL that needs a migration
@@ -139,6 +148,7 @@ class Store:
         elif int(fmt[0]) != STORE_FORMAT:
             raise StoreError(f"{self.path} has store format {fmt[0]}; this version reads "
                              f"{STORE_FORMAT}: use a new output folder")
+        self.moved_corrections = self.migrate_corrections(SCHEMA_VERSION, SCHEMA_RENAMES)
 
     def close(self) -> None:
         self.db.close()
@@ -310,16 +320,31 @@ class Store:
                 n += 1
         return n
 
-    def rename_corrections(self, renames: dict[str, str], to_version: str) -> int:
-        """Move stored corrections to renamed field paths (a schema change's rename map)."""
-        n = 0
+    def migrate_corrections(self, current: str,
+                            renames: tuple[tuple[str, dict[str, str]], ...]) -> int:
+        """Bring corrections stored under older schema versions to `current`, following each
+        later version's renames in order; returns how many moved to a new path."""
+        rows = self.db.execute(
+            "SELECT sha256, path, schema_version FROM corrections WHERE schema_version != ?",
+            (current,)).fetchall()
+        if not rows:
+            return 0
+        moved = 0
         with self._tx():
-            for old, new in renames.items():
-                cur = self.db.execute(
-                    "UPDATE OR REPLACE corrections SET path=?, schema_version=? WHERE path=?",
-                    (new, to_version, old))
-                n += cur.rowcount
-        return n
+            for sha, path, version in rows:
+                new = path
+                for v, mapping in renames:
+                    if version_key(version) < version_key(v) <= version_key(current):
+                        new = mapping.get(new, new)
+                moved += new != path
+                self.db.execute(
+                    "UPDATE OR REPLACE corrections SET path=?, schema_version=? "
+                    "WHERE sha256=? AND path=?", (new, current, sha, path))
+        return moved
+
+    def orphan_corrections(self, known: frozenset[str]) -> int:
+        """Stored decisions on field paths the schema no longer has (kept, not applied)."""
+        return sum(1 for (p,) in self.db.execute("SELECT path FROM corrections") if p not in known)
 
 
 class _Transaction:

@@ -75,11 +75,25 @@ class Oracle:
                         m = {k: [None] * len(v) for k, v in m.items()}
                     if self.tamper is not None:
                         m = self.tamper(name, section, m)
-                    return Reply(arguments=m)
+                    return Reply(arguments=fit(m, text))
             raise AssertionError("oracle: unknown grid")
         if task == "narrative":
             return Reply(arguments={"claims": narrative_claims(text.split("\n", 1)[1])})
         return Reply(arguments={"agency_quote": None, "year_quote": None})
+
+
+def fit(mapping: Mapping, request_text: str) -> Mapping:
+    """The mapping shaped to the rows and columns the request asks for: a field the oracle
+    does not know (the schema changed under it) is answered null, as a model would when the
+    table has no such cell."""
+    asked = re.findall(r"^- (\w+): .*? — columns: (.*)$", request_text, re.M)
+    if not asked:
+        return mapping
+    out: Mapping = {}
+    for row, cols in asked:
+        n = len(cols.split(", "))
+        out[row] = (list(mapping.get(row, [])) + [None] * n)[:n]
+    return out
 
 
 def narrative_claims(text: str) -> list[dict[str, Any]]:

@@ -1,0 +1,275 @@
+"""The run store: resume without loss or duplicates, parallel runs, exports, corrections."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from extractor.cli import main
+from extractor.decisions import COLUMNS
+from extractor.schema import Record
+
+ROOT = Path(__file__).resolve().parent.parent
+INPUTS = ROOT / "golden" / "inputs"
+TEXT_REPORTS = sorted(p for p in INPUTS.iterdir() if p.suffix == ".txt")
+
+
+def cli(*args: object) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, [str(a) for a in args])
+    return r.exit_code, r.stdout, r.stderr
+
+
+def records(out: Path) -> list[Record]:
+    with open(out / "results.jsonl", encoding="utf-8") as fh:
+        return [Record.model_validate_json(line) for line in fh]
+
+
+def batch(tmp: Path, copies: int) -> Path:
+    """`copies` distinct documents: the golden text reports with a line added to each copy."""
+    folder = tmp / "batch"
+    folder.mkdir()
+    for i in range(copies):
+        src = TEXT_REPORTS[i % len(TEXT_REPORTS)]
+        text = src.read_text(encoding="utf-8")
+        (folder / f"{i:04d}_{src.name}").write_text(text + f"\n（副本 {i}）\n", encoding="utf-8")
+    return folder
+
+
+def test_a_second_run_reuses_every_document_and_writes_the_same_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, first, _ = cli("run", INPUTS, "-o", out, "--llm", "off")
+    assert code == 0
+    before = {name: (out / name).read_bytes() for name in ("results.jsonl", "cells.csv", "reports.csv")}
+    code, second, _ = cli("run", INPUTS, "-o", out, "--llm", "off")
+    assert code == 0
+    n = len(list(INPUTS.iterdir()))
+    assert f"{n} reports ({n} already done)" in second
+    assert first.split(",", 1)[1] == second.split(")", 1)[1].lstrip(",")  # same totals
+    for name, data in before.items():
+        assert (out / name).read_bytes() == data, name
+    db = sqlite3.connect(out / "store.sqlite")
+    assert db.execute("SELECT count(*) FROM results").fetchone()[0] == n
+    assert db.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
+
+
+def test_parallel_jobs_give_the_same_outputs_in_input_order(tmp_path: Path) -> None:
+    assert cli("run", INPUTS, "-o", tmp_path / "one", "--llm", "off")[0] == 0
+    assert cli("run", INPUTS, "-o", tmp_path / "two", "--llm", "off", "--jobs", "2")[0] == 0
+    for name in ("results.jsonl", "cells.csv", "reports.csv", "flags.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_kill_9_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    folder = batch(tmp_path, 120)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "extractor", "run", str(folder), "-o", str(out), "--llm", "off"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    store = out / "store.sqlite"
+    deadline = time.monotonic() + 60
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        if store.exists():
+            try:
+                with sqlite3.connect(store) as db:
+                    done = db.execute("SELECT count(*) FROM results").fetchone()[0]
+            except sqlite3.OperationalError:
+                done = 0
+            if done >= 5:
+                break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be killed; make the batch bigger"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 5 <= done < 120
+    assert not (out / "results.jsonl").exists()  # the export is written only at the end
+
+    code, stdout, _ = cli("run", folder, "-o", out, "--llm", "off")
+    assert code == 0
+    reused = int(stdout.split("(")[1].split()[0])
+    assert reused >= done
+    got = records(out)
+    assert [Path(r.meta.source_file).name for r in got] == sorted(p.name for p in folder.iterdir())
+    assert len({r.meta.sha256 for r in got}) == 120
+    assert not list(out.glob(".*.tmp"))
+
+    clean = tmp_path / "clean"
+    assert cli("run", folder, "-o", clean, "--llm", "off")[0] == 0
+    assert (clean / "results.jsonl").read_bytes() == (out / "results.jsonl").read_bytes()
+
+
+def test_a_broken_file_is_an_error_in_every_run_and_never_stops_the_batch(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(TEXT_REPORTS[0], folder / "good.txt")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    out = tmp_path / "out"
+    for _ in range(2):
+        code, stdout, stderr = cli("run", folder, "-o", out, "--llm", "off")
+        assert code == 0 and "1 errors" in stdout and "broken.pdf" in stderr
+        errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
+        assert [e["file"] for e in errors] == ["broken.pdf"] and errors[0]["kind"] == "input"
+        assert len(records(out)) == 1
+
+
+def test_same_content_under_two_names_is_extracted_once(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(TEXT_REPORTS[0], folder / "a.txt")
+    shutil.copy(TEXT_REPORTS[0], folder / "b.txt")
+    out = tmp_path / "out"
+    code, stdout, _ = cli("run", folder, "-o", out, "--llm", "off", "--jobs", "2")
+    assert code == 0 and "2 reports (1 already done)" in stdout
+    assert len(records(out)) == 2
+
+
+def test_exports_csv_jsonl_parquet_sqlite(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert cli("run", *TEXT_REPORTS[:3], "-o", out, "--llm", "off")[0] == 0
+    expected = sum(r.summary.cells for r in records(out))
+    for fmt in ("csv", "jsonl", "parquet", "sqlite"):
+        code, stdout, stderr = cli("export", out, "--format", fmt, "--to", tmp_path / fmt)
+        assert code == 0, stderr
+    raw = (tmp_path / "csv" / "cells.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+    with open(tmp_path / "csv" / "reports.csv", encoding="utf-8-sig") as fh:
+        assert len(list(csv.DictReader(fh))) == 3
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "parquet" / "reports.parquet").num_rows == 3
+    cells = pq.read_table(tmp_path / "parquet" / "cells.parquet")
+    assert cells.num_rows == expected
+    assert str(cells.schema.field("span_start").type) == "int64"
+    db = sqlite3.connect(tmp_path / "sqlite" / "export.sqlite")
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 3
+    assert db.execute("SELECT count(*) FROM cells").fetchone()[0] == expected
+    assert (tmp_path / "jsonl" / "results.jsonl").read_bytes() == (out / "results.jsonl").read_bytes()
+
+
+def test_export_of_a_folder_without_a_store_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, stderr = cli("export", tmp_path, "--format", "csv")
+    assert code == 2 and "run `extractor run" in stderr
+
+
+def _decisions(out: Path, rows: list[dict[str, str]]) -> Path:
+    path = out / "review" / "decisions.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w.writeheader()
+        for row in rows:
+            w.writerow({c: row.get(c, "") for c in COLUMNS})
+    return path
+
+
+def _flagged_cell(out: Path) -> tuple[Record, str]:
+    for r in records(out):
+        from extractor.schema import CellStatus, iter_cells
+
+        for c in iter_cells(r.tables):
+            if c.status is CellStatus.FLAGGED and c.state.value == "number":
+                return r, c.path
+    raise AssertionError("no flagged number in the batch")
+
+
+def test_corrections_are_applied_shown_and_survive_reextraction(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert cli("run", INPUTS, "-o", out, "--llm", "off")[0] == 0
+    record, path = _flagged_cell(out)
+    sha = record.meta.sha256
+    decisions = _decisions(out, [
+        {"sha256": sha, "path": path, "decision": "set", "value": "12345", "reviewer": "王"},
+        {"sha256": sha, "path": "s3.granted.total", "decision": "source_wrong"},
+        {"sha256": sha, "path": "s3.new_received.total", "decision": ""},  # undecided: ignored
+    ])
+    code, stdout, stderr = cli("correct", decisions)
+    assert code == 0, stderr
+    assert "2 decisions imported (0 accept, 1 set, 1 source_wrong; 1 rows undecided)" in stdout
+
+    def check() -> None:
+        r = next(r for r in records(out) if r.meta.sha256 == sha)
+        cells = {c.path: c for c in __import__("extractor.schema").schema.iter_cells(r.tables)}
+        assert cells[path].value == 12345 and cells[path].status.value == "corrected"
+        assert cells[path].correction is not None and cells[path].correction.reviewer == "王"
+        assert cells["s3.granted.total"].correction.decision == "source_wrong"
+        assert r.summary.corrected == 2
+        with open(out / "cells.csv", encoding="utf-8-sig") as fh:
+            row = next(x for x in csv.DictReader(fh) if x["sha256"] == sha and x["path"] == path)
+        assert (row["value"], row["status"], row["decision"]) == ("12345", "corrected", "set")
+
+    check()
+    # Re-extraction (the store's results are thrown away) keeps the decisions.
+    with sqlite3.connect(out / "store.sqlite") as db:
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("DELETE FROM run_items")
+        db.execute("DELETE FROM results")
+    code, stdout, _ = cli("run", INPUTS, "-o", out, "--llm", "off")
+    assert code == 0 and "already done" not in stdout
+    check()
+
+
+def test_a_bad_decisions_file_imports_nothing_and_says_every_problem(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert cli("run", TEXT_REPORTS[0], "-o", out, "--llm", "off")[0] == 0
+    sha = records(out)[0].meta.sha256
+    decisions = _decisions(out, [
+        {"sha256": sha, "path": "s3.granted.total", "decision": "set", "value": "abc"},
+        {"sha256": sha, "path": "s3.nonsense.total", "decision": "accept"},
+        {"sha256": sha, "path": "s3.granted.commercial", "decision": "maybe"},
+        {"sha256": sha, "path": "s3.granted.research", "decision": "accept"},  # fine alone
+    ])
+    code, _, stderr = cli("correct", decisions)
+    assert code == 1
+    assert "3 problem(s), nothing imported" in stderr
+    assert "line 2" in stderr and "line 3" in stderr and "line 4" in stderr
+    with sqlite3.connect(out / "store.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM corrections").fetchone()[0] == 0
+
+
+def test_decisions_for_a_document_not_in_the_store_are_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert cli("run", TEXT_REPORTS[0], "-o", out, "--llm", "off")[0] == 0
+    decisions = _decisions(out, [{"sha256": "ab" * 32, "path": "s3.granted.total",
+                                  "decision": "accept"}])
+    code, _, stderr = cli("correct", decisions)
+    assert code == 1 and "not in" in stderr and "nothing imported" in stderr
+
+
+def test_plain_log_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
+    folder = batch(tmp_path, 25)
+    code, _, stderr = cli("run", folder, "-o", tmp_path / "out", "--llm", "off")
+    assert code == 0
+    assert "[25/25]" in stderr and "docs/s" in stderr and "flagged cells" in stderr
+
+
+@pytest.mark.parametrize("rpm,tpm,requests,expect_wait", [(2, None, 3, True), (None, 100, 3, True),
+                                                           (10, 1000, 3, False)])
+def test_rate_limiter_waits_for_room_in_the_window(rpm: int | None, tpm: int | None,
+                                                   requests: int, expect_wait: bool) -> None:
+    from extractor.llm.ratelimit import RateLimiter
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        now[0] += s
+
+    limiter = RateLimiter(rpm, tpm, clock=lambda: now[0], sleep=sleep)
+    for _ in range(requests):
+        booking = limiter.acquire(40)
+        limiter.settle(booking, 60)  # the server counted more than the estimate
+    assert bool(slept) is expect_wait
+    if expect_wait:
+        assert now[0] >= 60.0  # the third request waited for the window to move
