@@ -96,6 +96,9 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
     with Store(out) as store:
         from extractor.corrections import KNOWN_PATHS
 
+        for stale in out.glob(".*.tmp"):  # an export a killed run did not finish
+            stale.unlink(missing_ok=True)
+
         totals.corrections_moved = store.moved_corrections
         totals.corrections_orphaned = store.orphan_corrections(KNOWN_PATHS)
         run_id = store.begin_run(key, SCHEMA_VERSION, argv or sys.argv[1:])
