@@ -390,6 +390,7 @@
         s.title = cs.map((c) => R.cells[c].p + " = " + valueText(R.cells[c]) + " (" +
           (R.cells[c].st || "no status") + ")").join("\n");
       }
+      if (fs.length) s.dataset.flags = fs.join(" ");
       for (const c of cs) cellSegs[c].push(s);
       for (const f of fs) flagSegs[f].push(s);
       frag.append(s);

@@ -108,7 +108,8 @@ def segments(text: str, cell_spans: Iterable[tuple[int, int] | None],
     Returns plain strings for text no span covers and ``[text, cells, flags]`` for text
     covered by the cells and flags listed (their indices in the arguments' order). A
     zero-width span becomes an empty marker at its position. Joining the texts gives back
-    `text` exactly; overlapping spans are fine.
+    `text` exactly; overlapping spans are fine. A marker belongs to every flag whose span
+    contains or ends at its position.
     """
     n = len(text)
     starts: dict[int, list[tuple[int, int]]] = {}
@@ -124,6 +125,7 @@ def segments(text: str, cell_spans: Iterable[tuple[int, int] | None],
                 continue
             if hi == lo:
                 empty.setdefault(lo, ([], []))[kind].append(i)
+                bounds.add(lo)
                 continue
             starts.setdefault(lo, []).append((kind, i))
             ends.setdefault(hi, []).append((kind, i))
@@ -132,12 +134,14 @@ def segments(text: str, cell_spans: Iterable[tuple[int, int] | None],
     active: tuple[set[int], set[int]] = (set(), set())
     out: list[Segment] = []
     for k, pos in enumerate(order):
+        ending = {i for kind, i in ends.get(pos, ()) if kind == 1}
         for kind, i in ends.get(pos, ()):
             active[kind].discard(i)
         for kind, i in starts.get(pos, ()):
             active[kind].add(i)
-        if pos in empty:
-            out.append(["", *empty[pos]])
+        if pos in empty:  # a blank cell's marker belongs to the flags around it, ends included
+            cells, flags = empty[pos]
+            out.append(["", sorted(cells), sorted({*flags, *active[1], *ending})])
         if k + 1 < len(order):
             piece = text[pos:order[k + 1]]
             if active[0] or active[1]:
