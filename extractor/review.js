@@ -45,8 +45,10 @@
 
   function describe(R, c) {
     const cell = R.cells[c];
-    return [R.sha, R.file, cell.p, LABELS[cell.p] || cell.p, cell.v, cell.s, cell.st, cell.r];
+    return [R.sha, R.file, cell.p, LABELS[cell.p] || cell.p, cell.v, cell.s, cell.st, reasons(R, cell)];
   }
+
+  function reasons(R, cell) { return cell.r === undefined ? "" : R.reasons[cell.r]; }
 
   function decisionControl(R, c) {
     const key = R.sha + " " + R.cells[c].p;
@@ -240,7 +242,7 @@
       " ", el("span", "small", spanText(cell.sp)));
     panel.append(head);
     if (cell.raw !== undefined) panel.append(el("div", "small", "printed: " + cell.raw));
-    if (cell.r) panel.append(el("div", "small", cell.r));
+    if (cell.r !== undefined) panel.append(el("div", "small", reasons(R, cell)));
     if (cell.k) panel.append(el("div", "st-corrected", "corrected by a person: " + cell.k));
     const flags = R.flags.map((f, i) => [f, i]).filter(([f]) => f.c.includes(c));
     if (flags.length) {

@@ -167,7 +167,8 @@ def _sections(paths: Iterable[str]) -> list[str]:
 
 def report_data(record: Record) -> dict[str, Any]:
     """What the page needs of one report: its cells (those with a span, flagged, or named
-    by a flag), its flags, and the text as segments."""
+    by a flag; their reasons as indices into a table of distinct reasons), its flags, and
+    the text as segments."""
     cells = list(iter_cells(record.tables))
     by_path = {c.path: c for c in cells}
     named = {p for f in record.flags for p in f.paths}
@@ -175,11 +176,15 @@ def report_data(record: Record) -> dict[str, Any]:
              if c.span is not None or c.status is CellStatus.FLAGGED or c.path in named]
     index = {c.path: i for i, c in enumerate(shown)}
     flag_spans = [_issue_span(f, by_path) for f in record.flags]
+    reasons_table: dict[str, int] = {}  # a reason is often shared by a whole missing table
     cell_rows = []
     for c in shown:
         _, _, path, _, value, state, status, reasons = describe(record, c)
-        row: dict[str, Any] = {"p": path, "v": value, "s": state, "st": status, "r": reasons,
-                               "sp": list(c.span) if c.span is not None else None}
+        row: dict[str, Any] = {"p": path, "v": value, "s": state, "st": status}
+        if reasons:
+            row["r"] = reasons_table.setdefault(reasons, len(reasons_table))
+        if c.span is not None:
+            row["sp"] = list(c.span)
         if c.raw is not None and c.raw != value:
             row["raw"] = c.raw
         if c.unit:
@@ -199,6 +204,7 @@ def report_data(record: Record) -> dict[str, Any]:
         "sha": record.meta.sha256,
         "file": record.meta.source_file,
         "cells": cell_rows,
+        "reasons": list(reasons_table),
         "flags": flags,
         "seg": segments(record.text, [c.span for c in shown], flag_spans),
     }
