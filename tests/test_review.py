@@ -489,3 +489,23 @@ def test_the_browser_test_catches_what_it_guards_against(browser, tmp_path: Path
     assert any(e.startswith("dialog") for e in watch.events)
     context.close()
 
+
+
+def test_decisions_survive_a_reload_and_unflagged_cells_decided_in_the_text_are_downloaded(
+        page, records: list[Record]) -> None:  # noqa: ANN001
+    record = records[0]
+    verified = next(c for c in iter_cells(record.tables)
+                    if c.status is CellStatus.VERIFIED and c.span and c.span[1] > c.span[0])
+    open_report(page, record.meta.source_file)
+    page.locator(f"#text span.n.verified[title^='{verified.path} ']").first.click()
+    assert verified.path in (page.locator("#panel").text_content() or "")
+    page.locator("#panel select").select_option("source_wrong")
+    page.reload()
+    open_report(page, record.meta.source_file)
+    assert page.locator("#decided").text_content() == "1 decided"
+    with page.expect_download() as d:
+        page.click("#download")
+    rows = read_decisions(Path(d.value.path()))
+    assert [(x["path"], x["status"], x["decision"]) for x in rows if x["decision"]] == [
+        (verified.path, "verified", "source_wrong")]
+    assert page.watch.events == []
