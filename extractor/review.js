@@ -205,7 +205,7 @@
   let cellSegs = [], flagSegs = [], flagItems = [];
 
   function clearHits() {
-    for (const e of document.querySelectorAll(".hit")) e.classList.remove("hit");
+    for (const e of document.querySelectorAll("#text .hit")) e.classList.remove("hit");
     for (const e of document.querySelectorAll(".flag.active")) e.classList.remove("active");
   }
   function reveal(segs) {
