@@ -1,4 +1,5 @@
-"""Command line: `extractor run PATH... -o OUT`, `extractor eval OUT --expected DIR`, `extractor schema`."""
+"""Command line: `extractor run PATH... -o OUT`, `extractor eval OUT --expected DIR`,
+`extractor review OUT`, `extractor schema`."""
 
 from __future__ import annotations
 
@@ -239,6 +240,31 @@ def _llm_summary(second: LLMPass, quiet: bool) -> None:
             f"LLM {c.settings.model} ({c.mode}): {s.http_calls} HTTP calls, {s.cache_hits} cache "
             f"hits, {s.retries} retries; paid this run: {s.live_prompt_tokens} prompt + "
             f"{s.live_completion_tokens} completion tokens, cost {c.spent():.4f}", err=True)
+
+
+@main.command("review")
+@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.option("-o", "--output", "dest", type=click.Path(path_type=Path, file_okay=False),
+              default=None, help="Where to write index.html and decisions.csv [default: OUT/review].")
+@click.option("--all", "include_all", is_flag=True,
+              help="Also show reports without flags (to spot-check them).")
+def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
+    """Write a review page and a decisions file for the run output folder OUT.
+
+    Open index.html in a browser (no server needed), record a decision per flagged cell, and
+    download decisions.csv (or fill the written one); then `extractor correct DECISIONS.csv`.
+    """
+    from extractor.review import ReviewError, review
+
+    try:
+        result = review(out, dest, include_all=include_all)
+    except ReviewError as e:
+        raise click.UsageError(str(e)) from e
+    left_out = f"; {result.skipped} without flags left out (--all shows them)" if result.skipped else ""
+    click.echo(f"{result.reports} reports, {result.flags} flags, {result.rows} flagged cells to "
+               f"decide{left_out}")
+    click.echo(f"review page: {result.page}")
+    click.echo(f"decisions:   {result.decisions}")
 
 
 @main.command("schema")

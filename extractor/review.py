@@ -1,0 +1,380 @@
+"""`extractor review OUT`: a self-contained review page and the decisions file to fill.
+
+The page (``OUT/review/index.html``) shows, for each report with flags, the normalized source
+text with every extracted number highlighted by status, and each flag with its numbers;
+clicking a flag scrolls to its span. A reviewer records a decision per flagged cell (accept,
+set a value, the source is wrong) in the page and downloads ``decisions.csv``, or fills the
+written ``OUT/review/decisions.csv`` directly; `extractor correct` imports either.
+
+How the page stays safe and small:
+
+- Everything is computed here, in Python: the text is cut into segments at every span
+  boundary (spans are code-point offsets into `Record.text`; JavaScript strings are UTF-16,
+  so the page never slices text itself). The page only assembles DOM nodes from the
+  segments with ``textContent``; it never parses data as HTML.
+- Data is embedded as ``<script type="application/json">`` blocks with ``<``, ``>``, ``&``,
+  U+2028 and U+2029 escaped, so no data can close the block. One block per report, parsed
+  only when the report is opened, and a small index for the report list and the filters.
+- A Content-Security-Policy allows nothing but the page's own script and style (by hash)
+  and requires Trusted Types, so even a stray ``innerHTML`` would throw.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+
+from extractor.decisions import COLUMNS
+from extractor.outputs import ALL_PATHS, SECTION_NAMES, _issue_span
+from extractor.schema import Cell, CellState, CellStatus, Record, iter_cells, title
+
+#: A piece of the text: plain text, or [text, cell indices, flag indices] for text inside the
+#: span of at least one cell or flag. A zero-width span (a blank cell) is an empty marker.
+Segment = str | list[Any]
+
+
+class ReviewError(ValueError):
+    """The output folder cannot be reviewed (no results.jsonl, or a malformed line)."""
+
+
+def load_records(out: Path) -> Iterator[Record]:
+    """The records of a run, one at a time, from ``OUT/results.jsonl``.
+
+    The one place the review reads a run: when the run store replaces the file as the
+    source of truth, only this function changes.
+    """
+    path = out / "results.jsonl"
+    if not path.is_file():
+        raise ReviewError(f"{out}: no results.jsonl (is this the output folder of `extractor run`?)")
+    return _read_jsonl(path)
+
+
+def _read_jsonl(path: Path) -> Iterator[Record]:
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield Record.model_validate_json(line)
+            except ValueError as e:
+                first = str(e).splitlines()[0]
+                raise ReviewError(f"{path}, line {n}: not a result record: {first}") from e
+
+
+# --- decisions.csv -------------------------------------------------------------------------
+
+
+def machine_value(cell: Cell) -> str:
+    """The run's reading as decisions.csv prints it: the number, "" for a blank cell,
+    ``<placeholder>``, ``<missing>`` or ``<unreadable>`` otherwise."""
+    if cell.state is CellState.NUMBER:
+        return "" if cell.value is None else str(cell.value)
+    return "" if cell.state is CellState.BLANK else f"<{cell.state.value}>"
+
+
+def describe(record: Record, cell: Cell) -> list[str]:
+    """The descriptive columns of a decisions row (all but the reviewer's four)."""
+    return [record.meta.sha256, record.meta.source_file, cell.path, title(cell.path),
+            machine_value(cell), cell.state.value, cell.status.value if cell.status else "",
+            " | ".join(cell.reasons)]
+
+
+def flagged_cells(record: Record) -> list[Cell]:
+    """The cells a person must decide, in printed order."""
+    return [c for c in iter_cells(record.tables) if c.status is CellStatus.FLAGGED]
+
+
+def decision_rows(record: Record) -> list[list[str]]:
+    """One decisions.csv row per flagged cell, the decision columns empty."""
+    blank = [""] * (len(COLUMNS) - 8)
+    return [[*describe(record, c), *blank] for c in flagged_cells(record)]
+
+
+# --- the text cut into segments ----------------------------------------------------------------
+
+
+def segments(text: str, cell_spans: Iterable[tuple[int, int] | None],
+             flag_spans: Iterable[tuple[int, int] | None] = ()) -> list[Segment]:
+    """Cut `text` at every span boundary (code-point offsets, [start, end)).
+
+    Returns plain strings for text no span covers and ``[text, cells, flags]`` for text
+    covered by the cells and flags listed (their indices in the arguments' order). A
+    zero-width span becomes an empty marker at its position. Joining the texts gives back
+    `text` exactly; overlapping spans are fine. A marker belongs to every flag whose span
+    contains or ends at its position.
+    """
+    n = len(text)
+    starts: dict[int, list[tuple[int, int]]] = {}
+    ends: dict[int, list[tuple[int, int]]] = {}
+    empty: dict[int, tuple[list[int], list[int]]] = {}
+    bounds = {0, n}
+    for kind, spans in enumerate((cell_spans, flag_spans)):
+        for i, span in enumerate(spans):
+            if span is None:
+                continue
+            lo, hi = max(0, min(span[0], n)), max(0, min(span[1], n))
+            if hi < lo:
+                continue
+            if hi == lo:
+                empty.setdefault(lo, ([], []))[kind].append(i)
+                bounds.add(lo)
+                continue
+            starts.setdefault(lo, []).append((kind, i))
+            ends.setdefault(hi, []).append((kind, i))
+            bounds.update((lo, hi))
+    order = sorted(bounds)
+    active: tuple[set[int], set[int]] = (set(), set())
+    out: list[Segment] = []
+    for k, pos in enumerate(order):
+        ending = {i for kind, i in ends.get(pos, ()) if kind == 1}
+        for kind, i in ends.get(pos, ()):
+            active[kind].discard(i)
+        for kind, i in starts.get(pos, ()):
+            active[kind].add(i)
+        if pos in empty:  # a blank cell's marker belongs to the flags around it, ends included
+            cells, flags = empty[pos]
+            out.append(["", sorted(cells), sorted({*flags, *active[1], *ending})])
+        if k + 1 < len(order):
+            piece = text[pos:order[k + 1]]
+            if active[0] or active[1]:
+                out.append([piece, sorted(active[0]), sorted(active[1])])
+            elif out and isinstance(out[-1], str):
+                out[-1] += piece
+            else:
+                out.append(piece)
+    return out
+
+
+def segment_text(seg: Segment) -> str:
+    return seg if isinstance(seg, str) else seg[0]
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def _sections(paths: Iterable[str]) -> list[str]:
+    found = sorted({p.split(".")[0] for p in paths if p.split(".")[0] in SECTION_NAMES})
+    return found or ["none"]
+
+
+def report_data(record: Record) -> dict[str, Any]:
+    """What the page needs of one report: its cells (those with a span, flagged, or named
+    by a flag; their reasons as indices into a table of distinct reasons), its flags, and
+    the text as segments."""
+    cells = list(iter_cells(record.tables))
+    by_path = {c.path: c for c in cells}
+    named = {p for f in record.flags for p in f.paths}
+    shown = [c for c in cells
+             if c.span is not None or c.status is CellStatus.FLAGGED or c.path in named]
+    index = {c.path: i for i, c in enumerate(shown)}
+    flag_spans = [_issue_span(f, by_path) for f in record.flags]
+    reasons_table: dict[str, int] = {}  # a reason is often shared by a whole missing table
+    cell_rows = []
+    for c in shown:
+        _, _, path, _, value, state, status, reasons = describe(record, c)
+        row: dict[str, Any] = {"p": path, "v": value, "s": state, "st": status}
+        if reasons:
+            row["r"] = reasons_table.setdefault(reasons, len(reasons_table))
+        if c.span is not None:
+            row["sp"] = list(c.span)
+        if c.raw is not None and c.raw != value:
+            row["raw"] = c.raw
+        if c.unit:
+            row["u"] = c.unit
+        if c.correction is not None:
+            k = c.correction
+            row["k"] = " ".join(x for x in (
+                k.decision, "" if k.value is None else str(k.value),
+                f"(machine: {'' if k.machine_value is None else k.machine_value} {k.machine_state.value})",
+                f"by {k.reviewer}" if k.reviewer else "", k.note or "") if x)
+        cell_rows.append(row)
+    flags = [{"r": f.rule, "k": f.key, "m": f.message, "v": f.verdict,
+              "c": [index[p] for p in f.paths if p in index], "s": _sections(f.paths),
+              "sp": list(span) if span is not None else None}
+             for f, span in zip(record.flags, flag_spans, strict=True)]
+    return {
+        "sha": record.meta.sha256,
+        "file": record.meta.source_file,
+        "cells": cell_rows,
+        "reasons": list(reasons_table),
+        "flags": flags,
+        "seg": segments(record.text, [c.span for c in shown], flag_spans),
+    }
+
+
+def index_entry(record: Record, data: dict[str, Any]) -> dict[str, Any]:
+    """A report's line in the report list, with what the filters need."""
+    s = record.summary
+    combos = sorted({f"{f['r']} {sec}" for f in data["flags"] for sec in f["s"]})
+    return {
+        "f": record.meta.source_file,
+        "a": "" if record.meta.agency.value is None else str(record.meta.agency.value),
+        "y": "" if record.meta.year.value is None else str(record.meta.year.value),
+        "t": record.meta.template or "",
+        "n": {"cells": s.cells, "numbers": s.numbers, "verified": s.verified,
+              "grounded": s.grounded, "flagged": s.flagged, "corrected": s.corrected},
+        "flags": len(record.flags),
+        "fc": sum(1 for c in data["cells"] if c["st"] == CellStatus.FLAGGED.value),
+        "rs": combos,
+        "tr": record.truncated,
+    }
+
+
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                   "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SCRIPT_ESCAPE_TABLE = str.maketrans(_SCRIPT_ESCAPES)
+
+
+def script_json(data: object) -> str:
+    """JSON safe to place inside a ``<script type="application/json">`` element: nothing in
+    it can end the element or be read as markup (the escapes are valid JSON)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(
+        _SCRIPT_ESCAPE_TABLE)
+
+
+def _asset(name: str) -> str:
+    return resources.files("extractor").joinpath(name).read_text("utf-8")
+
+
+def _csp_hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+def content_security_policy(script: str, style: str) -> str:
+    """Nothing may load or run but the page's own inline script and style, by hash."""
+    return (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
+            "img-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'; "
+            "require-trusted-types-for 'script'; trusted-types 'none'")
+
+
+def _page_head(title_text: str, script: str, style: str) -> str:
+    from html import escape
+
+    return (
+        "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{escape(content_security_policy(script, style), quote=False)}\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<meta name=\"referrer\" content=\"no-referrer\">\n"
+        f"<title>{escape(title_text)}</title>\n<style>{style}</style>\n</head>\n<body>\n"
+        "<noscript><p>This page needs JavaScript; decisions.csv next to it can be filled in "
+        "a spreadsheet instead.</p></noscript>\n" + SKELETON
+    )
+
+
+#: The static frame of the page; review.js fills it from the JSON blocks.
+SKELETON = """<header id="top">
+<h1>Review</h1>
+<span class="legend" aria-label="legend"><span class="key verified">verified</span><span
+ class="key grounded">grounded only</span><span class="key flagged">flagged</span><span
+ class="key corrected">corrected by a person</span><span class="key hit">selected</span></span>
+<span id="batch" class="small"></span>
+<label>rule <select id="f-rule"><option value="">all</option></select></label>
+<label>section <select id="f-section"><option value="">all</option></select></label>
+<label>agency <select id="f-agency"><option value="">all</option></select></label>
+<label>search <input id="f-text" type="search" placeholder="file or agency"></label>
+<label>reviewer <input id="reviewer" placeholder="your name"></label>
+<span id="decided" class="small"></span>
+<button id="download" type="button">Download decisions.csv</button>
+<a id="csv-link" href="decisions.csv">decisions.csv (as written)</a>
+</header>
+<div id="layout">
+<section id="reports" aria-label="reports"><p id="report-count" class="small"></p><ol id="report-list"></ol></section>
+<section id="report" aria-label="flags"><p class="small">Choose a report.</p></section>
+<section id="source" aria-label="source text"><div id="panel" class="small">Click a number in the text to see its cell.</div><div id="text"></div></section>
+</div>
+"""
+
+
+@dataclass
+class ReviewResult:
+    page: Path
+    decisions: Path
+    reports: int  # reports on the page
+    skipped: int  # reports left out because they have no flags (without --all)
+    flags: int
+    rows: int  # decisions rows (flagged cells)
+
+
+def _open_tmp(path: Path, bom: bool = False) -> IO[str]:
+    return open(path.parent / f".{path.name}.tmp", "w", newline="",  # noqa: SIM115
+                encoding="utf-8-sig" if bom else "utf-8",
+                errors="replace" if bom else "backslashreplace")
+
+
+def _commit(fh: IO[str], path: Path) -> None:
+    fh.flush()
+    os.fsync(fh.fileno())
+    fh.close()
+    os.replace(path.parent / f".{path.name}.tmp", path)
+
+
+def write_review(records: Iterable[Record], dest: Path, include_all: bool = False,
+                 source: str = "") -> ReviewResult:
+    """Write ``dest/index.html`` and ``dest/decisions.csv`` from `records`, streaming (one
+    report in memory at a time). Reports without flags are left out unless `include_all`.
+
+    Both files are written under temporary names and renamed when complete.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    page_path, csv_path = dest / "index.html", dest / "decisions.csv"
+    script, style = _asset("review.js"), _asset("review.css")
+    page, table = _open_tmp(page_path), _open_tmp(csv_path, bom=True)
+    try:
+        writer = csv.writer(table)
+        writer.writerow(COLUMNS)
+        page.write(_page_head(f"Review · {source}" if source else "Review", script, style))
+        entries: list[dict[str, Any]] = []
+        shas = hashlib.sha256()
+        skipped = flags = rows = 0
+        for record in records:
+            if not record.flags and not include_all:
+                skipped += 1
+                continue
+            data = report_data(record)
+            page.write(f'<script type="application/json" id="r{len(entries)}">'
+                       f"{script_json(data)}</script>\n")
+            entries.append(index_entry(record, data))
+            found = decision_rows(record)
+            writer.writerows(found)
+            rows += len(found)
+            flags += len(record.flags)
+            shas.update(record.meta.sha256.encode())
+        index = {
+            "id": shas.hexdigest()[:16],
+            "source": source,
+            "columns": list(COLUMNS),
+            "labels": {p: title(p) for p in ALL_PATHS},
+            "sections": {k: f"{v} ({k})" for k, v in SECTION_NAMES.items()},
+            "reports": entries,
+            "skipped": skipped,
+            "all": include_all,
+        }
+        page.write(f'<script type="application/json" id="index">{script_json(index)}</script>\n')
+        page.write(f"<script>{script}</script>\n</body>\n</html>\n")
+    except BaseException:
+        for fh, path in ((page, page_path), (table, csv_path)):
+            fh.close()
+            (path.parent / f".{path.name}.tmp").unlink(missing_ok=True)
+        raise
+    _commit(table, csv_path)
+    _commit(page, page_path)
+    return ReviewResult(page=page_path, decisions=csv_path, reports=len(entries),
+                        skipped=skipped, flags=flags, rows=rows)
+
+
+def review(out: Path, dest: Path | None = None, include_all: bool = False) -> ReviewResult:
+    """`extractor review OUT`: the page and decisions file for a run's output folder."""
+    return write_review(load_records(out), dest or out / "review", include_all,
+                        source=str(out))
+
+
+__all__ = ["COLUMNS", "ReviewError", "ReviewResult", "decision_rows", "load_records",
+           "report_data", "review", "script_json", "segments", "write_review"]
