@@ -63,13 +63,24 @@ def run_items(store: Store, run_id: int) -> Iterator[Item]:
         yield Item(record, raw, None)
 
 
-def write_run(store: Store, run_id: int, out: Path, files: tuple[str, ...] = BatchWriter.FILES) -> None:
+def write_run(store: Store, run_id: int, out: Path,
+              files: tuple[str, ...] = BatchWriter.FILES) -> bool:
+    """Write a run's exports into `out`; False when the files there are already exactly
+    these (same items, same decisions: a resumed run with nothing new skips the rewrite)."""
+    standard = files == BatchWriter.FILES
+    stamp = store.export_stamp(run_id)
+    if standard and store.get_meta(f"exported:{out.resolve()}") == stamp and all(
+            (out / f).is_file() for f in files):
+        return False
     with BatchWriter(out, files) as writer:
         for item in run_items(store, run_id):
             if item.error is not None:
                 writer.add_error(item.error)
             elif item.record is not None:
                 writer.add(item.record, item.record_json)
+    if standard:
+        store.set_meta(f"exported:{out.resolve()}", stamp)
+    return True
 
 
 def export(store: Store, fmt: str, dest: Path, run_id: int | None = None) -> list[Path]:

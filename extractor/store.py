@@ -283,6 +283,23 @@ class Store:
     def record(self, result_id: int) -> Record:
         return Record.model_validate_json(self.record_json(result_id))
 
+    def export_stamp(self, run_id: int) -> str:
+        """What a run's exports depend on: its items in order (which result or error each
+        input ended as) and the stored decisions. Equal stamps mean identical exports."""
+        h = hashlib.sha256()
+        for row in self.run_items(run_id):
+            h.update(json.dumps(row, ensure_ascii=False).encode())
+        h.update(json.dumps(self.db.execute(
+            "SELECT count(*), max(imported) FROM corrections").fetchone()).encode())
+        return h.hexdigest()
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     # -- corrections -----------------------------------------------------------------------
 
     def corrections(self, sha256: str) -> dict[str, Correction]:

@@ -273,3 +273,40 @@ def test_rate_limiter_waits_for_room_in_the_window(rpm: int | None, tpm: int | N
     assert bool(slept) is expect_wait
     if expect_wait:
         assert now[0] >= 60.0  # the third request waited for the window to move
+
+
+def test_review_decisions_file_round_trips_through_correct(tmp_path: Path) -> None:
+    """The file `extractor review` writes, filled in by a reviewer, imports as it is."""
+    out = tmp_path / "out"
+    assert cli("run", INPUTS, "-o", out, "--llm", "off")[0] == 0
+    code, _, stderr = cli("review", out)
+    assert code == 0, stderr
+    path = out / "review" / "decisions.csv"
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and list(rows[0]) == list(COLUMNS)
+    numbers = [r for r in rows if r["machine_state"] == "number"]
+    numbers[0]["decision"] = "accept"
+    numbers[1].update(decision="set", value="7", note="表格印错，正文为7")
+    other = next(r for r in rows if r["machine_state"] != "number")
+    other["decision"] = "source_wrong"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    code, stdout, stderr = cli("correct", path)
+    assert code == 0, stderr
+    assert f"3 decisions imported (1 accept, 1 set, 1 source_wrong; {len(rows) - 3} rows undecided)" in stdout
+    by_key = {(r.meta.sha256, c.path): c for r in records(out)
+              for c in __import__("extractor.schema").schema.iter_cells(r.tables)}
+    accepted = by_key[(numbers[0]["sha256"], numbers[0]["path"])]
+    assert accepted.status.value == "corrected" and not accepted.correction.machine_changed
+    assert str(accepted.value) == numbers[0]["machine_value"]
+    changed = by_key[(numbers[1]["sha256"], numbers[1]["path"])]
+    assert changed.value == 7 and changed.correction.note == "表格印错，正文为7"
+    assert by_key[(other["sha256"], other["path"])].correction.decision == "source_wrong"
+    # The next review shows the decided cells as corrected, and no longer asks about them.
+    assert cli("review", out)[0] == 0
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        again = {(r["sha256"], r["path"]) for r in csv.DictReader(fh)}
+    assert (numbers[1]["sha256"], numbers[1]["path"]) not in again
