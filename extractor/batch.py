@@ -12,6 +12,7 @@ waits on HTTP; the rate limiter and the reply cache are shared by all threads).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -75,6 +76,12 @@ def extraction_config(second: LLMPass | None) -> dict[str, object]:
         llm = {"model": s.model, "endpoint": host(s.endpoint), "mode": s.mode,
                "always": second.always, "prompts": {t: load(t).version for t in TASKS}}
     return {"tool": __version__, "llm": llm}
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which stops handing out work, lets the
+    documents in hand finish, and exits (no traceback per worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _work(path: str) -> tuple[bool, str]:
@@ -213,7 +220,7 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
             yield seq, item, sha, size, not_processed(item) if spent() else one(item)
         return
     if second is None:
-        pool: cf.Executor = cf.ProcessPoolExecutor(max_workers=jobs)
+        pool: cf.Executor = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
     else:
         pool = cf.ThreadPoolExecutor(max_workers=jobs)
     with pool:
@@ -238,8 +245,7 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
                     seq, item, sha, size = pending.pop(fut)
                     yield seq, item, sha, size, _outcome(fut, item)
         except BaseException:
-            for fut in pending:
-                fut.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
             raise
 
 

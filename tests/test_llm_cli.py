@@ -100,3 +100,17 @@ def test_python_dash_m_runs_the_cli() -> None:
     r = subprocess.run([sys.executable, "-m", "extractor", "--version"], capture_output=True,
                        text=True, cwd=Path(__file__).resolve().parent.parent, check=True)
     assert "extractor" in r.stdout
+
+
+def test_parallel_jobs_ask_the_llm_concurrently_and_give_the_same_outputs(
+        fake_llm, config, tmp_path, golden_inputs) -> None:
+    code, _, stderr = run("run", str(golden_inputs), "-o", str(tmp_path / "serial"), "--llm", "on",
+                          "--config", str(config), "--no-cache")
+    assert code == 0, stderr
+    serial = fake_llm.calls
+    code, _, stderr = run("run", str(golden_inputs), "-o", str(tmp_path / "par"), "--llm", "on",
+                          "--config", str(config), "--no-cache", "--jobs", "4", "--rpm", "10000")
+    assert code == 0, stderr
+    assert fake_llm.calls - serial == serial  # the same requests, no more
+    for f in OUTPUTS:
+        assert (tmp_path / "serial" / f).read_bytes() == (tmp_path / "par" / f).read_bytes(), f

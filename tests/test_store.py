@@ -310,3 +310,30 @@ def test_review_decisions_file_round_trips_through_correct(tmp_path: Path) -> No
     with open(path, encoding="utf-8-sig", newline="") as fh:
         again = {(r["sha256"], r["path"]) for r in csv.DictReader(fh)}
     assert (numbers[1]["sha256"], numbers[1]["path"]) not in again
+
+
+def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path: Path) -> None:
+    folder = batch(tmp_path, 120)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "extractor", "run", str(folder), "-o", str(out), "--llm", "off",
+           "--jobs", "2", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    store = out / "store.sqlite"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with sqlite3.connect(store) as db:
+                if db.execute("SELECT count(*) FROM results").fetchone()[0] >= 5:
+                    break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole process group
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "run the same command again to resume" in stderr
+    assert "Traceback" not in stderr
+    code, stdout, _ = cli("run", folder, "-o", out, "--llm", "off")
+    assert code == 0 and "already done" in stdout
+    assert len(records(out)) == 120
