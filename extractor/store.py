@@ -97,7 +97,6 @@ CREATE TABLE IF NOT EXISTS run_items (
     error_kind TEXT, error TEXT,
     PRIMARY KEY (run_id, seq)
 );
-CREATE INDEX IF NOT EXISTS cells_status ON cells (status);
 CREATE INDEX IF NOT EXISTS results_doc ON results (sha256);
 """
 
