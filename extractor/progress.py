@@ -25,6 +25,7 @@ class RunDisplay:
         self._task = None
         self._start = time.monotonic()
         self._next_log = 0.0
+        self._console = None  # a rich Console; made on first use (tests pass their own)
 
     def __enter__(self) -> RunDisplay:
         return self
@@ -73,7 +74,7 @@ class RunDisplay:
                 TextColumn("[bold]extracting"), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                 TextColumn("{task.fields[tallies]}"),
-                console=Console(file=self.stream), transient=False)
+                console=self._console or Console(file=self.stream), transient=False)
             self._progress.start()
             self._task = self._progress.add_task("run", total=ev.total, tallies="")
         self._progress.update(self._task, completed=ev.done, tallies=tallies)  # type: ignore[arg-type]

@@ -337,3 +337,25 @@ def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path: Path) -> No
     code, stdout, _ = cli("run", folder, "-o", out, "--llm", "off")
     assert code == 0 and "already done" in stdout
     assert len(records(out)) == 120
+
+
+def test_on_a_terminal_the_progress_bar_shows_counts_and_tallies() -> None:
+    import io
+
+    from rich.console import Console
+
+    from extractor.batch import Event, Totals
+    from extractor.pipeline import InputError
+    from extractor.progress import RunDisplay
+
+    stream = io.StringIO()
+    display = RunDisplay(stream=stream, live=True)
+    totals = Totals(inputs=3, flagged=7, errors=1)
+    with display:
+        display._console = Console(file=stream, force_terminal=True, width=160)
+        err = InputError(file="x.pdf", path="in/x.pdf", kind="input", error="encrypted PDF")
+        for i in range(1, 4):
+            display(Event(i, 3, f"in/{i}.txt", None, err if i == 2 else None, False, totals))
+    text = stream.getvalue()
+    assert "ERROR in/x.pdf: encrypted PDF" in text
+    assert "3/3" in text and "7 flagged cells, 1 failed" in text
