@@ -39,12 +39,16 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from extractor.evaluate import cell_reading
-from extractor.pipeline import InputError, process
-from extractor.schema import LAYOUTS, Cell, CellState, CellStatus, Record, iter_cells
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's packages, not an installed copy
+
+from extractor.evaluate import cell_reading  # noqa: E402
+from extractor.pipeline import InputError, process  # noqa: E402
+from extractor.schema import LAYOUTS, Cell, CellState, CellStatus, Record, iter_cells  # noqa: E402
+
 SECTIONS = ("s3", "s4", "s2")
+#: Source formats whose text can be edited at a cell's span; PDF and DOCX are skipped.
+TEXT_FORMATS = ("text", "markdown", "html")
 KINDS = ("digit", "swap", "drop", "shift")
 Outcome = Literal["caught", "silent", "noop"]
 Edit = tuple[int, int, str]  # replace source[start:end] with text
@@ -220,6 +224,8 @@ def mutate_report(path: Path, seed: int, limit: int | None) -> list[Result]:
     base = process(path)
     if not isinstance(base, Record):
         raise SystemExit(f"{path.name}: the unmutated run fails: {base.error}")
+    if base.meta.format not in TEXT_FORMATS:
+        return []  # a binary source (PDF, DOCX) cannot be edited at a text span
     raw = path.read_bytes()
     text = raw.decode(base.meta.encoding)
     rng = random.Random(f"{seed}:{path.name}")
@@ -303,8 +309,14 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         sys.exit(f"not a golden report: {', '.join(unknown)}")
     results: list[Result] = []
+    skipped: list[str] = []
     for name in names:
-        results += mutate_report(ROOT / "golden" / "inputs" / name, args.seed, args.limit)
+        found = mutate_report(ROOT / "golden" / "inputs" / name, args.seed, args.limit)
+        results += found
+        if not found:
+            skipped.append(name)
+    if skipped:
+        print(f"skipped (no source text to mutate): {', '.join(skipped)}\n")
     print("\n".join(report_lines(results, args.seed, not args.no_silent_list)))
 
 
