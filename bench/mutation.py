@@ -18,8 +18,8 @@ mutation is classified against the baseline:
 Silent mutations whose only effect is a 0 turned blank or a blank turned 0 are counted
 apart (``0<->blank``): the identities count a blank as 0, so only the blank-pattern checks
 (`verify/patterns.py`) can see them. A silent mutation that no deterministic check can see
-is reported as **undetectable**, with its reason (`REASONS`): a 0<->blank change in a table
-that prints both blanks and 0s, cells that no assessable identity covers (section 二, a row
+is reported as **undetectable**, with its reason (`REASONS`): a 0<->blank change that leaves
+the row with a blank/0 pattern another row of the table already prints, cells that no assessable identity covers (section 二, a row
 cut by the excerpt's end), or a change that keeps the balance of every assessable identity
 (a swap within a row whose column identities are not assessable). Every other silent
 mutation is a gap, listed first as "silent and detectable".
@@ -87,8 +87,9 @@ class Result(BaseModel):
 
 #: Why a silent mutation is out of reach of every deterministic check, with the argument.
 REASONS: dict[str, str] = {
-    "mixed_blank_0": "0<->blank in a table that prints both blank cells and 0s: the identities "
-    "count a blank as 0 and no blank pattern says which one the source meant",
+    "sibling_pattern": "0<->blank that leaves the row with the very blank/0 pattern another row "
+    "of the same table prints (a table that leaves some rows all blank and prints 0 in others): "
+    "the identities count a blank as 0 and no pattern check can tell the rows apart",
     "unchecked": "no identity covering the changed cells is assessable (section 二, a row cut by "
     "the excerpt's end, a table without its totals): the source's new value is read as printed",
     "balance_kept": "every assessable identity covering the changed cells keeps its balance (two "
@@ -241,19 +242,20 @@ def _undetectable(base: Record, mutant: Record, changed: list[str], zero_blank: 
     """The reason (a key of REASONS) no check can see this silent change, or None: a gap."""
     before = {c.path: c for c in iter_cells(base.tables)}
     after = {c.path: c for c in iter_cells(mutant.tables)}
+    # Sections 三 and 四 have blank-pattern checks (verify/patterns.py): a changed row with a
+    # blank cell is within their reach unless another row of the table prints that pattern.
+    rows = {p.rsplit(".", 1)[0] for p in changed if not p.startswith("s2.")}
+    novel = [r for r in rows if "_" in _pattern(after, r)
+             and _pattern(after, r) not in {_pattern(before, s) for s in _siblings(before, r)}]
+    if novel:
+        return None
+    if zero_blank and rows:
+        return "sibling_pattern"
     assessable = {c.key for c in mutant.checks if c.outcome != "not_assessable"}
     touching = [eq for eq in instances(mutant.meta.template or "2019")
                 if eq.key in assessable and set(eq.paths) & set(changed)]
     if not touching:
         return "unchecked"
-    if zero_blank:
-        sections = {p[:2] for p in changed}
-        mixed = all(
-            any(c.state is CellState.BLANK for p, c in before.items() if p.startswith(s + "."))
-            and any(c.state is CellState.NUMBER and c.value == 0
-                    for p, c in before.items() if p.startswith(s + "."))
-            for s in sections)
-        return "mixed_blank_0" if mixed else None
 
     def balance(cells: dict[str, Cell], eq_left: tuple[str, ...], eq_right: tuple[str, ...]) -> object:
         return (sum((cells[p].value or 0) for p in eq_left)
@@ -262,6 +264,19 @@ def _undetectable(base: Record, mutant: Record, changed: list[str], zero_blank: 
     if all(balance(before, eq.left, eq.right) == balance(after, eq.left, eq.right) for eq in touching):
         return "balance_kept"
     return None
+
+
+def _pattern(cells: dict[str, Cell], row: str) -> str:
+    """A row's blank/0 pattern: "_" blank, "0" a printed 0, "n" any other printed cell."""
+    return "".join("_" if c.state is CellState.BLANK else "0" if _zero_or_blank(c) else "n"
+                   for p, c in cells.items() if p.rsplit(".", 1)[0] == row)
+
+
+def _siblings(cells: dict[str, Cell], row: str) -> set[str]:
+    """The other rows of the same table whose cells are all present."""
+    rows = {p.rsplit(".", 1)[0] for p in cells if p.startswith(row.split(".")[0] + ".")} - {row}
+    return {r for r in rows if all(c.state not in (CellState.MISSING, CellState.UNREADABLE)
+                                   for p, c in cells.items() if p.rsplit(".", 1)[0] == r)}
 
 
 def _zero_or_blank(cell: Cell | None) -> bool:
