@@ -2,6 +2,8 @@
 
 Run by hand:  python bench/mutation.py [--seed 0] [--limit N] [--report NAME]...
 
+PDF and DOCX inputs are skipped (there is no source text to edit) and named on the first line.
+
 For each golden report (golden/inputs with a golden/expected file) the unmutated run gives
 the baseline and the cell spans (`Cell.source_span`, into the file text as decoded). Each
 mutation edits the source at those spans, the pipeline runs on a temporary copy, and the
@@ -14,7 +16,13 @@ mutation is classified against the baseline:
 - **no-op**: the extraction is identical to the baseline.
 
 Silent mutations whose only effect is a 0 turned blank or a blank turned 0 are counted
-apart (``0<->blank``): the identities count a blank as 0, so no arithmetic can see them.
+apart (``0<->blank``): the identities count a blank as 0, so only the blank-pattern checks
+(`verify/patterns.py`) can see them. A silent mutation that no deterministic check can see
+is reported as **undetectable**, with its reason (`REASONS`): a 0<->blank change that leaves
+the row with a blank/0 pattern another row of the table already prints, cells that no assessable identity covers (section 二, a row
+cut by the excerpt's end), or a change that keeps the balance of every assessable identity
+(a swap within a row whose column identities are not assessable). Every other silent
+mutation is a gap, listed first as "silent and detectable".
 
 Mutation kinds: ``digit`` (one digit of a printed number changed), ``swap`` (two adjacent
 cells of a row exchanged), ``drop`` (one cell removed, so the rest of the row moves left),
@@ -39,12 +47,17 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from extractor.evaluate import cell_reading
-from extractor.pipeline import InputError, process
-from extractor.schema import LAYOUTS, Cell, CellState, CellStatus, Record, iter_cells
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's packages, not an installed copy
+
+from extractor.evaluate import cell_reading  # noqa: E402
+from extractor.pipeline import InputError, process  # noqa: E402
+from extractor.schema import LAYOUTS, Cell, CellState, CellStatus, Record, iter_cells  # noqa: E402
+from verify.rules import instances  # noqa: E402
+
 SECTIONS = ("s3", "s4", "s2")
+#: Source formats whose text can be edited at a cell's span; PDF and DOCX are skipped.
+TEXT_FORMATS = ("text", "markdown", "html")
 KINDS = ("digit", "swap", "drop", "shift")
 Outcome = Literal["caught", "silent", "noop"]
 Edit = tuple[int, int, str]  # replace source[start:end] with text
@@ -68,7 +81,20 @@ class Result(BaseModel):
     outcome: Outcome
     preflagged: bool = False
     zero_blank: bool = False  # silent, and every change is 0 <-> blank (equal under blank = 0)
+    undetectable: str | None = None  # silent, and why no check can see it (a key of REASONS)
     changed: list[str] = []
+
+
+#: Why a silent mutation is out of reach of every deterministic check, with the argument.
+REASONS: dict[str, str] = {
+    "sibling_pattern": "0<->blank that leaves the row with the very blank/0 pattern another row "
+    "of the same table prints (a table that leaves some rows all blank and prints 0 in others): "
+    "the identities count a blank as 0 and no pattern check can tell the rows apart",
+    "unchecked": "no identity covering the changed cells is assessable (section 二, a row cut by "
+    "the excerpt's end, a table without its totals): the source's new value is read as printed",
+    "balance_kept": "every assessable identity covering the changed cells keeps its balance (two "
+    "cells swapped within a row whose column identities are not assessable)",
+}
 
 
 # --------------------------------------------------------------------------- slots
@@ -207,7 +233,50 @@ def classify(base: Record, mutant: Record | InputError, m: Mutation, file: str) 
     res.outcome = "silent" if changed else "noop"
     res.zero_blank = bool(changed) and all(
         _zero_or_blank(before.get(p)) and _zero_or_blank(after.get(p)) for p in changed)
+    if changed:
+        res.undetectable = _undetectable(base, mutant, changed, res.zero_blank)
     return res
+
+
+def _undetectable(base: Record, mutant: Record, changed: list[str], zero_blank: bool) -> str | None:
+    """The reason (a key of REASONS) no check can see this silent change, or None: a gap."""
+    before = {c.path: c for c in iter_cells(base.tables)}
+    after = {c.path: c for c in iter_cells(mutant.tables)}
+    # Sections 三 and 四 have blank-pattern checks (verify/patterns.py): a changed row with a
+    # blank cell is within their reach unless another row of the table prints that pattern.
+    rows = {p.rsplit(".", 1)[0] for p in changed if not p.startswith("s2.")}
+    novel = [r for r in rows if "_" in _pattern(after, r)
+             and _pattern(after, r) not in {_pattern(before, s) for s in _siblings(before, r)}]
+    if novel:
+        return None
+    if zero_blank and rows:
+        return "sibling_pattern"
+    assessable = {c.key for c in mutant.checks if c.outcome != "not_assessable"}
+    touching = [eq for eq in instances(mutant.meta.template or "2019")
+                if eq.key in assessable and set(eq.paths) & set(changed)]
+    if not touching:
+        return "unchecked"
+
+    def balance(cells: dict[str, Cell], eq_left: tuple[str, ...], eq_right: tuple[str, ...]) -> object:
+        return (sum((cells[p].value or 0) for p in eq_left)
+                - sum((cells[p].value or 0) for p in eq_right))
+
+    if all(balance(before, eq.left, eq.right) == balance(after, eq.left, eq.right) for eq in touching):
+        return "balance_kept"
+    return None
+
+
+def _pattern(cells: dict[str, Cell], row: str) -> str:
+    """A row's blank/0 pattern: "_" blank, "0" a printed 0, "n" any other printed cell."""
+    return "".join("_" if c.state is CellState.BLANK else "0" if _zero_or_blank(c) else "n"
+                   for p, c in cells.items() if p.rsplit(".", 1)[0] == row)
+
+
+def _siblings(cells: dict[str, Cell], row: str) -> set[str]:
+    """The other rows of the same table whose cells are all present."""
+    rows = {p.rsplit(".", 1)[0] for p in cells if p.startswith(row.split(".")[0] + ".")} - {row}
+    return {r for r in rows if all(c.state not in (CellState.MISSING, CellState.UNREADABLE)
+                                   for p, c in cells.items() if p.rsplit(".", 1)[0] == r)}
 
 
 def _zero_or_blank(cell: Cell | None) -> bool:
@@ -220,6 +289,8 @@ def mutate_report(path: Path, seed: int, limit: int | None) -> list[Result]:
     base = process(path)
     if not isinstance(base, Record):
         raise SystemExit(f"{path.name}: the unmutated run fails: {base.error}")
+    if base.meta.format not in TEXT_FORMATS:
+        return []  # a binary source (PDF, DOCX) cannot be edited at a text span
     raw = path.read_bytes()
     text = raw.decode(base.meta.encoding)
     rng = random.Random(f"{seed}:{path.name}")
@@ -246,7 +317,7 @@ def _share(results: list[Result]) -> tuple[int, int]:
 
 
 def _pct(n: int, d: int) -> str:
-    return f"{100 * n / d:.1f}%" if d else "n/a"
+    return f"{100 * n / d:.2f}%" if d else "n/a"  # two decimals: 98.98% must not read as 99.0%
 
 
 def summary_line(results: list[Result], seed: int) -> str:
@@ -254,19 +325,26 @@ def summary_line(results: list[Result], seed: int) -> str:
     for s in SECTIONS:
         rs = [r for r in results if r.section == s]
         caught, assessed = _share(rs)
-        visible = assessed - sum(r.zero_blank for r in rs)
+        detectable = assessed - sum(r.undetectable is not None for r in rs)
         parts.append(f"{s} caught {_pct(caught, assessed)} ({caught}/{assessed}; "
-                     f"{_pct(caught, visible)} w/o 0<->blank)")
+                     f"{_pct(caught, detectable)} of detectable)")
     silent = sum(r.outcome == "silent" for r in results)
+    undetectable = sum(r.undetectable is not None for r in results)
     zero_blank = sum(r.zero_blank for r in results)
     noop = sum(r.outcome == "noop" for r in results)
-    return (f"mutation: {' '.join(parts)} silent {silent} (0<->blank only {zero_blank}) "
-            f"no-op {noop} (seed {seed})")
+    return (f"mutation: {' '.join(parts)} silent {silent} (undetectable {undetectable}, "
+            f"0<->blank only {zero_blank}) no-op {noop} (seed {seed})")
+
+
+def _listing(group: list[Result]) -> list[str]:
+    return [f"  {r.file}  {r.kind:<5}  {r.detail}  changed: {', '.join(r.changed)}"
+            for sec in SECTIONS for r in group if r.section == sec]
 
 
 def report_lines(results: list[Result], seed: int, show_silent: bool = True) -> list[str]:
     lines = [f"{'kind':<7}{'section':<9}{'caught':>8}{'(pre-flagged)':>15}{'silent':>8}"
-             f"{'(0<->blank)':>13}{'no-op':>7}   caught share"]
+             f"{'(0<->blank)':>13}{'(undetectable)':>16}{'no-op':>7}   caught share"
+             "   of detectable"]
     for kind in KINDS:
         for s in SECTIONS:
             rs = [r for r in results if r.kind == kind and r.section == s]
@@ -276,15 +354,20 @@ def report_lines(results: list[Result], seed: int, show_silent: bool = True) -> 
             caught, assessed = _share(rs)
             pre = sum(r.preflagged for r in rs)
             zb = sum(r.zero_blank for r in rs)
+            un = sum(r.undetectable is not None for r in rs)
             lines.append(f"{kind:<7}{s:<9}{n['caught']:>8}{pre:>15}{n['silent']:>8}{zb:>13}"
-                         f"{n['noop']:>7}   {_pct(caught, assessed)}")
+                         f"{un:>16}{n['noop']:>7}   {_pct(caught, assessed):>12}"
+                         f"   {_pct(caught, assessed - un):>15}")
     silent = [r for r in results if r.outcome == "silent"]
-    if show_silent and silent:
-        for title, group in (("silent mutations", [r for r in silent if not r.zero_blank]),
-                             ("silent, 0<->blank only", [r for r in silent if r.zero_blank])):
-            lines += ["", f"{title} ({len(group)}):"]
-            lines += [f"  {r.file}  {r.kind:<5}  {r.detail}  changed: {', '.join(r.changed)}"
-                      for sec in SECTIONS for r in group if r.section == sec]
+    gaps = [r for r in silent if r.undetectable is None]
+    lines += ["", f"silent and detectable, to be caught ({len(gaps)}):"]
+    lines += _listing(gaps) if show_silent else []
+    for key, why in REASONS.items():
+        group = [r for r in silent if r.undetectable == key]
+        per = Counter(f"{r.kind} {r.section}" for r in group)
+        lines += ["", f"silent, undetectable: {key} ({len(group)}; "
+                  f"{', '.join(f'{k} {v}' for k, v in sorted(per.items())) or 'none'})", f"  why: {why}"]
+        lines += _listing(group) if show_silent else []
     lines += ["", summary_line(results, seed)]
     return lines
 
@@ -303,8 +386,14 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         sys.exit(f"not a golden report: {', '.join(unknown)}")
     results: list[Result] = []
+    skipped: list[str] = []
     for name in names:
-        results += mutate_report(ROOT / "golden" / "inputs" / name, args.seed, args.limit)
+        found = mutate_report(ROOT / "golden" / "inputs" / name, args.seed, args.limit)
+        results += found
+        if not found:
+            skipped.append(name)
+    if skipped:
+        print(f"skipped (no source text to mutate): {', '.join(skipped)}\n")
     print("\n".join(report_lines(results, args.seed, not args.no_silent_list)))
 
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from extractor.cli import main
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's packages, not an installed copy
+
+from click.testing import CliRunner  # noqa: E402
+
+from extractor.cli import main  # noqa: E402
 
 
 def main_() -> None:

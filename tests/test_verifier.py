@@ -147,6 +147,47 @@ def test_negative_count_fails_i5_but_a_2019_change_may_be_negative() -> None:
     assert not any(k.startswith("I5:s2") for k in keys)
 
 
+def test_a_blank_in_a_table_that_prints_0_flags_its_row() -> None:
+    # A dropped "0" absorbed by trailing padding: every identity still holds (blank = 0).
+    record = verify(*make({"s3.carried_over.total": ""}))
+    (flag,) = [f for f in record.flags if f.key == "PATTERN:s3.carried_over"]
+    assert "总计 blank while every other row" in flag.message and "compare the row" in flag.message
+    st = statuses(record)
+    assert all(st[f"s3.carried_over.{c}"] is CellStatus.FLAGGED for c in ("natural_person", "total"))
+    assert st["s3.granted.total"] is CellStatus.VERIFIED
+    assert [f.key for f in record.flags] == ["PATTERN:s3.carried_over"]
+
+
+def test_a_row_mixing_printed_0_and_blank_is_flagged_when_no_other_row_does() -> None:
+    values = {f"s3.{r}.{c}": "MISSING" for r in ("new_received", "carried_over", "granted")
+              for c in ("natural_person", "commercial", "research", "social_welfare",
+                        "legal_service", "other", "total")}
+    values["s4.review.maintained"] = ""  # section 四 alone: its siblings print every cell
+    record = verify(*make(values))
+    assert "PATTERN:s4.review" in flag_keys(record)
+    lone = {f"s3.{r}.{c}": "MISSING" for r in (
+        "new_received", "carried_over", "granted", "partially_granted",
+        *(f"denied_{i}" for i in range(1, 9)), *(f"unable_{i}" for i in range(1, 4)),
+        *(f"not_processed_{i}" for i in range(1, 6)), "other_processing", "carried_forward")
+        for c in ("natural_person", "commercial", "research", "social_welfare",
+                  "legal_service", "other", "total")}
+    lone["s3.total_processed.total"] = ""  # the only row left: no sibling to compare with
+    record = verify(*make(lone))
+    (flag,) = [f for f in record.flags if f.key == "PATTERN:s3.total_processed"]
+    assert "prints 0 in" in flag.message and "leaves 总计 blank" in flag.message
+
+
+def test_tables_that_leave_none_blank_are_not_pattern_flagged() -> None:
+    # Blank for none everywhere, 总计 printed as 0 on two rows (as 海宁 prints it).
+    values = {p: "" for p in template_paths("2019") if p.startswith("s3.")}
+    values.update({"s3.carried_over.total": "0", "s3.carried_forward.total": "0",
+                   "s3.new_received.natural_person": "2", "s3.new_received.total": "2",
+                   "s3.granted.natural_person": "2", "s3.granted.total": "2",
+                   "s3.total_processed.natural_person": "2", "s3.total_processed.total": "2"})
+    record = verify(*make(values))
+    assert not any(k.startswith("PATTERN") for k in flag_keys(record))
+
+
 def test_the_verifier_imports_nothing_from_the_extractor_but_the_schema() -> None:
     for f in (ROOT / "verify").glob("*.py"):
         tree = ast.parse(f.read_text("utf-8"))

@@ -23,6 +23,7 @@ from extractor.schema import (
     title,
 )
 from verify.grounding import ground
+from verify.patterns import blank_pattern_issues
 from verify.rules import Equation, detail_totals, instances, may_be_negative
 
 _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
@@ -124,6 +125,12 @@ def verify(extraction: Extraction, text: str) -> Record:
             flags.append(Issue(rule="I5", key=f"I5:{path}", message=i5, paths=[path],
                                span=cell.span, verdict="source_inconsistency" if grounded[path]
                                else "extraction_error"))
+
+    for issue in blank_pattern_issues(cells, template):
+        for p in issue.paths:
+            cells[p].reasons.append(f"{issue.rule}: {issue.message}")
+        flags.append(Issue(rule=issue.rule, key=issue.key, message=issue.message,
+                           paths=list(issue.paths)))
 
     checks: list[CheckResult] = []
     passed: set[str] = set()

@@ -1,0 +1,94 @@
+"""Blank-pattern checks: what the identities cannot see because they count a blank as 0.
+
+A value dropped from a tab or pipe row is absorbed by the row's trailing padding, and a
+row moved one column leaves an empty cell at one end. When the moved values are 0s, every
+identity still holds (blank = 0), so the arithmetic is blind to it. What does change is the
+*pattern* of blank and printed cells, and publishers are consistent about it within a
+table: they either print 0 for "none" or leave the cell empty.
+
+Two checks per row of sections 三 and 四 (only rows whose cells are all present: a row cut
+by the end of an excerpt or left unreadable says nothing about the pattern):
+
+- **blank in a printed column**: the row has a blank cell next to printed ones, in a column
+  that every other row of the table prints, and the table prints 0 for none somewhere
+  (a table that leaves the 总计 of its detail rows blank keeps that convention);
+- **0 next to blank**: the row prints 0 in a column other than 总计 and leaves another cell
+  blank, and no other row of the table mixes them like that (a table that leaves its detail
+  cells blank and prints only 总计 as 0 is a convention, not a mixture).
+
+Either one flags the whole row: a value may have been dropped or moved within it, so any
+of its cells may sit in the wrong column. Imports nothing from `extractor` but the schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from extractor.schema import LAYOUTS, Cell, CellState, title
+
+_SECTIONS = ("s3", "s4")
+_ABSENT = (CellState.MISSING, CellState.UNREADABLE)
+_PRINTED = (CellState.NUMBER, CellState.PLACEHOLDER)
+
+
+@dataclass(frozen=True)
+class PatternIssue:
+    rule: str  # "PATTERN"
+    key: str  # e.g. "PATTERN:s3.carried_over"
+    message: str
+    paths: tuple[str, ...]
+
+
+def _is_zero(cell: Cell) -> bool:
+    return cell.state is CellState.NUMBER and cell.value == 0
+
+
+def _blanks(row: list[Cell]) -> list[Cell]:
+    return [c for c in row if c.state is CellState.BLANK]
+
+
+def _mixes(row: list[Cell]) -> bool:
+    """A printed 0 in a column other than 总计, and a blank cell anywhere in the row."""
+    return any(_is_zero(c) for c in row[:-1]) and bool(_blanks(row))
+
+
+def _shown(row: list[Cell]) -> str:
+    return " | ".join("∅" if c.state is CellState.BLANK else (c.raw or str(c.value)) for c in row)
+
+
+def blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternIssue]:
+    """Rows of sections 三 and 四 whose blank cells break the table's own pattern."""
+    out: list[PatternIssue] = []
+    for section in _SECTIONS:
+        layout = LAYOUTS[template][section]
+        rows = {
+            r: [cells[f"{section}.{r}.{c}"] for c in cols]
+            for r, cols in layout.items()
+            if all(f"{section}.{r}.{c}" in cells for c in cols)
+        }
+        complete = {r: row for r, row in rows.items() if not any(c.state in _ABSENT for c in row)}
+        for name, row in complete.items():
+            blanks = _blanks(row)
+            if not blanks or not any(c.state in _PRINTED for c in row):
+                continue
+            siblings = [other for r, other in complete.items() if r != name]
+            where = title(f"{section}.{name}")
+            look = (f"a value may have been dropped or moved within this row (the identities "
+                    f"count a blank as 0 and cannot tell): compare the row with the source "
+                    f"({_shown(row)})")
+            odd = [c for i, c in enumerate(row) if c.state is CellState.BLANK
+                   and all(s[i].state in _PRINTED for s in siblings)]
+            if siblings and odd and any(_is_zero(c) for s in siblings for c in s):
+                empty = "、".join(title(c.path).split("·")[-1] for c in odd)
+                message = (f"{where}: {empty} blank while every other row of the table prints "
+                           f"that column, 0 for none; {look}")
+            elif _mixes(row) and not any(_mixes(s) for s in siblings):
+                empty = "、".join(title(c.path).split("·")[-1] for c in blanks)
+                zeros = "、".join(title(c.path).split("·")[-1] for c in row[:-1] if _is_zero(c))
+                message = (f"{where}: prints 0 in {zeros} but leaves {empty} blank, a mixture "
+                           f"no other row of the table has; {look}")
+            else:
+                continue
+            out.append(PatternIssue("PATTERN", f"PATTERN:{section}.{name}", message,
+                                    tuple(c.path for c in row)))
+    return out
