@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from extractor.document import Document, Row, TextCell
 from extractor.labels import bare, best_match, compact
 from extractor.metadata import find_metadata
-from extractor.placement import Ambiguous, glued_splits, resolve, vanished_blank_placements
+from extractor.placement import (
+    Ambiguous,
+    glued_splits,
+    orphan_assignments,
+    resolve,
+    vanished_blank_placements,
+)
 from extractor.schema import (
     AMOUNT_FIELDS,
     LAYOUTS,
@@ -61,6 +68,16 @@ class _Placed:
 
 
 @dataclass
+class _Orphan:
+    """A section 三 row whose label was lost: no label cell at all, or only fragments of a
+    template label ("行政机关不再处理其政府信息公" from a label broken over a page)."""
+
+    values: list[TextCell]
+    row: Row
+    fragments: list[str]
+
+
+@dataclass
 class _State:
     zone: str | None = None
     group: str | None = None
@@ -70,6 +87,8 @@ class _State:
     placed: dict[str, _Placed] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     last_table_row: int = -1
+    #: Section 三 rows in printed order: recognised row names and rows that lost their label.
+    s3_sequence: list[str | _Orphan] = field(default_factory=list)
 
 
 def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
@@ -174,6 +193,8 @@ def _record(st: _State, key: str, values: list[TextCell], row: Row, unit: str | 
             )
         return
     st.placed[key] = _Placed(key, values, row, unit)
+    if key.startswith("s3."):
+        st.s3_sequence.append(key[3:])
 
 
 def _scan(doc: Document, template: str) -> _State:
@@ -197,6 +218,9 @@ def _scan(doc: Document, template: str) -> _State:
                 st.s4_values.extend(_trim_padding(values, row, S4_CELLS - len(st.s4_values)))
                 st.s4_rows.append(row)
                 st.last_table_row = idx
+            elif st.zone == "s3" and values_have_numbers(values):
+                st.s3_sequence.append(_Orphan(values, row, []))
+                st.last_table_row = idx
             continue
         if not values:
             continue
@@ -214,6 +238,10 @@ def _scan(doc: Document, template: str) -> _State:
                 _record(st, f"s3.{key}", values, row)
                 st.last_table_row = idx
                 continue
+        if st.zone == "s3" and values_have_numbers(values) and _fragments(labels, template):
+            st.s3_sequence.append(_Orphan(values, row, [bare(c.text) for c in labels if bare(c.text)]))
+            st.last_table_row = idx
+            continue
         if st.zone in ("s2", "s3") and values_have_numbers(values):
             st.issues.append(
                 Issue(
@@ -225,6 +253,36 @@ def _scan(doc: Document, template: str) -> _State:
                 )
             )
     return st
+
+
+_S3_NON_OUTCOME = ("new_received", "carried_over", "total_processed", "carried_forward")
+
+
+@cache
+def s3_row_words(template: str) -> dict[str, str]:
+    """Each section 三 row of a template -> the bare label words it may be printed with
+    (its own, its group's, and 本年度办理结果 for outcome rows), joined by a separator no
+    fragment contains."""
+    words: dict[str, str] = {}
+    for row in LAYOUTS[template]["s3"]:
+        group, _, n = row.rpartition("_")
+        if row in S3_TOP_ROWS:
+            own = S3_TOP_ROWS[row]
+        elif row == "other_processing":
+            own = S3_GROUPS[row]
+        else:
+            own = (*S3_GROUPS[group], S3_SUBROWS[group][int(n) - 1])
+        extra = () if row in _S3_NON_OUTCOME else ("本年度办理结果",)
+        words[row] = "\0".join((*own, *extra))
+    return words
+
+
+def _fragments(labels: list[TextCell], template: str) -> bool:
+    """Every label cell is a piece of some section 三 row's label (a label broken apart by
+    a page break or a converter), so the row's own label was lost."""
+    pieces = [bare(c.text) for c in labels]
+    words = s3_row_words(template).values()
+    return any(pieces) and all(not p or any(p in w for w in words) for p in pieces)
 
 
 def _is_s4_header(text: str) -> bool:
@@ -467,7 +525,77 @@ def _place(doc: Document, template: str, st: _State) -> tuple[dict[str, Cell], l
             cells[p] = cell
             if issue is not None:
                 issues.append(issue)
+    for key, cand in chosen.items():
+        fixed.update(zip(definite[key][0], cand, strict=True))
+    issues += _attach_orphans(doc, template, st, cells, fixed)
     return cells, issues, cut
+
+
+def _orphan_groups(st: _State, rows: list[str]) -> dict[tuple[int, int], list[_Orphan]]:
+    """Rows without a label, grouped by the recognised rows printed before and after them
+    (as template indices; -1 and len(rows) at the table's ends)."""
+    index = {r: i for i, r in enumerate(rows)}
+    seq = st.s3_sequence
+    groups: dict[tuple[int, int], list[_Orphan]] = {}
+    for i, item in enumerate(seq):
+        if isinstance(item, _Orphan):
+            before = next((index[k] for k in reversed(seq[:i]) if isinstance(k, str) and k in index), -1)
+            after = next((index[k] for k in seq[i + 1:] if isinstance(k, str) and k in index), len(rows))
+            groups.setdefault((before, after), []).append(item)
+    return groups
+
+
+def _attach_orphans(doc: Document, template: str, st: _State, cells: dict[str, Cell],
+                    fixed: dict[str, TextCell]) -> list[Issue]:
+    """Give section 三 rows that lost their label the free template rows between the
+    recognised rows around them, in printed order, when exactly one assignment fits the
+    template's identities (and the label fragments they kept); otherwise flag those
+    template rows LAYOUT. Rows with the wrong number of values are skipped with a warning."""
+    rows = list(LAYOUTS[template]["s3"])
+    cols = LAYOUTS[template]["s3"][rows[0]]
+    words = s3_row_words(template)
+    issues: list[Issue] = []
+    for (before, after), orphans in _orphan_groups(st, rows).items():
+        where = (f"between {ROW_TITLES[f's3.{rows[before]}'] if before >= 0 else 'the table head'} and "
+                 f"{ROW_TITLES[f's3.{rows[after]}'] if after < len(rows) else 'the table end'}")
+        free = [r for r in rows[before + 1:after] if f"s3.{r}.{cols[0]}" not in cells]
+        shown = "; ".join(" | ".join(c.text or "∅" for c in o.row.cells) for o in orphans)
+        trimmed = [_trim_padding(o.values, o.row, len(cols)) for o in orphans]
+        if any(len(v) != len(cols) for v in trimmed) or not free:
+            why = ("no free template row" if not free
+                   else f"not {len(cols)} values in a row")
+            issues.append(Issue(
+                rule="UNRECOGNIZED", key=f"UNRECOGNIZED:{orphans[0].row.start}",
+                message=f"section 三 rows without a label {where} were skipped ({why}): {shown[:160]}",
+                span=(orphans[0].row.start, orphans[-1].row.end), severity="warning"))
+            continue
+        allowed = [frozenset(f"s3.{r}" for r in free if all(f in words[r] for f in o.fragments))
+                   for o in orphans]
+        fits = orphan_assignments(template, fixed, [f"s3.{r}" for r in free],
+                                  list(zip(trimmed, allowed, strict=True)), cols)
+        span = (orphans[0].row.start, orphans[-1].row.end)
+        if len(fits) == 1:
+            names = "、".join(ROW_TITLES[k] for k in fits[0])
+            issues.append(Issue(
+                rule="PLACED", key=f"PLACED:{fits[0][0]}",
+                message=f"{len(orphans)} section 三 row(s) printed without their label {where} "
+                f"({shown[:160]}) were placed as {names}: the only placement in printed order "
+                "onto the free template rows that satisfies the template's identities",
+                paths=[f"{k}.{c}" for k in fits[0] for c in cols], span=span, severity="warning"))
+            for key, values in zip(fits[0], trimmed, strict=True):
+                for c, tc in zip(cols, values, strict=True):
+                    cells[f"{key}.{c}"], _ = _cell(doc, f"{key}.{c}", tc, None)
+            continue
+        reason = ("no placement satisfies the template's identities" if not fits
+                  else f"{len(fits)} placements satisfy the template's identities")
+        for r in free:
+            msg = (f"{len(orphans)} section 三 row(s) printed without their label {where} "
+                   f"({shown[:160]}) for {len(free)} free template rows; {reason}; not guessed")
+            layout_cells, issue = _layout_cells(
+                doc, f"s3.{r}", [f"s3.{r}.{c}" for c in cols], orphans[0].row, msg)
+            cells.update(layout_cells)
+            issues.append(issue)
+    return issues
 
 
 def _missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issue]:
