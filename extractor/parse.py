@@ -362,7 +362,7 @@ def _trim_padding(values: list[TextCell], row: Row, wanted: int) -> list[TextCel
     return values
 
 
-def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tuple[Cell, Issue | None]:
+def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tuple[Cell, list[Issue]]:
     span = (tc.start, tc.end)
     source_span = doc.norm.to_source(tc.start, tc.end)
     reading = read_value(tc.text)
@@ -375,16 +375,25 @@ def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tu
             source_span=source_span,
             page=doc.page_at(tc.start),
             reasons=[f"LAYOUT: cell text {tc.text!r} is not one number"],
-        ), Issue(
+        ), [Issue(
             rule="LAYOUT",
             key=f"LAYOUT:{path}",
             message=f"{path}: cell text {tc.text!r} is not one number",
             paths=[path],
             span=span,
-        )
-    issue = None
+        )]
+    issues: list[Issue] = []
     reasons: list[str] = []
     unit = None
+    if reading.note is not None and reading.number is not None:
+        # The value is the number; its span covers the number only, the note is reported.
+        at = tc.text.find(reading.number)
+        issues.append(Issue(
+            rule="NOTE", key=f"NOTE:{path}", severity="warning", paths=[path], span=span,
+            message=f"{path}: the cell prints {tc.text!r}; its value is {reading.number}, "
+            f"the bracketed note （{reading.note}） is not a value"))
+        tc = TextCell(reading.number, tc.start + at, tc.start + at + len(reading.number))
+        span, source_span = (tc.start, tc.end), doc.norm.to_source(tc.start, tc.end)
     if path in AMOUNT_FIELDS:
         reading = as_amount(reading)
         unit = reading.unit
@@ -396,7 +405,7 @@ def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tu
             elif reading.value != 0:
                 msg = f"{path}: amount {tc.text!r} printed without a unit; kept as printed, assumed 万元"
                 reasons.append(f"UNIT: {msg}")
-                issue = Issue(rule="UNIT", key=f"UNIT:{path}", message=msg, paths=[path], span=span)
+                issues.append(Issue(rule="UNIT", key=f"UNIT:{path}", message=msg, paths=[path], span=span))
     return Cell(
         path=path,
         state=reading.state,
@@ -407,7 +416,7 @@ def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tu
         source_span=source_span,
         page=doc.page_at(tc.start),
         reasons=reasons,
-    ), issue
+    ), issues
 
 
 def _layout_cells(doc: Document, key: str, paths: list[str], row: Row, msg: str) -> tuple[dict[str, Cell], Issue]:
@@ -521,10 +530,8 @@ def _place(doc: Document, template: str, st: _State) -> tuple[dict[str, Cell], l
                 paths=paths, span=(placed.row.start, placed.row.end), severity="warning",
             ))
         for p, tc in zip(paths, values, strict=True):
-            cell, issue = _cell(doc, p, tc, placed.header_unit)
-            cells[p] = cell
-            if issue is not None:
-                issues.append(issue)
+            cells[p], cell_issues = _cell(doc, p, tc, placed.header_unit)
+            issues += cell_issues
     for key, cand in chosen.items():
         fixed.update(zip(definite[key][0], cand, strict=True))
     issues += _attach_orphans(doc, template, st, cells, fixed)
@@ -584,7 +591,8 @@ def _attach_orphans(doc: Document, template: str, st: _State, cells: dict[str, C
                 paths=[f"{k}.{c}" for k in fits[0] for c in cols], span=span, severity="warning"))
             for key, values in zip(fits[0], trimmed, strict=True):
                 for c, tc in zip(cols, values, strict=True):
-                    cells[f"{key}.{c}"], _ = _cell(doc, f"{key}.{c}", tc, None)
+                    cells[f"{key}.{c}"], cell_issues = _cell(doc, f"{key}.{c}", tc, None)
+                    issues += cell_issues
             continue
         reason = ("no placement satisfies the template's identities" if not fits
                   else f"{len(fits)} placements satisfy the template's identities")
