@@ -65,6 +65,9 @@ class _Placed:
     values: list[TextCell]
     row: Row
     header_unit: str | None = None
+    #: The template version the row's own table header belongs to, when it is not the
+    #: report's (a report mixing both templates).
+    foreign: str | None = None
 
 
 @dataclass
@@ -113,8 +116,13 @@ def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
     return labels, cells[last + 1 :]
 
 
+#: A year printed inside a column header: "本年(2023)制发件数", "本年度（2023年）…", "2023年收费金额".
+_HEADER_YEAR = re.compile(r"(?:本年度?)?\(20\d\d年?度?\)|本年度|20\d\d年度?(?=制发件数|废止件数|处理决定数量|收费金额)")
+
+
 def detect_template(text: str, year: int | None) -> tuple[str | None, list[str]]:
     flat = compact(text).replace("（", "(").replace("）", ")")
+    flat = _HEADER_YEAR.sub("本年", flat)
     found = {v: [k for k in keys if k in flat] for v, keys in TEMPLATE_EVIDENCE.items()}
     evidence = [f"{v}: {k}" for v, ks in found.items() for k in ks]
     n19, n21 = len(found["2019"]), len(found["2021"])
@@ -156,10 +164,10 @@ def _s3_row(labels: list[TextCell], st: _State, template: str) -> str | None:
         else:
             key_match, _ = best_match(b, {f"{st.group}_{i + 1}": (s,) for i, s in enumerate(subs)})
             key = key_match or ""
-        if st.group == "other_processing" and template == "2019":
-            # 2019 has one （六）其他处理 row; its label is the group marker itself.
-            if b in S3_GROUPS["other_processing"]:
-                return "other_processing"
+        if st.group == "other_processing" and b in S3_GROUPS["other_processing"]:
+            # The 2019 template's one （六）其他处理 row: its label is the group marker itself
+            # (in a 2021 report, a section 三 printed in the 2019 template).
+            return "other_processing"
         if key and b not in S3_GROUPS[st.group]:
             return key
     top, _ = best_match(b, S3_TOP_ROWS)
@@ -167,6 +175,20 @@ def _s3_row(labels: list[TextCell], st: _State, template: str) -> str | None:
         st.group = None
         return top
     return None
+
+
+#: Column headers of section 二 that only one template version prints.
+S2_HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量", "采购总金额"),
+    "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额"),
+}
+
+
+def _s2_header_version(header: list[str]) -> str | None:
+    """The template version a section 二 table's header names, if exactly one."""
+    flat = _HEADER_YEAR.sub("本年", compact("".join(header)).replace("（", "(").replace("）", ")"))
+    versions = [v for v, words in S2_HEADER_WORDS.items() if any(w in flat for w in words)]
+    return versions[0] if len(versions) == 1 else None
 
 
 def _header_unit(header: list[str]) -> str | None:
@@ -229,6 +251,9 @@ def _scan(doc: Document, template: str) -> _State:
             if key is not None:
                 st.zone = "s2"
                 _record(st, f"s2.{key}", values, row, _header_unit(st.s2_header))
+                version = _s2_header_version(st.s2_header)
+                if version is not None and version != template:
+                    st.placed[f"s2.{key}"].foreign = version
                 st.last_table_row = idx
                 continue
         if st.zone in (None, "s2", "s3"):
@@ -419,6 +444,39 @@ def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tu
     ), issues
 
 
+#: Cells a row of the other template version stands in place of (the 2019 （六）其他处理 row
+#: holds the sum of the 2021 template's three （六） rows, and the reverse).
+_COUNTERPARTS: dict[str, tuple[str, ...]] = {
+    "s3.other_processing": tuple(f"s3.other_processing_{i}" for i in (1, 2, 3)),
+    **{f"s3.other_processing_{i}": ("s3.other_processing",) for i in (1, 2, 3)},
+}
+
+
+def _foreign_row(doc: Document, template: str, key: str, placed: _Placed) -> tuple[Issue, dict[str, Cell]]:
+    """A row printed in the other template version: flagged TEMPLATE, never placed into this
+    version's cells; the cells it stands in place of are unreadable, not missing."""
+    other = "2021" if template == "2019" else "2019"
+    section, row_name = key.split(".")
+    if placed.foreign is not None:
+        why = f"its table header names the {other} template's columns"
+        rows = (key,)
+    else:
+        why = f"the row exists only in the {other} template"
+        rows = _COUNTERPARTS.get(key, ())
+    paths = [f"{r}.{c}" for r in rows for c in LAYOUTS[template][section].get(r.split(".")[1], ())]
+    msg = (f"row {ROW_TITLES.get(key, key)} is printed in the {other} template ({why}) while the "
+           f"report follows the {template} template; its values "
+           f"({' | '.join(c.text or '∅' for c in placed.values)}) are not placed into {template} cells")
+    span = (placed.row.start, placed.row.end)
+    cells = {
+        p: Cell(path=p, state=CellState.UNREADABLE, raw=placed.row.text[:200], span=span,
+                source_span=doc.norm.to_source(*span), page=doc.page_at(span[0]),
+                reasons=[f"TEMPLATE: {msg}"])
+        for p in paths
+    }
+    return Issue(rule="TEMPLATE", key=f"TEMPLATE:{key}", message=msg, paths=paths, span=span), cells
+
+
 def _layout_cells(doc: Document, key: str, paths: list[str], row: Row, msg: str) -> tuple[dict[str, Cell], Issue]:
     lkey = "s4" if key == "s4.*" else key
     issue = Issue(rule="LAYOUT", key=f"LAYOUT:{lkey}", message=msg, paths=paths, span=(row.start, row.end))
@@ -468,16 +526,11 @@ def _place(doc: Document, template: str, st: _State) -> tuple[dict[str, Cell], l
         else:
             section, row_name = key.split(".")
             cols = LAYOUTS[template][section].get(row_name)
-            if cols is None:
-                issues.append(
-                    Issue(
-                        rule="TEMPLATE",
-                        key=f"TEMPLATE:{key}",
-                        message=f"row {ROW_TITLES.get(key, key)} belongs to the other template "
-                        f"version, not {template}; skipped",
-                        span=(placed.row.start, placed.row.end),
-                    )
-                )
+            if cols is None or placed.foreign is not None:
+                issue, foreign_cells = _foreign_row(doc, template, key, placed)
+                issues.append(issue)
+                for p, cell in foreign_cells.items():
+                    cells.setdefault(p, cell)
                 continue
             paths = [f"{key}.{c}" for c in cols]
         values = _trim_padding(placed.values, placed.row, len(paths))
