@@ -33,6 +33,7 @@ from extractor.schema import (
     Issue,
     ReportMeta,
     SectionHit,
+    Subtotal,
     build_tables,
     template_paths,
 )
@@ -81,6 +82,16 @@ class _Orphan:
 
 
 @dataclass
+class _PublisherRow:
+    """A subtotal row a publisher added to section 三, with the group it sums."""
+
+    group: str
+    label: str
+    values: list[TextCell]
+    row: Row
+
+
+@dataclass
 class _State:
     zone: str | None = None
     group: str | None = None
@@ -92,6 +103,7 @@ class _State:
     last_table_row: int = -1
     #: Section 三 rows in printed order: recognised row names and rows that lost their label.
     s3_sequence: list[str | _Orphan] = field(default_factory=list)
+    subtotals: list[_PublisherRow] = field(default_factory=list)
 
 
 def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
@@ -256,6 +268,11 @@ def _scan(doc: Document, template: str) -> _State:
                     st.placed[f"s2.{key}"].foreign = version
                 st.last_table_row = idx
                 continue
+        if st.zone == "s3" and values_have_numbers(values) and (group := _subtotal_group(labels, st)):
+            st.group = group
+            st.subtotals.append(_PublisherRow(group, " ".join(c.text for c in labels), values, row))
+            st.last_table_row = idx
+            continue
         if st.zone in (None, "s2", "s3"):
             key = _s3_row(labels, st, template)
             if key is not None:
@@ -308,6 +325,25 @@ def _fragments(labels: list[TextCell], template: str) -> bool:
     pieces = [bare(c.text) for c in labels]
     words = s3_row_words(template).values()
     return any(pieces) and all(not p or any(p in w for w in words) for p in pieces)
+
+
+_SUBTOTAL_WORDS = ("小计", "合计")
+
+
+def _subtotal_group(labels: list[TextCell], st: _State) -> str | None:
+    """The （三）…（六） group a publisher's subtotal row sums, if the row is one: a label with
+    小计/合计 (its group named there or the current one), or a group label alone with values
+    (except （六）其他处理, which is a row of the 2019 template: decided at placement)."""
+    pieces = [bare(c.text) for c in labels]
+    joined = "".join(pieces)
+    named = [g for g, canon in S3_GROUPS.items() if any(x in joined for x in canon)]
+    if any(w in joined for w in _SUBTOTAL_WORDS):
+        return named[-1] if named else st.group
+    groups = {x for canon in S3_GROUPS.values() for x in canon}
+    if named and named[-1] != "other_processing" and all(
+            not p or p in groups or p == "本年度办理结果" for p in pieces):
+        return named[-1]
+    return None
 
 
 def _is_s4_header(text: str) -> bool:
@@ -659,6 +695,27 @@ def _attach_orphans(doc: Document, template: str, st: _State, cells: dict[str, C
     return issues
 
 
+def _subtotals(doc: Document, template: str, st: _State) -> tuple[list[Subtotal], list[Issue]]:
+    """The publisher's subtotal rows with their cells (checked by the verifier); a row whose
+    values do not fill the section 三 columns is reported, not checked."""
+    cols = LAYOUTS[template]["s3"]["new_received"]
+    out: list[Subtotal] = []
+    issues: list[Issue] = []
+    for sub in st.subtotals:
+        values = _trim_padding(sub.values, sub.row, len(cols))
+        span = (sub.row.start, sub.row.end)
+        if len(values) != len(cols):
+            issues.append(Issue(
+                rule="SUBTOTAL", key=f"SUBTOTAL:{sub.group}:{sub.row.start}", severity="warning", span=span,
+                message=f"a subtotal row a publisher added ({sub.label}: "
+                f"{' | '.join(c.text or '∅' for c in values)}) has {len(values)} values for "
+                f"{len(cols)} columns; not checked"))
+            continue
+        cells = [_cell(doc, f"s3.{sub.group}.subtotal.{c}", tc, None)[0] for c, tc in zip(cols, values, strict=True)]
+        out.append(Subtotal(group=sub.group, label=sub.label, span=span, cells=cells))  # type: ignore[arg-type]
+    return out, issues
+
+
 def _missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issue]:
     issues: list[Issue] = []
     for section, rows in LAYOUTS[template].items():
@@ -747,7 +804,15 @@ def extract(doc: Document) -> Extraction:
             "not a government information-disclosure annual report: no template table, no "
             "section headings and no report title were found"
         )
+    if template == "2021" and "s3.other_processing" in st.placed and any(
+            f"s3.other_processing_{i}" in st.placed for i in (1, 2, 3)):
+        # （六）其他处理 with values next to its three sub-rows: the publisher's group total.
+        placed = st.placed.pop("s3.other_processing")
+        label = " ".join(c.text for c in split_row(placed.row)[0])
+        st.subtotals.append(_PublisherRow("other_processing", label, placed.values, placed.row))
     cells, issues, cut = _place(doc, template, st)
+    subtotals, subtotal_issues = _subtotals(doc, template, st)
+    issues += subtotal_issues
     absent = _absent_tables(doc, cells, template)
     truncated = cut or _truncated(doc, st, sections, absent)
     for section in (s for s, words_present in absent.items() if words_present):
@@ -776,4 +841,5 @@ def extract(doc: Document) -> Extraction:
         truncated=truncated,
         tables=build_tables(template, cells),
         issues=issues,
+        subtotals=subtotals,
     )
