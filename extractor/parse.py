@@ -18,6 +18,7 @@ from extractor.labels import bare, best_match, compact
 from extractor.metadata import find_metadata
 from extractor.placement import (
     Ambiguous,
+    TooManyPlacements,
     glued_splits,
     orphan_assignments,
     resolve,
@@ -667,8 +668,13 @@ def _attach_orphans(doc: Document, template: str, st: _State, cells: dict[str, C
             continue
         allowed = [frozenset(f"s3.{r}" for r in free if all(f in words[r] for f in o.fragments))
                    for o in orphans]
-        fits = orphan_assignments(template, fixed, [f"s3.{r}" for r in free],
-                                  list(zip(trimmed, allowed, strict=True)), cols)
+        try:
+            fits = orphan_assignments(template, fixed, [f"s3.{r}" for r in free],
+                                      list(zip(trimmed, allowed, strict=True)), cols)
+            reason = ("no placement satisfies the template's identities" if not fits
+                      else f"{len(fits)} placements satisfy the template's identities")
+        except TooManyPlacements as e:
+            fits, reason = [], f"{e}, too many to decide"
         span = (orphans[0].row.start, orphans[-1].row.end)
         if len(fits) == 1:
             names = "、".join(ROW_TITLES[k] for k in fits[0])
@@ -683,8 +689,6 @@ def _attach_orphans(doc: Document, template: str, st: _State, cells: dict[str, C
                     cells[f"{key}.{c}"], cell_issues = _cell(doc, f"{key}.{c}", tc, None)
                     issues += cell_issues
             continue
-        reason = ("no placement satisfies the template's identities" if not fits
-                  else f"{len(fits)} placements satisfy the template's identities")
         for r in free:
             msg = (f"{len(orphans)} section 三 row(s) printed without their label {where} "
                    f"({shown[:160]}) for {len(free)} free template rows; {reason}; not guessed")

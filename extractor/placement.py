@@ -16,6 +16,7 @@ as data: the verifier checks them again afterwards, independently of how the row
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -206,6 +207,10 @@ def resolve(
     return chosen, unplaced
 
 
+class TooManyPlacements(Exception):
+    """More candidate assignments than the search will try: the caller flags, never guesses."""
+
+
 def orphan_assignments(
     template: str,
     fixed: dict[str, TextCell],
@@ -220,8 +225,11 @@ def orphan_assignments(
     its value cells (one per column) and the slots its label fragments allow. Rows keep
     their printed order, so an assignment is an increasing choice of slots. It survives when
     no identity it makes assessable fails (a slot left empty stays unknown). Returns every
-    surviving assignment, one slot key per orphan.
+    surviving assignment, one slot key per orphan; raises `TooManyPlacements` beyond
+    `MAX_COMBINATIONS` candidates.
     """
+    if math.comb(len(slots), len(orphans)) > MAX_COMBINATIONS:
+        raise TooManyPlacements(f"{math.comb(len(slots), len(orphans))} placements to try")
     equations = instances(template)
     totals = detail_totals(template)
     known: Known = {p: _reading(tc) for p, tc in fixed.items()}

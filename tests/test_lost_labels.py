@@ -90,3 +90,15 @@ def test_an_unlabelled_row_with_no_free_template_row_is_reported_not_placed(tmp_
     assert values(cells, "granted") == [1, 0, 0, 0, 0, 0, 1]
     assert any(w.rule == "UNRECOGNIZED" and "no free template row" in w.message for w in record.warnings)
     assert not record.flags
+
+
+def test_many_unlabelled_rows_for_many_free_rows_are_flagged_without_an_exhaustive_search(
+        tmp_path: Path) -> None:
+    rows = s3_rows()
+    body = [rows["new_received"], rows["carried_over"]]
+    body += [cells[-7:] for name, cells in rows.items() if name.startswith(("denied", "unable"))]
+    body += [rows["carried_forward"]]  # 11 unlabelled rows for the 23 free rows in between
+    record, cells = run(tmp_path, report(body))
+    flag = next(f for f in record.flags if f.key == "LAYOUT:s3.granted")
+    assert "too many to decide" in flag.message
+    assert cells["s3.unable_1.natural_person"].state.value == "unreadable"
