@@ -37,6 +37,10 @@ _AGENCY_ONLY = (
 _OFFICE = re.compile(r"^(?P<agency>.+(?:人民政府|.局|委员会))(?:党政办公室|综合办公室|办公室|综合科|政务公开办公室)$")
 
 
+#: Words a converter or a site prints above the title ("正文" from a PDF's bookmarks).
+_ABOVE_TITLE = frozenset({"正文", "目录", "附件", "全文", "原文"})
+
+
 def _title_chars(rows: list[Row]) -> tuple[str, list[int]]:
     """The leading short lines of the document, whitespace removed, with offsets."""
     chars: list[str] = []
@@ -46,6 +50,8 @@ def _title_chars(rows: list[Row]) -> tuple[str, list[int]]:
         if not row.is_line:
             break
         cell = row.cells[0]
+        if not chars and "".join(cell.text.split()) in _ABOVE_TITLE:
+            continue
         if len(cell.text) > 60 or _SENTENCE.search(cell.text) or re.match(r"^\s*[一二三四五六][、.]", cell.text):
             break
         for i, ch in enumerate(cell.text):

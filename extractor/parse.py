@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from extractor.document import Document, Row, TextCell
 from extractor.labels import bare, best_match, compact
 from extractor.metadata import find_metadata
-from extractor.placement import Ambiguous, glued_splits, resolve, vanished_blank_placements
+from extractor.placement import (
+    Ambiguous,
+    TooManyPlacements,
+    glued_splits,
+    orphan_assignments,
+    resolve,
+    vanished_blank_placements,
+)
 from extractor.schema import (
     AMOUNT_FIELDS,
     LAYOUTS,
@@ -26,6 +34,7 @@ from extractor.schema import (
     Issue,
     ReportMeta,
     SectionHit,
+    Subtotal,
     build_tables,
     template_paths,
 )
@@ -58,6 +67,29 @@ class _Placed:
     values: list[TextCell]
     row: Row
     header_unit: str | None = None
+    #: The template version the row's own table header belongs to, when it is not the
+    #: report's (a report mixing both templates).
+    foreign: str | None = None
+
+
+@dataclass
+class _Orphan:
+    """A section 三 row whose label was lost: no label cell at all, or only fragments of a
+    template label ("行政机关不再处理其政府信息公" from a label broken over a page)."""
+
+    values: list[TextCell]
+    row: Row
+    fragments: list[str]
+
+
+@dataclass
+class _PublisherRow:
+    """A subtotal row a publisher added to section 三, with the group it sums."""
+
+    group: str
+    label: str
+    values: list[TextCell]
+    row: Row
 
 
 @dataclass
@@ -70,6 +102,9 @@ class _State:
     placed: dict[str, _Placed] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     last_table_row: int = -1
+    #: Section 三 rows in printed order: recognised row names and rows that lost their label.
+    s3_sequence: list[str | _Orphan] = field(default_factory=list)
+    subtotals: list[_PublisherRow] = field(default_factory=list)
 
 
 def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
@@ -94,8 +129,13 @@ def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
     return labels, cells[last + 1 :]
 
 
+#: A year printed inside a column header: "本年(2023)制发件数", "本年度（2023年）…", "2023年收费金额".
+_HEADER_YEAR = re.compile(r"(?:本年度?)?\(20\d\d年?度?\)|本年度|20\d\d年度?(?=制发件数|废止件数|处理决定数量|收费金额)")
+
+
 def detect_template(text: str, year: int | None) -> tuple[str | None, list[str]]:
     flat = compact(text).replace("（", "(").replace("）", ")")
+    flat = _HEADER_YEAR.sub("本年", flat)
     found = {v: [k for k in keys if k in flat] for v, keys in TEMPLATE_EVIDENCE.items()}
     evidence = [f"{v}: {k}" for v, ks in found.items() for k in ks]
     n19, n21 = len(found["2019"]), len(found["2021"])
@@ -137,10 +177,10 @@ def _s3_row(labels: list[TextCell], st: _State, template: str) -> str | None:
         else:
             key_match, _ = best_match(b, {f"{st.group}_{i + 1}": (s,) for i, s in enumerate(subs)})
             key = key_match or ""
-        if st.group == "other_processing" and template == "2019":
-            # 2019 has one （六）其他处理 row; its label is the group marker itself.
-            if b in S3_GROUPS["other_processing"]:
-                return "other_processing"
+        if st.group == "other_processing" and b in S3_GROUPS["other_processing"]:
+            # The 2019 template's one （六）其他处理 row: its label is the group marker itself
+            # (in a 2021 report, a section 三 printed in the 2019 template).
+            return "other_processing"
         if key and b not in S3_GROUPS[st.group]:
             return key
     top, _ = best_match(b, S3_TOP_ROWS)
@@ -148,6 +188,20 @@ def _s3_row(labels: list[TextCell], st: _State, template: str) -> str | None:
         st.group = None
         return top
     return None
+
+
+#: Column headers of section 二 that only one template version prints.
+S2_HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量", "采购总金额"),
+    "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额"),
+}
+
+
+def _s2_header_version(header: list[str]) -> str | None:
+    """The template version a section 二 table's header names, if exactly one."""
+    flat = _HEADER_YEAR.sub("本年", compact("".join(header)).replace("（", "(").replace("）", ")"))
+    versions = [v for v, words in S2_HEADER_WORDS.items() if any(w in flat for w in words)]
+    return versions[0] if len(versions) == 1 else None
 
 
 def _header_unit(header: list[str]) -> str | None:
@@ -174,6 +228,8 @@ def _record(st: _State, key: str, values: list[TextCell], row: Row, unit: str | 
             )
         return
     st.placed[key] = _Placed(key, values, row, unit)
+    if key.startswith("s3."):
+        st.s3_sequence.append(key[3:])
 
 
 def _scan(doc: Document, template: str) -> _State:
@@ -197,6 +253,9 @@ def _scan(doc: Document, template: str) -> _State:
                 st.s4_values.extend(_trim_padding(values, row, S4_CELLS - len(st.s4_values)))
                 st.s4_rows.append(row)
                 st.last_table_row = idx
+            elif st.zone == "s3" and values_have_numbers(values):
+                st.s3_sequence.append(_Orphan(values, row, []))
+                st.last_table_row = idx
             continue
         if not values:
             continue
@@ -205,8 +264,16 @@ def _scan(doc: Document, template: str) -> _State:
             if key is not None:
                 st.zone = "s2"
                 _record(st, f"s2.{key}", values, row, _header_unit(st.s2_header))
+                version = _s2_header_version(st.s2_header)
+                if version is not None and version != template:
+                    st.placed[f"s2.{key}"].foreign = version
                 st.last_table_row = idx
                 continue
+        if st.zone == "s3" and values_have_numbers(values) and (group := _subtotal_group(labels, st)):
+            st.group = group
+            st.subtotals.append(_PublisherRow(group, " ".join(c.text for c in labels), values, row))
+            st.last_table_row = idx
+            continue
         if st.zone in (None, "s2", "s3"):
             key = _s3_row(labels, st, template)
             if key is not None:
@@ -214,6 +281,10 @@ def _scan(doc: Document, template: str) -> _State:
                 _record(st, f"s3.{key}", values, row)
                 st.last_table_row = idx
                 continue
+        if st.zone == "s3" and values_have_numbers(values) and _fragments(labels, template):
+            st.s3_sequence.append(_Orphan(values, row, [bare(c.text) for c in labels if bare(c.text)]))
+            st.last_table_row = idx
+            continue
         if st.zone in ("s2", "s3") and values_have_numbers(values):
             st.issues.append(
                 Issue(
@@ -225,6 +296,55 @@ def _scan(doc: Document, template: str) -> _State:
                 )
             )
     return st
+
+
+_S3_NON_OUTCOME = ("new_received", "carried_over", "total_processed", "carried_forward")
+
+
+@cache
+def s3_row_words(template: str) -> dict[str, str]:
+    """Each section 三 row of a template -> the bare label words it may be printed with
+    (its own, its group's, and 本年度办理结果 for outcome rows), joined by a separator no
+    fragment contains."""
+    words: dict[str, str] = {}
+    for row in LAYOUTS[template]["s3"]:
+        group, _, n = row.rpartition("_")
+        if row in S3_TOP_ROWS:
+            own = S3_TOP_ROWS[row]
+        elif row == "other_processing":
+            own = S3_GROUPS[row]
+        else:
+            own = (*S3_GROUPS[group], S3_SUBROWS[group][int(n) - 1])
+        extra = () if row in _S3_NON_OUTCOME else ("本年度办理结果",)
+        words[row] = "\0".join((*own, *extra))
+    return words
+
+
+def _fragments(labels: list[TextCell], template: str) -> bool:
+    """Every label cell is a piece of some section 三 row's label (a label broken apart by
+    a page break or a converter), so the row's own label was lost."""
+    pieces = [bare(c.text) for c in labels]
+    words = s3_row_words(template).values()
+    return any(pieces) and all(not p or any(p in w for w in words) for p in pieces)
+
+
+_SUBTOTAL_WORDS = ("小计", "合计")
+
+
+def _subtotal_group(labels: list[TextCell], st: _State) -> str | None:
+    """The （三）…（六） group a publisher's subtotal row sums, if the row is one: a label with
+    小计/合计 (its group named there or the current one), or a group label alone with values
+    (except （六）其他处理, which is a row of the 2019 template: decided at placement)."""
+    pieces = [bare(c.text) for c in labels]
+    joined = "".join(pieces)
+    named = [g for g, canon in S3_GROUPS.items() if any(x in joined for x in canon)]
+    if any(w in joined for w in _SUBTOTAL_WORDS):
+        return named[-1] if named else st.group
+    groups = {x for canon in S3_GROUPS.values() for x in canon}
+    if named and named[-1] != "other_processing" and all(
+            not p or p in groups or p == "本年度办理结果" for p in pieces):
+        return named[-1]
+    return None
 
 
 def _is_s4_header(text: str) -> bool:
@@ -304,7 +424,7 @@ def _trim_padding(values: list[TextCell], row: Row, wanted: int) -> list[TextCel
     return values
 
 
-def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tuple[Cell, Issue | None]:
+def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tuple[Cell, list[Issue]]:
     span = (tc.start, tc.end)
     source_span = doc.norm.to_source(tc.start, tc.end)
     reading = read_value(tc.text)
@@ -317,16 +437,25 @@ def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tu
             source_span=source_span,
             page=doc.page_at(tc.start),
             reasons=[f"LAYOUT: cell text {tc.text!r} is not one number"],
-        ), Issue(
+        ), [Issue(
             rule="LAYOUT",
             key=f"LAYOUT:{path}",
             message=f"{path}: cell text {tc.text!r} is not one number",
             paths=[path],
             span=span,
-        )
-    issue = None
+        )]
+    issues: list[Issue] = []
     reasons: list[str] = []
     unit = None
+    if reading.note is not None and reading.number is not None:
+        # The value is the number; its span covers the number only, the note is reported.
+        at = tc.text.find(reading.number)
+        issues.append(Issue(
+            rule="NOTE", key=f"NOTE:{path}", severity="warning", paths=[path], span=span,
+            message=f"{path}: the cell prints {tc.text!r}; its value is {reading.number}, "
+            f"the bracketed note （{reading.note}） is not a value"))
+        tc = TextCell(reading.number, tc.start + at, tc.start + at + len(reading.number))
+        span, source_span = (tc.start, tc.end), doc.norm.to_source(tc.start, tc.end)
     if path in AMOUNT_FIELDS:
         reading = as_amount(reading)
         unit = reading.unit
@@ -338,7 +467,7 @@ def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tu
             elif reading.value != 0:
                 msg = f"{path}: amount {tc.text!r} printed without a unit; kept as printed, assumed 万元"
                 reasons.append(f"UNIT: {msg}")
-                issue = Issue(rule="UNIT", key=f"UNIT:{path}", message=msg, paths=[path], span=span)
+                issues.append(Issue(rule="UNIT", key=f"UNIT:{path}", message=msg, paths=[path], span=span))
     return Cell(
         path=path,
         state=reading.state,
@@ -349,7 +478,40 @@ def _cell(doc: Document, path: str, tc: TextCell, header_unit: str | None) -> tu
         source_span=source_span,
         page=doc.page_at(tc.start),
         reasons=reasons,
-    ), issue
+    ), issues
+
+
+#: Cells a row of the other template version stands in place of (the 2019 （六）其他处理 row
+#: holds the sum of the 2021 template's three （六） rows, and the reverse).
+_COUNTERPARTS: dict[str, tuple[str, ...]] = {
+    "s3.other_processing": tuple(f"s3.other_processing_{i}" for i in (1, 2, 3)),
+    **{f"s3.other_processing_{i}": ("s3.other_processing",) for i in (1, 2, 3)},
+}
+
+
+def _foreign_row(doc: Document, template: str, key: str, placed: _Placed) -> tuple[Issue, dict[str, Cell]]:
+    """A row printed in the other template version: flagged TEMPLATE, never placed into this
+    version's cells; the cells it stands in place of are unreadable, not missing."""
+    other = "2021" if template == "2019" else "2019"
+    section, row_name = key.split(".")
+    if placed.foreign is not None:
+        why = f"its table header names the {other} template's columns"
+        rows = (key,)
+    else:
+        why = f"the row exists only in the {other} template"
+        rows = _COUNTERPARTS.get(key, ())
+    paths = [f"{r}.{c}" for r in rows for c in LAYOUTS[template][section].get(r.split(".")[1], ())]
+    msg = (f"row {ROW_TITLES.get(key, key)} is printed in the {other} template ({why}) while the "
+           f"report follows the {template} template; its values "
+           f"({' | '.join(c.text or '∅' for c in placed.values)}) are not placed into {template} cells")
+    span = (placed.row.start, placed.row.end)
+    cells = {
+        p: Cell(path=p, state=CellState.UNREADABLE, raw=placed.row.text[:200], span=span,
+                source_span=doc.norm.to_source(*span), page=doc.page_at(span[0]),
+                reasons=[f"TEMPLATE: {msg}"])
+        for p in paths
+    }
+    return Issue(rule="TEMPLATE", key=f"TEMPLATE:{key}", message=msg, paths=paths, span=span), cells
 
 
 def _layout_cells(doc: Document, key: str, paths: list[str], row: Row, msg: str) -> tuple[dict[str, Cell], Issue]:
@@ -401,16 +563,11 @@ def _place(doc: Document, template: str, st: _State) -> tuple[dict[str, Cell], l
         else:
             section, row_name = key.split(".")
             cols = LAYOUTS[template][section].get(row_name)
-            if cols is None:
-                issues.append(
-                    Issue(
-                        rule="TEMPLATE",
-                        key=f"TEMPLATE:{key}",
-                        message=f"row {ROW_TITLES.get(key, key)} belongs to the other template "
-                        f"version, not {template}; skipped",
-                        span=(placed.row.start, placed.row.end),
-                    )
-                )
+            if cols is None or placed.foreign is not None:
+                issue, foreign_cells = _foreign_row(doc, template, key, placed)
+                issues.append(issue)
+                for p, cell in foreign_cells.items():
+                    cells.setdefault(p, cell)
                 continue
             paths = [f"{key}.{c}" for c in cols]
         values = _trim_padding(placed.values, placed.row, len(paths))
@@ -463,11 +620,104 @@ def _place(doc: Document, template: str, st: _State) -> tuple[dict[str, Cell], l
                 paths=paths, span=(placed.row.start, placed.row.end), severity="warning",
             ))
         for p, tc in zip(paths, values, strict=True):
-            cell, issue = _cell(doc, p, tc, placed.header_unit)
-            cells[p] = cell
-            if issue is not None:
-                issues.append(issue)
+            cells[p], cell_issues = _cell(doc, p, tc, placed.header_unit)
+            issues += cell_issues
+    for key, cand in chosen.items():
+        fixed.update(zip(definite[key][0], cand, strict=True))
+    issues += _attach_orphans(doc, template, st, cells, fixed)
     return cells, issues, cut
+
+
+def _orphan_groups(st: _State, rows: list[str]) -> dict[tuple[int, int], list[_Orphan]]:
+    """Rows without a label, grouped by the recognised rows printed before and after them
+    (as template indices; -1 and len(rows) at the table's ends)."""
+    index = {r: i for i, r in enumerate(rows)}
+    seq = st.s3_sequence
+    groups: dict[tuple[int, int], list[_Orphan]] = {}
+    for i, item in enumerate(seq):
+        if isinstance(item, _Orphan):
+            before = next((index[k] for k in reversed(seq[:i]) if isinstance(k, str) and k in index), -1)
+            after = next((index[k] for k in seq[i + 1:] if isinstance(k, str) and k in index), len(rows))
+            groups.setdefault((before, after), []).append(item)
+    return groups
+
+
+def _attach_orphans(doc: Document, template: str, st: _State, cells: dict[str, Cell],
+                    fixed: dict[str, TextCell]) -> list[Issue]:
+    """Give section 三 rows that lost their label the free template rows between the
+    recognised rows around them, in printed order, when exactly one assignment fits the
+    template's identities (and the label fragments they kept); otherwise flag those
+    template rows LAYOUT. Rows with the wrong number of values are skipped with a warning."""
+    rows = list(LAYOUTS[template]["s3"])
+    cols = LAYOUTS[template]["s3"][rows[0]]
+    words = s3_row_words(template)
+    issues: list[Issue] = []
+    for (before, after), orphans in _orphan_groups(st, rows).items():
+        where = (f"between {ROW_TITLES[f's3.{rows[before]}'] if before >= 0 else 'the table head'} and "
+                 f"{ROW_TITLES[f's3.{rows[after]}'] if after < len(rows) else 'the table end'}")
+        free = [r for r in rows[before + 1:after] if f"s3.{r}.{cols[0]}" not in cells]
+        shown = "; ".join(" | ".join(c.text or "∅" for c in o.row.cells) for o in orphans)
+        trimmed = [_trim_padding(o.values, o.row, len(cols)) for o in orphans]
+        if any(len(v) != len(cols) for v in trimmed) or not free:
+            why = ("no free template row" if not free
+                   else f"not {len(cols)} values in a row")
+            issues.append(Issue(
+                rule="UNRECOGNIZED", key=f"UNRECOGNIZED:{orphans[0].row.start}",
+                message=f"section 三 rows without a label {where} were skipped ({why}): {shown[:160]}",
+                span=(orphans[0].row.start, orphans[-1].row.end), severity="warning"))
+            continue
+        allowed = [frozenset(f"s3.{r}" for r in free if all(f in words[r] for f in o.fragments))
+                   for o in orphans]
+        try:
+            fits = orphan_assignments(template, fixed, [f"s3.{r}" for r in free],
+                                      list(zip(trimmed, allowed, strict=True)), cols)
+            reason = ("no placement satisfies the template's identities" if not fits
+                      else f"{len(fits)} placements satisfy the template's identities")
+        except TooManyPlacements as e:
+            fits, reason = [], f"{e}, too many to decide"
+        span = (orphans[0].row.start, orphans[-1].row.end)
+        if len(fits) == 1:
+            names = "、".join(ROW_TITLES[k] for k in fits[0])
+            issues.append(Issue(
+                rule="PLACED", key=f"PLACED:{fits[0][0]}",
+                message=f"{len(orphans)} section 三 row(s) printed without their label {where} "
+                f"({shown[:160]}) were placed as {names}: the only placement in printed order "
+                "onto the free template rows that satisfies the template's identities",
+                paths=[f"{k}.{c}" for k in fits[0] for c in cols], span=span, severity="warning"))
+            for key, values in zip(fits[0], trimmed, strict=True):
+                for c, tc in zip(cols, values, strict=True):
+                    cells[f"{key}.{c}"], cell_issues = _cell(doc, f"{key}.{c}", tc, None)
+                    issues += cell_issues
+            continue
+        for r in free:
+            msg = (f"{len(orphans)} section 三 row(s) printed without their label {where} "
+                   f"({shown[:160]}) for {len(free)} free template rows; {reason}; not guessed")
+            layout_cells, issue = _layout_cells(
+                doc, f"s3.{r}", [f"s3.{r}.{c}" for c in cols], orphans[0].row, msg)
+            cells.update(layout_cells)
+            issues.append(issue)
+    return issues
+
+
+def _subtotals(doc: Document, template: str, st: _State) -> tuple[list[Subtotal], list[Issue]]:
+    """The publisher's subtotal rows with their cells (checked by the verifier); a row whose
+    values do not fill the section 三 columns is reported, not checked."""
+    cols = LAYOUTS[template]["s3"]["new_received"]
+    out: list[Subtotal] = []
+    issues: list[Issue] = []
+    for sub in st.subtotals:
+        values = _trim_padding(sub.values, sub.row, len(cols))
+        span = (sub.row.start, sub.row.end)
+        if len(values) != len(cols):
+            issues.append(Issue(
+                rule="SUBTOTAL", key=f"SUBTOTAL:{sub.group}:{sub.row.start}", severity="warning", span=span,
+                message=f"a subtotal row a publisher added ({sub.label}: "
+                f"{' | '.join(c.text or '∅' for c in values)}) has {len(values)} values for "
+                f"{len(cols)} columns; not checked"))
+            continue
+        cells = [_cell(doc, f"s3.{sub.group}.subtotal.{c}", tc, None)[0] for c, tc in zip(cols, values, strict=True)]
+        out.append(Subtotal(group=sub.group, label=sub.label, span=span, cells=cells))  # type: ignore[arg-type]
+    return out, issues
 
 
 def _missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issue]:
@@ -558,7 +808,15 @@ def extract(doc: Document) -> Extraction:
             "not a government information-disclosure annual report: no template table, no "
             "section headings and no report title were found"
         )
+    if template == "2021" and "s3.other_processing" in st.placed and any(
+            f"s3.other_processing_{i}" in st.placed for i in (1, 2, 3)):
+        # （六）其他处理 with values next to its three sub-rows: the publisher's group total.
+        placed = st.placed.pop("s3.other_processing")
+        label = " ".join(c.text for c in split_row(placed.row)[0])
+        st.subtotals.append(_PublisherRow("other_processing", label, placed.values, placed.row))
     cells, issues, cut = _place(doc, template, st)
+    subtotals, subtotal_issues = _subtotals(doc, template, st)
+    issues += subtotal_issues
     absent = _absent_tables(doc, cells, template)
     truncated = cut or _truncated(doc, st, sections, absent)
     for section in (s for s, words_present in absent.items() if words_present):
@@ -587,4 +845,5 @@ def extract(doc: Document) -> Extraction:
         truncated=truncated,
         tables=build_tables(template, cells),
         issues=issues,
+        subtotals=subtotals,
     )

@@ -16,6 +16,7 @@ as data: the verifier checks them again afterwards, independently of how the row
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -204,3 +205,46 @@ def resolve(
                 else "its placement depends on other unplaced rows"
             )
     return chosen, unplaced
+
+
+class TooManyPlacements(Exception):
+    """More candidate assignments than the search will try: the caller flags, never guesses."""
+
+
+def orphan_assignments(
+    template: str,
+    fixed: dict[str, TextCell],
+    slots: Sequence[str],
+    orphans: Sequence[tuple[Sequence[TextCell], frozenset[str]]],
+    columns: Sequence[str],
+) -> list[tuple[str, ...]]:
+    """Ways to give rows that lost their labels the free template rows between two
+    recognised rows.
+
+    `slots` are the free row keys ("s3.partially_granted") in template order; each orphan is
+    its value cells (one per column) and the slots its label fragments allow. Rows keep
+    their printed order, so an assignment is an increasing choice of slots. It survives when
+    no identity it makes assessable fails (a slot left empty stays unknown). Returns every
+    surviving assignment, one slot key per orphan; raises `TooManyPlacements` beyond
+    `MAX_COMBINATIONS` candidates.
+    """
+    if math.comb(len(slots), len(orphans)) > MAX_COMBINATIONS:
+        raise TooManyPlacements(f"{math.comb(len(slots), len(orphans))} placements to try")
+    equations = instances(template)
+    totals = detail_totals(template)
+    known: Known = {p: _reading(tc) for p, tc in fixed.items()}
+    out: list[tuple[str, ...]] = []
+    for chosen in itertools.combinations(range(len(slots)), len(orphans)):
+        keys = tuple(slots[i] for i in chosen)
+        if any(k not in allowed for k, (_, allowed) in zip(keys, orphans, strict=True)):
+            continue
+        trial = dict(known)
+        paths: list[str] = []
+        for key, (values, _) in zip(keys, orphans, strict=True):
+            row_paths = [f"{key}.{c}" for c in columns]
+            trial.update({p: _reading(tc) for p, tc in zip(row_paths, values, strict=True)})
+            paths += row_paths
+        touched = set(paths)
+        if not any(_fails(eq, trial, totals) for eq in equations if touched & set(eq.paths)):
+            out.append(keys)
+    return out

@@ -389,6 +389,17 @@ class ReportMeta(Strict):
     template_evidence: list[str] = Field(default_factory=list)
 
 
+class Subtotal(Strict):
+    """A subtotal row a publisher added to section 三 ("小计", "（三）不予公开 合计"): not a
+    template row, so never placed into template cells; read with provenance and checked by
+    the verifier against the sum of its group's sub-rows, column by column."""
+
+    group: Literal["denied", "unable", "not_processed", "other_processing"]
+    label: str = Field(description="The row's label as printed")
+    span: Span
+    cells: list[Cell] = Field(description="One per section 三 column, path s3.<group>.subtotal.<column>")
+
+
 class Extraction(Strict):
     """What the extractor hands to the verifier."""
 
@@ -398,6 +409,7 @@ class Extraction(Strict):
     truncated: bool = False
     tables: Tables  # type: ignore[valid-type]
     issues: list[Issue] = Field(default_factory=list)
+    subtotals: list[Subtotal] = Field(default_factory=list)
 
 
 class Claim(Strict):

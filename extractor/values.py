@@ -21,11 +21,20 @@ _NUMBER = re.compile(
 MONEY_UNITS: dict[str, Decimal] = {"万元": Decimal(1), "万": Decimal(1), "元": Decimal("0.0001")}
 
 
+#: A number followed by a bracketed note: "22（其中修订16件）", "55(含自然失效29件)".
+_ANNOTATED = re.compile(r"^(?P<num>[^()（）]+?)\s*[(（](?P<note>[^()（）]+)[)）]$")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_COUNT_UNITS = frozenset({"件", "个", "项", "条", "次", "起"})
+
+
 @dataclass(frozen=True)
 class Reading:
     state: CellState
     value: int | Decimal | None = None
     unit: str | None = None  # money unit as printed
+    #: A bracketed note printed after the number (not a value), and the number as printed.
+    note: str | None = None
+    number: str | None = None
 
 
 @lru_cache(maxsize=8192)
@@ -38,7 +47,7 @@ def read_value(text: str) -> Reading | None:
         return Reading(CellState.PLACEHOLDER)
     m = _NUMBER.match(t)
     if not m:
-        return None
+        return _annotated(t)
     num = m["num"].replace(",", "")
     negative = m["sign"] in ("-", "减", "减少")
     unit = m["unit"] if m["unit"] in MONEY_UNITS else None
@@ -49,6 +58,22 @@ def read_value(text: str) -> Reading | None:
     else:
         value = int(num)
     return Reading(CellState.NUMBER, -value if negative else value, unit)
+
+
+def _annotated(t: str) -> Reading | None:
+    """'22（其中修订16件）' reads 22 with the note kept apart; a bracketed unit is a unit."""
+    m = _ANNOTATED.match(t)
+    if m is None:
+        return None
+    num, note = m["num"].strip(), m["note"].strip()
+    if note in MONEY_UNITS or note in _COUNT_UNITS:
+        return read_value(num + note)
+    r = _NUMBER.match(num)
+    if r is None or not _HAN.search(note):
+        return None
+    inner = read_value(num)
+    assert inner is not None
+    return Reading(inner.state, inner.value, inner.unit, note=note, number=num)
 
 
 def normal_decimal(d: Decimal) -> Decimal:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from extractor.ingest import load
 from extractor.parse import extract
+from extractor.pipeline import process
 from extractor.schema import CellState, iter_cells
 
 S3_ROWS_2019 = [
@@ -123,3 +124,18 @@ def test_vanished_blanks_are_placed_only_when_one_placement_fits(tmp_path: Path)
     extraction, cells = run(tmp_path, HEAD + s3)
     assert cells["s3.new_received.total"].state.value == "unreadable"
     assert any(i.key == "LAYOUT:s3.new_received" and "placements" in i.message for i in extraction.issues)
+
+
+def test_a_cell_with_a_bracketed_note_reads_its_number_with_a_span_on_the_number(tmp_path: Path) -> None:
+    text = HEAD.replace("2020", "2022") + (
+        "第二十条第(一)项\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n"
+        "规章\t22（其中修订16件）\t3\t235\n")
+    extraction, cells = run(tmp_path, text)
+    issued = cells["s2.regulations.issued"]
+    assert (issued.state, issued.value, issued.raw) == (CellState.NUMBER, 22, "22")
+    assert extraction.meta.template == "2021"
+    note = next(i for i in extraction.issues if i.key == "NOTE:s2.regulations.issued")
+    assert note.severity == "warning" and "其中修订16件" in note.message
+    assert cells["s2.regulations.repealed"].value == 3
+    record = process(tmp_path / "r.txt")
+    assert next(c for c in iter_cells(record.tables) if c.path == issued.path).status.value == "grounded"

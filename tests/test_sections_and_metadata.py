@@ -39,6 +39,11 @@ def test_title_cut_short_and_year_first() -> None:
     assert meta("2019年上海市人民政府办公厅政府信息公开工作年度报告\n") == ("上海市人民政府办公厅", 2019)
 
 
+def test_a_word_a_converter_prints_above_the_title_is_not_the_agency() -> None:
+    text = "正文\n2025 年上海市人民政府办公厅政府信息公开\n工作年度报告\n本年度报告根据……编制。\n"
+    assert meta(text) == ("上海市人民政府办公厅", 2025)
+
+
 def test_agency_and_year_only_in_the_first_sentence() -> None:
     text = "本年报是根据《条例》要求,由平湖市卫生健康局编制的2024年度政府信息公开年度报告。\n"
     assert meta(text) == ("平湖市卫生健康局", 2024)

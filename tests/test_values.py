@@ -49,3 +49,20 @@ def test_placeholders_are_not_numbers(text: str) -> None:
 @pytest.mark.parametrize("text", ["规章", "（一）予以公开", "1.属于国家秘密", "12a", "第二十条"])
 def test_labels_are_not_values(text: str) -> None:
     assert read_value(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "note"),
+    [("22（其中修订16件）", 22, "其中修订16件"), ("55（含自然失效 29 件）", 55, "含自然失效 29 件"),
+     ("3 (含撤回1件)", 3, "含撤回1件")],
+)
+def test_a_number_with_a_bracketed_note_is_the_number_and_the_note_is_no_value(text, value, note) -> None:
+    r = read_value(text)
+    assert r is not None and r.state is CellState.NUMBER and r.value == value and r.note == note
+
+
+def test_a_bracketed_unit_is_a_unit_and_brackets_without_words_are_not_a_note() -> None:
+    r = read_value("12.5（万元）")
+    assert r is not None and r.value == Decimal("12.5") and r.unit == "万元" and r.note is None
+    assert read_value("1(2)") is None
+    assert read_value("约2件（估）") is None

@@ -25,6 +25,7 @@ from extractor.schema import (
 from verify.grounding import ground
 from verify.patterns import blank_pattern_issues
 from verify.rules import Equation, detail_totals, instances, may_be_negative
+from verify.subtotals import check_subtotals
 
 _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
 
@@ -148,6 +149,11 @@ def verify(extraction: Extraction, text: str) -> Record:
         elif result.outcome == "pass":
             passed.update(eq.paths)
         checks.append(result)
+
+    sub_checks, sub_issues = check_subtotals(extraction.subtotals, cells, template, text)
+    checks += sub_checks
+    flags += [i for i in sub_issues if i.severity == "flag"]
+    warnings += [i for i in sub_issues if i.severity == "warning"]
 
     # Reasons (above) and status are set on the extraction's own cells: the verifier takes
     # ownership of the extraction it is given (copying 200 models per report cost more than

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
-from extractor.document import Document
+from extractor.document import Document, TextCell
 from extractor.llm.grid import Grid
 from extractor.llm.prompts import Prompt
 from extractor.schema import AMOUNT_FIELDS, LAYOUTS, Cell, CellState, SecondReading, title
@@ -97,8 +97,11 @@ def cells_from_mapping(doc: Document, template: str, section: str, grid: Grid,
                 out[path] = Cell(path=path, state=CellState.MISSING, reader="llm",
                                  reasons=["LLM: no cell cited for this field"])
                 continue
-            span = (tc.start, tc.end)
             reading = read_value(tc.text)
+            if reading is not None and reading.number is not None:  # "22（其中修订16件）": the number
+                at = tc.text.find(reading.number)
+                tc = TextCell(reading.number, tc.start + at, tc.start + at + len(reading.number))
+            span = (tc.start, tc.end)
             base = dict(path=path, raw=tc.text, span=span, reader="llm",
                         source_span=doc.norm.to_source(*span))
             if reading is None:
