@@ -145,7 +145,7 @@ def correct_cmd(decisions: Path, out: Path | None) -> None:
     Decisions are kept by (document sha256, field path) and applied by every later run."""
     from extractor.corrections import DecisionsError, read_decisions
     from extractor.export import write_run
-    from extractor.store import STORE_NAME, Store
+    from extractor.store import STORE_NAME, Store, StoreError
 
     if out is None:
         out = next((d for d in (decisions.parent, decisions.parent.parent)
@@ -156,7 +156,11 @@ def correct_cmd(decisions: Path, out: Path | None) -> None:
         rows, undecided = read_decisions(decisions)
     except DecisionsError as e:
         raise click.ClickException(str(e)) from e
-    with Store(out) as store:
+    try:
+        store = Store(out)
+    except StoreError as e:
+        raise click.UsageError(str(e)) from e
+    with store:
         unknown = sorted({r.sha256 for r in rows} - store.documents())
         if unknown:
             raise click.ClickException(

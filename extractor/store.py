@@ -136,12 +136,16 @@ class Store:
     def __init__(self, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.path = out / STORE_NAME
-        self.db = sqlite3.connect(self.path, isolation_level=None)  # explicit transactions
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never torn
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(DDL)
-        fmt = self.db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)  # explicit transactions
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never torn
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(DDL)
+            fmt = self.db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path} is not a readable run store ({e}); move it away or "
+                             "use another output folder") from e
         if fmt is None:
             self.db.execute("INSERT INTO meta VALUES ('format', ?)", (str(STORE_FORMAT),))
         elif int(fmt[0]) != STORE_FORMAT:

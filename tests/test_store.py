@@ -359,3 +359,13 @@ def test_on_a_terminal_the_progress_bar_shows_counts_and_tallies() -> None:
     text = stream.getvalue()
     assert "ERROR in/x.pdf: encrypted PDF" in text
     assert "3/3" in text and "7 flagged cells, 1 failed" in text
+
+
+def test_an_output_folder_whose_store_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "store.sqlite").write_bytes(b"this is not sqlite" * 100)
+    code, _, stderr = cli("run", TEXT_REPORTS[0], "-o", out, "--llm", "off")
+    assert code == 2 and "not a readable run store" in stderr and "Traceback" not in stderr
+    code, _, stderr = cli("export", out)
+    assert code == 2 and "not a readable run store" in stderr
