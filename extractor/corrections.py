@@ -10,6 +10,7 @@ still applied but marked `machine_changed` for a second look.
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -83,16 +84,27 @@ def read_decisions(path: Path) -> tuple[list[DecisionRow], int]:
     a reviewer fixes them in one go; nothing is imported from a file with a problem.
     """
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            missing = [c for c in ("sha256", "path", "decision", "value") if c not in header]
-            if missing:
-                raise DecisionsError(f"{path}: not a decisions file (missing columns "
-                                     f"{', '.join(missing)}; expected {', '.join(COLUMNS)})")
-            rows = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raw = path.read_bytes()
+    except OSError as e:
         raise DecisionsError(f"{path}: cannot read: {e}") from e
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:  # Excel on a Chinese Windows saves "CSV" in the ANSI code page, GBK
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError as e:
+            raise DecisionsError(f"{path}: neither UTF-8 nor GBK text: save it as "
+                                 "'CSV UTF-8' and import again") from e
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = reader.fieldnames or []
+        missing = [c for c in ("sha256", "path", "decision", "value") if c not in header]
+        if missing:
+            raise DecisionsError(f"{path}: not a decisions file (missing columns "
+                                 f"{', '.join(missing)}; expected {', '.join(COLUMNS)})")
+        rows = list(reader)
+    except csv.Error as e:
+        raise DecisionsError(f"{path}: not a readable CSV: {e}") from e
     problems: list[str] = []
     out: list[DecisionRow] = []
     undecided = 0

@@ -369,3 +369,20 @@ def test_an_output_folder_whose_store_is_not_a_database_is_a_clear_error(tmp_pat
     assert code == 2 and "not a readable run store" in stderr and "Traceback" not in stderr
     code, _, stderr = cli("export", out)
     assert code == 2 and "not a readable run store" in stderr
+
+
+def test_a_decisions_file_saved_by_excel_in_gbk_imports(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert cli("run", TEXT_REPORTS[0], "-o", out, "--llm", "off")[0] == 0
+    sha = records(out)[0].meta.sha256
+    path = out / "review" / "decisions.csv"
+    path.parent.mkdir()
+    lines = [",".join(COLUMNS),
+             ",".join({"sha256": sha, "path": "s3.granted.total", "label": "（一）予以公开·总计",
+                       "decision": "accept", "note": "已核对原文"}.get(c, "") for c in COLUMNS)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    code, stdout, stderr = cli("correct", path)
+    assert code == 0, stderr
+    cell = next(c for c in __import__("extractor.schema").schema.iter_cells(records(out)[0].tables)
+                if c.path == "s3.granted.total")
+    assert cell.correction is not None and cell.correction.note == "已核对原文"
