@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 from extractor import __version__
 from extractor.export import write_run
@@ -48,6 +49,7 @@ class Totals:
     interrupted: bool = False
     corrections_moved: int = 0  # stored decisions moved to renamed field paths
     corrections_orphaned: int = 0  # stored decisions on fields the schema no longer has
+    llm_retried: int = 0  # documents redone because an LLM task failed in an earlier run
 
 
 @dataclass
@@ -68,12 +70,11 @@ def extraction_config(second: LLMPass | None) -> dict[str, object]:
     LLM setup (model, endpoint, mode, policy, prompt versions); none for the rules only."""
     llm: dict[str, object] | None = None
     if second is not None:
-        from extractor.llm.config import host
         from extractor.llm.prompts import load
         from extractor.llm.second_pass import TASKS
 
         s = second.client.settings
-        llm = {"model": s.model, "endpoint": host(s.endpoint), "mode": s.mode,
+        llm = {"model": s.model, "endpoint": urlparse(s.endpoint).netloc.lower(), "mode": s.mode,
                "always": second.always, "prompts": {t: load(t).version for t in TASKS}}
     return {"tool": __version__, "llm": llm}
 
@@ -94,7 +95,8 @@ def _work(path: str) -> tuple[bool, str]:
 
 def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs: int = 1,
               argv: list[str] | None = None,
-              on_event: Callable[[Event], None] | None = None) -> Totals:
+              on_event: Callable[[Event], None] | None = None, redo: bool = False) -> Totals:
+    """`redo`: process every input even when the store has it done (e.g. --refresh-cache)."""
     files, missing, skipped = discover(paths)
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
     key = config_key(extraction_config(second))
@@ -156,10 +158,12 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                                  error=f"cannot read: {e.strerror or e}")
                 finish(seq, str(item), None, None, err, None, 0)
                 continue
-            found = store.find(sha, SCHEMA_VERSION, key)
-            if found is not None:
-                finish(seq, str(item), None, None, None, sha, size, reused_id=found)
+            found = None if redo else store.find(sha, SCHEMA_VERSION, key)
+            if found is not None and found[1]:
+                finish(seq, str(item), None, None, None, sha, size, reused_id=found[0])
                 continue
+            if found is not None:
+                totals.llm_retried += 1  # an LLM task failed last time: try again
             known = store.known_input_error(sha, key)
             if known is not None:
                 err = InputError(file=item.name, path=str(item), kind=known[0], error=known[1])
@@ -184,7 +188,8 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
         for seq, item, sha in twins:
             found = store.find(sha, SCHEMA_VERSION, key)
             if found is not None:
-                finish(seq, str(item), None, None, None, sha, item.stat().st_size, reused_id=found)
+                finish(seq, str(item), None, None, None, sha, item.stat().st_size,
+                       reused_id=found[0])
             else:
                 err = InputError(file=item.name, path=str(item), kind="input",
                                  error="same content as another input of this run, which failed")

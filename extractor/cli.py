@@ -55,11 +55,17 @@ def main() -> None:
               help="At most this many LLM requests per minute (all jobs together).")
 @click.option("--tpm", type=click.IntRange(min=1), default=None,
               help="At most this many LLM tokens per minute (all jobs together).")
+@click.option("--redo", is_flag=True,
+              help="Process every document again, even those the store has done "
+                   "(--refresh-cache implies it).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None,
+              help="Seconds to wait for one LLM reply (default 120; a small model on a CPU "
+                   "may need 600).")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary line.")
 def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str | None,
             base_url: str | None, mode: str | None, config: Path | None, no_cache: bool,
             refresh_cache: bool, max_cost: Decimal | None, rpm: int | None, tpm: int | None,
-            quiet: bool) -> None:
+            redo: bool, timeout: float | None, quiet: bool) -> None:
     """Extract and verify every report in PATHS (files or folders).
 
     Documents already done in OUT's store with the same content, schema version and
@@ -75,11 +81,12 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     second = None
     if llm != "off":
         second = _llm_pass(llm, config, model=model, base_url=base_url, mode=mode, max_cost=max_cost,
-                           rpm=rpm, tpm=tpm,
+                           rpm=rpm, tpm=tpm, timeout=timeout,
                            cache="off" if no_cache else "refresh" if refresh_cache else None)
     try:
         with RunDisplay(quiet=quiet) as display:
-            totals = run_batch(list(paths), out, second, jobs=jobs, on_event=display)
+            totals = run_batch(list(paths), out, second, jobs=jobs, on_event=display,
+                               redo=redo or refresh_cache)
     except StoreError as e:
         raise click.UsageError(str(e)) from e
     if second is not None:
@@ -95,6 +102,9 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
         click.echo(f"schema {SCHEMA_VERSION}: {totals.schema_redone} documents re-extracted; "
                    f"sections whose schema changed: {', '.join(sorted(totals.sections_changed)) or 'none'}",
                    err=True)
+    if totals.llm_retried and not quiet:
+        click.echo(f"{totals.llm_retried} documents redone because an LLM task failed in an "
+                   "earlier run (answers that succeeded come from the cache)", err=True)
     if totals.corrections_moved and not quiet:
         click.echo(f"schema {SCHEMA_VERSION}: {totals.corrections_moved} stored decisions moved "
                    "to renamed fields", err=True)

@@ -34,7 +34,7 @@ from extractor.schema import (
 )
 
 STORE_NAME = "store.sqlite"
-STORE_FORMAT = 1  # bump on a change to DDL that needs a migration
+STORE_FORMAT = 2  # bump on a change to DDL that needs a migration
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,9 +56,11 @@ CREATE TABLE IF NOT EXISTS results (
     flagged INTEGER NOT NULL, n_flags INTEGER NOT NULL,
     prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
     cost TEXT NOT NULL DEFAULT '0',
+    complete INTEGER NOT NULL,   -- 0: an LLM task failed (a re-run tries the document again)
     record BLOB NOT NULL,        -- zlib(Record JSON), the machine's reading before corrections
-    created REAL NOT NULL,
-    UNIQUE (sha256, schema_version, config_key)
+    created REAL NOT NULL        -- a key may have several results (a document redone after
+                                 -- a failed LLM task, or --redo): the newest counts, older
+                                 -- runs keep pointing at theirs
 );
 CREATE TABLE IF NOT EXISTS cells (
     result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
@@ -97,7 +99,7 @@ CREATE TABLE IF NOT EXISTS run_items (
     error_kind TEXT, error TEXT,
     PRIMARY KEY (run_id, seq)
 );
-CREATE INDEX IF NOT EXISTS results_doc ON results (sha256);
+CREATE INDEX IF NOT EXISTS results_key ON results (sha256, schema_version, config_key);
 """
 
 
@@ -179,11 +181,12 @@ class Store:
 
     # -- lookups ---------------------------------------------------------------------------
 
-    def find(self, sha256: str, schema_version: str, config: str) -> int | None:
+    def find(self, sha256: str, schema_version: str, config: str) -> tuple[int, bool] | None:
+        """The stored result for this key and whether it is complete (no LLM task failed)."""
         row = self.db.execute(
-            "SELECT id FROM results WHERE sha256=? AND schema_version=? AND config_key=?",
-            (sha256, schema_version, config)).fetchone()
-        return None if row is None else int(row[0])
+            "SELECT id, complete FROM results WHERE sha256=? AND schema_version=? AND config_key=?"
+            " ORDER BY id DESC LIMIT 1", (sha256, schema_version, config)).fetchone()
+        return None if row is None else (int(row[0]), bool(row[1]))
 
     def previous(self, sha256: str, config: str) -> StoredResult | None:
         """The newest result of the document under the same config, any schema version."""
@@ -207,19 +210,17 @@ class Store:
             self.db.execute(
                 "INSERT INTO documents VALUES (?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET "
                 "path=excluded.path", (sha256, str(path), size, now))
-            self.db.execute(
-                "DELETE FROM results WHERE sha256=? AND schema_version=? AND config_key=?",
-                (sha256, record.schema_version, config))
             cur = self.db.execute(
                 "INSERT INTO results (sha256, schema_version, config_key, sections, file, agency,"
                 " year, template, truncated, cells, verified, grounded, flagged, n_flags,"
-                " prompt_tokens, completion_tokens, cost, record, created)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " prompt_tokens, completion_tokens, cost, complete, record, created)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (sha256, record.schema_version, config, json.dumps(sections), m.source_file,
                  m.agency.value, m.year.value, m.template, int(record.truncated), s.cells,
                  s.verified, s.grounded, s.flagged, len(record.flags),
                  llm.prompt_tokens if llm else 0, llm.completion_tokens if llm else 0,
                  str(llm.cost) if llm else "0",
+                 int(llm is None or all(t.outcome != "failed" for t in llm.tasks)),
                  zlib.compress(record_json.encode(), 6), now))
             rid = int(cur.lastrowid or 0)
             self.db.executemany(

@@ -114,3 +114,38 @@ def test_parallel_jobs_ask_the_llm_concurrently_and_give_the_same_outputs(
     assert fake_llm.calls - serial == serial  # the same requests, no more
     for f in OUTPUTS:
         assert (tmp_path / "serial" / f).read_bytes() == (tmp_path / "par" / f).read_bytes(), f
+
+
+def test_a_report_whose_llm_task_failed_is_tried_again_by_the_next_run(
+        fake_llm, config, tmp_path, golden_inputs) -> None:
+    from fake_llm import Reply
+    from llm_oracle import task_of
+
+    oracle = fake_llm.responder
+    report = str(golden_inputs / "pinghu_health_2024.txt")
+    out = str(tmp_path / "o")
+
+    def narrative_down(request):
+        if task_of(request) == "narrative":
+            return Reply(status=503, body='{"error": {"message": "overloaded"}}')
+        return oracle(request)
+
+    fake_llm.responder = narrative_down
+    code, _, stderr = run("run", report, "-o", out, "--llm", "on", "--config", str(config))
+    assert code == 0, stderr
+    record = json.loads((tmp_path / "o" / "results.jsonl").read_text("utf-8"))
+    assert {t["task"]: t["outcome"] for t in record["llm"]["tasks"]}["narrative"] == "failed"
+
+    fake_llm.responder = oracle
+    before = fake_llm.calls
+    code, stdout, stderr = run("run", report, "-o", out, "--llm", "on", "--config", str(config))
+    assert code == 0 and "already done" not in stdout
+    assert "1 documents redone because an LLM task failed" in stderr
+    assert [task_of(q) for q in fake_llm.requests[before:]] == ["narrative"]  # the rest: cache
+    record = json.loads((tmp_path / "o" / "results.jsonl").read_text("utf-8"))
+    assert all(t["outcome"] != "failed" for t in record["llm"]["tasks"])
+
+    code, stdout, _ = run("run", report, "-o", out, "--llm", "on", "--config", str(config))
+    assert "1 reports (1 already done)" in stdout
+    code, stdout, _ = run("run", report, "-o", out, "--llm", "on", "--config", str(config), "--redo")
+    assert code == 0 and "already done" not in stdout

@@ -69,6 +69,16 @@ def test_a_timeout_is_retried(fake_llm, llm_settings) -> None:
     assert fake_llm.calls == 2
 
 
+def test_a_second_timeout_is_not_retried(fake_llm, llm_settings) -> None:
+    """A local server keeps working on a request we gave up on: retrying timeouts again and
+    again only queues more work behind it."""
+    fake_llm.script(*(Reply(arguments={"n": 0}, delay=1.0) for _ in range(3)), Reply(arguments={"n": 3}))
+    client = LLMClient(llm_settings)
+    answer = ask(client)
+    assert answer.value is None and "timed out" in (answer.error or "")
+    assert fake_llm.calls == 2
+
+
 def test_malformed_json_is_re_asked_once_then_flagged(fake_llm, llm_settings) -> None:
     fake_llm.script(Reply(content='{"n": 4'), Reply(arguments={"n": 4}))
     client = LLMClient(llm_settings)

@@ -141,3 +141,43 @@ def test_a_failed_task_ends_null_and_is_reported(fake_llm, llm_settings, golden_
     failed = [t for t in record.llm.tasks if t.outcome == "failed"]
     assert failed and all("HTTP 500" in (t.detail or "") for t in failed)
     assert record.llm.claims == [] and record.summary.flagged > 0
+
+
+def _metadata_reply(oracle: Oracle, agency: str | None):
+    from fake_llm import Reply
+    from llm_oracle import task_of
+
+    def respond(request):
+        if task_of(request) == "metadata":
+            return Reply(arguments={"agency_quote": agency, "year_quote": None})
+        return oracle(request)
+
+    return respond
+
+
+def test_metadata_the_llm_fills_stays_flagged_for_a_person(oracle, fake_llm, llm_settings,
+                                                            golden_inputs) -> None:
+    """The rules found no agency; the LLM's reading is used but stays a flag, never silent."""
+    fake_llm.responder = _metadata_reply(oracle, "政府信息公开工作年度报告")  # not an agency
+    record = run(llm_settings, golden_inputs / "excerpt_006.txt")
+    assert record.meta.agency.value is None
+    assert "META:agency" in {f.key for f in record.flags}
+
+    fake_llm.responder = _metadata_reply(oracle, "中华人民共和国政府信息公开条例")  # a law's title
+    record = run(llm_settings, golden_inputs / "excerpt_006.txt")
+    assert record.meta.agency.value is None and "META:agency" in {f.key for f in record.flags}
+
+
+def test_a_plausible_agency_from_the_llm_is_filled_and_flagged(oracle, fake_llm, llm_settings,
+                                                               tmp_path) -> None:
+    src = tmp_path / "report.txt"
+    text = (Path(__file__).resolve().parent.parent / "golden" / "inputs" / "excerpt_006.txt"
+            ).read_text(encoding="utf-8")
+    src.write_text("抄送：桃源县交通运输局\n" + text, encoding="utf-8")
+    fake_llm.responder = _metadata_reply(Oracle([src]), "桃源县交通运输局")
+    record = run(llm_settings, src)
+    if record.meta.agency.value is None:
+        pytest.skip("the rules' metadata reading changed; the line is no longer in the passage")
+    assert record.meta.agency.value == "桃源县交通运输局"
+    flag = next(f for f in record.flags if f.key == "META_LLM:agency")
+    assert flag.severity == "flag" and "check it" in flag.message

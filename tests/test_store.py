@@ -209,12 +209,8 @@ def test_corrections_are_applied_shown_and_survive_reextraction(tmp_path: Path) 
         assert (row["value"], row["status"], row["decision"]) == ("12345", "corrected", "set")
 
     check()
-    # Re-extraction (the store's results are thrown away) keeps the decisions.
-    with sqlite3.connect(out / "store.sqlite") as db:
-        db.execute("PRAGMA foreign_keys=ON")
-        db.execute("DELETE FROM run_items")
-        db.execute("DELETE FROM results")
-    code, stdout, _ = cli("run", INPUTS, "-o", out, "--llm", "off")
+    # Re-extraction (--redo processes every document again) keeps the decisions.
+    code, stdout, _ = cli("run", INPUTS, "-o", out, "--llm", "off", "--redo")
     assert code == 0 and "already done" not in stdout
     check()
 

@@ -98,8 +98,10 @@ class LLMClient:
             nxt = FALLBACK.get(failed)
             if nxt is None:
                 return False
+            short = " ".join(why.split())
+            short = short if len(short) <= 120 else short[:117].rsplit(" ", 1)[0] + " …"
             self.notes.append(f"{self.settings.endpoint} rejected {failed} structured output "
-                              f"({why[:120]}); switching to {nxt} mode for the rest of the run")
+                              f"({short}); switching to {nxt} mode for the rest of the run")
             self.mode = nxt
             return True
 
@@ -159,5 +161,8 @@ def _describe(e: BaseException, attempts: int) -> str:
         return "the LLM endpoint timed out (after retries)"
     if isinstance(e, openai.APIConnectionError):
         return "the LLM endpoint could not be reached (after retries)"
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+    # pydantic's first line only names the model ("1 validation error for Map2021S2"); the
+    # next one says what was wrong ("invalid cell citations: ... is not a cell id").
+    text = "; ".join(lines[:3]) if lines else type(e).__name__
     return f"no valid reply after {attempts} attempt(s): {text[:300]}"

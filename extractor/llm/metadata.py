@@ -32,12 +32,27 @@ def messages(prompt: Prompt, p: Passage) -> list[dict[str, str]]:
             {"role": "user", "content": f"First and last lines of the report:\n{p.text}"}]
 
 
+#: What an agency's name ends with (a 0.5B model once answered with the regulation's title).
+_AGENCY_END = re.compile(r"(?:人民政府|政府|委员会|局|委|办公室|办公厅|厅|中心|院|署|所|处|办|站|队|"
+                         r"公司|街道办事处|管委会|管理委员会|研究院|党委|法院|检察院)$")
+_NOT_AGENCY = re.compile(r"[《》〈〉]|条例|办法|规定|通知|报告|年度|信息公开")
+
+
+def plausible_agency(name: str) -> bool:
+    """An agency's name: 2-40 characters ending like one, and not a title of a document."""
+    name = name.strip()
+    return (2 <= len(name) <= 40 and bool(_AGENCY_END.search(name))
+            and not _NOT_AGENCY.search(name))
+
+
 def locate(answer: MetaAnswer, p: Passage, source: str) -> tuple[Located, Located]:
-    """Agency and year read from the source where the quotes align (else empty)."""
+    """Agency and year read from the source where the quotes align (else empty). A quote
+    that aligns but does not read as an agency's name is not taken."""
     agency = year = Located()
     if answer.agency_quote and (a := align(answer.agency_quote, p.text, cutoff=90)):
         s, e = p.span(a.start, a.end)
-        agency = Located(value=source[s:e], span=(s, e))
+        if plausible_agency(source[s:e]):
+            agency = Located(value=source[s:e], span=(s, e))
     if answer.year_quote and (m := re.search(r"20\d\d", answer.year_quote)):
         hit = re.search(rf"(?<!\d){m.group()}(?!\d)", p.text)
         if hit:

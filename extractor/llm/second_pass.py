@@ -118,6 +118,10 @@ class LLMPass:
                                             detail=ans.error))
                 continue
             mapping = ans.value
+            if not any(cid for row in type(mapping).model_fields for cid in getattr(mapping, row)):
+                report.tasks.append(LLMTask(task="table_mapping", section=section,
+                                            outcome="failed", detail="no cell cited at all"))
+                continue
             cells = table_mapping.cells_from_mapping(doc, template, section, grid, mapping)
             # One feedback round when the LLM's cells break identities the parser's did not.
             fails = self._new_failures(extraction, parser, cells)
@@ -167,10 +171,13 @@ class LLMPass:
                 continue
             if current.value is None:
                 setattr(merged.meta, name, found)
+                # Still a flag: the rules found nothing to confirm it, so a person checks it.
                 merged.issues = [i for i in merged.issues if i.key != f"META:{name}"]
                 merged.issues.append(Issue(
-                    rule="META", key=f"META_LLM:{name}", severity="warning", span=found.span,
-                    message=f"{name} {found.value!r} found by the LLM (quote aligned to the source)"))
+                    rule="META", key=f"META_LLM:{name}", severity="flag", span=found.span,
+                    verdict="extraction_error",
+                    message=f"{name} {found.value!r} was not found by the rules; the LLM read it "
+                    "here (quote aligned to the source): check it"))
                 filled.append(name)
             elif current.value != found.value:
                 merged.issues.append(Issue(

@@ -26,6 +26,7 @@ import httpx2
 from tenacity import (
     RetryCallState,
     Retrying,
+    retry_if_exception,
     retry_if_exception_type,
     stop_after_attempt,
     stop_before_delay,
@@ -115,6 +116,7 @@ class LLMTransport(httpx2.BaseTransport):
         self.cache = cache
         self.inner = inner or httpx2.HTTPTransport()
         self.limiter = RateLimiter(settings.rpm, settings.tpm)
+        self._local = threading.local()  # per-thread retry bookkeeping
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         key = request_key(request) if self.cache is not None else ""
@@ -156,14 +158,23 @@ class LLMTransport(httpx2.BaseTransport):
         return wait_exponential_jitter(multiplier=s.backoff_initial, max=s.backoff_max,
                                        jitter=s.backoff_initial)(state)
 
+    def _first_timeout(self, exc: BaseException) -> bool:
+        """A timeout is retried once per request: a local server keeps working on the
+        request we gave up on, so every further retry would queue behind it."""
+        if not isinstance(exc, httpx2.TimeoutException):
+            return False
+        self._local.timeouts = getattr(self._local, "timeouts", 0) + 1
+        return self._local.timeouts <= 1
+
     def _send(self, request: httpx2.Request) -> httpx2.Response:
         s = self.settings
+        self._local.timeouts = 0
         retrying = Retrying(
             stop=stop_after_attempt(s.max_attempts) | stop_before_delay(s.retry_budget),
             wait=self._wait,
             retry=retry_if_exception_type(
-                (_RetryableStatus, httpx2.TimeoutException, httpx2.NetworkError,
-                 httpx2.RemoteProtocolError)),
+                (_RetryableStatus, httpx2.NetworkError, httpx2.RemoteProtocolError))
+            | retry_if_exception(self._first_timeout),
             before_sleep=lambda _: self.stats.add(retries=1),
             reraise=True,
         )
