@@ -181,3 +181,17 @@ def test_the_cache_is_private_text_without_the_key_and_refuses_pickles(fake_llm,
     with pytest.raises(UnsafeCacheEntry):
         cache.get("planted")
     cache.close()
+
+
+def test_a_mode_fallback_is_remembered_for_the_endpoint(fake_llm, llm_settings) -> None:
+    """The next run starts in the mode the endpoint accepted: no rejected request again."""
+    fake_llm.script(Reply(status=500, body='{"error": {"message": "response_format json_schema not supported"}}'),
+                    Reply(arguments={"n": 8}))
+    first = LLMClient(llm_settings)
+    assert ask(first).value.n == 8 and first.mode == "tools"
+    first.close()
+    fake_llm.script(Reply(arguments={"n": 9}))
+    second = LLMClient(llm_settings)
+    assert second.mode == "tools"
+    assert ask(second, version="t.v1+1").value.n == 9
+    assert "tools" in fake_llm.requests[-1] and "response_format" not in fake_llm.requests[-1]

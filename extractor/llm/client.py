@@ -81,8 +81,14 @@ class LLMClient:
             base_url=s.endpoint, max_retries=0, timeout=s.timeout, http_client=self.http,
         )
         self.mode = auto_mode(s)
+        if s.mode == "auto" and self.cache is not None:
+            # An endpoint that rejected a mode in an earlier run starts where it ended up.
+            self.mode = self.cache.get(self._mode_key()) or self.mode
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
+
+    def _mode_key(self) -> str:
+        return f"mode-fallback:{self.settings.endpoint}:{self.settings.model}"
 
     def _instructor(self, mode: str) -> Any:
         with self._lock:
@@ -103,6 +109,8 @@ class LLMClient:
             self.notes.append(f"{self.settings.endpoint} rejected {failed} structured output "
                               f"({short}); switching to {nxt} mode for the rest of the run")
             self.mode = nxt
+            if self.settings.mode == "auto" and self.cache is not None:
+                self.cache.set(self._mode_key(), nxt)
             return True
 
     def ask(self, prompt_version: str, messages: list[dict[str, str]],
