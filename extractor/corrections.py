@@ -19,13 +19,12 @@ from pathlib import Path
 from extractor.decisions import COLUMNS, DECISIONS
 from extractor.schema import (
     AMOUNT_FIELDS,
-    SCHEMA_VERSION,
     CellState,
     CellStatus,
     Correction,
     Record,
-    Summary,
     iter_cells,
+    summarize,
     template_paths,
 )
 
@@ -178,20 +177,7 @@ def apply(record: Record, corrections: dict[str, Correction]) -> Record:
         if c.decision == "set" and c.state is not None:
             cell.state, cell.value = c.state, c.value
         cell.status = CellStatus.CORRECTED
-    record.summary = summarize(record)
+    record.summary = summarize(record.tables)
     return record
 
 
-def summarize(record: Record) -> Summary:
-    counts: Counter[CellStatus | None] = Counter()
-    cells = numbers = 0
-    for cell in iter_cells(record.tables):
-        cells += 1
-        numbers += cell.state is CellState.NUMBER
-        counts[cell.status] += 1
-    return Summary(cells=cells, numbers=numbers, verified=counts[CellStatus.VERIFIED],
-                   grounded=counts[CellStatus.GROUNDED], flagged=counts[CellStatus.FLAGGED],
-                   corrected=counts[CellStatus.CORRECTED])
-
-
-__all__ = ["SCHEMA_VERSION", "DecisionRow", "DecisionsError", "apply", "read_decisions"]

@@ -459,6 +459,20 @@ class Summary(Strict):
     corrected: int = Field(default=0, description="Cells decided by a person")
 
 
+def summarize(tables: BaseModel) -> Summary:
+    """Counts of a report's cells by state and status (after verification)."""
+    counts = dict.fromkeys(CellStatus, 0)
+    cells = numbers = 0
+    for cell in iter_cells(tables):
+        cells += 1
+        numbers += cell.state is CellState.NUMBER
+        if cell.status is not None:
+            counts[cell.status] += 1
+    return Summary(cells=cells, numbers=numbers, verified=counts[CellStatus.VERIFIED],
+                   grounded=counts[CellStatus.GROUNDED], flagged=counts[CellStatus.FLAGGED],
+                   corrected=counts[CellStatus.CORRECTED])
+
+
 class Record(Strict):
     """One line of results.jsonl: the extraction after verification."""
 

@@ -18,8 +18,8 @@ from extractor.schema import (
     Extraction,
     Issue,
     Record,
-    Summary,
     iter_cells,
+    summarize,
     title,
 )
 from verify.grounding import ground
@@ -158,20 +158,14 @@ def verify(extraction: Extraction, text: str) -> Record:
     # Reasons (above) and status are set on the extraction's own cells: the verifier takes
     # ownership of the extraction it is given (copying 200 models per report cost more than
     # everything else the verifier does).
-    counts = dict.fromkeys(CellStatus, 0)
-    numbers = 0
     for path, cell in cells.items():
         if cell.reasons:
-            status = CellStatus.FLAGGED
+            cell.status = CellStatus.FLAGGED
         elif path in passed:
-            status = CellStatus.VERIFIED
+            cell.status = CellStatus.VERIFIED
         else:
-            status = CellStatus.GROUNDED
-        counts[status] += 1
-        numbers += cell.state is CellState.NUMBER
-        cell.status = status
-    summary = Summary(cells=len(cells), numbers=numbers, verified=counts[CellStatus.VERIFIED],
-                      grounded=counts[CellStatus.GROUNDED], flagged=counts[CellStatus.FLAGGED])
+            cell.status = CellStatus.GROUNDED
+    summary = summarize(extraction.tables)
 
     return Record(
         meta=extraction.meta,
