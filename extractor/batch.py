@@ -14,7 +14,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import signal
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -50,6 +49,12 @@ class Totals:
     corrections_moved: int = 0  # stored decisions moved to renamed field paths
     corrections_orphaned: int = 0  # stored decisions on fields the schema no longer has
     llm_retried: int = 0  # documents redone because an LLM task failed in an earlier run
+
+    def add_cells(self, cells: int, verified: int, grounded: int, flagged: int) -> None:
+        self.cells += cells
+        self.verified += verified
+        self.grounded += grounded
+        self.flagged += flagged
 
 
 @dataclass
@@ -124,15 +129,13 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
             elif reused_id is not None:
                 totals.reports += 1
                 totals.reused += 1
-                for f, n in zip(("cells", "verified", "grounded", "flagged"),
-                                store.summary(reused_id), strict=True):
-                    setattr(totals, f, getattr(totals, f) + n)
+                totals.add_cells(*store.summary(reused_id))
                 store.add_reused(run_id, seq, Path(path), sha or "", reused_id)
             elif record is not None and record_json is not None and sha is not None:
                 totals.reports += 1
                 totals.processed += 1
-                for f in ("cells", "verified", "grounded", "flagged"):
-                    setattr(totals, f, getattr(totals, f) + getattr(record.summary, f))
+                sm = record.summary
+                totals.add_cells(sm.cells, sm.verified, sm.grounded, sm.flagged)
                 prev = store.previous(sha, key)
                 if prev is not None and prev.schema_version != record.schema_version:
                     totals.schema_redone += 1
@@ -266,7 +269,3 @@ def _outcome(fut: cf.Future[object], item: Path) -> Outcome:
             return Record.model_validate_json(raw), raw
         return InputError.model_validate_json(raw)
     return value  # type: ignore[return-value]
-
-
-def elapsed(start: float) -> str:
-    return f"{time.monotonic() - start:.1f}s"

@@ -284,9 +284,6 @@ class Store:
         row = self.db.execute("SELECT record FROM results WHERE id=?", (result_id,)).fetchone()
         return zlib.decompress(row[0]).decode()
 
-    def record(self, result_id: int) -> Record:
-        return Record.model_validate_json(self.record_json(result_id))
-
     def export_stamp(self, run_id: int) -> str:
         """What a run's exports depend on: its items in order (which result or error each
         input ended as) and the stored decisions. Equal stamps mean identical exports."""
