@@ -15,7 +15,6 @@ Ends with one summary line comparable across commits:
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import sys
@@ -26,9 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's packages, not an installed copy
 sys.path.insert(1, str(ROOT / "tests"))  # the test server and its oracle
+sys.path.insert(2, str(Path(__file__).resolve().parent))  # llm_args
 
 from click.testing import CliRunner  # noqa: E402
 from fake_llm import FakeLLM  # noqa: E402
+from llm_args import golden_selection  # noqa: E402
 from llm_oracle import Oracle  # noqa: E402
 
 import extractor.llm.second_pass  # noqa: E402, F401 - imported before timing, not inside the cold run
@@ -103,23 +104,13 @@ def summary_line(r: dict[str, float | int | bool], llm: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--llm", choices=("on", "auto"), default="on",
-                    help="on: every task for every report (default); auto: the routing policy")
-    ap.add_argument("--report", action="append", default=None,
-                    help="only this golden input (file name); repeatable")
-    args = ap.parse_args(argv)
-    golden = ROOT / "golden" / "inputs"
-    files = sorted(golden / n for n in args.report) if args.report else sorted(golden.iterdir())
-    unknown = [f.name for f in files if not f.is_file()]
-    if unknown:
-        sys.exit(f"not a golden input: {', '.join(unknown)}")
-    r = measure(files, args.llm)
+    files, llm = golden_selection(argv, __doc__.split("\n\n")[0])
+    r = measure(files, llm)
     print(f"cold: {r['cold_calls']} HTTP calls received by the server "
           f"(client: {r['cold_client_calls']} calls, {r['cold_hits']} cache hits)")
     print(f"warm: {r['warm_calls']} HTTP calls received by the server "
           f"(client: {r['warm_client_calls']} calls, {r['warm_hits']} cache hits)")
-    print(summary_line(r, args.llm))
+    print(summary_line(r, llm))
     ok = r["warm_calls"] == 0 and r["warm_client_calls"] == 0 and r["identical"]
     if not ok:
         print("FAIL: the warm run must make no HTTP call and write identical outputs",

@@ -27,7 +27,6 @@ Ends with one summary line comparable across commits:
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -38,8 +37,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's packages, not an installed copy
 sys.path.insert(1, str(ROOT / "tests"))  # the test server and its oracle
+sys.path.insert(2, str(Path(__file__).resolve().parent))  # llm_args
 
 from fake_llm import FakeLLM, tokens  # noqa: E402
+from llm_args import golden_selection  # noqa: E402
 from llm_oracle import Oracle  # noqa: E402
 
 from extractor.ingest import load  # noqa: E402
@@ -134,18 +135,8 @@ def summary_line(name: str, rows: list[dict[str, Any]], llm: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--llm", choices=("on", "auto"), default="on",
-                    help="on: every task for every report (default); auto: the routing policy")
-    ap.add_argument("--report", action="append", default=None,
-                    help="only this golden input (file name); repeatable")
-    args = ap.parse_args(argv)
-    golden = ROOT / "golden" / "inputs"
-    files = sorted(golden / n for n in args.report) if args.report else sorted(golden.iterdir())
-    unknown = [f.name for f in files if not f.is_file()]
-    if unknown:
-        sys.exit(f"not a golden input: {', '.join(unknown)}")
-    name, rows = measure(files, args.llm)
+    files, llm = golden_selection(argv, __doc__.split("\n\n")[0])
+    name, rows = measure(files, llm)
     print(f"counter: {name}")
     print(f"{'report':<28}{'requests':>9}{'routed':>9}{'whole':>9}{'ratio':>7}"
           f"{'server: routed':>16}{'whole':>9}")
@@ -153,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = r["routed"] / r["whole"] if r["whole"] else 0.0
         print(f"{r['file']:<28}{r['requests']:>9}{r['routed']:>9}{r['whole']:>9}{ratio:>7.2f}"
               f"{r['server_routed']:>16}{r['server_whole']:>9}")
-    print(summary_line(name, rows, args.llm))
+    print(summary_line(name, rows, llm))
     return 0
 
 
