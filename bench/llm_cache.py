@@ -32,7 +32,7 @@ from fake_llm import FakeLLM  # noqa: E402
 from llm_args import golden_selection  # noqa: E402
 from llm_oracle import Oracle  # noqa: E402
 
-import extractor.llm.second_pass  # noqa: E402, F401 - imported before timing, not inside the cold run
+import extractor.llm.reader  # noqa: E402, F401 - imported before timing, not inside the cold run
 from extractor.cli import main as cli  # noqa: E402
 
 OUTPUTS = ("results.jsonl", "cells.csv", "reports.csv", "flags.csv", "errors.jsonl")

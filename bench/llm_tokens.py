@@ -43,11 +43,10 @@ from fake_llm import FakeLLM, tokens  # noqa: E402
 from llm_args import golden_selection  # noqa: E402
 from llm_oracle import Oracle  # noqa: E402
 
-from extractor.ingest import load  # noqa: E402
 from extractor.llm.client import LLMClient  # noqa: E402
 from extractor.llm.config import LLMSettings  # noqa: E402
-from extractor.llm.second_pass import LLMPass  # noqa: E402
-from extractor.pipeline import process  # noqa: E402
+from extractor.llm.reader import LLMPass  # noqa: E402
+from extractor.run.pipeline import process, read_document  # noqa: E402
 from extractor.schema import Record  # noqa: E402
 
 #: The line each task's user message puts before its excerpt of the document.
@@ -102,7 +101,7 @@ def measure(files: list[Path], llm: str = "on") -> tuple[str, list[dict[str, Any
                 if not isinstance(record, Record):
                     raise SystemExit(f"{f.name}: {record.error}")
                 sent = fake.requests[first:]
-                text = load(f).text
+                text = read_document(f).text
                 server = sum(tokens("".join(contents(r))) for r in sent)
                 assert record.llm is not None and server == record.llm.prompt_tokens, (
                     f"{f.name}: the server's usage ({record.llm.prompt_tokens if record.llm else None}) "

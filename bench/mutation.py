@@ -50,10 +50,18 @@ from pydantic import BaseModel
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's packages, not an installed copy
 
-from extractor.evaluate import cell_reading  # noqa: E402
-from extractor.pipeline import InputError, process  # noqa: E402
-from extractor.schema import LAYOUTS, Cell, CellState, CellStatus, Record, iter_cells  # noqa: E402
-from verify.rules import instances  # noqa: E402
+from extractor.evaluate.evaluation import cell_reading  # noqa: E402
+from extractor.run.pipeline import process  # noqa: E402
+from extractor.schema import (  # noqa: E402
+    LAYOUTS,
+    Cell,
+    CellState,
+    CellStatus,
+    InputError,  # noqa: E402
+    Record,
+    iter_cells,
+)
+from extractor.schema.identities import instances  # noqa: E402
 
 SECTIONS = ("s3", "s4", "s2")
 #: Source formats whose text can be edited at a cell's span; PDF and DOCX are skipped.

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import click
 
 from extractor import __version__
-from extractor import evaluate as ev
+from extractor.evaluate import evaluation as ev
 from extractor.schema import SCHEMA_VERSION, Record
 
 if TYPE_CHECKING:
-    from extractor.llm.second_pass import LLMPass
+    from extractor.llm.reader import LLMPass
 
 LLM_WOULD_ADD = (
     "no LLM configured: deterministic path only. An LLM would add the numbers stated in the "
@@ -72,9 +72,9 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     configuration are not processed again: run the same command after an interruption and
     it resumes. Exports (results.jsonl, the CSVs) are rewritten from the store at the end.
     """
-    from extractor.batch import run_batch
-    from extractor.progress import RunDisplay
-    from extractor.store import StoreError
+    from extractor.run.batch import run_batch
+    from extractor.run.progress import RunDisplay
+    from extractor.store.store import StoreError
 
     if no_cache and refresh_cache:
         raise click.UsageError("--no-cache and --refresh-cache exclude each other")
@@ -130,8 +130,8 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
 def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None) -> None:
     """Export a run from OUT's store: one row per report and one row per cell, with people's
     decisions applied (csv: UTF-8 with BOM; parquet needs the `parquet` extra)."""
-    from extractor.export import ExportError, export
-    from extractor.store import STORE_NAME, Store, StoreError
+    from extractor.outputs.export import ExportError, export
+    from extractor.store.store import STORE_NAME, Store, StoreError
 
     if not (out / STORE_NAME).is_file():
         raise click.UsageError(f"{out} has no {STORE_NAME}: run `extractor run ... -o {out}` first")
@@ -153,9 +153,9 @@ def correct_cmd(decisions: Path, out: Path | None) -> None:
     """Import a reviewer's DECISIONS.csv into the store and rewrite the latest run's exports.
 
     Decisions are kept by (document sha256, field path) and applied by every later run."""
-    from extractor.corrections import DecisionsError, read_decisions
-    from extractor.export import write_run
-    from extractor.store import STORE_NAME, Store, StoreError
+    from extractor.outputs.export import write_run
+    from extractor.review.decisions import DecisionsError, read_decisions
+    from extractor.store.store import STORE_NAME, Store, StoreError
 
     if out is None:
         out = next((d for d in (decisions.parent, decisions.parent.parent)
@@ -229,7 +229,7 @@ def _llm_pass(llm: str, config: Path | None, **flags: object) -> LLMPass | None:
 
     from extractor.llm.client import LLMClient
     from extractor.llm.config import load_settings
-    from extractor.llm.second_pass import LLMPass
+    from extractor.llm.reader import LLMPass
 
     try:
         settings = load_settings(config, **flags)
@@ -268,7 +268,7 @@ def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
     Open index.html in a browser (no server needed), record a decision per flagged cell, and
     download decisions.csv (or fill the written one); then `extractor correct DECISIONS.csv`.
     """
-    from extractor.review import ReviewError, review
+    from extractor.review.page import ReviewError, review
 
     try:
         result = review(out, dest, include_all=include_all)

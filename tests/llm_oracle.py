@@ -15,9 +15,9 @@ from typing import Any
 
 from fake_llm import Reply
 
-from extractor.ingest import load
+from extractor.extract.report import extract
 from extractor.llm.grid import build_grid
-from extractor.parse import extract
+from extractor.run.pipeline import read_document
 from extractor.schema import LAYOUTS, CellState, iter_cells
 
 Mapping = dict[str, list[str | None]]
@@ -50,7 +50,7 @@ class Oracle:
         self.tamper: Callable[[str, str, Mapping], Mapping] | None = None
         self.drop: set[str] = set()  # sections answered with all-null
         for f in files:
-            doc = load(f)
+            doc = read_document(f)
             ex = extract(doc)
             spans = {c.path: c.span for c in iter_cells(ex.tables)
                      if c.state not in (CellState.MISSING, CellState.UNREADABLE)}

@@ -6,7 +6,7 @@ publisher rows or rename headers, and `report` wraps the rows in a minimal repor
 
 from __future__ import annotations
 
-from extractor.template_labels import S3_GROUPS, S3_SUBROWS
+from extractor.schema.labels import S3_GROUPS, S3_SUBROWS
 
 GROUP_TITLES = {"denied": "（三）不予公开", "unable": "（四）无法提供", "not_processed": "（五）不予处理",
                 "other_processing": "（六）其他处理"}

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from extractor.cli import main
-from extractor.evaluate import Reading, classify, expected_reading
+from extractor.evaluate.evaluation import Reading, classify, expected_reading
 from extractor.schema import Cell, CellState, CellStatus
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractor.ingest import load
-from extractor.parse import extract
-from extractor.pipeline import process
+from extractor.extract.report import extract
+from extractor.run.pipeline import process, read_document
 from extractor.schema import CellState, iter_cells
 
 S3_ROWS_2019 = [
@@ -24,7 +23,7 @@ def run(tmp_path: Path, text: str, name: str = "r.txt", complete: bool = True):
     """Extract from `text`; a complete report goes on past its tables (section 五)."""
     f = tmp_path / name
     f.write_text(text + TAIL if complete and "五、" not in text else text, encoding="utf-8")
-    extraction = extract(load(f))
+    extraction = extract(read_document(f))
     return extraction, {c.path: c for c in iter_cells(extraction.tables)}
 
 

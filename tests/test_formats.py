@@ -13,8 +13,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from extractor.pipeline import InputError, process
-from extractor.schema import Record, iter_cells
+from extractor.run.pipeline import process
+from extractor.schema import InputError, Record, iter_cells
 
 TITLE = "某某县卫生健康局2022年政府信息公开工作年度报告"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor.evaluate import (
+from extractor.evaluate.evaluation import (
     STATUS_LETTER,
     ExpectedReport,
     cell_reading,
@@ -18,7 +18,7 @@ from extractor.evaluate import (
     expected_status,
     load_expected,
 )
-from extractor.pipeline import process
+from extractor.run.pipeline import process
 from extractor.schema import Record, iter_cells
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"

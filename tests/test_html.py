@@ -2,10 +2,9 @@
 
 from pathlib import Path
 
-from extractor.html_reader import render_html
-from extractor.ingest import load
-from extractor.parse import extract
-from extractor.pipeline import process
+from extractor.extract.report import extract
+from extractor.ingest.html_reader import render_html
+from extractor.run.pipeline import process, read_document
 from extractor.schema import Record, iter_cells
 
 TABLE = (
@@ -41,7 +40,7 @@ def test_gbk_encoded_html_page(tmp_path: Path, golden_inputs: Path) -> None:
     page = '<html><head><meta charset="gbk"></head><body>' + source + "</body></html>"
     f = tmp_path / "page.htm"
     f.write_bytes(page.encode("gbk"))
-    doc = load(f)
+    doc = read_document(f)
     assert doc.encoding == "gb18030" and doc.format == "html"
     cells = {c.path: c for c in _cells(extract(doc))}
     assert cells["s3.new_received.natural_person"].value == 821

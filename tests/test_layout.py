@@ -1,7 +1,7 @@
 """Table rows recovered from each text layout seen in exported reports."""
 
-from extractor.layout import recover_rows
-from extractor.parse import split_row
+from extractor.extract.report import split_row
+from extractor.layout.rows import recover_rows
 
 
 def texts(row):

@@ -5,7 +5,7 @@ out by `render.py` as a complete synthetic report with the official template tab
 layout (HTML with rowspan/colspan, DOCX with merged cells, PDF with ruled tables, pipe rows,
 tab rows, one cell per line), and run through the whole pipeline. Every cell must come back
 as the golden (state, value, unit) -- compared with the golden tests' own reader,
-`extractor.evaluate` -- and the metadata as the golden agency/year/template.
+`extractor.evaluate.evaluation` -- and the metadata as the golden agency/year/template.
 
 PDF and DOCX cases skip while the readers for those formats do not exist yet ("... not
 supported yet"); they run as soon as the readers land.
@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from render import LAYOUT_NAMES, render, renderable
 
-from extractor.evaluate import cell_reading, expected_cells, load_expected
-from extractor.pipeline import InputError, process
-from extractor.schema import Record, iter_cells
+from extractor.evaluate.evaluation import cell_reading, expected_cells, load_expected
+from extractor.run.pipeline import process
+from extractor.schema import InputError, Record, iter_cells
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 

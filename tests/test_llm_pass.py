@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from llm_oracle import Oracle
 
-from extractor.ingest import load
+from extractor.extract.report import extract
 from extractor.llm.client import LLMClient
+from extractor.llm.reader import LLMPass
 from extractor.llm.reconcile import with_cells
-from extractor.llm.second_pass import LLMPass
-from extractor.parse import extract
+from extractor.run.pipeline import read_document
 from extractor.schema import Cell, CellState, CellStatus, iter_cells
 
 
@@ -23,7 +23,7 @@ def oracle(fake_llm, golden_inputs: Path) -> Oracle:
 
 
 def run(llm_settings, path: Path, always: bool = True, extraction=None):
-    doc = load(path)
+    doc = read_document(path)
     return LLMPass(LLMClient(llm_settings), always=always).run(doc, extraction or extract(doc))
 
 
@@ -33,7 +33,7 @@ def cells(record) -> dict[str, Cell]:
 
 def test_agreeing_readers_change_nothing_but_mark_two_readers(oracle, llm_settings, golden_inputs) -> None:
     path = golden_inputs / "pinghu_health_2024.txt"
-    doc = load(path)
+    doc = read_document(path)
     from verify import verify
     alone = verify(extract(doc), doc.text)
     record = run(llm_settings, path)
@@ -67,7 +67,7 @@ def test_a_wrongly_cited_cell_is_caught_and_flagged_with_both_values(oracle, fak
 
 def test_a_cell_only_the_llm_places_is_accepted_only_when_verified(oracle, llm_settings, golden_inputs) -> None:
     path = golden_inputs / "lvyuan_health_2020.txt"
-    doc = load(path)
+    doc = read_document(path)
     ex = extract(doc)
     lost = {c.path: c.model_copy(update={"state": CellState.MISSING, "value": None, "raw": None,
                                           "span": None, "source_span": None,
@@ -83,7 +83,7 @@ def test_a_cell_only_the_llm_places_is_accepted_only_when_verified(oracle, llm_s
 
 def test_an_unconfirmed_llm_value_stays_null_and_flagged(oracle, llm_settings, golden_inputs) -> None:
     path = golden_inputs / "lvyuan_health_2020.txt"
-    doc = load(path)
+    doc = read_document(path)
     ex = extract(doc)
     lost = {"s2.licensing.decisions": cells_of(ex)["s2.licensing.decisions"].model_copy(
         update={"state": CellState.UNREADABLE, "value": None, "reasons": ["LAYOUT: simulated"]})}

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from extractor.ingest import load
+from extractor.extract.report import extract
 from extractor.llm.client import LLMClient
 from extractor.llm.config import LLMSettings
-from extractor.llm.second_pass import LLMPass
-from extractor.parse import extract
+from extractor.llm.reader import LLMPass
+from extractor.run.pipeline import read_document
 from extractor.schema import CellStatus, iter_cells
 
 URL = os.environ.get("EXTRACTOR_TEST_LLM_URL")
@@ -31,7 +31,7 @@ def test_golden_samples_through_a_real_model(tmp_path: Path, golden_inputs: Path
                            timeout=600, max_tokens=4096, cache_dir=tmp_path / "cache")
     llm = LLMPass(LLMClient(settings), always=True)
     for path in sorted(golden_inputs.iterdir()):
-        doc = load(path)
+        doc = read_document(path)
         record = llm.run(doc, extract(doc))
         assert record.llm is not None
         for cell in iter_cells(record.tables):

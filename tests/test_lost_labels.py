@@ -8,7 +8,7 @@ from pathlib import Path
 
 from s3_table import report, s3_rows
 
-from extractor.pipeline import process
+from extractor.run.pipeline import process
 from extractor.schema import Record, iter_cells
 
 

@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from extractor.pipeline import process
+from extractor.run.pipeline import process
 from extractor.schema import Record
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """Normalization keeps a map back to the text as stored."""
 
-from extractor.normalize import normalize
+from extractor.ingest.normalize import normalize
 
 
 def test_full_width_digits_and_punctuation_become_ascii() -> None:

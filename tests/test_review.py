@@ -20,10 +20,10 @@ import pytest
 from click.testing import CliRunner
 
 from extractor.cli import main
-from extractor.decisions import COLUMNS, DECISIONS
-from extractor.outputs import BatchWriter, _issue_span
-from extractor.pipeline import process
-from extractor.review import ReviewError, load_records, script_json, segments
+from extractor.outputs.rows import BatchWriter, _issue_span
+from extractor.review.decisions import COLUMNS, DECISIONS
+from extractor.review.page import ReviewError, load_records, script_json, segments
+from extractor.run.pipeline import process
 from extractor.schema import CellStatus, Issue, Record, iter_cells
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "inputs"

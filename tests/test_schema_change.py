@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from llm_oracle import Oracle, task_of, user_text
 
 from extractor.cli import main
-from extractor.decisions import COLUMNS
+from extractor.review.decisions import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ROOT / "golden" / "inputs"

@@ -1,9 +1,9 @@
 """Section headings and report metadata, in the forms real reports print them."""
 
-from extractor.layout import recover_rows
-from extractor.metadata import find_metadata
-from extractor.normalize import normalize
-from extractor.sections import find_sections
+from extractor.extract.metadata import find_metadata
+from extractor.extract.sections import find_sections
+from extractor.ingest.normalize import normalize
+from extractor.layout.rows import recover_rows
 
 
 def sections(text: str) -> list[str]:

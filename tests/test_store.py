@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from extractor.cli import main
-from extractor.decisions import COLUMNS
+from extractor.review.decisions import COLUMNS
 from extractor.schema import Record
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -340,9 +340,9 @@ def test_on_a_terminal_the_progress_bar_shows_counts_and_tallies() -> None:
 
     from rich.console import Console
 
-    from extractor.batch import Event, Totals
-    from extractor.pipeline import InputError
-    from extractor.progress import RunDisplay
+    from extractor.run.batch import Event, Totals
+    from extractor.run.progress import RunDisplay
+    from extractor.schema import InputError
 
     stream = io.StringIO()
     display = RunDisplay(stream=stream, live=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from s3_table import VALUES_2021, report, s3_rows
 
-from extractor.pipeline import process
+from extractor.run.pipeline import process
 from extractor.schema import Record, iter_cells
 
 COLS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other", "total")

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from extractor.schema import CellState
-from extractor.values import as_amount, read_value
+from extractor.schema.values import as_amount, read_value
 
 
 @pytest.mark.parametrize(

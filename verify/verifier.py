@@ -22,9 +22,9 @@ from extractor.schema import (
     summarize,
     title,
 )
+from extractor.schema.identities import Equation, detail_totals, instances, may_be_negative
 from verify.grounding import ground
 from verify.patterns import blank_pattern_issues
-from verify.rules import Equation, detail_totals, instances, may_be_negative
 from verify.subtotals import check_subtotals
 
 _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)

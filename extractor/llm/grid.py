@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extractor.document import Document, TextCell
+from extractor.ingest.document import Document, TextCell
 from extractor.schema import SectionHit
-from extractor.values import read_value
+from extractor.schema.values import read_value
 
 TABLE_SECTIONS = {"s2": "二", "s3": "三", "s4": "四"}
 _ORDER = "一二三四五六"

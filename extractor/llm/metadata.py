@@ -6,7 +6,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from extractor.document import Document
+from extractor.ingest.document import Document
 from extractor.llm.align import Passage, align
 from extractor.llm.prompts import Prompt
 from extractor.schema import Located

@@ -15,11 +15,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
-from extractor.document import Document, TextCell
+from extractor.ingest.document import Document, TextCell
 from extractor.llm.grid import Grid
 from extractor.llm.prompts import Prompt
 from extractor.schema import AMOUNT_FIELDS, LAYOUTS, Cell, CellState, SecondReading, title
-from extractor.values import as_amount, read_value
+from extractor.schema.values import as_amount, read_value
 
 SECTION_NAMES = {"s2": "二、主动公开政府信息情况", "s3": "三、收到和处理政府信息公开申请情况",
                  "s4": "四、政府信息公开行政复议、行政诉讼情况"}

@@ -7,29 +7,25 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
-from extractor.ingest import INPUT_SUFFIXES, IngestError, load
-from extractor.parse import NotAReport, extract
-from extractor.schema import Record
+from extractor.extract.report import NotAReport, extract
+from extractor.ingest.document import Document
+from extractor.ingest.reader import INPUT_SUFFIXES, IngestError, load
+from extractor.layout import with_rows
+from extractor.schema import InputError, Record
 from verify import verify
 
 if TYPE_CHECKING:
-    from extractor.llm.second_pass import LLMPass
+    from extractor.llm.reader import LLMPass
 
 
-class InputError(BaseModel):
-    """An input that could not be processed, and why."""
-
-    file: str
-    path: str
-    kind: str  # "input" (the file's fault), "internal" (ours), "not_processed" (budget spent)
-    error: str
+def read_document(path: Path) -> Document:
+    """Ingest and layout: the document of a file with its table rows recovered."""
+    return with_rows(load(path))
 
 
 def process(path: Path, llm: LLMPass | None = None) -> Record | InputError:
     try:
-        doc = load(path)
+        doc = read_document(path)
         extraction = extract(doc)
         if llm is not None:
             return llm.run(doc, extraction)

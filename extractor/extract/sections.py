@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from extractor.document import Row
-from extractor.labels import bare, similarity
+from extractor.extract.matching import bare, similarity
+from extractor.ingest.document import Row
 from extractor.schema import SectionHit
 
 TITLES: dict[str, tuple[str, ...]] = {

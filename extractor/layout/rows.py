@@ -19,27 +19,19 @@ from __future__ import annotations
 
 import re
 
-from extractor.document import Row, TextCell
-from extractor.glued import looks_glued, split_glued
+from extractor.ingest.document import Row, TextCell
+from extractor.ingest.footer import is_footer
+from extractor.layout.glued import looks_glued, split_glued
 from extractor.schema import CellState
-from extractor.values import read_value
+from extractor.schema.values import read_value
 
 _SPACE_SPLIT = re.compile(r"\S+")
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.]")
-_FOOTER = re.compile(
-    r"^\s*(?:[-—–―~]{1,2}\s*\d{1,3}\s*[-—–―~]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
-    r"|\d{1,3}\s*/\s*\d{1,3})\s*$"
-)
 #: A label printed before the values on a line of PDF text: short, not a sentence.
 _MAX_LABEL = 60
 #: Row labels on a line of their own may carry a long explanatory note in brackets.
 _MAX_STACKED_LABEL = 160
 _SENTENCE = re.compile(r"[。；;！？]")
-
-
-def is_footer(line: str) -> bool:
-    """A page number line such as "— 4 —", "- 4 -" or "第 4 页 共 6 页"."""
-    return bool(_FOOTER.match(line))
 
 
 def _cell(text: str, base: int, lo: int, hi: int) -> TextCell:

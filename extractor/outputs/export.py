@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractor import corrections
-from extractor.outputs import (
+from extractor.outputs.rows import (
     CELL_COLUMNS,
     FLAG_COLUMNS,
     BatchWriter,
@@ -25,9 +24,9 @@ from extractor.outputs import (
     report_header,
     report_row,
 )
-from extractor.pipeline import InputError
-from extractor.schema import Record
-from extractor.store import Store
+from extractor.schema import InputError, Record
+from extractor.store import corrections
+from extractor.store.store import Store
 
 FORMATS = ("csv", "jsonl", "parquet", "sqlite")
 FILES = {

@@ -12,14 +12,14 @@ import os
 from pathlib import Path
 from typing import IO
 
-from extractor.pipeline import InputError
 from extractor.schema import (
+    ALL_PATHS,
     Cell,
     CellState,
+    InputError,
     Issue,
     Record,
     iter_cells,
-    template_paths,
     title,
 )
 
@@ -54,7 +54,7 @@ def _issue_span(issue: Issue, cells: dict[str, Cell]) -> tuple[int, int] | None:
     return first.span
 
 
-ALL_PATHS: list[str] = list(dict.fromkeys(template_paths("2019") + template_paths("2021")))
+
 
 
 def _readable(path: str) -> str:

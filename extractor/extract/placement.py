@@ -21,10 +21,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from extractor.document import TextCell
+from extractor.ingest.document import TextCell
 from extractor.schema import CellState
-from extractor.values import read_value
-from verify.rules import Equation, detail_totals, instances
+from extractor.schema.identities import Equation, detail_totals, instances
+from extractor.schema.values import read_value
 
 #: Joint search over several ambiguous rows stops beyond this many combinations.
 MAX_COMBINATIONS = 50_000

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from html.entities import name2codepoint
 from html.parser import HTMLParser
 
-from extractor.values import read_value
+from extractor.schema.values import read_value
 
 _BLOCK = {
     "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section",

@@ -13,10 +13,9 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from extractor.document import Document, Row, TextCell
-from extractor.labels import bare, best_match, compact
-from extractor.metadata import find_metadata
-from extractor.placement import (
+from extractor.extract.matching import bare, best_match, compact
+from extractor.extract.metadata import find_metadata
+from extractor.extract.placement import (
     Ambiguous,
     TooManyPlacements,
     glued_splits,
@@ -24,6 +23,8 @@ from extractor.placement import (
     resolve,
     vanished_blank_placements,
 )
+from extractor.extract.sections import find_sections
+from extractor.ingest.document import Document, Row, TextCell
 from extractor.schema import (
     AMOUNT_FIELDS,
     LAYOUTS,
@@ -38,8 +39,7 @@ from extractor.schema import (
     build_tables,
     template_paths,
 )
-from extractor.sections import find_sections
-from extractor.template_labels import (
+from extractor.schema.labels import (
     S2_ROWS,
     S3_GROUPS,
     S3_HEADER_WORDS,
@@ -47,7 +47,7 @@ from extractor.template_labels import (
     S3_TOP_ROWS,
     TEMPLATE_EVIDENCE,
 )
-from extractor.values import MONEY_UNITS, Reading, as_amount, normal_decimal, read_value
+from extractor.schema.values import MONEY_UNITS, Reading, as_amount, normal_decimal, read_value
 
 
 class NotAReport(Exception):

@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from extractor import __version__
-from extractor.export import write_run
-from extractor.pipeline import InputError, discover, process
-from extractor.schema import SCHEMA_VERSION, Record, section_fingerprints
-from extractor.store import Store, config_key, sha256_file
+from extractor.outputs.export import write_run
+from extractor.run.pipeline import discover, process
+from extractor.schema import ALL_PATHS, SCHEMA_VERSION, InputError, Record, section_fingerprints
+from extractor.store.store import Store, config_key, sha256_file
 
 if TYPE_CHECKING:
-    from extractor.llm.second_pass import LLMPass
+    from extractor.llm.reader import LLMPass
 
 
 @dataclass
@@ -76,7 +76,7 @@ def extraction_config(second: LLMPass | None) -> dict[str, object]:
     llm: dict[str, object] | None = None
     if second is not None:
         from extractor.llm.prompts import load
-        from extractor.llm.second_pass import TASKS
+        from extractor.llm.reader import TASKS
 
         s = second.client.settings
         llm = {"model": s.model, "endpoint": urlparse(s.endpoint).netloc.lower(), "mode": s.mode,
@@ -108,13 +108,11 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
     fingerprints = section_fingerprints()
     budget = second.client.settings.max_cost if second is not None else None
     with Store(out) as store:
-        from extractor.corrections import KNOWN_PATHS
-
         for stale in out.glob(".*.tmp"):  # an export a killed run did not finish
             stale.unlink(missing_ok=True)
 
         totals.corrections_moved = store.moved_corrections
-        totals.corrections_orphaned = store.orphan_corrections(KNOWN_PATHS)
+        totals.corrections_orphaned = store.orphan_corrections(frozenset(ALL_PATHS))
         run_id = store.begin_run(key, SCHEMA_VERSION, argv or sys.argv[1:])
         done = 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from extractor.normalize import Normalized
+from extractor.ingest.normalize import Normalized
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,12 @@ from bisect import bisect_left
 from dataclasses import replace
 from pathlib import Path
 
-from extractor.document import Document
-from extractor.docx_reader import DocxError, render_docx
-from extractor.hanzi import simplified_map
-from extractor.html_reader import declared_charset, looks_like_html, render_html
-from extractor.layout import recover_rows
-from extractor.normalize import Normalized, normalize
-from extractor.pdf_reader import PdfError, render_pdf
+from extractor.ingest.document import Document
+from extractor.ingest.docx_reader import DocxError, render_docx
+from extractor.ingest.hanzi import simplified_map
+from extractor.ingest.html_reader import declared_charset, looks_like_html, render_html
+from extractor.ingest.normalize import Normalized, normalize
+from extractor.ingest.pdf_reader import PdfError, render_pdf
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
@@ -106,12 +105,13 @@ def load(path: Path) -> Document:
 
 def _document(path: Path, sha: str, fmt: str, encoding: str, norm: Normalized,
               page_starts: list[int] | None = None, pages: int | None = None) -> Document:
-    """The document of a normalized text: checked non-empty, simplified, rows recovered."""
+    """The document of a normalized text: checked non-empty, simplified (rows are recovered
+    by the layout stage)."""
     if not norm.text.strip():
         raise IngestError("no text in the file")
     norm, traditional = _simplify(norm)
     return Document(name=path.name, path=str(path), sha256=sha, format=fmt, encoding=encoding,
-                    norm=norm, rows=recover_rows(norm.text), page_starts=page_starts or [],
+                    norm=norm, page_starts=page_starts or [],
                     pages=pages, traditional=traditional)
 
 

@@ -1,10 +1,9 @@
-"""Human decisions on cells: read them from decisions.csv, apply them to a record.
+"""The reviewer's decisions file: the contract between `extractor review` and `extractor correct`.
 
-A decision is stored by (document sha256, field path) and applied on top of the machine's
-reading whenever results are exported, so it survives re-extraction: a new parser, a new
-schema version (paths are moved by the rename map) or an LLM re-run. The machine's reading
-is kept beside the decision, and a decision taken on a reading that has since changed is
-still applied but marked `machine_changed` for a second look.
+`extractor review OUT` writes ``OUT/review/decisions.csv`` with one row per flagged cell and
+the decision columns empty; the review page downloads the same format. A reviewer fills
+``decision`` (accept, set, source_wrong) and, for ``set``, ``value``; rows left undecided
+are ignored on import. UTF-8 with a BOM, so Excel opens it with the Chinese intact.
 """
 
 from __future__ import annotations
@@ -16,19 +15,28 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from extractor.decisions import COLUMNS, DECISIONS
-from extractor.schema import (
-    AMOUNT_FIELDS,
-    CellState,
-    CellStatus,
-    Correction,
-    Record,
-    iter_cells,
-    summarize,
-    template_paths,
+from extractor.schema import ALL_PATHS, AMOUNT_FIELDS, CellState, Correction
+
+KNOWN_PATHS = frozenset(ALL_PATHS)
+
+#: Columns of decisions.csv, in order. The first block identifies and describes the cell;
+#: the last four are the reviewer's.
+COLUMNS: tuple[str, ...] = (
+    "sha256",  # the document's sha256: decisions follow the content, not the file name
+    "file",
+    "path",  # the cell's stable field path, e.g. s3.granted.total
+    "label",
+    "machine_value",  # what the run read ("" for blank, "<placeholder>" etc. otherwise)
+    "machine_state",
+    "status",
+    "reasons",
+    "decision",  # accept | set | source_wrong | "" (undecided)
+    "value",  # for set: a number (万元 for amounts), or "blank", or "placeholder"
+    "reviewer",
+    "note",
 )
 
-KNOWN_PATHS = frozenset(template_paths("2019")) | frozenset(template_paths("2021"))
+DECISIONS = ("accept", "set", "source_wrong")
 
 
 @dataclass
@@ -155,29 +163,3 @@ def read_decisions(path: Path) -> tuple[list[DecisionRow], int]:
         raise DecisionsError(f"{path}: {len(problems)} problem(s), nothing imported:\n  "
                              + "\n  ".join(problems[:50]))
     return out, undecided
-
-
-def apply(record: Record, corrections: dict[str, Correction]) -> Record:
-    """The record with a person's decisions applied (a copy; the input is not changed).
-
-    accept: the machine's value stands; set: the person's value replaces it; source_wrong:
-    the printed value stands and is marked as an error of the source. In every case the
-    cell's status becomes `corrected` and the decision is attached to the cell.
-    """
-    if not corrections:
-        return record
-    record = record.model_copy(deep=True)
-    for cell in iter_cells(record.tables):
-        c = corrections.get(cell.path)
-        if c is None:
-            continue
-        changed = (c.machine_state, c.machine_value) != (cell.state, cell.value)
-        cell.correction = c.model_copy(update={
-            "machine_state": cell.state, "machine_value": cell.value, "machine_changed": changed})
-        if c.decision == "set" and c.state is not None:
-            cell.state, cell.value = c.state, c.value
-        cell.status = CellStatus.CORRECTED
-    record.summary = summarize(record.tables)
-    return record
-
-

@@ -23,7 +23,7 @@ from docx.document import Document as DocxDocument
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from extractor.values import read_value
+from extractor.schema.values import read_value
 
 #: Bounds on the archive, checked from its directory before anything is expanded.
 MAX_ENTRIES = 2_000

@@ -21,7 +21,7 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
-from extractor.layout import is_footer
+from extractor.ingest.footer import is_footer
 
 #: Longer documents are not annual reports of this kind; refusing them bounds time.
 MAX_PAGES = 300

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from extractor.document import Row, TextCell
-from extractor.template_labels import S2_ROWS
+from extractor.ingest.document import Row, TextCell
+from extractor.schema.labels import S2_ROWS
 
 #: Lines this long with these words and this many digit runs are flattened tables.
 MIN_LENGTH = 100

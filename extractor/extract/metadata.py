@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from extractor.document import Row
+from extractor.ingest.document import Row
 from extractor.schema import Located
 
 _TITLE_PATTERNS = (

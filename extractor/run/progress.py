@@ -12,7 +12,7 @@ from typing import IO
 
 import click
 
-from extractor.batch import Event
+from extractor.run.batch import Event
 
 
 class RunDisplay:

@@ -32,9 +32,9 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
-from extractor.decisions import COLUMNS
-from extractor.outputs import ALL_PATHS, SECTION_NAMES, _issue_span
-from extractor.schema import Cell, CellState, CellStatus, Record, iter_cells, title
+from extractor.outputs.rows import SECTION_NAMES, _issue_span
+from extractor.review.decisions import COLUMNS
+from extractor.schema import ALL_PATHS, Cell, CellState, CellStatus, Record, iter_cells, title
 
 #: A piece of the text: plain text, or [text, cell indices, flag indices] for text inside the
 #: span of at least one cell or flag. A zero-width span (a blank cell) is an empty marker.
@@ -241,7 +241,7 @@ def script_json(data: object) -> str:
 
 
 def _asset(name: str) -> str:
-    return resources.files("extractor").joinpath(name).read_text("utf-8")
+    return resources.files("extractor.review").joinpath(name).read_text("utf-8")
 
 
 def _csp_hash(source: str) -> str:

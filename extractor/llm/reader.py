@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from extractor.document import Document
+from extractor.ingest.document import Document
 from extractor.llm import metadata, narrative, table_mapping
 from extractor.llm.align import Passage
 from extractor.llm.client import LLMClient, Usage
