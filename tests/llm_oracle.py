@@ -15,8 +15,8 @@ from typing import Any
 
 from fake_llm import Reply
 
-from extractor.extract.report import extract
 from extractor.llm.grid import build_grid
+from extractor.mapping.report import extract
 from extractor.run.pipeline import read_document
 from extractor.schema import LAYOUTS, CellState, iter_cells
 

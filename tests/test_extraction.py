@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractor.extract.report import extract
+from extractor.mapping.report import extract
 from extractor.run.pipeline import process, read_document
 from extractor.schema import CellState, iter_cells
 

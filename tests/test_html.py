@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from extractor.extract.report import extract
 from extractor.ingest.html_reader import render_html
+from extractor.mapping.report import extract
 from extractor.run.pipeline import process, read_document
 from extractor.schema import Record, iter_cells
 

@@ -6,9 +6,6 @@ layout (HTML with rowspan/colspan, DOCX with merged cells, PDF with ruled tables
 tab rows, one cell per line), and run through the whole pipeline. Every cell must come back
 as the golden (state, value, unit) -- compared with the golden tests' own reader,
 `extractor.evaluate.evaluation` -- and the metadata as the golden agency/year/template.
-
-PDF and DOCX cases skip while the readers for those formats do not exist yet ("... not
-supported yet"); they run as soon as the readers land.
 """
 
 from __future__ import annotations
@@ -36,9 +33,6 @@ CASES = sorted(
     for name in (p.name[: -len(".json")] for p in (GOLDEN / "expected").glob("*.json"))
     if renderable(_load(name))
 )
-
-#: Layouts whose reader may not exist yet: their cases skip on "... not supported yet".
-LATER_LAYOUTS = frozenset({"pdf", "docx"})
 
 #: (golden file, layout) -> why the extractor misreads the rendering (a real extraction bug,
 #: not a rendering mistake). Strict: a fixed bug turns the case into a failure, so the entry
@@ -74,8 +68,6 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
             cache[name, layout] = process(render(_load(name), layout, directory))
         result = cache[name, layout]
         if isinstance(result, InputError):
-            if layout in LATER_LAYOUTS and "not supported yet" in result.error:
-                pytest.skip(f"{layout} reader not there yet: {result.error}")
             pytest.fail(f"{name} as {layout}: {result.kind} error: {result.error}")
         return result
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from llm_oracle import Oracle
 
-from extractor.extract.report import extract
 from extractor.llm.client import LLMClient
 from extractor.llm.reader import LLMPass
 from extractor.llm.reconcile import with_cells
+from extractor.mapping.report import extract
 from extractor.run.pipeline import read_document
 from extractor.schema import Cell, CellState, CellStatus, iter_cells
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from extractor.extract.report import extract
 from extractor.llm.client import LLMClient
 from extractor.llm.config import LLMSettings
 from extractor.llm.reader import LLMPass
+from extractor.mapping.report import extract
 from extractor.run.pipeline import read_document
 from extractor.schema import CellStatus, iter_cells
 

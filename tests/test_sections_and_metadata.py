@@ -1,9 +1,9 @@
 """Section headings and report metadata, in the forms real reports print them."""
 
-from extractor.extract.metadata import find_metadata
-from extractor.extract.sections import find_sections
 from extractor.ingest.normalize import normalize
 from extractor.layout.rows import recover_rows
+from extractor.mapping.metadata import find_metadata
+from extractor.mapping.sections import find_sections
 
 
 def sections(text: str) -> list[str]:

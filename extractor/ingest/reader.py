@@ -70,6 +70,7 @@ def _is_binary(raw: bytes) -> bool:
 
 
 def load(path: Path) -> Document:
+    """The document of a file (its rows are recovered by the layout stage)."""
     suffix = path.suffix.lower()
     if suffix in UNSUPPORTED_SUFFIXES:
         raise IngestError(UNSUPPORTED_SUFFIXES[suffix])
@@ -82,13 +83,23 @@ def load(path: Path) -> Document:
         raise
     except OSError as e:
         raise IngestError(f"cannot read the file: {e.strerror or e}") from e
+    return load_bytes(raw, path.name, str(path))
+
+
+def load_bytes(raw: bytes, name: str, path: str = "") -> Document:
+    """The document of a file's content; `name`'s suffix hints at the format (the content
+    decides where it is unambiguous: %PDF, a ZIP, HTML markup)."""
+    suffix = Path(name).suffix.lower()
+    if len(raw) > MAX_BYTES:
+        raise IngestError(f"input is {len(raw) / 1e6:.0f} MB, over the {MAX_BYTES // 2**20} MB limit")
     if not raw.strip():
         raise IngestError("empty file")
+    where = Path(path or name)
     sha = hashlib.sha256(raw).hexdigest()
     if raw[:1024].lstrip().startswith(b"%PDF") or suffix in PDF_SUFFIXES:
-        return _load_pdf(path, raw, sha)
+        return _load_pdf(where, raw, sha)
     if raw.startswith(b"PK\x03\x04") or suffix in DOCX_SUFFIXES:
-        return _load_docx(path, raw, sha)
+        return _load_docx(where, raw, sha)
     if _is_binary(raw):
         raise IngestError("binary file: not text or HTML")
     text, encoding = decode(raw, declared_charset(raw))
@@ -100,7 +111,7 @@ def load(path: Path) -> Document:
     else:
         norm = normalize(text)
         fmt = "markdown" if suffix in (".md", ".markdown") else "text"
-    return _document(path, sha, fmt, encoding, norm)
+    return _document(where, sha, fmt, encoding, norm)
 
 
 def _document(path: Path, sha: str, fmt: str, encoding: str, norm: Normalized,

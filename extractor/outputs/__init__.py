@@ -1,0 +1,1 @@
+"""Outputs: the exports of the run store (results.jsonl, CSVs, parquet, SQLite)."""

@@ -153,10 +153,6 @@ def segments(text: str, cell_spans: Iterable[tuple[int, int] | None],
     return out
 
 
-def segment_text(seg: Segment) -> str:
-    return seg if isinstance(seg, str) else seg[0]
-
-
 # --- the page ----------------------------------------------------------------------------------
 
 

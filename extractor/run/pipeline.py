@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import traceback
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from extractor.extract.report import NotAReport, extract
 from extractor.ingest.document import Document
-from extractor.ingest.reader import INPUT_SUFFIXES, IngestError, load
+from extractor.ingest.reader import INPUT_SUFFIXES, IngestError, load, load_bytes
 from extractor.layout import with_rows
+from extractor.mapping.report import NotAReport, extract
 from extractor.schema import InputError, Record
 from verify import verify
 
@@ -21,6 +22,34 @@ if TYPE_CHECKING:
 def read_document(path: Path) -> Document:
     """Ingest and layout: the document of a file with its table rows recovered."""
     return with_rows(load(path))
+
+
+def extract_report(source: str | os.PathLike[str] | bytes, *, name: str | None = None,
+                   llm: LLMPass | None = None) -> Record:
+    """One report in, its verified record out; raises `IngestError` or `NotAReport`.
+
+    `source` is a path (a `pathlib.Path`, or a `str` naming an existing file), the report's
+    text (a `str` that is not a file's name; HTML markup is recognised), or a file's bytes.
+    `name` is the file name recorded for text or bytes (its suffix hints at the format).
+    """
+    if isinstance(source, bytes):
+        doc = load_bytes(source, name or "report")
+    elif isinstance(source, os.PathLike) or _names_a_file(source):
+        doc = load(Path(source))
+    else:
+        doc = load_bytes(source.encode("utf-8"), name or "report")
+    doc = with_rows(doc)
+    extraction = extract(doc)
+    return llm.run(doc, extraction) if llm is not None else verify(extraction, doc.text)
+
+
+def _names_a_file(text: str) -> bool:
+    if "\n" in text or len(text) > 1024:
+        return False
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def process(path: Path, llm: LLMPass | None = None) -> Record | InputError:

@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from extractor.extract.matching import bare, best_match, compact
-from extractor.extract.metadata import find_metadata
-from extractor.extract.placement import (
+from extractor.ingest.document import Document, Row, TextCell
+from extractor.mapping.matching import bare, best_match, compact
+from extractor.mapping.metadata import find_metadata
+from extractor.mapping.placement import (
     Ambiguous,
     TooManyPlacements,
     glued_splits,
@@ -23,8 +24,7 @@ from extractor.extract.placement import (
     resolve,
     vanished_blank_placements,
 )
-from extractor.extract.sections import find_sections
-from extractor.ingest.document import Document, Row, TextCell
+from extractor.mapping.sections import find_sections
 from extractor.schema import (
     AMOUNT_FIELDS,
     LAYOUTS,

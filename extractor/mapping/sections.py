@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from extractor.extract.matching import bare, similarity
 from extractor.ingest.document import Row
+from extractor.mapping.matching import bare, similarity
 from extractor.schema import SectionHit
 
 TITLES: dict[str, tuple[str, ...]] = {
