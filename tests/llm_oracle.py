@@ -1,8 +1,9 @@
 """A scripted "LLM" for the fake server that answers like a careful model would.
 
 Table mapping: it rebuilds the grid of every known document with the same function the
-extractor uses and cites the cells the template parser placed (optionally through a
-`tamper` function, to cite wrong cells). Narrative: it finds the numbers with regular
+extractor uses and cites, for each template row in printed order, the next run of grid cells
+that reads the row's hand-read golden values (golden/expected; never the parser's placement),
+optionally through a `tamper` function, to cite wrong cells. Narrative: it finds the numbers with regular
 expressions and quotes them verbatim. Metadata: it quotes the expected golden values.
 """
 
@@ -10,15 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from fake_llm import Reply
 
-from extractor.llm.grid import build_grid
+from extractor.evaluate.evaluation import Reading, expected_cells, load_expected
+from extractor.llm.grid import Grid, build_grid
 from extractor.mapping.report import extract
 from extractor.run.pipeline import read_document
-from extractor.schema import LAYOUTS, CellState, iter_cells
+from extractor.schema import LAYOUTS
+from extractor.schema.values import as_amount, read_value
+
+EXPECTED = Path(__file__).resolve().parent.parent / "golden" / "expected"
 
 Mapping = dict[str, list[str | None]]
 
@@ -51,17 +57,15 @@ class Oracle:
         self.drop: set[str] = set()  # sections answered with all-null
         for f in files:
             doc = read_document(f)
-            ex = extract(doc)
-            spans = {c.path: c.span for c in iter_cells(ex.tables)
-                     if c.state not in (CellState.MISSING, CellState.UNREADABLE)}
+            ex = extract(doc)  # only for the section headings the grid is cut by
+            golden = EXPECTED / f"{f.name}.json"
+            expected = expected_cells(load_expected(golden)) if golden.exists() else {}
+            template = ex.tables.template
             for section in ("s2", "s3", "s4"):
                 grid = build_grid(doc, ex.sections, section)
-                by_span = {(tc.start, tc.end): cid for cid, tc in grid.cells.items()}
-                mapping: Mapping = {
-                    row: [by_span.get(spans.get(f"{section}.{row}.{c}")) for c in cols]  # type: ignore[arg-type]
-                    for row, cols in LAYOUTS[ex.tables.template][section].items()
-                }
-                self.grids.append((f.name, grid.text, mapping))
+                rows = {row: [expected.get(f"{section}.{row}.{c}") for c in cols]
+                        for row, cols in LAYOUTS[template][section].items()}
+                self.grids.append((f.name, grid.text, cite_golden(grid, rows)))
 
     def __call__(self, request: dict[str, Any]) -> Reply:
         task = task_of(request)
@@ -108,3 +112,53 @@ def narrative_claims(text: str) -> list[dict[str, Any]]:
                     claims.append({"topic": "active_part", "number": p.group(2),
                                    "quote": p.group(0).lstrip(",，").strip(), "part_of": total})
     return claims
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _reads(text: str, want: Reading | None) -> bool:
+    """Does a grid cell's text say the golden reading? missing/unreadable match anything."""
+    if want is None or want.state in ("missing", "unreadable"):
+        return True
+    if want.state == "blank":
+        return not text.strip()
+    r = read_value(text)
+    if r is None:
+        return False
+    if want.state == "placeholder":
+        return r.state.value == "placeholder"
+    if want.unit is not None or isinstance(want.value, Decimal):  # an amount, in 万元
+        r = as_amount(r)
+    return r.state.value == "number" and r.value == want.value
+
+
+def cite_golden(grid: Grid, rows: dict[str, list[Reading | None]]) -> Mapping:
+    """For each template row in printed order, the next run of value cells in the grid that
+    reads its golden values (several template rows may share one printed row, as section 四
+    does); rows not found are answered null, as a model would."""
+    lines: list[list[str]] = [re.findall(r"\[(c\d+)\]", line) for line in grid.lines]
+    values: list[list[str]] = []
+    for ids in lines:
+        while ids and not grid.cells[ids[-1]].text.strip():
+            ids = ids[:-1]  # trailing padding
+        last_label = max((i for i, cid in enumerate(ids) if _HAN.search(grid.cells[cid].text)
+                          and read_value(grid.cells[cid].text) is None), default=-1)
+        values.append(ids[last_label + 1:])
+    out: Mapping = {}
+    at_row, at_cell = 0, 0
+    for row, want in rows.items():
+        out[row] = [None] * len(want)
+        if all(w is None or w.state in ("missing", "unreadable") for w in want):
+            continue
+        r, c = at_row, at_cell
+        while r < len(values):
+            run = values[r][c:c + len(want)]
+            if len(run) == len(want) and all(
+                    _reads(grid.cells[cid].text, w) for cid, w in zip(run, want, strict=True)):
+                out[row] = [cid if w is not None and w.state not in ("missing", "unreadable")
+                            else None for cid, w in zip(run, want, strict=True)]
+                at_row, at_cell = r, c + len(want)
+                break
+            r, c = r + 1, 0
+    return out
