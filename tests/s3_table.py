@@ -6,10 +6,12 @@ publisher rows or rename headers, and `report` wraps the rows in a minimal repor
 
 from __future__ import annotations
 
-from extractor.schema.labels import S3_GROUPS, S3_SUBROWS
+from render import S3_GROUPS, S3_OTHER_2021
 
-GROUP_TITLES = {"denied": "（三）不予公开", "unable": "（四）无法提供", "not_processed": "（五）不予处理",
-                "other_processing": "（六）其他处理"}
+# Printed labels as the official templates print them (written by hand in render.py, never
+# taken from the extractor's own label tables).
+GROUP_TITLES = {key: title for key, title, _ in S3_GROUPS} | {"other_processing": "（六）其他处理"}
+SUBROW_LABELS = {key: subs for key, _, subs in S3_GROUPS} | {"other_processing": S3_OTHER_2021}
 TOP_TITLES = {
     "new_received": "一、本年新收政府信息公开申请数量",
     "carried_over": "二、上年结转政府信息公开申请数量",
@@ -88,10 +90,9 @@ def s3_rows(template: str = "2021", values: dict[str, list[int]] | None = None) 
             labels = [GROUP_TITLES["other_processing"]]
         else:
             group, _, n = name.rpartition("_")
-            sub = f"{n}.{S3_SUBROWS[group][int(n) - 1]}"
+            sub = SUBROW_LABELS[group][int(n) - 1]
             labels = [GROUP_TITLES[group], sub] if n == "1" else [sub]
         rows[name] = [*labels, *v]
-    assert set(S3_GROUPS) == set(GROUP_TITLES)
     return rows
 
 
