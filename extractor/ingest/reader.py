@@ -100,7 +100,8 @@ def load_bytes(raw: bytes, name: str, path: str = "") -> Document:
         return _load_pdf(where, raw, sha)
     if raw.startswith(b"PK\x03\x04") or suffix in DOCX_SUFFIXES:
         return _load_docx(where, raw, sha)
-    if _is_binary(raw):
+    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))  # NUL bytes are its text, not binary
+    if not utf16 and _is_binary(raw):
         raise IngestError("binary file: not text or HTML")
     text, encoding = decode(raw, declared_charset(raw))
     is_html = suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and looks_like_html(text))
