@@ -1,6 +1,6 @@
 """Table rows recovered from each text layout seen in exported reports."""
 
-from extractor.extract.report import split_row
+from extractor.extract.split import split_row
 from extractor.layout.rows import recover_rows
 
 
