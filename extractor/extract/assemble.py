@@ -60,7 +60,7 @@ def place(doc: Document, template: str, st: State) -> tuple[dict[str, Cell], lis
         end = st.s4_rows[-1].end
         kind = "stack" if any(r.kind == "stack" for r in st.s4_rows) else row.kind
         merged = Row(st.s4_values, kind, row.start, end)
-        st.placed["s4.*"] = Placed("s4.*", st.s4_values, merged)
+        st.placed["s4.*"] = Placed(st.s4_values, merged)
     definite, ambiguous, cut = _fit_rows(doc, template, st, cells, issues)
     fixed = {p: tc for paths, values, _ in definite.values() for p, tc in zip(paths, values, strict=False)}
     chosen, unplaced = resolve(template, fixed, ambiguous) if ambiguous else ({}, {})

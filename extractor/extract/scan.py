@@ -43,7 +43,7 @@ def record(st: State, key: str, values: list[TextCell], row: Row, unit: str | No
                 )
             )
         return
-    st.placed[key] = Placed(key, values, row, unit)
+    st.placed[key] = Placed(values, row, unit)
     if key.startswith("s3."):
         st.s3_sequence.append(key[3:])
 

@@ -10,9 +10,9 @@ from extractor.schema import Issue
 
 @dataclass
 class Placed:
-    """Value cells found for one template row."""
+    """Value cells found for one template row (keyed by the row, e.g. "s3.granted", in
+    `State.placed`)."""
 
-    row_key: str  # e.g. "s3.granted"
     values: list[TextCell]
     row: Row
     header_unit: str | None = None
