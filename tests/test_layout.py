@@ -1,7 +1,7 @@
 """Table rows recovered from each text layout seen in exported reports."""
 
 from extractor.layout.rows import recover_rows
-from extractor.mapping.report import split_row
+from extractor.mapping.split import split_row
 
 
 def texts(row):

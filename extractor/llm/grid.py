@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from extractor.ingest.document import Document, TextCell
+from extractor.mapping.template import header_unit
 from extractor.schema import SectionHit
 from extractor.schema.values import read_value
 
@@ -22,6 +23,8 @@ class Grid:
     section: str
     lines: list[str] = field(default_factory=list)
     cells: dict[str, TextCell] = field(default_factory=dict)
+    #: Cell id -> the money unit (万元, 元) the table header above its row names.
+    header_units: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -49,6 +52,8 @@ def build_grid(doc: Document, sections: list[SectionHit], section: str) -> Grid:
     grid = Grid(section)
     span = zone(doc, sections, TABLE_SECTIONS[section])
     chars = 0
+    header: list[str] = []  # the label-only rows printed since the last row with values
+    after_values = True
     for row in doc.rows:
         if span is not None and not (span[0] <= row.start < span[1]):
             continue
@@ -56,12 +61,20 @@ def build_grid(doc: Document, sections: list[SectionHit], section: str) -> Grid:
             continue  # no heading: table rows only
         parts = []
         cells = row.cells
-        if all(read_value(c.text) is None or not c.text.strip() for c in cells):
+        label_only = all(read_value(c.text) is None or not c.text.strip() for c in cells)
+        if label_only:
             while len(cells) > 1 and not cells[-1].text.strip():
                 cells = cells[:-1]  # a label-only row: its trailing empty cells are padding
+            if after_values:
+                header = []  # a new table header starts
+            header += [c.text for c in cells]
+        after_values = not label_only
+        unit = header_unit(header)
         for tc in cells:
             cid = f"c{len(grid.cells) + 1}"
             grid.cells[cid] = tc
+            if unit is not None:
+                grid.header_units[cid] = unit
             parts.append(f"[{cid}] {_show(tc)}")
         line = f"r{len(grid.lines) + 1}: " + " | ".join(parts)
         chars += len(line)

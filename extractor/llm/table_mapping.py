@@ -1,8 +1,9 @@
 """Table mapping: the LLM cites, for each template field, the grid cell holding its value.
 
 The LLM never writes a number. Its reply is a list of cell ids per template row; the value
-of each field is read from the cited cell's text by `extractor.values.read_value`, the one
-reader the parser uses too, and keeps the cell's span. Ids that do not exist, or one cell
+of each field is read from the cited cell's text by `extractor.mapping.cells.cell_from_text`,
+the one builder of cells the parser uses too (the same value reader, bracketed notes and
+header units), and keeps the cell's span. Ids that do not exist, or one cell
 cited for two fields, fail validation and are re-asked (bounded); what still fails is
 flagged, never guessed.
 """
@@ -15,11 +16,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
-from extractor.ingest.document import Document, TextCell
+from extractor.ingest.document import Document
 from extractor.llm.grid import Grid
 from extractor.llm.prompts import Prompt
-from extractor.schema import AMOUNT_FIELDS, LAYOUTS, Cell, CellState, SecondReading, title
-from extractor.schema.values import as_amount, read_value
+from extractor.mapping.cells import cell_from_text
+from extractor.schema import LAYOUTS, Cell, CellState, title
 
 SECTION_NAMES = {"s2": "二、主动公开政府信息情况", "s3": "三、收到和处理政府信息公开申请情况",
                  "s4": "四、政府信息公开行政复议、行政诉讼情况"}
@@ -87,7 +88,8 @@ def feedback(base: list[dict[str, str]], mapping: BaseModel, failures: list[str]
 
 def cells_from_mapping(doc: Document, template: str, section: str, grid: Grid,
                        mapping: BaseModel) -> dict[str, Cell]:
-    """The LLM's cells: each read from the cited grid cell's text, with its span."""
+    """The LLM's cells: each read from the cited grid cell's text, with its span, by the
+    builder the parser uses (a bracketed note set apart, the header's money unit applied)."""
     out: dict[str, Cell] = {}
     for row, cols in LAYOUTS[template][section].items():
         for col, cid in zip(cols, getattr(mapping, row), strict=True):
@@ -97,23 +99,9 @@ def cells_from_mapping(doc: Document, template: str, section: str, grid: Grid,
                 out[path] = Cell(path=path, state=CellState.MISSING, reader="llm",
                                  reasons=["LLM: no cell cited for this field"])
                 continue
-            reading = read_value(tc.text)
-            if reading is not None and reading.number is not None:  # "22（其中修订16件）": the number
-                at = tc.text.find(reading.number)
-                tc = TextCell(reading.number, tc.start + at, tc.start + at + len(reading.number))
-            span = (tc.start, tc.end)
-            base = dict(path=path, raw=tc.text, span=span, reader="llm",
-                        source_span=doc.norm.to_source(*span))
-            if reading is None:
-                out[path] = Cell(state=CellState.UNREADABLE, **base,
-                                 reasons=[f"LLM: cited {cid} whose text {tc.text!r} is not one number"])
-                continue
-            if path in AMOUNT_FIELDS:
-                reading = as_amount(reading)
-            out[path] = Cell(state=reading.state, value=reading.value, unit=reading.unit, **base)
+            cell, _ = cell_from_text(doc, path, tc, grid.header_units.get(cid), reader="llm")
+            if cell.state is CellState.UNREADABLE:
+                # The reason names the LLM's citation, not a layout the parser could not read.
+                cell.reasons = [f"LLM: cited {cid} whose text {tc.text!r} is not one number"]
+            out[path] = cell
     return out
-
-
-def second_reading(cid: str | None, cell: Cell, agrees: bool) -> SecondReading:
-    return SecondReading(cell_id=cid, state=cell.state, value=cell.value, raw=cell.raw,
-                         span=cell.span, agrees=agrees)

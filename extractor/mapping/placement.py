@@ -138,6 +138,23 @@ def _outcome(c: Candidate) -> tuple[str, ...]:
     return tuple(t.text for t in c)
 
 
+def _touching(equations: Sequence[Equation], paths: list[str]) -> list[Equation]:
+    return [eq for eq in equations if set(paths) & set(eq.paths)]
+
+
+def _survivors(row: Ambiguous, known: Known, equations: list[Equation],
+               totals: frozenset[str]) -> list[Candidate]:
+    """The row's candidates that fail none of `equations` against `known`, one per outcome."""
+    seen: dict[tuple[str, ...], Candidate] = {}
+    for cand in row.candidates:
+        if _outcome(cand) in seen:
+            continue
+        trial = {**known, **{p: _reading(tc) for p, tc in zip(row.paths, cand, strict=True)}}
+        if not any(_fails(eq, trial, totals) for eq in equations):
+            seen[_outcome(cand)] = cand
+    return list(seen.values())
+
+
 def resolve(
     template: str, fixed: dict[str, TextCell], rows: list[Ambiguous]
 ) -> tuple[dict[str, Candidate], dict[str, str]]:
@@ -148,51 +165,20 @@ def resolve(
     equations = instances(template)
     totals = detail_totals(template)
     known: Known = {p: _reading(tc) for p, tc in fixed.items()}
-
-    def touching(paths: list[str]) -> list[Equation]:
-        return [eq for eq in equations if set(paths) & set(eq.paths)]
-
     # Each row on its own (its row identity, and columns against the fixed rows), distinct
     # outcomes only.
-    pending: dict[str, list[Candidate]] = {}
-    for row in rows:
-        relevant_eqs = touching(row.paths)
-        seen: dict[tuple[str, ...], Candidate] = {}
-        for cand in row.candidates:
-            if _outcome(cand) in seen:
-                continue
-            trial = {**known, **{p: _reading(tc) for p, tc in zip(row.paths, cand, strict=True)}}
-            if not any(_fails(eq, trial, totals) for eq in relevant_eqs):
-                seen[_outcome(cand)] = cand
-        pending[row.key] = list(seen.values())
+    pending = {row.key: _survivors(row, known, _touching(equations, row.paths), totals) for row in rows}
     by_key = {r.key: r for r in rows}
-    chosen: dict[str, Candidate] = {}
-    unplaced: dict[str, str] = {}
     # Fix the rows with one survivor, then search the rest jointly.
-    for key, cands in pending.items():
-        if len(cands) == 1:
-            chosen[key] = cands[0]
+    chosen = {key: cands[0] for key, cands in pending.items() if len(cands) == 1}
     for key, cand in chosen.items():
         known.update({p: _reading(tc) for p, tc in zip(by_key[key].paths, cand, strict=True)})
     open_keys = [k for k, c in pending.items() if len(c) > 1]
-    size = 1
-    for k in open_keys:
-        size *= len(pending[k])
+    size = math.prod(len(pending[k]) for k in open_keys)
     if open_keys and size <= MAX_COMBINATIONS:
-        fits: list[tuple[Candidate, ...]] = []
-        relevant = touching([p for k in open_keys for p in by_key[k].paths])
-        for combo in itertools.product(*(pending[k] for k in open_keys)):
-            trial = dict(known)
-            for k, cand in zip(open_keys, combo, strict=True):
-                trial.update({p: _reading(tc) for p, tc in zip(by_key[k].paths, cand, strict=True)})
-            if not any(_fails(eq, trial, totals) for eq in relevant):
-                fits.append(combo)
-        for i, k in enumerate(open_keys):
-            outcomes = {_outcome(combo[i]) for combo in fits}
-            if len(outcomes) == 1:
-                chosen[k] = fits[0][i]
-            else:
-                pending[k] = [c for c in pending[k] if _outcome(c) in outcomes]
+        relevant = _touching(equations, [p for k in open_keys for p in by_key[k].paths])
+        _search_jointly([by_key[k] for k in open_keys], pending, chosen, known, relevant, totals)
+    unplaced: dict[str, str] = {}
     for key, cands in pending.items():
         if key in chosen:
             continue
@@ -205,6 +191,27 @@ def resolve(
                 else "its placement depends on other unplaced rows"
             )
     return chosen, unplaced
+
+
+def _search_jointly(open_rows: list[Ambiguous], pending: dict[str, list[Candidate]],
+                    chosen: dict[str, Candidate], known: Known, equations: list[Equation],
+                    totals: frozenset[str]) -> None:
+    """Try every combination of the open rows' survivors together: a row whose surviving
+    combinations agree on one outcome is chosen, the others keep the outcomes that survive
+    (`pending` and `chosen` are updated in place)."""
+    fits: list[tuple[Candidate, ...]] = []
+    for combo in itertools.product(*(pending[r.key] for r in open_rows)):
+        trial = dict(known)
+        for row, cand in zip(open_rows, combo, strict=True):
+            trial.update({p: _reading(tc) for p, tc in zip(row.paths, cand, strict=True)})
+        if not any(_fails(eq, trial, totals) for eq in equations):
+            fits.append(combo)
+    for i, row in enumerate(open_rows):
+        outcomes = {_outcome(combo[i]) for combo in fits}
+        if len(outcomes) == 1:
+            chosen[row.key] = fits[0][i]
+        else:
+            pending[row.key] = [c for c in pending[row.key] if _outcome(c) in outcomes]
 
 
 class TooManyPlacements(Exception):

@@ -1,0 +1,106 @@
+"""Build a `Cell` from printed text: the one builder of both readers (the rules and the LLM).
+
+A cell's value is read from its text by `read_value`; a bracketed note is set apart (the
+span covers the number only); an amount printed without a unit takes the unit its column
+header names, or is kept as printed (万元) and flagged when nonzero. Cells a row's layout
+does not let us read are built here too: unreadable, with the reason, never guessed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from extractor.ingest.document import Document, Row, TextCell
+from extractor.schema import AMOUNT_FIELDS, Cell, CellState, Issue
+from extractor.schema.values import MONEY_UNITS, Reading, as_amount, normal_decimal, read_value
+
+
+def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | None,
+                   reader: Literal["parser", "llm"] = "parser") -> tuple[Cell, list[Issue]]:
+    """The cell at `path` that printed text `tc` states, with the issues it raises (LAYOUT
+    when the text is not one number, NOTE for a bracketed note, UNIT for an amount with no
+    unit printed or named in the column header `header_unit`)."""
+    span = (tc.start, tc.end)
+    reading = read_value(tc.text)
+    if reading is None:
+        return Cell(
+            path=path,
+            state=CellState.UNREADABLE,
+            raw=tc.text,
+            span=span,
+            source_span=doc.norm.to_source(*span),
+            page=doc.page_at(tc.start),
+            reasons=[f"LAYOUT: cell text {tc.text!r} is not one number"],
+            reader=reader,
+        ), [Issue(
+            rule="LAYOUT",
+            key=f"LAYOUT:{path}",
+            message=f"{path}: cell text {tc.text!r} is not one number",
+            paths=[path],
+            span=span,
+        )]
+    issues: list[Issue] = []
+    reasons: list[str] = []
+    unit = None
+    if reading.note is not None and reading.number is not None:
+        # The value is the number; its span covers the number only, the note is reported.
+        at = tc.text.find(reading.number)
+        issues.append(Issue(
+            rule="NOTE", key=f"NOTE:{path}", severity="warning", paths=[path], span=span,
+            message=f"{path}: the cell prints {tc.text!r}; its value is {reading.number}, "
+            f"the bracketed note （{reading.note}） is not a value"))
+        tc = TextCell(reading.number, tc.start + at, tc.start + at + len(reading.number))
+        span = (tc.start, tc.end)
+    if path in AMOUNT_FIELDS:
+        reading, unit, unit_issue = _amount(path, tc, reading, header_unit)
+        if unit_issue is not None:
+            reasons.append(f"UNIT: {unit_issue.message}")
+            issues.append(unit_issue)
+    return Cell(
+        path=path,
+        state=reading.state,
+        value=reading.value,
+        unit=unit,
+        raw=tc.text,
+        span=span,
+        source_span=doc.norm.to_source(*span),
+        page=doc.page_at(tc.start),
+        reasons=reasons,
+        reader=reader,
+    ), issues
+
+
+def _amount(path: str, tc: TextCell, reading: Reading,
+            header_unit: str | None) -> tuple[Reading, str | None, Issue | None]:
+    """An amount in 万元 with its unit: as printed, else the header's (the value scaled to
+    万元), else none, with a UNIT issue when the amount is not 0."""
+    reading = as_amount(reading)
+    unit = reading.unit
+    if reading.state is not CellState.NUMBER or unit is not None:
+        return reading, unit, None
+    if header_unit is not None:
+        scaled = normal_decimal(reading.value * MONEY_UNITS[header_unit])  # type: ignore[operator]
+        return Reading(reading.state, scaled, None), header_unit, None
+    if reading.value == 0:
+        return reading, None, None
+    msg = f"{path}: amount {tc.text!r} printed without a unit; kept as printed, assumed 万元"
+    return reading, None, Issue(rule="UNIT", key=f"UNIT:{path}", message=msg, paths=[path],
+                                span=(tc.start, tc.end))
+
+
+def unreadable_cells(doc: Document, paths: list[str], row: Row, reason: str) -> dict[str, Cell]:
+    """Cells at `paths` that a row's printed text does not let us read, with the reason."""
+    span = (row.start, row.end)
+    return {
+        p: Cell(path=p, state=CellState.UNREADABLE, raw=row.text[:200], span=span,
+                source_span=doc.norm.to_source(*span), page=doc.page_at(row.start),
+                reasons=[reason])
+        for p in paths
+    }
+
+
+def layout_cells(doc: Document, key: str, paths: list[str], row: Row, msg: str) -> tuple[dict[str, Cell], Issue]:
+    """The cells of a row whose layout cannot be placed, unreadable, and its LAYOUT issue."""
+    lkey = "s4" if key == "s4.*" else key
+    issue = Issue(rule="LAYOUT", key=f"LAYOUT:{lkey}", message=msg, paths=paths, span=(row.start, row.end))
+    return unreadable_cells(doc, paths, row, f"LAYOUT: {msg}"), issue

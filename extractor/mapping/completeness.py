@@ -1,0 +1,89 @@
+"""What the document does not give: template cells never found (missing, not 0), tables
+whose header words are printed but whose rows could not be recovered, and truncation."""
+
+from __future__ import annotations
+
+from extractor.ingest.document import Document
+from extractor.mapping.matching import compact
+from extractor.mapping.state import State
+from extractor.schema import LAYOUTS, ROW_TITLES, Cell, CellState, Issue, SectionHit
+
+#: Words printed in each table's header: present in the text although the table was not
+#: recovered means "unreadable layout", absent means "the document stops before it".
+TABLE_VOCABULARY = {
+    "s2": ("第二十条",),
+    "s3": ("本年新收", "上年结转"),
+    "s4": ("结果维持", "尚未审结"),
+}
+
+
+def _section_name(section: str) -> str:
+    return f"section {'二三四'[int(section[1]) - 2]}"
+
+
+def absent_tables(doc: Document, cells: dict[str, Cell], template: str) -> dict[str, bool]:
+    """Sections whose table is entirely absent, each with whether its header words appear
+    in the text (True: an unrecoverable layout; False: the document never printed it)."""
+    flat = compact(doc.text)
+    return {
+        section: any(w in flat for w in TABLE_VOCABULARY[section])
+        for section in LAYOUTS[template]
+        if not any(p.startswith(section + ".") for p in cells)
+    }
+
+
+def is_truncated(doc: Document, st: State, sections: list[SectionHit], absent: dict[str, bool]) -> bool:
+    """The document stops before a template table: a table is absent, its header words
+    appear nowhere, and no later section heading (四/五/六) follows the last table."""
+    if all(absent.values()):  # also when nothing is absent
+        return False
+    after = doc.rows[st.last_table_row].end if st.last_table_row >= 0 else 0
+    later = [h for h in sections if h.span[0] >= after and h.id in ("四", "五", "六")]
+    return not later
+
+
+def unrecovered_tables(absent: dict[str, bool]) -> list[Issue]:
+    """A LAYOUT issue for each absent table whose header words are in the text."""
+    return [
+        Issue(
+            rule="LAYOUT", key=f"LAYOUT:{section}",
+            message=f"{_section_name(section)}: the table's header words are in the "
+            "text but its rows could not be recovered from this layout; nothing was guessed",
+        )
+        for section, words_present in absent.items() if words_present
+    ]
+
+
+def missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issue]:
+    """A MISSING issue per section with template cells not found; each such cell is added
+    to `cells` as missing (never 0)."""
+    issues: list[Issue] = []
+    for section, rows in LAYOUTS[template].items():
+        absent = {r: [c for c in rows[r] if f"{section}.{r}.{c}" not in cells] for r in rows}
+        absent = {r: cols for r, cols in absent.items() if cols}
+        if not absent:
+            continue
+        names = "、".join(
+            ROW_TITLES.get(f"{section}.{r}", r) + ("" if len(cols) == len(rows[r]) else f"（{len(cols)} cells cut off）")
+            for r, cols in absent.items()
+        )
+        whole = len(absent) == len(rows) and all(len(c) == len(rows[r]) for r, c in absent.items())
+        what = "the table is absent" if whole else f"{len(absent)} of {len(rows)} rows are absent or cut"
+        why = " (the document is truncated)" if truncated else ""
+        paths = [f"{section}.{r}.{c}" for r, cols in absent.items() for c in cols]
+        issues.append(
+            Issue(
+                rule="MISSING",
+                key=f"MISSING:{section}",
+                message=f"{_section_name(section)}: {what}{why}; missing, not 0: {names}",
+                paths=paths,
+            )
+        )
+        for p in paths:
+            cells[p] = Cell(
+                path=p,
+                state=CellState.MISSING,
+                reasons=[f"MISSING: {ROW_TITLES.get(p.rsplit('.', 1)[0], p)} is absent from the source"
+                         + (" (the document is truncated)" if truncated else "")],
+            )
+    return issues

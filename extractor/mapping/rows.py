@@ -1,0 +1,172 @@
+"""Recognise what a row is: a table header, a section 三 row, a piece of a lost label, a
+publisher's subtotal row, or a group label that sets the context of the rows below it."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from extractor.ingest.document import TextCell
+from extractor.mapping.matching import bare, best_match, compact
+from extractor.mapping.split import values_have_numbers
+from extractor.mapping.state import State
+from extractor.schema import LAYOUTS
+from extractor.schema.labels import S3_GROUPS, S3_HEADER_WORDS, S3_SUBROWS, S3_TOP_ROWS
+
+_SUBITEM = re.compile(r"^(\d{1,2})\s*[.、,]")
+
+
+def _is_s3_header(labels: list[TextCell]) -> bool:
+    return any(bare(c.text) in S3_HEADER_WORDS for c in labels) or any("勾稽关系" in c.text or "申请人情况" in c.text for c in labels)
+
+
+def s3_row(labels: list[TextCell], st: State) -> str | None:
+    """The s3 row a label sequence names, tracking the （三）…（六） group context."""
+    for c in labels:
+        b = bare(c.text)
+        for g, canon in S3_GROUPS.items():
+            if any(b.startswith(x) or b == x for x in canon):
+                st.group = g
+    last = labels[-1]
+    b = bare(last.text)
+    m = _SUBITEM.match(compact(last.text))
+    if m is not None or st.group is not None:
+        # A sub-row's own label can name its group when the group label was lost or split
+        # ("（四）无" | "法提供" across a page break).
+        scores = {g: best_match(b, {g: subs})[1] for g, subs in S3_SUBROWS.items()}
+        top_group = max(scores, key=lambda g: scores[g])
+        if scores[top_group] >= 0.9 and (st.group is None or scores[top_group] > scores[st.group]):
+            st.group = top_group
+    if st.group is not None:
+        subs = S3_SUBROWS[st.group]
+        if m and 1 <= int(m.group(1)) <= len(subs):
+            key = f"{st.group}_{m.group(1)}"
+        else:
+            key_match, _ = best_match(b, {f"{st.group}_{i + 1}": (s,) for i, s in enumerate(subs)})
+            key = key_match or ""
+        if st.group == "other_processing" and b in S3_GROUPS["other_processing"]:
+            # The 2019 template's one （六）其他处理 row: its label is the group marker itself
+            # (in a 2021 report, a section 三 printed in the 2019 template).
+            return "other_processing"
+        if key and b not in S3_GROUPS[st.group]:
+            return key
+    top, _ = best_match(b, S3_TOP_ROWS)
+    if top is not None:
+        st.group = None
+        return top
+    return None
+
+
+_S3_NON_OUTCOME = ("new_received", "carried_over", "total_processed", "carried_forward")
+
+
+@cache
+def s3_row_words(template: str) -> dict[str, str]:
+    """Each section 三 row of a template -> the bare label words it may be printed with
+    (its own, its group's, and 本年度办理结果 for outcome rows), joined by a separator no
+    fragment contains."""
+    words: dict[str, str] = {}
+    for row in LAYOUTS[template]["s3"]:
+        group, _, n = row.rpartition("_")
+        if row in S3_TOP_ROWS:
+            own = S3_TOP_ROWS[row]
+        elif row == "other_processing":
+            own = S3_GROUPS[row]
+        else:
+            own = (*S3_GROUPS[group], S3_SUBROWS[group][int(n) - 1])
+        extra = () if row in _S3_NON_OUTCOME else ("本年度办理结果",)
+        words[row] = "\0".join((*own, *extra))
+    return words
+
+
+def fragments(labels: list[TextCell], template: str) -> bool:
+    """Every label cell is a piece of some section 三 row's label (a label broken apart by
+    a page break or a converter), so the row's own label was lost."""
+    pieces = [bare(c.text) for c in labels]
+    words = s3_row_words(template).values()
+    return any(pieces) and all(not p or any(p in w for w in words) for p in pieces)
+
+
+_SUBTOTAL_WORDS = ("小计", "合计")
+
+
+def subtotal_group(labels: list[TextCell], st: State) -> str | None:
+    """The （三）…（六） group a publisher's subtotal row sums, if the row is one: a label with
+    小计/合计 (its group named there or the current one), or a group label alone with values
+    (except （六）其他处理, which is a row of the 2019 template: decided at placement)."""
+    pieces = [bare(c.text) for c in labels]
+    joined = "".join(pieces)
+    named = [g for g, canon in S3_GROUPS.items() if any(x in joined for x in canon)]
+    if any(w in joined for w in _SUBTOTAL_WORDS):
+        return named[-1] if named else st.group
+    groups = {x for canon in S3_GROUPS.values() for x in canon}
+    if named and named[-1] != "other_processing" and all(
+            not p or p in groups or p == "本年度办理结果" for p in pieces):
+        return named[-1]
+    return None
+
+
+#: Words of section 四's header, whole or as a dump splits them ("结果" | "维持").
+S4_HEADER_WORDS = frozenset((
+    "行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉",
+    "复议后起诉", "结果", "维持", "纠正", "其他", "尚未", "审结", "审", "结"))
+_S4_WORD = re.compile("|".join(sorted(S4_HEADER_WORDS, key=len, reverse=True)))
+
+
+def is_s4_header(text: str) -> bool:
+    """The text is nothing but section 四 header words."""
+    b = bare(text)
+    return bool(b) and not _S4_WORD.sub("", b)
+
+
+def table_header(st: State, labels: list[TextCell], label_text: str, values: list[TextCell],
+                 is_line: bool) -> bool:
+    """A table's header row (or line) enters its zone; True when the row is consumed.
+
+    Lines of text must be short to count (a sentence may mention 第二十条 or 行政复议), except
+    a flattened section 四 header, which names its columns.
+    """
+    if not labels:
+        return False
+    printed = any(c.text for c in values)
+    if is_line and len(label_text) > 80:
+        if "结果维持" in label_text and "行政复议" in label_text:
+            st.zone = "s4"
+            return True
+        return False
+    first = compact(labels[0].text)
+    if first == "信息内容" and not printed:
+        st.zone = "s2"
+        st.s2_header = [c.text for c in labels]
+    elif "第二十条" in label_text:
+        st.zone = "s2"
+        if not printed:
+            st.s2_header = [label_text]  # a flattened header may carry the unit: （单位：万元）
+    elif not values_have_numbers(values) and (
+        label_text.startswith("行政复议") or "行政复议行政诉讼" in label_text.replace("、", "")
+        or any(bare(c.text) == "行政复议" for c in labels)
+    ):
+        st.zone = "s4"
+    elif _is_s3_header(labels):
+        st.zone = "s3"
+    elif st.zone == "s3" and label_text == "总计" and not printed:
+        pass  # the 总计 column header, not the （七）总计 row
+    elif first == "信息内容":  # with values printed, the checks above take precedence
+        st.zone = "s2"
+        st.s2_header = [c.text for c in labels]
+    else:
+        return False
+    return True
+
+
+def label_context(st: State, labels: list[TextCell]) -> None:
+    """A label-only row inside a table: an s3 group label, or more of the s2 header."""
+    if not labels:
+        return
+    if st.zone == "s3" or st.zone is None:
+        b = bare(labels[-1].text)
+        for g, canon in S3_GROUPS.items():
+            if any(b == x or (b.startswith(x) and len(b) <= len(x) + 2) for x in canon):
+                st.group = g
+    elif st.zone == "s2":
+        st.s2_header.extend(c.text for c in labels)

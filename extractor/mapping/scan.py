@@ -1,0 +1,125 @@
+"""One pass over a document's rows: enter the tables by content, recognise each row, and
+record its value cells under the template row its label names.
+
+Zones (section 二/三/四 tables) are entered by content, not by headings, because headings
+repeat, are shuffled or missing. Nothing is placed into template columns here.
+"""
+
+from __future__ import annotations
+
+from extractor.ingest.document import Document, Row, TextCell
+from extractor.mapping.matching import bare, best_match, compact
+from extractor.mapping.rows import (
+    fragments,
+    is_s4_header,
+    label_context,
+    s3_row,
+    subtotal_group,
+    table_header,
+)
+from extractor.mapping.split import split_row, trim_padding, values_have_numbers
+from extractor.mapping.state import Orphan, Placed, PublisherRow, State
+from extractor.mapping.template import header_unit, s2_header_version
+from extractor.schema import ROW_TITLES, Issue
+from extractor.schema.labels import S2_ROWS
+
+#: Section 四 is one row of this many cells.
+S4_CELLS = 15
+
+
+def record(st: State, key: str, values: list[TextCell], row: Row, unit: str | None = None) -> None:
+    """Record a recognised row's values; a second row of the same name is a warning."""
+    if key in st.placed:
+        prev = [c.text for c in st.placed[key].values]
+        if prev != [c.text for c in values]:
+            st.issues.append(
+                Issue(
+                    rule="DUPLICATE",
+                    key=f"DUPLICATE:{key}",
+                    message=f"row {ROW_TITLES.get(key, key)} appears twice with different values "
+                    f"({' | '.join(prev)} vs {' | '.join(c.text for c in values)}); the first is kept",
+                    span=(row.start, row.end),
+                    severity="warning",
+                )
+            )
+        return
+    st.placed[key] = Placed(values, row, unit)
+    if key.startswith("s3."):
+        st.s3_sequence.append(key[3:])
+
+
+def scan(doc: Document, template: str) -> State:
+    """Every table row of the document, recognised and recorded in a `State`."""
+    st = State()
+    for idx, row in enumerate(doc.rows):
+        labels, values = ([c for c in row.cells if c.text], []) if row.is_line else split_row(row)
+        if (st.zone == "s4" and labels and values_have_numbers(values)
+                and all(is_s4_header(c.text) for c in labels)):
+            labels = []  # values printed under the 结果维持…总计 header of a one-cell-per-line dump
+        label_text = "".join(compact(c.text) for c in labels)
+        printed = any(c.text for c in values)
+        if table_header(st, labels, label_text, values, row.is_line):
+            st.last_table_row = idx
+            continue
+        if row.is_line or (labels and not printed):
+            label_context(st, labels)
+            if row.is_line or not values:
+                continue
+        if not labels:
+            if _unlabelled(st, row, values):
+                st.last_table_row = idx
+        elif values and _labelled(st, row, labels, values, template):
+            st.last_table_row = idx
+    return st
+
+
+def _unlabelled(st: State, row: Row, values: list[TextCell]) -> bool:
+    """Values with no label: more of section 四's one row, or a section 三 row that lost its
+    label. True when the row is a table row."""
+    if st.zone == "s4" and len(st.s4_values) < S4_CELLS:
+        st.s4_values.extend(trim_padding(values, row, S4_CELLS - len(st.s4_values)))
+        st.s4_rows.append(row)
+        return True
+    if st.zone == "s3" and values_have_numbers(values):
+        st.s3_sequence.append(Orphan(values, row, []))
+        return True
+    return False
+
+
+def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell], template: str) -> bool:
+    """A row with labels and values: a section 二 or 三 row, a publisher's subtotal, a row
+    that kept only pieces of its label, or a row not in the template (a warning). True when
+    the row is a table row of the template."""
+    if st.zone in (None, "s2"):
+        key, _ = best_match(bare(labels[-1].text), S2_ROWS)
+        if key is not None:
+            st.zone = "s2"
+            record(st, f"s2.{key}", values, row, header_unit(st.s2_header))
+            version = s2_header_version(st.s2_header)
+            if version is not None and version != template:
+                st.placed[f"s2.{key}"].foreign = version
+            return True
+    if st.zone == "s3" and values_have_numbers(values) and (group := subtotal_group(labels, st)):
+        st.group = group
+        st.subtotals.append(PublisherRow(group, " ".join(c.text for c in labels), values, row))
+        return True
+    if st.zone in (None, "s2", "s3"):
+        key = s3_row(labels, st)
+        if key is not None:
+            st.zone = "s3"
+            record(st, f"s3.{key}", values, row)
+            return True
+    if st.zone == "s3" and values_have_numbers(values) and fragments(labels, template):
+        st.s3_sequence.append(Orphan(values, row, [bare(c.text) for c in labels if bare(c.text)]))
+        return True
+    if st.zone in ("s2", "s3") and values_have_numbers(values):
+        st.issues.append(
+            Issue(
+                rule="UNRECOGNIZED",
+                key=f"UNRECOGNIZED:{row.start}",
+                message=f"a table row not in the template was skipped: {row.text[:80]}",
+                span=(row.start, row.end),
+                severity="warning",
+            )
+        )
+    return False

@@ -1,0 +1,42 @@
+"""Split a row into its label cells and its value cells."""
+
+from __future__ import annotations
+
+from extractor.ingest.document import Row, TextCell
+from extractor.schema import CellState
+from extractor.schema.values import read_value
+
+
+def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
+    """Label cells and value cells.
+
+    Labels are the non-empty cells before the first printed value; everything after the
+    last of them is a value cell, so text in a value position ("约2件") stays a (unreadable)
+    value rather than becoming a label. A row with no printed value splits after its last
+    label.
+    """
+    cells = row.cells
+    first_value = next(
+        (i for i, c in enumerate(cells)
+         if c.text and (r := read_value(c.text)) is not None and r.state is not CellState.BLANK),
+        len(cells),
+    )
+    last = -1
+    for i, c in enumerate(cells[:first_value]):
+        if c.text and read_value(c.text) is None:
+            last = i
+    labels = [c for c in cells[: last + 1] if c.text]
+    return labels, cells[last + 1 :]
+
+
+def values_have_numbers(values: list[TextCell]) -> bool:
+    """Some value cell with text reads as a value (a number, a placeholder), not a label."""
+    return any(c.text and read_value(c.text) is not None for c in values)
+
+
+def trim_padding(values: list[TextCell], row: Row, wanted: int) -> list[TextCell]:
+    """Drop trailing empty cells of a tab/pipe row beyond what is wanted (export padding)."""
+    if row.kind in ("tab", "pipe"):
+        while len(values) > wanted and not values[-1].text:
+            values = values[:-1]
+    return values

@@ -1,0 +1,58 @@
+"""The scanner's state: what one pass over a document's rows has found so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from extractor.ingest.document import Row, TextCell
+from extractor.schema import Issue
+
+
+@dataclass
+class Placed:
+    """Value cells found for one template row (keyed by the row, e.g. "s3.granted", in
+    `State.placed`)."""
+
+    values: list[TextCell]
+    row: Row
+    header_unit: str | None = None
+    #: The template version the row's own table header belongs to, when it is not the
+    #: report's (a report mixing both templates).
+    foreign: str | None = None
+
+
+@dataclass
+class Orphan:
+    """A section 三 row whose label was lost: no label cell at all, or only fragments of a
+    template label ("行政机关不再处理其政府信息公" from a label broken over a page)."""
+
+    values: list[TextCell]
+    row: Row
+    fragments: list[str]
+
+
+@dataclass
+class PublisherRow:
+    """A subtotal row a publisher added to section 三, with the group it sums."""
+
+    group: str
+    label: str
+    values: list[TextCell]
+    row: Row
+
+
+@dataclass
+class State:
+    """The zone (table) the scan is in, its context, and every row recognised so far."""
+
+    zone: str | None = None
+    group: str | None = None
+    s2_header: list[str] = field(default_factory=list)
+    s4_values: list[TextCell] = field(default_factory=list)
+    s4_rows: list[Row] = field(default_factory=list)
+    placed: dict[str, Placed] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    last_table_row: int = -1
+    #: Section 三 rows in printed order: recognised row names and rows that lost their label.
+    s3_sequence: list[str | Orphan] = field(default_factory=list)
+    subtotals: list[PublisherRow] = field(default_factory=list)
