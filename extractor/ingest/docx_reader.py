@@ -4,7 +4,8 @@ Built on python-docx, which reads tables as tables (a cell spanning columns appe
 per grid column, a vertically merged cell repeats its first row's cell); here a cell that
 spans columns is written once, and a label spanning rows is repeated in each row it spans
 (so "（三）不予公开" stands beside each of its sub-rows), as for HTML. A value spanning rows
-is written in its first row only. Tables nested in a cell are rendered after its text.
+is written in its first row; the rows below get the ditto mark "〃" (`MERGED`), which reads
+as unreadable, never as a blank. Tables nested in a cell are rendered after its text.
 
 The container is checked before python-docx opens it: a DOCX is a ZIP archive, and a
 hostile one (a "zip bomb") can expand to gigabytes, so the declared sizes, the expansion
@@ -23,7 +24,7 @@ from docx.document import Document as DocxDocument
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from extractor.schema.values import read_value
+from extractor.schema.values import MERGED, read_value
 
 #: Bounds on the archive, checked from its directory before anything is expanded.
 MAX_ENTRIES = 2_000
@@ -95,7 +96,7 @@ def _table_lines(table: Table) -> Iterator[str]:
             prev_tc = c._tc
             text = _text(c)
             continued = i < len(above) and above[i] is c._tc
-            out.append("" if continued and _is_value(text) else text)
+            out.append(MERGED if continued and _is_value(text) else text)
         above = [c._tc for c in cells]
         if any(out):
             yield "\t".join(out)

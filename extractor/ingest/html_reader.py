@@ -6,7 +6,10 @@ and provenance has to point into the file as stored.
 
 Tables become one line per `<tr>` with cells separated by tabs, so the text layout reader
 sees an ordinary tab-separated table. A `rowspan` label cell is repeated in every row it
-spans (so "（三）不予公开" stands beside each of its eight sub-rows); cells are otherwise
+spans (so "（三）不予公开" stands beside each of its eight sub-rows); a *value* cell that spans
+rows stands in its first row, and each row below it gets the ditto mark `MERGED` ("〃",
+mapped to the merged cell's position), so the cell reads as unreadable there, never as a
+blank or as a shifted column; cells are otherwise
 written once, in order, whatever their `colspan`: publishers' colspans in data rows often
 disagree with the header's, and values are placed by template order.
 """
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 from html.entities import name2codepoint
 from html.parser import HTMLParser
 
-from extractor.schema.values import read_value
+from extractor.schema.values import MERGED, read_value
 
 _BLOCK = {
     "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section",
@@ -186,7 +189,7 @@ class _Renderer(HTMLParser):
             carried = dict(pending)
             pending = {}
             for c, (left, cell) in carried.items():
-                placed.append((c, list(cell.chars)))
+                placed.append((c, _carried(cell)))
                 if left > 1:
                     pending[c] = (left - 1, cell)
             for cell in row:
@@ -194,7 +197,7 @@ class _Renderer(HTMLParser):
                     col += carried[col][1].colspan
                 placed.append((col, cell.chars))
                 text = "".join(ch for ch, _ in cell.chars).strip()
-                if cell.rowspan > 1 and text and read_value(text) is None:
+                if cell.rowspan > 1 and text:
                     pending[col] = (cell.rowspan - 1, cell)
                 col += cell.colspan
             placed.sort(key=lambda p: p[0])
@@ -213,6 +216,16 @@ class _Renderer(HTMLParser):
                     sink.append(("\t", cell_chars[0][1] if cell_chars else pos))
                 sink.extend(cell_chars)
             sink.append(("\n", pos))
+
+
+def _carried(cell: _Cell) -> Chars:
+    """What a cell spanning rows prints in a row below its first: a label again, a value's
+    ditto mark (at the value's position in the source)."""
+    text = "".join(ch for ch, _ in cell.chars).strip()
+    if read_value(text) is None:
+        return list(cell.chars)
+    at = next((p for ch, p in cell.chars if not ch.isspace()), cell.chars[0][1])
+    return [(MERGED, at)]
 
 
 def _strip(chars: Chars) -> Chars:

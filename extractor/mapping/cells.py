@@ -12,7 +12,14 @@ from typing import Literal
 
 from extractor.ingest.document import Document, Row, TextCell
 from extractor.schema import AMOUNT_FIELDS, Cell, CellState, Issue
-from extractor.schema.values import MONEY_UNITS, Reading, as_amount, normal_decimal, read_value
+from extractor.schema.values import (
+    MERGED,
+    MONEY_UNITS,
+    Reading,
+    as_amount,
+    normal_decimal,
+    read_value,
+)
 
 
 def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | None,
@@ -23,6 +30,9 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
     span = (tc.start, tc.end)
     reading = read_value(tc.text)
     if reading is None:
+        why = (f"cell text {tc.text!r} is not one number" if tc.text != MERGED else
+               "the cell is merged with the one above (one printed value spans both rows), "
+               "so this row's value is not printed")
         return Cell(
             path=path,
             state=CellState.UNREADABLE,
@@ -30,12 +40,12 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
             span=span,
             source_span=doc.norm.to_source(*span),
             page=doc.page_at(tc.start),
-            reasons=[f"LAYOUT: cell text {tc.text!r} is not one number"],
+            reasons=[f"LAYOUT: {why}"],
             reader=reader,
         ), [Issue(
             rule="LAYOUT",
             key=f"LAYOUT:{path}",
-            message=f"{path}: cell text {tc.text!r} is not one number",
+            message=f"{path}: {why}",
             paths=[path],
             span=span,
         )]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from extractor.ingest.document import Row, TextCell
 from extractor.schema import CellState
-from extractor.schema.values import read_value
+from extractor.schema.values import MERGED, read_value
 
 
 def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
@@ -18,7 +18,8 @@ def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
     cells = row.cells
     first_value = next(
         (i for i, c in enumerate(cells)
-         if c.text and (r := read_value(c.text)) is not None and r.state is not CellState.BLANK),
+         if c.text == MERGED
+         or (c.text and (r := read_value(c.text)) is not None and r.state is not CellState.BLANK)),
         len(cells),
     )
     last = -1

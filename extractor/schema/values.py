@@ -9,6 +9,11 @@ from functools import lru_cache
 
 from extractor.schema import CellState
 
+#: The ditto mark: what a reader writes in a row that a value cell merged from the row above
+#: covers (HTML rowspan, DOCX vertical merge). A publisher's own "〃" means the same: this
+#: row's value is not printed here. It stands in a value position and is never a number.
+MERGED = "〃"
+
 PLACEHOLDERS = frozenset({"/", "\\", "—", "——", "-", "--", "–", "―", "无", "－", "x", "X", "×"})
 
 _NUMBER = re.compile(
