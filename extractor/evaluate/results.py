@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from extractor.evaluate.expected import EvalError
+from extractor.outputs.items import RunSourceError, read_run
 from extractor.schema import Record
 
 
@@ -18,30 +18,18 @@ class RunOutput(BaseModel):
     errors: dict[str, str] = Field(default_factory=dict, description="file name -> reason")
 
 
-def _jsonl(path: Path) -> list[tuple[int, dict]]:
-    rows = []
-    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append((n, json.loads(line)))
-            except json.JSONDecodeError as e:
-                raise EvalError(f"{path}:{n}: not JSON: {e.msg}") from e
-    return rows
-
-
-def load_run(out: Path) -> RunOutput:
-    """Read OUT/results.jsonl and OUT/errors.jsonl (the latter is optional)."""
-    results = out / "results.jsonl"
-    if not results.is_file():
-        raise EvalError(f"{out} is not an `extractor run` output folder: no results.jsonl")
+def load_run(target: Path) -> RunOutput:
+    """The run at `target`: the newest run of a folder's store.sqlite, people's decisions
+    applied as the exports apply them, or a results.jsonl (named, or in a folder without a
+    store) with the errors.jsonl beside it. See `extractor.outputs.items.read_run`."""
     records = []
-    for n, row in _jsonl(results):
-        try:
-            records.append(Record.model_validate(row))
-        except ValidationError as e:
-            raise EvalError(f"{results}:{n}: not a result record: {e.errors()[0]['msg']}") from e
     errors: dict[str, str] = {}
-    if (out / "errors.jsonl").is_file():
-        for _, row in _jsonl(out / "errors.jsonl"):
-            errors[str(row.get("file", ""))] = str(row.get("error", ""))
+    try:
+        for item in read_run(target):
+            if item.record is not None:
+                records.append(item.record)
+            elif item.error is not None:
+                errors[item.error.file] = item.error.error
+    except RunSourceError as e:
+        raise EvalError(str(e)) from e
     return RunOutput(records=records, errors=errors)
