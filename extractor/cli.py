@@ -202,7 +202,11 @@ def correct_cmd(decisions: Path, out: Path | None) -> None:
               help="Also list wrong-but-flagged and missing cells (silent ones are always listed).")
 def eval_cmd(out: Path, expected_dir: Path, max_silent: int | None, min_accuracy: float | None,
              max_false_alarm_rate: float | None, as_json: bool, verbose: bool) -> None:
-    """Score the output folder OUT of `extractor run` against hand-checked expected files.
+    """Score a run against hand-checked expected files.
+
+    OUT is the output folder of `extractor run`: its store's newest run is scored, with
+    people's decisions applied as in the exports. OUT may also be a results.jsonl from
+    elsewhere (or a folder holding one and no store); an errors.jsonl beside it is read too.
 
     Exit status: 0 when every threshold holds, 1 when one is violated, 2 on usage errors.
     """
@@ -257,13 +261,18 @@ def _llm_summary(second: LLMPass, quiet: bool) -> None:
 
 
 @main.command("review")
-@click.argument("out", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("out", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "dest", type=click.Path(path_type=Path, file_okay=False),
-              default=None, help="Where to write index.html and decisions.csv [default: OUT/review].")
+              default=None, help="Where to write index.html and decisions.csv [default: "
+                                 "OUT/review, or review/ beside a results.jsonl].")
 @click.option("--all", "include_all", is_flag=True,
               help="Also show reports without flags (to spot-check them).")
 def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
-    """Write a review page and a decisions file for the run output folder OUT.
+    """Write a review page and a decisions file for a run.
+
+    OUT is the output folder of `extractor run`: its store's newest run is reviewed, with
+    people's decisions applied as in the exports. OUT may also be a results.jsonl from
+    elsewhere (or a folder holding one and no store).
 
     Open index.html in a browser (no server needed), record a decision per flagged cell, and
     download decisions.csv (or fill the written one); then `extractor correct DECISIONS.csv`.

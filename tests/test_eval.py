@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from extractor.cli import main
-from extractor.evaluate.evaluation import Reading, classify, expected_reading
-from extractor.schema import Cell, CellState, CellStatus
+from extractor.evaluate.evaluation import Reading, classify, expected_reading, load_run
+from extractor.schema import SCHEMA_VERSION, Cell, CellState, CellStatus, Correction
+from extractor.store.store import Store
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
@@ -178,6 +179,69 @@ def test_a_file_name_with_several_results_is_listed(tmp_path: Path, golden_run: 
     doc = as_json(out, "--expected", GOLDEN / "expected")
     assert doc["duplicate_results"] == ["lvyuan_health_2020.txt"]
     assert doc["overall"]["cells"] == once and doc["overall"]["accuracy"] == 1.0
+
+
+# --------------------------------------------------------------------------- where the run is read
+
+
+def decide(out: Path, file: str, path: str, value: int) -> None:
+    """Store a reviewer's `set` decision on a cell of `file`, as `extractor correct` would."""
+    with Store(out) as store:
+        sha = next(r.meta.sha256 for r in load_run(out).records if r.meta.source_file == file)
+        store.put_corrections([(sha, path, SCHEMA_VERSION, Correction(
+            decision="set", value=value, state=CellState.NUMBER, machine_value=0,
+            machine_state=CellState.NUMBER, reviewer="ann"))])
+
+
+def test_eval_reads_the_store_with_decisions_applied_not_results_jsonl(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert cli("run", GOLDEN / "inputs", "-o", out, "-q").exit_code == 0
+    decide(out, "lvyuan_health_2020.txt", "s3.granted.natural_person", 5)
+    (out / "results.jsonl").write_text("not what the store holds\n", "utf-8")
+    (out / "errors.jsonl").unlink()
+    doc = as_json(out, "--expected", GOLDEN / "expected")
+    assert doc["overall"]["cells"] > 1000 and doc["unexpected_results"] == []
+    # the decision, applied as the exports apply it: the reviewer's 5 against the golden 0
+    assert report(doc, "lvyuan_health_2020.txt")["silent_errors"] == [{
+        "path": "s3.granted.natural_person", "expected": "0", "got": "5", "raw": "0",
+        "status": "corrected", "reasons": []}]
+    assert doc["overall"]["silent"] == 1 and doc["overall"]["missing"] == 0
+
+
+def test_eval_of_a_store_without_a_run_is_a_usage_error(tmp_path: Path) -> None:
+    Store(tmp_path).close()
+    result = cli("eval", tmp_path, "--expected", GOLDEN / "expected")
+    assert result.exit_code == 2 and "holds no run yet" in result.stderr
+
+
+def test_eval_reads_a_results_jsonl_from_elsewhere_with_its_errors(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "lvyuan_health_2020.txt").write_text("not a report at all", "utf-8")
+    shutil.copy(GOLDEN / "inputs" / "haining_health_2020.txt", inputs)
+    out = tmp_path / "out"
+    assert cli("run", inputs, "-o", out, "-q").exit_code == 0
+    from_store = as_json(out, "--expected", GOLDEN / "expected")
+    assert report(from_store, "lvyuan_health_2020.txt")["state"] == "error"
+    assert report(from_store, "haining_health_2020.txt")["state"] == "evaluated"
+    # an export copied elsewhere: a folder with results.jsonl and errors.jsonl, no store
+    assert cli("export", out, "--format", "jsonl", "--to", tmp_path / "copy").exit_code == 0
+    assert not (tmp_path / "copy" / "store.sqlite").exists()
+    assert as_json(tmp_path / "copy", "--expected", GOLDEN / "expected") == from_store
+    (tmp_path / "copy" / "results.jsonl").rename(tmp_path / "copy" / "theirs.jsonl")
+    assert as_json(tmp_path / "copy" / "theirs.jsonl", "--expected", GOLDEN / "expected") == from_store
+
+
+def test_a_malformed_results_jsonl_named_directly_is_a_usage_error(
+        golden_run: Path, tmp_path: Path) -> None:
+    results = tmp_path / "results.jsonl"
+    shutil.copy(golden_run / "results.jsonl", results)
+    with open(results, "a", encoding="utf-8") as fh:
+        fh.write('{"not": "a record"}\n')
+    result = cli("eval", results, "--expected", GOLDEN / "expected")
+    assert result.exit_code == 2 and "results.jsonl, line 20: not a result record" in result.stderr
+    result = cli("eval", tmp_path / "nowhere.jsonl", "--expected", GOLDEN / "expected")
+    assert result.exit_code == 2 and "does not exist" in result.stderr
 
 
 # --------------------------------------------------------------------------- thresholds and usage

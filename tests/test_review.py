@@ -24,7 +24,8 @@ from extractor.outputs.rows import BatchWriter, _issue_span
 from extractor.review.decisions import COLUMNS, DECISIONS
 from extractor.review.page import ReviewError, load_records, script_json, segments
 from extractor.run.pipeline import process
-from extractor.schema import CellStatus, Issue, Record, iter_cells
+from extractor.schema import SCHEMA_VERSION, CellStatus, Correction, Issue, Record, iter_cells
+from extractor.store.store import Store
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "inputs"
 FLAGGED = ("haining_health_2020.txt", "pingtan_office_2021.txt", "putuo_health_2020.txt")
@@ -297,6 +298,52 @@ def test_load_records_reads_the_run_one_record_at_a_time(run_out: Path,
     assert next(loaded).meta.sha256 == records[0].meta.sha256
     with pytest.raises(ReviewError):
         load_records(run_out / "nowhere")
+
+
+# --- where the run is read ---------------------------------------------------------------
+
+
+def test_review_reads_the_store_with_decisions_applied_not_results_jsonl(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", *(str(GOLDEN / n) for n in (*FLAGGED, CLEAN)),
+                                       "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    first = next(load_records(out))
+    decided = next(c for c in iter_cells(first.tables) if c.status is CellStatus.FLAGGED)
+    with Store(out) as store:
+        store.put_corrections([(first.meta.sha256, decided.path, SCHEMA_VERSION, Correction(
+            decision="accept", machine_value=decided.value, machine_state=decided.state,
+            reviewer="ann"))])
+    (out / "results.jsonl").unlink()
+    result = CliRunner().invoke(main, ["review", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"{len(FLAGGED)} reports" in result.output
+    rows = read_decisions(out / "review" / "decisions.csv")
+    assert {x["file"] for x in rows} == set(FLAGGED)
+    # the decided cell is corrected, no longer to decide; the page shows it corrected
+    assert (first.meta.sha256, decided.path) not in {(x["sha256"], x["path"]) for x in rows}
+    report = json_blocks(page_html(out))["r0"]
+    assert isinstance(report, dict) and report["file"] == first.meta.source_file
+    cells = {c["p"]: c for c in report["cells"]}
+    assert cells[decided.path]["st"] == "corrected" and cells[decided.path]["k"].startswith("accept")
+
+
+def test_review_of_a_store_without_a_run_is_a_usage_error(tmp_path: Path) -> None:
+    Store(tmp_path).close()
+    result = CliRunner().invoke(main, ["review", str(tmp_path)])
+    assert result.exit_code == 2 and "holds no run yet" in result.output
+
+
+def test_review_reads_a_results_jsonl_named_directly(run_out: Path, tmp_path: Path) -> None:
+    theirs = tmp_path / "elsewhere" / "theirs.jsonl"
+    theirs.parent.mkdir()
+    shutil.copy(run_out / "results.jsonl", theirs)
+    result = CliRunner().invoke(main, ["review", str(theirs)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "elsewhere" / "review" / "decisions.csv").read_bytes() == (
+        run_out / "review" / "decisions.csv").read_bytes()
+    result = CliRunner().invoke(main, ["review", str(tmp_path / "nowhere.jsonl")])
+    assert result.exit_code == 2 and "does not exist" in result.output
 
 
 # --- in a browser -----------------------------------------------------------------------------

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+from extractor.outputs.items import run_items
 from extractor.outputs.rows import (
     CELL_COLUMNS,
     FLAG_COLUMNS,
@@ -24,8 +23,6 @@ from extractor.outputs.rows import (
     report_header,
     report_row,
 )
-from extractor.schema import InputError, Record
-from extractor.store import corrections
 from extractor.store.store import Store
 
 FORMATS = ("csv", "jsonl", "parquet", "sqlite")
@@ -37,29 +34,6 @@ FILES = {
 
 class ExportError(Exception):
     """The export cannot be written (e.g. parquet without pyarrow, or an empty store)."""
-
-
-@dataclass
-class Item:
-    record: Record | None
-    record_json: str | None
-    error: InputError | None
-
-
-def run_items(store: Store, run_id: int) -> Iterator[Item]:
-    """A run's inputs in order: the record (decisions applied) or the error of each."""
-    corrected = store.has_corrections()
-    for _seq, path, sha, rid, kind, error in store.run_items(run_id):
-        if rid is None:
-            yield Item(None, None, InputError(file=Path(path).name, path=path,
-                                              kind=kind or "internal", error=error or ""))
-            continue
-        raw = store.record_json(rid)
-        record = Record.model_validate_json(raw)
-        if sha in corrected:
-            record = corrections.apply(record, store.corrections(sha or ""))
-            raw = record.model_dump_json()
-        yield Item(record, raw, None)
 
 
 def write_run(store: Store, run_id: int, out: Path,

@@ -32,6 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
+from extractor.outputs.items import Item, RunSourceError, read_run
 from extractor.outputs.rows import SECTION_NAMES, _issue_span
 from extractor.review.decisions import COLUMNS
 from extractor.schema import ALL_PATHS, Cell, CellState, CellStatus, Record, iter_cells, title
@@ -42,31 +43,28 @@ Segment = str | list[Any]
 
 
 class ReviewError(ValueError):
-    """The output folder cannot be reviewed (no results.jsonl, or a malformed line)."""
+    """There is no run to review at the path given (no store and no results.jsonl, or a
+    malformed results line)."""
 
 
-def load_records(out: Path) -> Iterator[Record]:
-    """The records of a run, one at a time, from ``OUT/results.jsonl``.
+def load_records(target: Path) -> Iterator[Record]:
+    """The records of a run, one at a time: the newest run of ``target/store.sqlite`` with
+    people's decisions applied, or a results.jsonl (named, or in a folder without a store).
+    See `extractor.outputs.items.read_run`."""
+    try:
+        items = read_run(target)
+    except RunSourceError as e:
+        raise ReviewError(str(e)) from e
+    return _records(items)
 
-    The one place the review reads a run: when the run store replaces the file as the
-    source of truth, only this function changes.
-    """
-    path = out / "results.jsonl"
-    if not path.is_file():
-        raise ReviewError(f"{out}: no results.jsonl (is this the output folder of `extractor run`?)")
-    return _read_jsonl(path)
 
-
-def _read_jsonl(path: Path) -> Iterator[Record]:
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield Record.model_validate_json(line)
-            except ValueError as e:
-                first = str(e).splitlines()[0]
-                raise ReviewError(f"{path}, line {n}: not a result record: {first}") from e
+def _records(items: Iterator[Item]) -> Iterator[Record]:
+    try:
+        for item in items:
+            if item.record is not None:
+                yield item.record
+    except RunSourceError as e:
+        raise ReviewError(str(e)) from e
 
 
 # --- decisions.csv -------------------------------------------------------------------------
@@ -366,10 +364,13 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
                         skipped=skipped, flags=flags, rows=rows)
 
 
-def review(out: Path, dest: Path | None = None, include_all: bool = False) -> ReviewResult:
-    """`extractor review OUT`: the page and decisions file for a run's output folder."""
-    return write_review(load_records(out), dest or out / "review", include_all,
-                        source=str(out))
+def review(target: Path, dest: Path | None = None, include_all: bool = False) -> ReviewResult:
+    """`extractor review OUT`: the page and decisions file for a run (see `load_records`),
+    written to `dest`, by default ``review/`` in the run's folder (beside a results.jsonl
+    named directly)."""
+    records = load_records(target)
+    folder = target if target.is_dir() else target.parent
+    return write_review(records, dest or folder / "review", include_all, source=str(target))
 
 
 __all__ = ["COLUMNS", "ReviewError", "ReviewResult", "decision_rows", "load_records",

@@ -1,9 +1,11 @@
 """The run store: one SQLite database in the output folder, the source of every export.
 
-Tables (see `DDL`): documents (sha256, last path, size); results per (document, schema
-version, extraction config) with the verified record compressed, its summary and usage;
-cells and flags of every result for SQL audits; human corrections per (document, field
-path); runs and the items of each run (every input of a run ends as a result or an error).
+Tables (created, and brought up to date in place when an older store is opened, by the
+numbered migrations in `extractor.store.migrations`): documents (sha256, last path, size);
+results per (document, schema version, extraction config) with the verified record
+compressed, its summary and usage; cells and flags of every result for SQL audits; human
+corrections per (document, field path); runs and the items of each run (every input of a
+run ends as a result or an error).
 
 Every document is committed in its own transaction, so a run killed at any moment (Ctrl-C,
 kill -9, power loss) leaves the store consistent: a re-run finds the finished documents by
@@ -32,75 +34,9 @@ from extractor.schema import (
     iter_cells,
     version_key,
 )
+from extractor.store.migrations import MigrationError, migrate
 
 STORE_NAME = "store.sqlite"
-STORE_FORMAT = 2  # bump on a change to DDL that needs a migration
-
-DDL = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    sha256 TEXT PRIMARY KEY,
-    path TEXT NOT NULL,          -- where it was last seen
-    size INTEGER NOT NULL,
-    first_seen REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS results (
-    id INTEGER PRIMARY KEY,
-    sha256 TEXT NOT NULL REFERENCES documents(sha256),
-    schema_version TEXT NOT NULL,
-    config_key TEXT NOT NULL,    -- hash of the extraction config (see `config_key`)
-    sections TEXT NOT NULL,      -- JSON {section: fingerprint of its schema}
-    file TEXT NOT NULL,
-    agency TEXT, year INTEGER, template TEXT, truncated INTEGER NOT NULL,
-    cells INTEGER NOT NULL, verified INTEGER NOT NULL, grounded INTEGER NOT NULL,
-    flagged INTEGER NOT NULL, n_flags INTEGER NOT NULL,
-    prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
-    cost TEXT NOT NULL DEFAULT '0',
-    complete INTEGER NOT NULL,   -- 0: an LLM task failed (a re-run tries the document again)
-    record BLOB NOT NULL,        -- zlib(Record JSON), the machine's reading before corrections
-    created REAL NOT NULL        -- a key may have several results (a document redone after
-                                 -- a failed LLM task, or --redo): the newest counts, older
-                                 -- runs keep pointing at theirs
-);
-CREATE TABLE IF NOT EXISTS cells (
-    result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
-    path TEXT NOT NULL, state TEXT NOT NULL, value TEXT, unit TEXT, raw TEXT,
-    status TEXT, reasons TEXT, span_start INTEGER, span_end INTEGER, page INTEGER,
-    PRIMARY KEY (result_id, path)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS flags (
-    result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
-    key TEXT NOT NULL, rule TEXT NOT NULL, verdict TEXT, message TEXT NOT NULL,
-    paths TEXT NOT NULL, span_start INTEGER, span_end INTEGER,
-    PRIMARY KEY (result_id, key)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS corrections (
-    sha256 TEXT NOT NULL,
-    path TEXT NOT NULL,          -- field path in the schema version below
-    schema_version TEXT NOT NULL,
-    decision TEXT NOT NULL, value TEXT, state TEXT,
-    machine_value TEXT, machine_state TEXT,
-    reviewer TEXT, note TEXT, decided_at TEXT, imported REAL NOT NULL,
-    PRIMARY KEY (sha256, path)
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
-    started REAL NOT NULL, finished REAL,
-    config_key TEXT NOT NULL, schema_version TEXT NOT NULL,
-    argv TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS run_items (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    seq INTEGER NOT NULL,        -- the input's position in the run
-    path TEXT NOT NULL,
-    sha256 TEXT,
-    result_id INTEGER REFERENCES results(id),
-    reused INTEGER NOT NULL DEFAULT 0,  -- 1: found done by an earlier run
-    error_kind TEXT, error TEXT,
-    PRIMARY KEY (run_id, seq)
-);
-CREATE INDEX IF NOT EXISTS results_key ON results (sha256, schema_version, config_key);
-"""
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -138,21 +74,19 @@ class Store:
     def __init__(self, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.path = out / STORE_NAME
+        self.db = sqlite3.connect(self.path, isolation_level=None)  # explicit transactions
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None)  # explicit transactions
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never torn
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.executescript(DDL)
-            fmt = self.db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+            self.migrated = migrate(self.db)  # the migrations this open applied
         except sqlite3.DatabaseError as e:
+            self.db.close()
             raise StoreError(f"{self.path} is not a readable run store ({e}); move it away or "
                              "use another output folder") from e
-        if fmt is None:
-            self.db.execute("INSERT INTO meta VALUES ('format', ?)", (str(STORE_FORMAT),))
-        elif int(fmt[0]) != STORE_FORMAT:
-            raise StoreError(f"{self.path} has store format {fmt[0]}; this version reads "
-                             f"{STORE_FORMAT}: use a new output folder")
+        except MigrationError as e:
+            self.db.close()
+            raise StoreError(f"{self.path} cannot be used: {e}") from e
         self.moved_corrections = self.migrate_corrections(SCHEMA_VERSION, SCHEMA_RENAMES)
 
     def close(self) -> None:

@@ -1,0 +1,117 @@
+"""A run's items (each input's record, or its error), with people's decisions applied.
+
+`run_items` reads one run from the store, as every export does. `read_run` is how the
+commands that look at a finished run (`extractor review`, `extractor eval`) find it: the
+newest run of a folder's store, or a results.jsonl from elsewhere (a file named directly,
+or a folder that holds one but no store, such as a copied export).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractor.schema import InputError, Record
+from extractor.store import corrections
+from extractor.store.store import STORE_NAME, Store, StoreError
+
+RESULTS = "results.jsonl"
+ERRORS = "errors.jsonl"
+
+
+class RunSourceError(ValueError):
+    """There is no run to read at the path given, or what is there cannot be read."""
+
+
+@dataclass
+class Item:
+    record: Record | None
+    record_json: str | None
+    error: InputError | None
+
+
+def run_items(store: Store, run_id: int) -> Iterator[Item]:
+    """A run's inputs in order: the record (decisions applied) or the error of each."""
+    corrected = store.has_corrections()
+    for _seq, path, sha, rid, kind, error in store.run_items(run_id):
+        if rid is None:
+            yield Item(None, None, InputError(file=Path(path).name, path=path,
+                                              kind=kind or "internal", error=error or ""))
+            continue
+        raw = store.record_json(rid)
+        record = Record.model_validate_json(raw)
+        if sha in corrected:
+            record = corrections.apply(record, store.corrections(sha or ""))
+            raw = record.model_dump_json()
+        yield Item(record, raw, None)
+
+
+def read_run(target: Path) -> Iterator[Item]:
+    """The items of the run at `target`, one at a time:
+
+    - a folder with a store (`extractor run`'s output folder): its newest run, decisions
+      applied exactly as the exports apply them (the folder's results.jsonl is not read);
+    - a results.jsonl file: its records, then the errors of an errors.jsonl beside it;
+    - a folder with a results.jsonl but no store: that file, likewise.
+
+    Where to read is decided now (`RunSourceError` when there is nothing to read); the
+    items are read as the iterator is consumed.
+    """
+    if target.is_dir() and (target / STORE_NAME).is_file():
+        try:
+            with Store(target) as store:
+                if store.latest_run() is None:
+                    raise RunSourceError(f"{store.path} holds no run yet: run `extractor run` first")
+        except StoreError as e:
+            raise RunSourceError(str(e)) from e
+        return _store_items(target)
+    results = target / RESULTS if target.is_dir() else target
+    if not results.is_file():
+        if target.is_dir():
+            raise RunSourceError(f"{target}: no {STORE_NAME} and no {RESULTS} (is this the output "
+                                 "folder of `extractor run`?)")
+        raise RunSourceError(f"{target} does not exist: name the output folder of `extractor "
+                             f"run` or a {RESULTS} file")
+    return _jsonl_items(results, results.parent / ERRORS)
+
+
+def _store_items(out: Path) -> Iterator[Item]:
+    try:
+        store = Store(out)
+    except StoreError as e:
+        raise RunSourceError(str(e)) from e
+    with store:
+        run_id = store.latest_run()
+        if run_id is not None:
+            yield from run_items(store, run_id)
+
+
+def _jsonl_items(results: Path, errors: Path) -> Iterator[Item]:
+    for n, line in _lines(results):
+        try:
+            record = Record.model_validate_json(line)
+        except ValueError as e:
+            first = str(e).splitlines()[0]
+            raise RunSourceError(f"{results}, line {n}: not a result record: {first}") from e
+        yield Item(record, line, None)
+    if not errors.is_file():
+        return
+    for n, line in _lines(errors):
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise RunSourceError(f"{errors}, line {n}: not JSON: {e.msg}") from e
+        if not isinstance(row, dict):
+            raise RunSourceError(f"{errors}, line {n}: not an error record")
+        yield Item(None, None, InputError(
+            file=str(row.get("file", "")), path=str(row.get("path", "")),
+            kind=str(row.get("kind", "internal")), error=str(row.get("error", ""))))
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            if line.strip():
+                yield n, line.rstrip("\r\n")
