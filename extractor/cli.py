@@ -102,6 +102,9 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
         click.echo(f"schema {SCHEMA_VERSION}: {totals.schema_redone} documents re-extracted; "
                    f"sections whose schema changed: {', '.join(sorted(totals.sections_changed)) or 'none'}",
                    err=True)
+    if totals.code_redone and not quiet:
+        click.echo(f"{totals.code_redone} documents re-extracted: the extraction code changed "
+                   "since their stored results were made (an upgrade or a fix)", err=True)
     if totals.llm_retried and not quiet:
         click.echo(f"{totals.llm_retried} documents redone because an LLM task failed in an "
                    "earlier run (answers that succeeded come from the cache)", err=True)

@@ -18,13 +18,14 @@ from click.testing import CliRunner
 
 from extractor.cli import main
 from extractor.run.batch import extraction_config
+from extractor.run.fingerprint import code_fingerprint
 from extractor.run.pipeline import process
 from extractor.schema import SCHEMA_VERSION, Record
 from extractor.store import migrations
 from extractor.store.store import Store, StoreError, config_key, sha256_file
 
 INPUT = Path(__file__).resolve().parent.parent / "golden" / "inputs" / "lvyuan_health_2020.txt"
-NAMES = ["m001_initial", "m002_results_keep_history"]
+NAMES = ["m001_initial", "m002_results_keep_history", "m003_code_fingerprint"]
 
 #: Tables every format shared (documents, cells, flags, corrections, runs, run_items, meta).
 COMMON_DDL = """
@@ -146,11 +147,14 @@ def legacy_store(out: Path, fmt: int, record: Record, cells_status_index: bool =
 
 
 def rows(path: Path) -> dict[str, list[tuple]]:
-    """Every row of every table a legacy store had (results without the new column)."""
+    """Every row of every table a legacy store had (results and runs without the columns
+    later migrations added)."""
     db = sqlite3.connect(path)
     try:
         out = {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall())
-               for t in ("documents", "cells", "flags", "corrections", "runs", "run_items")}
+               for t in ("documents", "cells", "flags", "corrections", "run_items")}
+        out["runs"] = sorted(db.execute(
+            "SELECT id, started, finished, config_key, schema_version, argv FROM runs"))
         out["results"] = db.execute(f"SELECT {RESULT_COLUMNS} FROM results").fetchall()
         out["meta"] = sorted(r for r in db.execute("SELECT * FROM meta") if r[0] != "format")
         return out
@@ -199,15 +203,20 @@ def test_a_format_1_store_is_upgraded_in_place_without_loss(
     path = legacy_store(tmp_path / "out", 1, record, cells_status_index)
     before = rows(path)
     with Store(tmp_path / "out") as store:
-        assert store.migrated == ["m002_results_keep_history"]
-        assert store.find(record.meta.sha256, SCHEMA_VERSION,
-                          config_key(extraction_config(None))) == (7, True)
+        assert store.migrated == ["m002_results_keep_history", "m003_code_fingerprint"]
+        key = config_key(extraction_config(None))
+        # kept, as made by code of unknown fingerprint: this version redoes it
+        assert store.find(record.meta.sha256, SCHEMA_VERSION, key, None) == (7, True)
+        assert store.find(record.meta.sha256, SCHEMA_VERSION, key, code_fingerprint()) is None
+        assert store.made_by_other_code(record.meta.sha256, SCHEMA_VERSION, key,
+                                        code_fingerprint())
         assert store.record_json(7) == record.model_dump_json()
     assert rows(path) == before  # cells and flags survive the rebuild of results
-    assert [(n, a is None) for n, a in recorded(path)] == [(NAMES[0], True), (NAMES[1], False)]
+    assert [(n, a is None) for n, a in recorded(path)] == [
+        (NAMES[0], True), (NAMES[1], False), (NAMES[2], False)]
     assert shape(path) == fresh_shape(tmp_path)
     db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key='format'").fetchone() == ("2",)
+    assert db.execute("SELECT value FROM meta WHERE key='format'").fetchone() == ("3",)
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
@@ -217,9 +226,10 @@ def test_a_format_2_store_without_migrations_is_recorded_as_having_both(
     path = legacy_store(tmp_path / "out", 2, record)
     before = rows(path)
     with Store(tmp_path / "out") as store:
-        assert store.migrated == []
+        assert store.migrated == ["m003_code_fingerprint"]
     assert rows(path) == before
-    assert recorded(path) == [(NAMES[0], None), (NAMES[1], None)]
+    assert [(n, a is None) for n, a in recorded(path)] == [
+        (NAMES[0], True), (NAMES[1], True), (NAMES[2], False)]
     assert shape(path) == fresh_shape(tmp_path)
 
 
@@ -250,7 +260,9 @@ def test_an_upgraded_store_is_used_by_run_export_and_its_decisions_apply(
     legacy_store(out, 1, record)
     result = CliRunner().invoke(main, ["run", str(INPUT), "-o", str(out), "--llm", "off"])
     assert result.exit_code == 0, result.output
-    assert "1 reports (1 already done)" in result.stdout
+    # the result stored by older code is redone (and says so); the decision still applies
+    assert "1 reports" in result.stdout and "already done" not in result.stdout
+    assert "1 documents re-extracted: the extraction code changed" in result.stderr
     assert Record.model_validate_json(
         (out / "results.jsonl").read_text("utf-8")).meta.sha256 == record.meta.sha256
     with open(out / "cells.csv", encoding="utf-8-sig", newline="") as fh:

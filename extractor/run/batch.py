@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 from extractor import __version__
 from extractor.outputs.export import write_run
+from extractor.run.fingerprint import code_fingerprint
 from extractor.run.pipeline import discover, process
 from extractor.schema import ALL_PATHS, SCHEMA_VERSION, InputError, Record, section_fingerprints
 from extractor.store.store import Store, config_key, sha256_file
@@ -44,6 +45,7 @@ class Totals:
     flagged: int = 0
     skipped_files: int = 0
     schema_redone: int = 0  # documents re-extracted because the schema changed
+    code_redone: int = 0  # documents re-extracted because the extraction code changed
     sections_changed: set[str] = field(default_factory=set)
     interrupted: bool = False
     corrections_moved: int = 0  # stored decisions moved to renamed field paths
@@ -105,6 +107,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
     files, missing, skipped = discover(paths)
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
     key = config_key(extraction_config(second))
+    code = code_fingerprint()
     fingerprints = section_fingerprints()
     budget = second.client.settings.max_cost if second is not None else None
     with Store(out) as store:
@@ -113,7 +116,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
 
         totals.corrections_moved = store.moved_corrections
         totals.corrections_orphaned = store.orphan_corrections(frozenset(ALL_PATHS))
-        run_id = store.begin_run(key, SCHEMA_VERSION, argv or sys.argv[1:])
+        run_id = store.begin_run(key, SCHEMA_VERSION, argv or sys.argv[1:], code)
         done = 0
 
         def finish(seq: int, path: str, record: Record | None, record_json: str | None,
@@ -140,7 +143,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                     totals.sections_changed |= {s for s, fp in fingerprints.items()
                                                 if prev.sections.get(s) != fp}
                 store.add_result(run_id, seq, Path(path), sha, size, record_json, record, key,
-                                 fingerprints)
+                                 fingerprints, code)
             if on_event is not None:
                 on_event(Event(done, totals.inputs, path, record, error,
                                reused_id is not None, totals))
@@ -159,13 +162,15 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                                  error=f"cannot read: {e.strerror or e}")
                 finish(seq, str(item), None, None, err, None, 0)
                 continue
-            found = None if redo else store.find(sha, SCHEMA_VERSION, key)
+            found = None if redo else store.find(sha, SCHEMA_VERSION, key, code)
+            if found is None and not redo and store.made_by_other_code(sha, SCHEMA_VERSION, key, code):
+                totals.code_redone += 1
             if found is not None and found[1]:
                 finish(seq, str(item), None, None, None, sha, size, reused_id=found[0])
                 continue
             if found is not None:
                 totals.llm_retried += 1  # an LLM task failed last time: try again
-            known = store.known_input_error(sha, key)
+            known = store.known_input_error(sha, key, code)
             if known is not None:
                 err = InputError(file=item.name, path=str(item), kind=known[0], error=known[1])
                 finish(seq, str(item), None, None, err, sha, size)
@@ -187,7 +192,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
             totals.interrupted = True
             return totals
         for seq, item, sha in twins:
-            found = store.find(sha, SCHEMA_VERSION, key)
+            found = store.find(sha, SCHEMA_VERSION, key, code)
             if found is not None:
                 finish(seq, str(item), None, None, None, sha, item.stat().st_size,
                        reused_id=found[0])

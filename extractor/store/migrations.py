@@ -183,6 +183,18 @@ def _complete(blob: bytes) -> int:
     return int(all(not isinstance(t, dict) or t.get("outcome") != "failed" for t in tasks))
 
 
+@migration
+def m003_code_fingerprint(db: sqlite3.Connection) -> None:
+    """Each result and each run records the fingerprint of the extraction code that made it
+    (`extractor.run.fingerprint`), so a re-run after an upgrade re-extracts instead of
+    reusing results of older code. Results from before have none: they count as made by
+    other code, and a re-run redoes them."""
+    script(db, """
+ALTER TABLE results ADD COLUMN code TEXT;
+ALTER TABLE runs ADD COLUMN code TEXT;
+""")
+
+
 # --------------------------------------------------------------------------- applying them
 
 

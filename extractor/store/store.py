@@ -100,10 +100,11 @@ class Store:
 
     # -- runs ------------------------------------------------------------------------------
 
-    def begin_run(self, config: str, schema_version: str, argv: list[str]) -> int:
+    def begin_run(self, config: str, schema_version: str, argv: list[str], code: str) -> int:
         cur = self.db.execute(
-            "INSERT INTO runs (started, config_key, schema_version, argv) VALUES (?, ?, ?, ?)",
-            (time.time(), config, schema_version, json.dumps(argv, ensure_ascii=False)))
+            "INSERT INTO runs (started, config_key, schema_version, argv, code)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (time.time(), config, schema_version, json.dumps(argv, ensure_ascii=False), code))
         return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int) -> None:
@@ -115,12 +116,23 @@ class Store:
 
     # -- lookups ---------------------------------------------------------------------------
 
-    def find(self, sha256: str, schema_version: str, config: str) -> tuple[int, bool] | None:
-        """The stored result for this key and whether it is complete (no LLM task failed)."""
+    def find(self, sha256: str, schema_version: str, config: str,
+             code: str | None) -> tuple[int, bool] | None:
+        """The stored result for this key, made by this extraction code, and whether it is
+        complete (no LLM task failed)."""
         row = self.db.execute(
             "SELECT id, complete FROM results WHERE sha256=? AND schema_version=? AND config_key=?"
-            " ORDER BY id DESC LIMIT 1", (sha256, schema_version, config)).fetchone()
+            " AND code IS ? ORDER BY id DESC LIMIT 1",
+            (sha256, schema_version, config, code)).fetchone()
         return None if row is None else (int(row[0]), bool(row[1]))
+
+    def made_by_other_code(self, sha256: str, schema_version: str, config: str,
+                           code: str) -> bool:
+        """A result for this key exists, but other extraction code made it (an upgrade)."""
+        row = self.db.execute(
+            "SELECT 1 FROM results WHERE sha256=? AND schema_version=? AND config_key=?"
+            " AND code IS NOT ? LIMIT 1", (sha256, schema_version, config, code)).fetchone()
+        return row is not None
 
     def previous(self, sha256: str, config: str) -> StoredResult | None:
         """The newest result of the document under the same config, any schema version."""
@@ -136,7 +148,7 @@ class Store:
 
     def add_result(self, run_id: int, seq: int, path: Path, sha256: str, size: int,
                    record_json: str, record: Record, config: str,
-                   sections: dict[str, str]) -> int:
+                   sections: dict[str, str], code: str) -> int:
         now = time.time()
         m, s = record.meta, record.summary
         llm = record.llm
@@ -147,15 +159,15 @@ class Store:
             cur = self.db.execute(
                 "INSERT INTO results (sha256, schema_version, config_key, sections, file, agency,"
                 " year, template, truncated, cells, verified, grounded, flagged, n_flags,"
-                " prompt_tokens, completion_tokens, cost, complete, record, created)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " prompt_tokens, completion_tokens, cost, complete, record, created, code)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (sha256, record.schema_version, config, json.dumps(sections), m.source_file,
                  m.agency.value, m.year.value, m.template, int(record.truncated), s.cells,
                  s.verified, s.grounded, s.flagged, len(record.flags),
                  llm.prompt_tokens if llm else 0, llm.completion_tokens if llm else 0,
                  str(llm.cost) if llm else "0",
                  int(llm is None or all(t.outcome != "failed" for t in llm.tasks)),
-                 zlib.compress(record_json.encode(), 6), now))
+                 zlib.compress(record_json.encode(), 6), now, code))
             rid = int(cur.lastrowid or 0)
             self.db.executemany(
                 "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -188,13 +200,14 @@ class Store:
             "INSERT OR REPLACE INTO run_items (run_id, seq, path, sha256, result_id, reused)"
             " VALUES (?,?,?,?,?,?)", (run_id, seq, str(path), sha256, rid, int(reused)))
 
-    def known_input_error(self, sha256: str, config: str) -> tuple[str, str] | None:
-        """An input error (the file's own fault) recorded for this content before: a re-run
-        reports it again without reading the file again. Internal errors are retried."""
+    def known_input_error(self, sha256: str, config: str, code: str) -> tuple[str, str] | None:
+        """An input error (the file's own fault) recorded for this content by the same code
+        before: a re-run reports it again without reading the file again. Internal errors
+        are retried, and so is every input after an upgrade (new code may read it)."""
         row = self.db.execute(
             "SELECT i.error_kind, i.error FROM run_items i JOIN runs r ON r.id=i.run_id "
-            "WHERE i.sha256=? AND r.config_key=? AND i.error_kind='input' "
-            "ORDER BY i.run_id DESC LIMIT 1", (sha256, config)).fetchone()
+            "WHERE i.sha256=? AND r.config_key=? AND r.code IS ? AND i.error_kind='input' "
+            "ORDER BY i.run_id DESC LIMIT 1", (sha256, config, code)).fetchone()
         return None if row is None else (row[0], row[1])
 
     def _tx(self) -> _Transaction:
