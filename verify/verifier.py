@@ -1,8 +1,9 @@
 """Turn an `Extraction` into a verified `Record`.
 
-For each cell: grounding, then every identity that covers it. For each failed identity, a
-verdict: *source inconsistency* when all its cells are grounded (the report itself does not
-add up), *extraction error* when some are not (we read it wrong).
+For each cell: grounding, then every identity that covers it, then section 二's soft rules
+(plausibility: a failure flags, a rule that holds confirms nothing). For each failed identity
+or rule, a verdict: *source inconsistency* when all its cells are grounded (the report itself
+does not add up), *extraction error* when some are not (we read it wrong).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from extractor.schema import (
 from extractor.schema.identities import Equation, detail_totals, instances, may_be_negative
 from verify.grounding import ground
 from verify.patterns import blank_pattern_issues
+from verify.soft_rules import check_soft_rules
 from verify.subtotals import check_subtotals
 
 _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
@@ -149,6 +151,11 @@ def verify(extraction: Extraction, text: str) -> Record:
         elif result.outcome == "pass":
             passed.update(eq.paths)
         checks.append(result)
+
+    # Section 二's soft rules: a failure flags its cells; a rule that holds verifies nothing.
+    soft_checks, soft_flags = check_soft_rules(cells, template, grounded)
+    checks += soft_checks
+    flags += soft_flags
 
     sub_checks, sub_issues = check_subtotals(extraction.subtotals, cells, template, text)
     checks += sub_checks
