@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor.extract.report import extract
+from extractor.mapping.report import extract
 from extractor.run.pipeline import process, read_document
 from extractor.schema import CellStatus, Record, build_tables, iter_cells
 from extractor.schema.soft_rules import SOFT_RULES, soft_checks
