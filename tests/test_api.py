@@ -79,3 +79,13 @@ def test_an_empty_input_raises_an_ingest_error() -> None:
 def test_a_missing_path_object_raises_an_ingest_error(tmp_path: Path) -> None:
     with pytest.raises(extractor.IngestError, match="cannot read"):
         extractor.extract(tmp_path / "nope.txt")
+
+
+def test_the_readme_example_runs(capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (GOLDEN.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### From Python", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(GOLDEN.parent.parent)
+    exec(compile(code, "README.md", "exec"), {})  # noqa: S102
+    assert capsys.readouterr().out.startswith("平湖市卫生健康局 2024 2021\n")
