@@ -192,7 +192,10 @@ def _stream_rows(lines: list[tuple[str, int]]) -> list[Row]:
     return rows
 
 
-def recover_rows(text: str) -> list[Row]:
+def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line kinds, in order
+    """The rows of a normalized text: pipe streams, one-cell-per-line blocks (with header
+    cells continued on the next line), glued digit runs, tab, pipe and space-aligned rows,
+    and plain lines; stacked label rows are joined at the end."""
     rows: list[Row] = []
     block: list[TextCell] = []  # the current one-cell-per-line row
     last_was_cell = False

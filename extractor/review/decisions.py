@@ -90,6 +90,33 @@ def read_decisions(path: Path) -> tuple[list[DecisionRow], int]:
     Every problem in the file is collected and raised together (with CSV line numbers), so
     a reviewer fixes them in one go; nothing is imported from a file with a problem.
     """
+    rows = _csv_rows(path)
+    problems: list[str] = []
+    out: list[DecisionRow] = []
+    undecided = 0
+    seen: Counter[tuple[str, str]] = Counter()
+    for n, row in enumerate(rows, start=2):
+        if not (row.get("decision") or "").strip():
+            undecided += 1
+            continue
+        try:
+            decided = _decision_row(row)
+        except ValueError as e:
+            problems.append(f"line {n} ({(row.get('path') or '').strip() or '?'}): {e}")
+            continue
+        seen[(decided.sha256, decided.path)] += 1
+        out.append(decided)
+    dupes = [f"{p} of {s[:12]}…" for (s, p), k in seen.items() if k > 1]
+    if dupes:
+        problems.append("the same cell is decided twice: " + ", ".join(dupes[:10]))
+    if problems:
+        raise DecisionsError(f"{path}: {len(problems)} problem(s), nothing imported:\n  "
+                             + "\n  ".join(problems[:50]))
+    return out, undecided
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a decisions file: UTF-8 (BOM or not) or GBK, with the needed columns."""
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -109,57 +136,34 @@ def read_decisions(path: Path) -> tuple[list[DecisionRow], int]:
         if missing:
             raise DecisionsError(f"{path}: not a decisions file (missing columns "
                                  f"{', '.join(missing)}; expected {', '.join(COLUMNS)})")
-        rows = list(reader)
+        return list(reader)
     except csv.Error as e:
         raise DecisionsError(f"{path}: not a readable CSV: {e}") from e
-    problems: list[str] = []
-    out: list[DecisionRow] = []
-    undecided = 0
-    seen: Counter[tuple[str, str]] = Counter()
-    for n, row in enumerate(rows, start=2):
-        decision = (row.get("decision") or "").strip().lower()
-        if not decision:
-            undecided += 1
-            continue
-        sha, cell = (row.get("sha256") or "").strip().lower(), (row.get("path") or "").strip()
-        where = f"line {n} ({cell or '?'})"
-        if decision not in DECISIONS:
-            problems.append(f"{where}: decision {decision!r} is not one of {', '.join(DECISIONS)}")
-            continue
-        if len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
-            problems.append(f"{where}: sha256 {sha!r} is not a document hash")
-            continue
-        if cell not in KNOWN_PATHS:
-            problems.append(f"{where}: {cell!r} is not a field path of the schema")
-            continue
-        seen[(sha, cell)] += 1
-        state: CellState | None = None
-        value: int | Decimal | None = None
-        raw_value = (row.get("value") or "").strip()
-        if decision == "set":
-            if not raw_value:
-                problems.append(f"{where}: decision set needs a value")
-                continue
-            try:
-                state, value = parse_value(raw_value, cell)
-            except ValueError as e:
-                problems.append(f"{where}: {e}")
-                continue
-        elif raw_value:
-            problems.append(f"{where}: a value is only read with decision set "
-                            f"(this row says {decision})")
-            continue
-        mstate, mvalue = _machine((row.get("machine_value") or "").strip(),
-                                  (row.get("machine_state") or "").strip())
-        out.append(DecisionRow(sha, cell, Correction(
-            decision=decision, value=value, state=state, machine_state=mstate,  # type: ignore[arg-type]
-            machine_value=mvalue, reviewer=(row.get("reviewer") or "").strip() or None,
-            note=(row.get("note") or "").strip() or None,
-            decided_at=(row.get("decided_at") or "").strip() or None)))
-    dupes = [f"{p} of {s[:12]}…" for (s, p), k in seen.items() if k > 1]
-    if dupes:
-        problems.append("the same cell is decided twice: " + ", ".join(dupes[:10]))
-    if problems:
-        raise DecisionsError(f"{path}: {len(problems)} problem(s), nothing imported:\n  "
-                             + "\n  ".join(problems[:50]))
-    return out, undecided
+
+
+def _decision_row(row: dict[str, str]) -> DecisionRow:
+    """One decided row; ValueError says what is wrong with it."""
+    decision = (row.get("decision") or "").strip().lower()
+    sha, cell = (row.get("sha256") or "").strip().lower(), (row.get("path") or "").strip()
+    if decision not in DECISIONS:
+        raise ValueError(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
+    if len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
+        raise ValueError(f"sha256 {sha!r} is not a document hash")
+    if cell not in KNOWN_PATHS:
+        raise ValueError(f"{cell!r} is not a field path of the schema")
+    state: CellState | None = None
+    value: int | Decimal | None = None
+    raw_value = (row.get("value") or "").strip()
+    if decision == "set":
+        if not raw_value:
+            raise ValueError("decision set needs a value")
+        state, value = parse_value(raw_value, cell)
+    elif raw_value:
+        raise ValueError(f"a value is only read with decision set (this row says {decision})")
+    mstate, mvalue = _machine((row.get("machine_value") or "").strip(),
+                              (row.get("machine_state") or "").strip())
+    return DecisionRow(sha, cell, Correction(
+        decision=decision, value=value, state=state, machine_state=mstate,  # type: ignore[arg-type]
+        machine_value=mvalue, reviewer=(row.get("reviewer") or "").strip() or None,
+        note=(row.get("note") or "").strip() or None,
+        decided_at=(row.get("decided_at") or "").strip() or None))

@@ -59,7 +59,7 @@ def script(db: sqlite3.Connection, sql: str) -> None:
 
 
 @migration
-def m001_initial(db: sqlite3.Connection) -> None:
+def m001_initial(db: sqlite3.Connection) -> None:  # long: the format-1 tables, verbatim
     """Store format 1: documents, results (one per key), cells, flags, corrections, runs."""
     script(db, """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
