@@ -27,25 +27,46 @@ class RunSourceError(ValueError):
 
 @dataclass
 class Item:
+    """One input of a run: its record or its error, and where it came from (its position in
+    the run, file name, path as given, content sha256; from a results.jsonl: the record's
+    own file name and sha256, the line number, no path)."""
+
     record: Record | None
     record_json: str | None
     error: InputError | None
+    seq: int = 0
+    file: str = ""
+    input_path: str = ""
+    sha256: str | None = None
+
+    @classmethod
+    def of(cls, record: Record, seq: int = 0, input_path: str = "") -> Item:
+        """A record on its own (not read from a run)."""
+        return cls(record, None, None, seq, record.meta.source_file, input_path,
+                   record.meta.sha256)
 
 
 def run_items(store: Store, run_id: int) -> Iterator[Item]:
-    """A run's inputs in order: the record (decisions applied) or the error of each."""
+    """A run's inputs in order: the record (decisions applied, named as this input is named)
+    or the error of each. Two inputs with the same content share one stored result and are
+    two items, each with its own path and file name; a renamed file has its new name."""
     corrected = store.has_corrections()
-    for _seq, path, sha, rid, kind, error in store.run_items(run_id):
+    for seq, path, sha, rid, kind, error in store.run_items(run_id):
+        name = Path(path).name
         if rid is None:
-            yield Item(None, None, InputError(file=Path(path).name, path=path,
-                                              kind=kind or "internal", error=error or ""))
+            yield Item(None, None, InputError(file=name, path=path, kind=kind or "internal",
+                                              error=error or ""), seq, name, path, sha)
             continue
         raw = store.record_json(rid)
         record = Record.model_validate_json(raw)
         if sha in corrected:
             record = corrections.apply(record, store.corrections(sha or ""))
             raw = record.model_dump_json()
-        yield Item(record, raw, None)
+        if record.meta.source_file != name:  # the content was met earlier under another name
+            record = record.model_copy(
+                update={"meta": record.meta.model_copy(update={"source_file": name})})
+            raw = record.model_dump_json()
+        yield Item(record, raw, None, seq, name, path, sha)
 
 
 def read_run(target: Path) -> Iterator[Item]:
@@ -95,7 +116,7 @@ def _jsonl_items(results: Path, errors: Path) -> Iterator[Item]:
         except ValueError as e:
             first = str(e).splitlines()[0]
             raise RunSourceError(f"{results}, line {n}: not a result record: {first}") from e
-        yield Item(record, line, None)
+        yield Item(record, line, None, n - 1, record.meta.source_file, "", record.meta.sha256)
     if not errors.is_file():
         return
     for n, line in _lines(errors):
@@ -105,9 +126,9 @@ def _jsonl_items(results: Path, errors: Path) -> Iterator[Item]:
             raise RunSourceError(f"{errors}, line {n}: not JSON: {e.msg}") from e
         if not isinstance(row, dict):
             raise RunSourceError(f"{errors}, line {n}: not an error record")
-        yield Item(None, None, InputError(
-            file=str(row.get("file", "")), path=str(row.get("path", "")),
-            kind=str(row.get("kind", "internal")), error=str(row.get("error", ""))))
+        e = InputError(file=str(row.get("file", "")), path=str(row.get("path", "")),
+                       kind=str(row.get("kind", "internal")), error=str(row.get("error", "")))
+        yield Item(None, None, e, n - 1, e.file, e.path)
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -1,7 +1,10 @@
 """Write a batch's results: results.jsonl, cells.csv, reports.csv, flags.csv, errors.jsonl.
 
-CSV files are UTF-8 with a BOM so Excel shows Chinese correctly. Each file is written to a
-temporary name and renamed, so a killed run never leaves a half-written file behind.
+The CSV files render the typed tables of `extractor.outputs.tables` as text: numbers as
+numbers (amounts as exact decimals, never in exponent form), null as an empty cell, booleans
+as true/false, and text neutralised against CSV injection (`safe.neutralise`). They are
+UTF-8 with a BOM so Excel shows Chinese correctly. Each file is written to a temporary name
+and renamed, so a killed run never leaves a half-written file behind.
 """
 
 from __future__ import annotations
@@ -9,121 +12,50 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from extractor.schema import (
-    ALL_PATHS,
-    Cell,
-    CellState,
-    InputError,
-    Issue,
-    Record,
-    iter_cells,
-    title,
+from extractor.outputs.fields import SECTION_NAMES
+from extractor.outputs.items import Item
+from extractor.outputs.safe import neutralise
+from extractor.outputs.tables import (
+    CELL_COLUMNS,
+    FLAG_COLUMNS,
+    REPORT_COLUMNS,
+    cell_values,
+    flag_values,
+    issue_span,
+    report_values,
 )
+from extractor.schema import InputError, Record
 
-SECTION_NAMES = {"s2": "二", "s3": "三", "s4": "四"}
+# The review page points where flags.csv points.
+_issue_span = issue_span
 
-
-def _value(v: object) -> str:
-    return "" if v is None else str(v)
-
-
-def _snippet(text: str, start: int, end: int, context: int = 30, limit: int = 240) -> str:
-    lo, hi = max(0, start - context), min(len(text), end + context)
-    if hi - lo > limit:
-        hi = lo + limit
-    s = text[lo:start] + "【" + text[start:min(end, hi)] + "】" + text[min(end, hi):hi]
-    return s.replace("\t", " ⇥ ").replace("\n", " ⏎ ")
+__all__ = ["SECTION_NAMES", "BatchWriter", "csv_text", "header", "_issue_span"]
 
 
-def _issue_span(issue: Issue, cells: dict[str, Cell]) -> tuple[int, int] | None:
-    """Where to point a reviewer: the issue's own span, else its cells' (all of them when
-    they sit close together, otherwise the first printed number among them)."""
-    if issue.span is not None:
-        return issue.span
-    printed = [cells[p] for p in issue.paths if p in cells and cells[p].span is not None]
-    if not printed:
-        return None
-    lo = min(c.span[0] for c in printed)  # type: ignore[index]
-    hi = max(c.span[1] for c in printed)  # type: ignore[index]
-    if hi - lo <= 160:
-        return (lo, hi)
-    first = next((c for c in printed if c.state is CellState.NUMBER), printed[0])
-    return first.span
+def csv_text(v: object) -> str:
+    """One typed value as CSV text."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, str):
+        return neutralise(v)
+    return str(v)
 
 
+def header(columns: Iterable[object]) -> list[str]:
+    return [c.name for c in columns]  # type: ignore[attr-defined]
 
 
-
-def _readable(path: str) -> str:
-    section = path.split(".")[0]
-    return f"{SECTION_NAMES[section]}·{title(path)} [{path}]"
-
-
-CELL_COLUMNS = ("file", "section", "row", "column", "path", "label", "value", "unit", "raw",
-                "state", "status", "reasons", "span_start", "span_end", "source_start",
-                "source_end", "page", "decision", "machine_value", "reviewer", "sha256")
-REPORT_COLUMNS = ("file", "agency", "year", "template", "truncated", "cells", "numbers",
-                  "verified", "grounded", "flagged", "corrected", "flags", "sha256")
-FLAG_COLUMNS = ("file", "rule", "key", "verdict", "message", "paths", "span_start", "span_end",
-                "snippet")
-
-
-def cell_rows(r: Record) -> list[tuple[object, ...]]:
-    """One row per template cell (the audit view), in printed order."""
-    file = r.meta.source_file
-    rows = []
-    for c in iter_cells(r.tables):
-        section, row, col = c.path.split(".")
-        span = c.span or ("", "")
-        src = c.source_span or ("", "")
-        k = c.correction
-        rows.append((file, SECTION_NAMES[section], row, col, c.path, title(c.path),
-                     "" if c.value is None else c.value, c.unit or "", c.raw or "",
-                     c.state.value, c.status.value if c.status else "", " | ".join(c.reasons),
-                     span[0], span[1], src[0], src[1], _value(c.page),
-                     k.decision if k else "", _value(k.machine_value) if k else "",
-                     (k.reviewer or "") if k else "", r.meta.sha256))
-    return rows
-
-
-def report_row(r: Record) -> list[object]:
-    """One row per report (the analysis view): its summary, then every template cell as a
-    column (blank for a blank cell or a cell not in the report's template version, and
-    <placeholder>, <missing>, <unreadable> for cells without a number)."""
-    by_path = {c.path: c for c in iter_cells(r.tables)}
-    wide: list[object] = []
-    for p in ALL_PATHS:
-        c = by_path.get(p)
-        if c is None:
-            wide.append("")  # not in this template version
-        elif c.state is CellState.NUMBER:
-            wide.append(_value(c.value))
-        else:
-            wide.append(f"<{c.state.value}>" if c.state is not CellState.BLANK else "")
-    s = r.summary
-    return [r.meta.source_file, _value(r.meta.agency.value), _value(r.meta.year.value),
-            _value(r.meta.template), str(r.truncated).lower(), s.cells, s.numbers, s.verified,
-            s.grounded, s.flagged, s.corrected, len(r.flags), r.meta.sha256, *wide]
-
-
-def report_header() -> list[str]:
-    return [*REPORT_COLUMNS, *(_readable(p) for p in ALL_PATHS)]
-
-
-def flag_rows(r: Record) -> list[tuple[object, ...]]:
-    by_path = {c.path: c for c in iter_cells(r.tables)}
-    rows = []
-    for issue in r.flags:
-        span = _issue_span(issue, by_path)
-        snippet = _snippet(r.text, *span) if span else ""
-        rows.append((r.meta.source_file, issue.rule, issue.key, issue.verdict or "",
-                     issue.message, " ".join(issue.paths[:30]),
-                     _value(span[0] if span else None), _value(span[1] if span else None),
-                     snippet))
-    return rows
+def _text_rows(rows: Iterable[list[object]]) -> Iterable[list[str]]:
+    return ([csv_text(v) for v in row] for row in rows)
 
 
 class BatchWriter:
@@ -145,10 +77,10 @@ class BatchWriter:
                 out / f".{name}.tmp", "w", encoding="utf-8-sig" if bom else "utf-8", newline=""
             )
         self._csv = {name: csv.writer(fh) for name, fh in self._fh.items() if name.endswith(".csv")}
-        for name, header in (("cells.csv", CELL_COLUMNS), ("reports.csv", report_header()),
-                             ("flags.csv", FLAG_COLUMNS)):
+        for name, columns in (("cells.csv", CELL_COLUMNS), ("reports.csv", REPORT_COLUMNS),
+                              ("flags.csv", FLAG_COLUMNS)):
             if name in self._csv:
-                self._csv[name].writerow(header)
+                self._csv[name].writerow(header(columns))
 
     def __enter__(self) -> BatchWriter:
         return self
@@ -160,16 +92,18 @@ class BatchWriter:
         if "errors.jsonl" in self._fh:
             self._fh["errors.jsonl"].write(json.dumps(error.model_dump(), ensure_ascii=False) + "\n")
 
-    def add(self, r: Record, record_json: str | None = None) -> None:
-        """`record_json`: the record already serialized (saves a dump when exporting)."""
+    def add(self, r: Record, record_json: str | None = None, item: Item | None = None) -> None:
+        """`record_json`: the record already serialized (saves a dump when exporting);
+        `item`: the run item it is (input path and position; default: the record alone)."""
+        item = item or Item.of(r)
         if "results.jsonl" in self._fh:
             self._fh["results.jsonl"].write((record_json or r.model_dump_json()) + "\n")
         if "cells.csv" in self._csv:
-            self._csv["cells.csv"].writerows(cell_rows(r))
+            self._csv["cells.csv"].writerows(_text_rows(cell_values(item)))
         if "reports.csv" in self._csv:
-            self._csv["reports.csv"].writerow(report_row(r))
+            self._csv["reports.csv"].writerows(_text_rows([report_values(item)]))
         if "flags.csv" in self._csv:
-            self._csv["flags.csv"].writerows(flag_rows(r))
+            self._csv["flags.csv"].writerows(_text_rows(flag_values(item)))
 
     def close(self, commit: bool = True) -> None:
         for name, fh in self._fh.items():
