@@ -116,23 +116,35 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
                    "schema no longer has; they are kept in the store and not applied", err=True)
     extra = f", {totals.skipped_files} other files skipped" if totals.skipped_files else ""
     reused = f" ({totals.reused} already done)" if totals.reused else ""
-    click.echo(
-        f"{totals.reports} reports{reused}, {totals.cells} cells: {totals.verified} "
-        f"verified, {totals.grounded} grounded only, {totals.flagged} flagged; "
-        f"{totals.errors} errors{extra} -> {out}"
-    )
+    click.echo(f"{totals.reports} reports{reused}, {_cells_line(out)}; "
+               f"{totals.errors} errors{extra} -> {out}")
+
+
+def _cells_line(out: Path) -> str:
+    """'3778 cells: 1641 verified, 291 grounded only, 66 flagged (need a person), 1780
+    missing (…), 0 corrected' for the run just written to OUT, decisions applied."""
+    from extractor.outputs.summary import cell_counts
+    from extractor.store.store import Store
+
+    with Store(out) as store:
+        run_id = store.latest_run()
+        counts = cell_counts(store, run_id) if run_id is not None else None
+    if counts is None:
+        return "0 cells"
+    return f"{counts.cells} cells: {counts.describe()}"
 
 
 @main.command("export")
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "sqlite"]),
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "sqlite", "xlsx"]),
               default="csv", show_default=True)
 @click.option("--to", "dest", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder to write into (default OUT/export).")
 @click.option("--run", "run_id", type=int, default=None, help="Run number (default the latest).")
 def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None) -> None:
     """Export a run from OUT's store: one row per report and one row per cell, with people's
-    decisions applied (csv: UTF-8 with BOM; parquet needs the `parquet` extra)."""
+    decisions applied (csv: UTF-8 with BOM; parquet needs the `parquet` extra; xlsx: a
+    workbook with cells coloured by status)."""
     from extractor.outputs.export import ExportError, export
     from extractor.store.store import STORE_NAME, Store, StoreError
 
@@ -291,6 +303,23 @@ def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
                f"decide{left_out}")
     click.echo(f"review page: {result.page}")
     click.echo(f"decisions:   {result.decisions}")
+
+
+@main.command("fields")
+@click.option("-o", "--output", "target", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Write the CSV to this file (UTF-8 with BOM, as docs/fields.csv) "
+              "instead of printing it.")
+def fields_cmd(target: Path | None) -> None:
+    """Print the data dictionary: every field path, its Chinese label, section, template
+    versions, type, unit, and the field of the other template version measuring the same
+    thing (docs/fields.csv is this output)."""
+    from extractor.outputs.fields import fields_csv, write_fields_csv
+
+    if target is None:
+        click.echo(fields_csv(), nl=False)
+    else:
+        write_fields_csv(target)
+        click.echo(str(target))
 
 
 @main.command("schema")

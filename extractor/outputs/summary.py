@@ -1,0 +1,85 @@
+"""The run's closing line: cells by status, with what needs a person kept apart from what is
+missing because the file is cut off or a table is absent, and people's corrections counted.
+
+Counted in SQL over the run store (cells of each run item's result, decisions by document
+and path), so a resumed run of thousands of documents does not re-read every record.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from extractor.outputs.tables import STATUSES
+from extractor.store.store import Store
+
+_COUNT = """
+SELECT c.status, c.state = 'missing', r.truncated, k.path IS NOT NULL, count(*)
+FROM run_items i
+JOIN results r ON r.id = i.result_id
+JOIN cells c ON c.result_id = i.result_id
+LEFT JOIN corrections k ON k.sha256 = i.sha256 AND k.path = c.path
+WHERE i.run_id = ?
+GROUP BY 1, 2, 3, 4
+"""
+_CUT = """
+SELECT count(*) FROM run_items i JOIN results r ON r.id = i.result_id
+WHERE i.run_id = ? AND r.truncated = 1
+"""
+
+
+@dataclass
+class CellCounts:
+    cells: int = 0
+    #: cells by status as exported (a cell a person decided is `corrected`)
+    by_status: Counter[str] = field(default_factory=Counter)
+    #: flagged cells that are missing (not decided): the file is cut off or a table absent
+    missing: int = 0
+    missing_in_cut_files: int = 0
+    cut_files: int = 0
+
+    @property
+    def needs_person(self) -> int:
+        """Flagged cells other than missing ones."""
+        return self.by_status["flagged"] - self.missing
+
+    def describe(self) -> str:
+        """'1641 verified, 291 grounded only, 66 flagged (need a person), 1780 missing (…),
+        0 corrected'."""
+        parts = []
+        for s in STATUSES:
+            n = self.by_status[s]
+            if s == "grounded":
+                parts.append(f"{n} grounded only")
+            elif s == "flagged":
+                parts.append(f"{self.needs_person} flagged (need a person)")
+                parts.append(f"{self.missing} missing{self._why_missing()}")
+            else:
+                parts.append(f"{n} {s}")
+        return ", ".join(parts)
+
+    def _why_missing(self) -> str:
+        absent = self.missing - self.missing_in_cut_files
+        why = []
+        if self.missing_in_cut_files:
+            files = "file" if self.cut_files == 1 else "files"
+            why.append(f"{self.missing_in_cut_files} in {self.cut_files} cut-off {files}")
+        if absent:
+            why.append(f"{absent} where a table or row is absent")
+        return f" ({', '.join(why)})" if why else ""
+
+
+def cell_counts(store: Store, run_id: int) -> CellCounts:
+    counts = CellCounts()
+    for status, missing, truncated, decided, n in store.db.execute(_COUNT, (run_id,)):
+        counts.cells += n
+        if decided:
+            counts.by_status["corrected"] += n
+            continue
+        counts.by_status[status or "none"] += n
+        if status == "flagged" and missing:
+            counts.missing += n
+            if truncated:
+                counts.missing_in_cut_files += n
+    counts.cut_files = store.db.execute(_CUT, (run_id,)).fetchone()[0]
+    return counts
