@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from extractor.outputs.tables import Item
+from extractor.outputs.items import Item
 from extractor.schema import Record
 
 if TYPE_CHECKING:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from extractor.outputs.fields import FIELD_COLUMNS, FIELDS, TEMPLATES, field_rows
+from extractor.outputs.items import Item
 from extractor.outputs.safe import neutralise
 from extractor.outputs.tables import (
     ERROR_COLUMNS,
@@ -37,7 +38,6 @@ from extractor.outputs.tables import (
     REPORT_HEAD,
     STATUSES,
     Column,
-    Item,
     error_values,
     flag_values,
     report_values,
