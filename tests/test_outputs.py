@@ -451,6 +451,10 @@ def test_read_run_gives_typed_frames(golden_run: Path) -> None:
     assert len(one) == 1 and one.at[0, "file"] == records[0]["meta"]["source_file"]
     with pytest.raises(FramesError):
         read_run(golden_run / "nothing-here")
+    from_jsonl = read_run(golden_run / "results.jsonl")  # results from elsewhere
+    assert list(from_jsonl["file"]) == list(wide["file"])
+    assert (from_jsonl["s3.granted.total"].fillna(-1) == wide["s3.granted.total"].fillna(-1)).all()
+    assert len(read_run(golden_run, run=1)) == 19
 
 
 def _readme_block(lang: str, marker: str) -> str:
@@ -524,3 +528,19 @@ def test_printed_text_reasons_and_messages_are_neutralised_too(tmp_path: Path) -
     header = [c.value for c in wb["template 2019"][2]]
     x = wb["template 2019"].cell(3, header.index(cell.path) + 1)
     assert x.value is None and "-cmd" in x.comment.text and "printed: =1+2" in x.comment.text
+
+
+def test_comments_stop_at_the_cap_and_the_legend_says_so(golden_run: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from extractor.outputs import xlsx
+    from extractor.outputs.items import read_run
+
+    monkeypatch.setattr(xlsx, "MAX_COMMENTS", 5)
+    xlsx.write_xlsx(read_run(golden_run), tmp_path / "capped.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "capped.xlsx")
+    comments = [c for name in ("template 2019", "template 2021") for row in wb[name].iter_rows()
+                for c in row if c.comment is not None]
+    assert len(comments) == 5
+    legend = [c.value for row in wb["legend"].iter_rows() for c in row if c.value]
+    assert any("Comments stop after 5 cells" in str(v) for v in legend)

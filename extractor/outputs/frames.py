@@ -1,7 +1,7 @@
 """pandas DataFrames of a run or of one record, for notebooks (`pip install
 'report-extractor[pandas]'`: pandas and pyarrow; neither is needed by the rest of the tool).
 
-`read_run(OUT)` reads the run store (the latest run, people's decisions applied) into the
+`read_run(OUT)` reads a run (the latest run of the store, people's decisions applied) into the
 tables every export has (`extractor.outputs.tables`): `shape="wide"` one row per report with
 `<path>`, `<path>:status`, `<path>:state` for every field; `"long"` one row per cell;
 `"flags"`, `"errors"`. `record_frame(record)` gives the same for one `Record`.
@@ -72,20 +72,24 @@ def frame(items: Iterable[Item], shape: Shape = "wide") -> pd.DataFrame:
 
 
 def read_run(out: str | Path, shape: Shape = "wide", run: int | None = None) -> pd.DataFrame:
-    """A run of OUT's store as a DataFrame (default: the latest run, wide: one row per
-    report). Decisions imported with `extractor correct` are applied."""
-    from extractor.outputs.export import run_items
+    """A run as a DataFrame (default wide: one row per report). `out` is the output folder
+    of `extractor run` (its store's newest run, or run number `run`, decisions applied as in
+    the exports) or a results.jsonl from elsewhere (with the errors.jsonl beside it)."""
+    from extractor.outputs.items import RunSourceError, run_items
+    from extractor.outputs.items import read_run as read_items
     from extractor.store.store import STORE_NAME, Store
 
     _libs()
     out = Path(out)
-    if not (out / STORE_NAME).is_file():
-        raise FramesError(f"{out} has no {STORE_NAME}: run `extractor run ... -o {out}` first")
-    with Store(out) as store:
-        run_id = run if run is not None else store.latest_run()
-        if run_id is None:
-            raise FramesError(f"{out / STORE_NAME} holds no run yet")
-        return frame(run_items(store, run_id), shape)
+    try:
+        if run is None:
+            return frame(read_items(out), shape)
+        if not (out / STORE_NAME).is_file():
+            raise FramesError(f"{out} has no {STORE_NAME}: a run number needs the run store")
+        with Store(out) as store:
+            return frame(run_items(store, run), shape)
+    except RunSourceError as e:
+        raise FramesError(str(e)) from e
 
 
 def record_frame(record: Record, shape: Shape = "wide") -> pd.DataFrame:

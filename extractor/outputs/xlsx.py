@@ -46,6 +46,11 @@ from extractor.schema import CellState, iter_cells
 
 MAX_ROWS = 1_048_576  # Excel's limit per sheet
 MAX_TEXT = 32_767  # Excel's limit per cell (and per comment)
+#: Comments per workbook. Each is a drawing object: a truncated excerpt brings a hundred
+#: missing cells, and past this many Excel opens the file slowly and the writer holds them
+#: all in memory. Later flagged cells keep their colour; the flags sheet and cells.csv hold
+#: every reason.
+MAX_COMMENTS = 100_000
 
 #: Fill colours by status (Excel's own "good / neutral / bad" tints, purple for people).
 STATUS_FILLS: dict[str, str] = {
@@ -141,6 +146,7 @@ class _Book:
         })
         self._formats: dict[str, Any] = {}
         self.fills = status_fills()
+        self.comments = 0
 
     def fmt(self, name: str) -> Any:
         if name not in self._formats:
@@ -241,8 +247,9 @@ def write_xlsx(items: Iterable[Item], target: Path) -> Path:
             fmt = book.status_fmt(status)
             sheet.put(j, value, fmt)
             comment = _comment(cell)
-            if comment:
+            if comment and book.comments < MAX_COMMENTS:
                 sheet.ws.write_comment(sheet.row, j, comment, {"x_scale": 3, "y_scale": 2})
+                book.comments += 1
         sheet.row += 1
     for s in (reports, *sheets.values(), flags, errors):
         s.finish()
@@ -302,6 +309,8 @@ def _legend_sheet(book: _Book) -> None:
         "parquet and SQLite; see the fields sheet).",
         "Amounts are in 万元. Excel keeps numbers as binary floating point: the exact decimals "
         "are in the CSV and parquet exports.",
+        f"Comments stop after {MAX_COMMENTS:,} cells (this workbook has {book.comments:,}); "
+        "every reason is in the flags sheet and in cells.csv.",
     ), notes):
         ws.write_string(r, 0, line)
     ws.set_column(0, 0, 18)
