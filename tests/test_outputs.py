@@ -544,3 +544,19 @@ def test_comments_stop_at_the_cap_and_the_legend_says_so(golden_run: Path, tmp_p
     assert len(comments) == 5
     legend = [c.value for row in wb["legend"].iter_rows() for c in row if c.value]
     assert any("Comments stop after 5 cells" in str(v) for v in legend)
+
+
+def test_the_readme_audit_query_counts_each_cell_once_after_redo(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    m = re.search(r"`(SELECT i\.path, c\.path.*?'flagged')`", readme, re.S)
+    assert m is not None
+    query = " ".join(m.group(1).split())
+    out = tmp_path / "out"
+    report = INPUTS / "putuo_health_2020.txt"
+    assert cli("run", report, "-o", out, "--llm", "off")[0] == 0
+    assert cli("run", report, "-o", out, "--llm", "off", "--redo")[0] == 0
+    flagged = sum(c["status"] == "flagged"
+                  for c in json_cells(read_jsonl(out / "results.jsonl")[0]).values())
+    db = sqlite3.connect(out / "store.sqlite")
+    assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 2  # history kept
+    assert len(db.execute(query).fetchall()) == flagged > 0
