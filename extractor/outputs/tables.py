@@ -67,7 +67,7 @@ def state_column(path: str) -> str:
 
 STATUSES: tuple[str, ...] = tuple(s.value for s in CellStatus)
 
-_IDENTITY_TAIL = (Column("sha256", "label", "sha256"), Column("item", "int", "输入序号"))
+_IDENTITY_TAIL = (Column("sha256", "text", "sha256"), Column("item", "int", "输入序号"))
 
 REPORT_COLUMNS: tuple[Column, ...] = (
     Column("file", "text", "文件"),
