@@ -560,3 +560,19 @@ def test_the_readme_audit_query_counts_each_cell_once_after_redo(tmp_path: Path)
     db = sqlite3.connect(out / "store.sqlite")
     assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 2  # history kept
     assert len(db.execute(query).fetchall()) == flagged > 0
+
+
+def test_a_resumed_run_rewrites_exports_an_older_layout_wrote(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    report = INPUTS / "putuo_health_2020.txt"
+    assert cli("run", report, "-o", out, "--llm", "off")[0] == 0
+    (out / "reports.csv").write_text("file,三·（一）予以公开·自然人 [s3.granted.natural_person]\n", "utf-8")
+    db = sqlite3.connect(out / "store.sqlite")
+    key = next(k for (k,) in db.execute("SELECT key FROM meta WHERE key LIKE 'exported:%'"))
+    stamp = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
+    # What the tool wrote before the layout was part of the stamp: the run's items only.
+    db.execute("UPDATE meta SET value = ? WHERE key = ?", (stamp.split(":")[0], key))
+    db.commit()
+    db.close()
+    assert cli("run", report, "-o", out, "--llm", "off")[0] == 0
+    assert "s3.granted.natural_person:status" in (out / "reports.csv").read_text("utf-8-sig")

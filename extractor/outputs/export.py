@@ -18,6 +18,8 @@ Every file is written under a temporary name and renamed, so no half-written exp
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -58,6 +60,17 @@ TABLES: tuple[tuple[str, tuple[Column, ...], Callable[[Item], list[list[object]]
 )
 
 
+#: Bump when what the exports hold changes without a change of columns (the columns are
+#: part of the layout hash below): a resumed run then rewrites the files of an older tool.
+EXPORT_VERSION = "2"
+
+
+def export_layout() -> str:
+    """A short hash of the exports' layout: the version above, every table's columns."""
+    shape = [EXPORT_VERSION, [(name, [(c.name, c.kind) for c in cols]) for name, cols, _ in TABLES]]
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
+
+
 class ExportError(Exception):
     """The export cannot be written (e.g. parquet without pyarrow, or an empty store)."""
 
@@ -67,7 +80,7 @@ def write_run(store: Store, run_id: int, out: Path,
     """Write a run's exports into `out`; False when the files there are already exactly
     these (same items, same decisions: a resumed run with nothing new skips the rewrite)."""
     standard = files == BatchWriter.FILES
-    stamp = store.export_stamp(run_id)
+    stamp = f"{store.export_stamp(run_id)}:{export_layout()}"
     if standard and store.get_meta(f"exported:{out.resolve()}") == stamp and all(
             (out / f).is_file() for f in files):
         return False
