@@ -24,6 +24,7 @@ from extractor.outputs.tables import (
     CELL_COLUMNS,
     FLAG_COLUMNS,
     REPORT_COLUMNS,
+    Column,
     cell_values,
     flag_values,
     issue_span,
@@ -50,8 +51,8 @@ def csv_text(v: object) -> str:
     return str(v)
 
 
-def header(columns: Iterable[object]) -> list[str]:
-    return [c.name for c in columns]  # type: ignore[attr-defined]
+def header(columns: Iterable[Column]) -> list[str]:
+    return [c.name for c in columns]
 
 
 def _text_rows(rows: Iterable[list[object]]) -> Iterable[list[str]]:

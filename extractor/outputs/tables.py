@@ -10,7 +10,8 @@ The reports table has, for every field of either template version (in `fields.FI
 order), three columns side by side:
 
 - `<path>`: the number, typed (count: integer; amount: decimal in 万元), null unless the
-  cell's state is `number`;
+  cell's state is `number` (and null for a count printed with a fraction, which the
+  verifier flags, I5: an integer column cannot hold it; its text is in cells' `raw`);
 - `<path>:status`: verified, grounded, flagged, corrected (… whatever `CellStatus` holds:
   the values are written as they come, so a new status needs no change here);
 - `<path>:state`: number, blank, placeholder, missing, unreadable, or `not_in_template` for a
