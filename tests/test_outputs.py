@@ -576,3 +576,30 @@ def test_a_resumed_run_rewrites_exports_an_older_layout_wrote(tmp_path: Path) ->
     db.close()
     assert cli("run", report, "-o", out, "--llm", "off")[0] == 0
     assert "s3.granted.natural_person:status" in (out / "reports.csv").read_text("utf-8-sig")
+
+
+def test_values_a_typed_column_cannot_hold_are_never_rounded(tmp_path: Path) -> None:
+    """A count printed with a fraction is null in its integer column (the verifier flags it);
+    an amount finer than 1 分 stops the parquet and SQLite exports with the file named."""
+    from extractor.outputs.export import ExportError, write_parquet, write_sqlite
+    from extractor.outputs.items import Item
+    from extractor.outputs.tables import REPORT_COLUMNS, cell_values, report_values
+    from extractor.schema import Record, iter_cells
+
+    record = Record.model_validate(read_jsonl_one(INPUTS / "shanghai_office_2019.html", tmp_path))
+    cells = {c.path: c for c in iter_cells(record.tables)}
+    cells["s3.new_received.total"].value = Decimal("12.5")
+    row = dict(zip([c.name for c in REPORT_COLUMNS], report_values(Item.of(record)), strict=True))
+    assert row["s3.new_received.total"] is None and row["s3.new_received.total:state"] == "number"
+    assert next(r for r in cell_values(Item.of(record)) if r[4] == "s3.new_received.total")[6] is None
+    cells["s2.procurement.amount"].value = Decimal("25.1000001")
+    for write in (lambda: write_sqlite([Item.of(record)], tmp_path / "x.sqlite"),
+                  lambda: write_parquet([Item.of(record)], tmp_path / "pq")):
+        with pytest.raises(ExportError, match="shanghai_office_2019.html.*s2.procurement.amount"):
+            write()
+
+
+def read_jsonl_one(report: Path, tmp: Path) -> dict:
+    out = tmp / "one"
+    assert cli("run", report, "-o", out, "--llm", "off", "-q")[0] == 0
+    return read_jsonl(out / "results.jsonl")[0]
