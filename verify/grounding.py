@@ -13,8 +13,9 @@ from functools import lru_cache
 from extractor.schema import Cell, CellState
 
 _PLACEHOLDER_CHARS = set("/\\—―–-－无xX×")
-_UNIT_FACTOR = {"万元": Decimal(1), "万": Decimal(1), "元": Decimal("0.0001")}
-_AMOUNT = re.compile(r"(万元|万|元)\s*$")
+_UNIT_FACTOR = {"亿元": Decimal(10000), "亿": Decimal(10000), "万元": Decimal(1), "万": Decimal(1),
+                "千元": Decimal("0.1"), "千": Decimal("0.1"), "元": Decimal("0.0001")}
+_AMOUNT = re.compile(r"(亿元|万元|千元|亿|万|千|元)\s*$")
 
 
 @lru_cache(maxsize=8192)

@@ -3,7 +3,8 @@
 A cell's value is read from its text by `read_value`; a bracketed note is set apart (the
 span covers the number only); an amount printed without a unit takes the unit its column
 header names, or is kept as printed (万元) and flagged when nonzero. Cells a row's layout
-does not let us read are built here too: unreadable, with the reason, never guessed.
+does not let us read are built here too: unreadable, with the reason, never guessed. A count
+printed with a unit of money or magnitude ("3万") is one of them: only amounts take units.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
                    reader: Literal["parser", "llm"] = "parser") -> tuple[Cell, list[Issue]]:
     """The cell at `path` that printed text `tc` states, with the issues it raises (LAYOUT
     when the text is not one number, NOTE for a bracketed note, UNIT for an amount with no
-    unit printed or named in the column header `header_unit`)."""
+    unit printed or named in the column header `header_unit`, or for a count printed with
+    a unit)."""
     span = (tc.start, tc.end)
     reading = read_value(tc.text)
+    if reading is not None and reading.unit is not None and path not in AMOUNT_FIELDS:
+        return _count_with_unit(doc, path, tc, reading.unit, reader)
     if reading is None:
         why = (f"cell text {tc.text!r} is not one number" if tc.text != MERGED else
                "the cell is merged with the one above (one printed value spans both rows), "
@@ -55,10 +59,10 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
     if reading.note is not None and reading.number is not None:
         # The value is the number; its span covers the number only, the note is reported.
         at = tc.text.find(reading.number)
-        issues.append(Issue(
-            rule="NOTE", key=f"NOTE:{path}", severity="warning", paths=[path], span=span,
-            message=f"{path}: the cell prints {tc.text!r}; its value is {reading.number}, "
-            f"the bracketed note （{reading.note}） is not a value"))
+        note = _note_issue(path, tc.text, reading.number, reading.note, span)
+        issues.append(note)
+        if note.severity == "flag":
+            reasons.append(f"NOTE: {note.message}")
         tc = TextCell(reading.number, tc.start + at, tc.start + at + len(reading.number))
         span = (tc.start, tc.end)
     if path in AMOUNT_FIELDS:
@@ -78,6 +82,42 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
         reasons=reasons,
         reader=reader,
     ), issues
+
+
+#: A bracketed note that names a part of the number printed before it ("22（其中修订16件）",
+#: "55（含自然失效29件）"): the number is the whole, so the note cannot change it.
+_BREAKDOWN_NOTE = ("其中", "含", "包含", "包括")
+
+
+def _note_issue(path: str, text: str, number: str, note: str, span: tuple[int, int]) -> Issue:
+    """NOTE for a number printed with a bracketed note: a warning when the note only breaks
+    the number down (其中…, 含…), a flag when it may change what the number counts (另有…,
+    不含…, 截至…), which a person must read."""
+    if note.startswith(_BREAKDOWN_NOTE):
+        return Issue(rule="NOTE", key=f"NOTE:{path}", severity="warning", paths=[path], span=span,
+                     message=f"{path}: the cell prints {text!r}; its value is {number}, "
+                     f"the bracketed note （{note}） is not a value")
+    return Issue(rule="NOTE", key=f"NOTE:{path}", paths=[path], span=span,
+                 message=f"{path}: the cell prints {text!r}; read as {number}, but the bracketed "
+                 f"note （{note}） may change what the number counts (it is not a breakdown "
+                 "such as 其中… or 含…); check the note in the source and correct the value if it does")
+
+
+def _count_with_unit(doc: Document, path: str, tc: TextCell, unit: str,
+                     reader: Literal["parser", "llm"]) -> tuple[Cell, list[Issue]]:
+    """A count printed with a unit of money or magnitude ("3万", "2千", "500元"): only amounts
+    take units, so the cell is not read (3万 may be 30000 or a rounded figure), and flagged."""
+    kind = "money" if unit.endswith("元") else "magnitude"
+    msg = (f"{path} is a count but the cell prints {tc.text!r}, with a unit of {kind} ({unit}); "
+           "only amounts take units, so the count is not read (a unit of magnitude may stand "
+           "for a rounded figure, a unit of money for a value from another column): read the "
+           "exact count in the source")
+    span = (tc.start, tc.end)
+    return Cell(
+        path=path, state=CellState.UNREADABLE, raw=tc.text, span=span,
+        source_span=doc.norm.to_source(*span), page=doc.page_at(tc.start),
+        reasons=[f"UNIT: {msg}"], reader=reader,
+    ), [Issue(rule="UNIT", key=f"UNIT:{path}", message=msg, paths=[path], span=span)]
 
 
 def _amount(path: str, tc: TextCell, reading: Reading,

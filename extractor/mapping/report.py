@@ -11,6 +11,7 @@ from __future__ import annotations
 from extractor.ingest.document import Document
 from extractor.mapping.assemble import place
 from extractor.mapping.completeness import absent_tables, is_truncated, missing, unrecovered_tables
+from extractor.mapping.conflicts import duplicates, renumbered, skipped_next_to_missing
 from extractor.mapping.metadata import find_metadata
 from extractor.mapping.scan import scan
 from extractor.mapping.sections import find_sections
@@ -52,12 +53,14 @@ def extract(doc: Document) -> Extraction:
         )
     group_total_as_subtotal(template, st)
     cells, issues, cut = place(doc, template, st)
+    issues += renumbered(st, cells) + duplicates(doc, template, st, cells)
     subtotals, subtotal_issues = publisher_subtotals(doc, template, st)
     issues += subtotal_issues
     absent = absent_tables(doc, cells, template)
     truncated = cut or is_truncated(doc, st, sections, absent)
     issues += unrecovered_tables(absent)
     issues += missing(template, cells, truncated)
+    issues = skipped_next_to_missing(template, st, cells, issues)
     if truncated:
         issues.append(Issue(rule="TRUNCATED", key="TRUNCATED",
                             message="the document stops before a template table it should contain"))

@@ -40,7 +40,10 @@ def s3_row(labels: list[TextCell], st: State) -> str | None:
     if st.group is not None:
         subs = S3_SUBROWS[st.group]
         if m and 1 <= int(m.group(1)) <= len(subs):
-            key = f"{st.group}_{m.group(1)}"
+            # The printed number names the row unless the words clearly name another one (a
+            # publisher dropped a sub-row and renumbered the rest): then the words do, and
+            # the scanner flags the row (`number_names`).
+            key = _words_name_other(b, st.group, int(m.group(1))) or f"{st.group}_{m.group(1)}"
         else:
             key_match, _ = best_match(b, {f"{st.group}_{i + 1}": (s,) for i, s in enumerate(subs)})
             key = key_match or ""
@@ -55,6 +58,30 @@ def s3_row(labels: list[TextCell], st: State) -> str | None:
         st.group = None
         return top
     return None
+
+
+def _words_name_other(b: str, group: str, number: int) -> str | None:
+    """The sub-row of `group` a label's words (`b`, bare) clearly name (a match of 0.9 or
+    better) when they do not name sub-row `number` (a match below 0.75) too."""
+    subs = S3_SUBROWS[group]
+    words, score = best_match(b, {f"{group}_{i + 1}": (s,) for i, s in enumerate(subs)})
+    if words is None or score < 0.9 or words == f"{group}_{number}":
+        return None
+    _, own = best_match(b, {"numbered": (subs[number - 1],)}, threshold=0.0)
+    return words if own < 0.75 else None
+
+
+def number_names(labels: list[TextCell], key: str) -> str | None:
+    """The section 三 sub-row a row's printed number names ("2." -> （三）2) when that is not
+    `key`, the row its words name: the number and the label contradict each other."""
+    group, _, n = key.rpartition("_")
+    m = _SUBITEM.match(compact(labels[-1].text))
+    if group not in S3_SUBROWS or not n.isdigit() or m is None:
+        return None
+    number = int(m.group(1))
+    if not 1 <= number <= len(S3_SUBROWS[group]) or number == int(n):
+        return None
+    return f"{group}_{number}"
 
 
 _S3_NON_OUTCOME = ("new_received", "carried_over", "total_processed", "carried_forward")

@@ -13,6 +13,7 @@ from extractor.mapping.rows import (
     fragments,
     is_s4_header,
     label_context,
+    number_names,
     s3_row,
     subtotal_group,
     table_header,
@@ -20,30 +21,30 @@ from extractor.mapping.rows import (
 from extractor.mapping.split import split_row, trim_padding, values_have_numbers
 from extractor.mapping.state import Orphan, Placed, PublisherRow, State
 from extractor.mapping.template import header_unit, s2_header_version
-from extractor.schema import ROW_TITLES, Issue
+from extractor.schema import Issue
 from extractor.schema.labels import S2_ROWS
 
 #: Section 四 is one row of this many cells.
 S4_CELLS = 15
 
 
-def record(st: State, key: str, values: list[TextCell], row: Row, unit: str | None = None) -> None:
-    """Record a recognised row's values; a second row of the same name is a warning."""
+def _printed(values: list[TextCell]) -> list[str]:
+    texts = [c.text for c in values]
+    while texts and not texts[-1]:
+        texts.pop()
+    return texts
+
+
+def record(st: State, key: str, values: list[TextCell], row: Row, unit: str | None = None,
+           numbered_as: str | None = None) -> None:
+    """Record a recognised row's values; a later printing of the same row with other values
+    is kept beside the first (`Placed.again`), for `conflicts` to flag where they differ."""
+    placed = Placed(values, row, unit, numbered_as=numbered_as)
     if key in st.placed:
-        prev = [c.text for c in st.placed[key].values]
-        if prev != [c.text for c in values]:
-            st.issues.append(
-                Issue(
-                    rule="DUPLICATE",
-                    key=f"DUPLICATE:{key}",
-                    message=f"row {ROW_TITLES.get(key, key)} appears twice with different values "
-                    f"({' | '.join(prev)} vs {' | '.join(c.text for c in values)}); the first is kept",
-                    span=(row.start, row.end),
-                    severity="warning",
-                )
-            )
+        if _printed(st.placed[key].values) != _printed(values):
+            st.placed[key].again.append(placed)
         return
-    st.placed[key] = Placed(values, row, unit)
+    st.placed[key] = placed
     if key.startswith("s3."):
         st.s3_sequence.append(key[3:])
 
@@ -60,6 +61,7 @@ def scan(doc: Document, template: str) -> State:
         printed = any(c.text for c in values)
         if table_header(st, labels, label_text, values, row.is_line):
             st.last_table_row = idx
+            st.headers.append(row.start)
             continue
         if row.is_line or (labels and not printed):
             label_context(st, labels)
@@ -107,12 +109,13 @@ def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell
         key = s3_row(labels, st)
         if key is not None:
             st.zone = "s3"
-            record(st, f"s3.{key}", values, row)
+            record(st, f"s3.{key}", values, row, numbered_as=number_names(labels, key))
             return True
     if st.zone == "s3" and values_have_numbers(values) and fragments(labels, template):
         st.s3_sequence.append(Orphan(values, row, [bare(c.text) for c in labels if bare(c.text)]))
         return True
     if st.zone in ("s2", "s3") and values_have_numbers(values):
+        st.skipped.append((st.zone, row))
         st.issues.append(
             Issue(
                 rule="UNRECOGNIZED",

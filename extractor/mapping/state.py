@@ -19,6 +19,11 @@ class Placed:
     #: The template version the row's own table header belongs to, when it is not the
     #: report's (a report mixing both templates).
     foreign: str | None = None
+    #: The template row the printed sub-row number names when the label's words name this
+    #: one ("2.危及“三安全一稳定”" after a publisher dropped （三）2): flagged, never ignored.
+    numbered_as: str | None = None
+    #: Later printings of the same template row with other values (flagged where they differ).
+    again: list[Placed] = field(default_factory=list)
 
 
 @dataclass
@@ -56,3 +61,7 @@ class State:
     #: Section 三 rows in printed order: recognised row names and rows that lost their label.
     s3_sequence: list[str | Orphan] = field(default_factory=list)
     subtotals: list[PublisherRow] = field(default_factory=list)
+    #: Table rows with values that no template row's label names, with the zone they were in.
+    skipped: list[tuple[str, Row]] = field(default_factory=list)
+    #: Where each table header row starts (a section 二 table is several small tables).
+    headers: list[int] = field(default_factory=list)

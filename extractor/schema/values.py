@@ -19,11 +19,15 @@ PLACEHOLDERS = frozenset({"/", "\\", "—", "——", "-", "--", "–", "―", "
 _NUMBER = re.compile(
     r"^(?P<sign>[+-]|减少|增加|减|增)?\s*"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
-    r"(?P<unit>万元|元|万|件|个|项|条|次|起)?$"
+    r"(?P<unit>亿元|万元|千元|元|亿|万|千|件|个|项|条|次|起)?$"
 )
 
-#: Units of money and their factor to 万元.
-MONEY_UNITS: dict[str, Decimal] = {"万元": Decimal(1), "万": Decimal(1), "元": Decimal("0.0001")}
+#: Units of money and of magnitude, and their factor to 万元. Only amount cells take them: a
+#: count printed with one ("3万") is read with its unit so that the cell builder can flag it.
+MONEY_UNITS: dict[str, Decimal] = {
+    "亿元": Decimal(10000), "亿": Decimal(10000), "万元": Decimal(1), "万": Decimal(1),
+    "千元": Decimal("0.1"), "千": Decimal("0.1"), "元": Decimal("0.0001"),
+}
 
 
 #: A number followed by a bracketed note: "22（其中修订16件）", "55(含自然失效29件)".
@@ -36,7 +40,7 @@ _COUNT_UNITS = frozenset({"件", "个", "项", "条", "次", "起"})
 class Reading:
     state: CellState
     value: int | Decimal | None = None
-    unit: str | None = None  # money unit as printed
+    unit: str | None = None  # money or magnitude unit as printed (see MONEY_UNITS)
     #: A bracketed note printed after the number (not a value), and the number as printed.
     note: str | None = None
     number: str | None = None
