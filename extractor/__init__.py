@@ -7,6 +7,8 @@ The Python face of the tool; the command line is a thin shell over the same func
     >>> record.summary.verified, record.meta.agency.value
     >>> for cell in extractor.iter_cells(record.tables):
     ...     print(cell.path, cell.value, cell.status)
+    >>> extractor.to_frame(record)                        # pandas: one row, value/status/state
+    >>> extractor.read_run("out/")                        # a whole run (wide; or shape="long")
 
 A `Record` holds the typed tables (`Cell` per template field, with its state, value, status,
 reasons and source span), the checks and flags, and the metadata. Stages: ingest → layout →
@@ -31,6 +33,8 @@ from extractor.schema import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from extractor.llm.reader import LLMPass
 
 __version__ = "0.1.0"
@@ -45,6 +49,24 @@ def extract(source: str | os.PathLike[str] | bytes, *, name: str | None = None,
     from extractor.run.pipeline import extract_report
 
     return extract_report(source, name=name, llm=llm)
+
+
+def read_run(out: str | os.PathLike[str], shape: str = "wide",
+             run: int | None = None) -> pd.DataFrame:
+    """A run as a pandas DataFrame (the `pandas` extra): the store's latest run (or `run`),
+    people's decisions applied, or a results.jsonl. `shape`: "wide" (one row per report:
+    `<path>`, `<path>:status`, `<path>:state` for every field), "long" (one row per cell),
+    "flags", "errors". Counts are nullable integers, amounts exact decimals (万元)."""
+    from extractor.outputs.frames import read_run as _read_run
+
+    return _read_run(out, shape, run)  # type: ignore[arg-type]
+
+
+def to_frame(record: Record, shape: str = "wide") -> pd.DataFrame:
+    """One record as a pandas DataFrame, in the shapes of `read_run`."""
+    from extractor.outputs.frames import record_frame
+
+    return record_frame(record, shape)  # type: ignore[arg-type]
 
 
 def __getattr__(attr: str) -> object:
@@ -73,5 +95,7 @@ __all__ = [
     "Record",
     "extract",
     "iter_cells",
+    "read_run",
     "title",
+    "to_frame",
 ]

@@ -89,3 +89,22 @@ def test_the_readme_example_runs(capsys: pytest.CaptureFixture[str],
     monkeypatch.chdir(GOLDEN.parent.parent)
     exec(compile(code, "README.md", "exec"), {})  # noqa: S102
     assert capsys.readouterr().out.startswith("平湖市卫生健康局 2024 2021\n")
+
+
+def test_frames_of_a_record_and_of_a_run(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    record = extractor.extract(PINGHU)
+    wide = extractor.to_frame(record)
+    assert len(wide) == 1
+    assert wide.loc[0, "s2.licensing.decisions"] == 13
+    assert wide.loc[0, "s2.licensing.decisions:status"] == "grounded"
+    assert str(wide["s2.licensing.decisions"].dtype) == "Int64"
+    from click.testing import CliRunner
+
+    from extractor.cli import main
+
+    assert CliRunner().invoke(main, ["run", str(PINGHU), "-o", str(tmp_path / "out")]).exit_code == 0
+    run = extractor.read_run(tmp_path / "out")
+    assert list(run["s2.licensing.decisions"]) == [13]
+    long = extractor.read_run(tmp_path / "out", shape="long")
+    assert len(long) == 200  # the 2021 template's 200 cells, one row each
