@@ -11,6 +11,7 @@ import csv
 import json
 import sqlite3
 import zlib
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,8 @@ from extractor.store import migrations
 from extractor.store.store import Store, StoreError, config_key, sha256_file
 
 INPUT = Path(__file__).resolve().parent.parent / "golden" / "inputs" / "lvyuan_health_2020.txt"
-NAMES = ["m001_initial", "m002_results_keep_history", "m003_code_fingerprint"]
+NAMES = ["m001_initial", "m002_results_keep_history", "m003_code_fingerprint",
+         "m004_typed_cells"]
 
 #: Tables every format shared (documents, cells, flags, corrections, runs, run_items, meta).
 COMMON_DDL = """
@@ -135,6 +137,10 @@ def legacy_store(out: Path, fmt: int, record: Record, cells_status_index: bool =
                " '0', 'verified', '', 10, 11, NULL)")
     db.execute("INSERT INTO cells VALUES (7, 's3.granted.total', 'number', '0', NULL, '0',"
                " 'verified', '', 20, 21, NULL)")
+    db.execute("INSERT INTO cells VALUES (7, 's2.procurement.amount', 'number', '25.1', '元',"
+               " '251000元', 'grounded', '', 30, 37, NULL)")
+    db.execute("INSERT INTO cells VALUES (7, 's3.denied_1.total', 'blank', NULL, NULL, '',"
+               " 'verified', '', 40, 40, NULL)")
     db.execute("INSERT INTO flags VALUES (7, 'I1:x', 'I1', NULL, 'a message', "
                "'s3.granted.total', NULL, NULL)")
     db.execute("INSERT INTO corrections VALUES (?, 's3.granted.natural_person', ?, 'set', '5',"
@@ -152,7 +158,8 @@ def rows(path: Path) -> dict[str, list[tuple]]:
     db = sqlite3.connect(path)
     try:
         out = {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall())
-               for t in ("documents", "cells", "flags", "corrections", "run_items")}
+               for t in ("documents", "flags", "corrections", "run_items")}
+        out["cells"] = sorted(_legacy_cell(db, row) for row in db.execute("SELECT * FROM cells"))
         out["runs"] = sorted(db.execute(
             "SELECT id, started, finished, config_key, schema_version, argv FROM runs"))
         out["results"] = db.execute(f"SELECT {RESULT_COLUMNS} FROM results").fetchall()
@@ -160,6 +167,16 @@ def rows(path: Path) -> dict[str, list[tuple]]:
         return out
     finally:
         db.close()
+
+
+def _legacy_cell(db: sqlite3.Connection, row: tuple) -> tuple:
+    """A cell row as the legacy tables held it (value as text), from either table shape."""
+    if len(row) == 11:
+        return row
+    result_id, path, state, count, fen, *rest = row  # migration 004's typed columns
+    text = str(count) if count is not None else (
+        str(Decimal(fen) / 10**6) if fen is not None else None)
+    return (result_id, path, state, text, *rest)
 
 
 def shape(path: Path) -> dict[str, object]:
@@ -203,7 +220,7 @@ def test_a_format_1_store_is_upgraded_in_place_without_loss(
     path = legacy_store(tmp_path / "out", 1, record, cells_status_index)
     before = rows(path)
     with Store(tmp_path / "out") as store:
-        assert store.migrated == ["m002_results_keep_history", "m003_code_fingerprint"]
+        assert store.migrated == NAMES[1:]
         key = config_key(extraction_config(None))
         # kept, as made by code of unknown fingerprint: this version redoes it
         assert store.find(record.meta.sha256, SCHEMA_VERSION, key, None) == (7, True)
@@ -213,10 +230,10 @@ def test_a_format_1_store_is_upgraded_in_place_without_loss(
         assert store.record_json(7) == record.model_dump_json()
     assert rows(path) == before  # cells and flags survive the rebuild of results
     assert [(n, a is None) for n, a in recorded(path)] == [
-        (NAMES[0], True), (NAMES[1], False), (NAMES[2], False)]
+        (NAMES[0], True), *((n, False) for n in NAMES[1:])]
     assert shape(path) == fresh_shape(tmp_path)
     db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key='format'").fetchone() == ("3",)
+    assert db.execute("SELECT value FROM meta WHERE key='format'").fetchone() == ("4",)
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
@@ -226,10 +243,10 @@ def test_a_format_2_store_without_migrations_is_recorded_as_having_both(
     path = legacy_store(tmp_path / "out", 2, record)
     before = rows(path)
     with Store(tmp_path / "out") as store:
-        assert store.migrated == ["m003_code_fingerprint"]
+        assert store.migrated == NAMES[2:]
     assert rows(path) == before
     assert [(n, a is None) for n, a in recorded(path)] == [
-        (NAMES[0], True), (NAMES[1], True), (NAMES[2], False)]
+        (NAMES[0], True), (NAMES[1], True), *((n, False) for n in NAMES[2:])]
     assert shape(path) == fresh_shape(tmp_path)
 
 
@@ -304,3 +321,30 @@ def test_a_failing_migration_leaves_the_store_as_it_was(
     with pytest.raises(StoreError, match="disk on fire"):
         Store(tmp_path)
     assert (shape(path), rows(path)) == before
+
+
+def test_cells_are_typed_after_migration_004(tmp_path: Path, record: Record) -> None:
+    path = legacy_store(tmp_path / "out", 2, record)
+    Store(tmp_path / "out").close()
+    db = sqlite3.connect(path)
+    got = {p: (v, f) for p, v, f in db.execute("SELECT path, value, amount_fen FROM cells")}
+    # '0' (text) became 0 (integer); 25.1 万元 (251000元) is 25,100,000 分; a blank stays NULL
+    assert got == {"s3.granted.natural_person": (0, None), "s3.granted.total": (0, None),
+                   "s2.procurement.amount": (None, 25100000), "s3.denied_1.total": (None, None)}
+    assert {t for (t,) in db.execute("SELECT DISTINCT typeof(value) FROM cells")} == {"integer", "null"}
+    with pytest.raises(sqlite3.IntegrityError):  # the CHECK keeps the column typed
+        db.execute("UPDATE cells SET value='12' || 'x' WHERE path='s3.granted.total'")
+
+
+def test_the_latest_view_counts_each_document_once_after_redo(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for extra in ([], ["--redo"]):
+        result = CliRunner().invoke(main, ["run", str(INPUT), "-o", str(out), *extra])
+        assert result.exit_code == 0, result.output
+    db = sqlite3.connect(out / "store.sqlite")
+    assert db.execute("SELECT count(*) FROM results").fetchone() == (2,)  # history kept
+    assert db.execute("SELECT count(*) FROM latest").fetchone() == (1,)
+    # lvyuan's table prints 198 cells of the 2019 template, each counted once
+    assert db.execute("SELECT count(*) FROM latest_cells").fetchone() == (198,)
+    newest = db.execute("SELECT max(id) FROM results").fetchone()[0]
+    assert db.execute("SELECT id FROM latest").fetchone() == (newest,)

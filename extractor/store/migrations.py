@@ -22,6 +22,7 @@ import sqlite3
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -193,6 +194,60 @@ def m003_code_fingerprint(db: sqlite3.Connection) -> None:
 ALTER TABLE results ADD COLUMN code TEXT;
 ALTER TABLE runs ADD COLUMN code TEXT;
 """)
+
+
+#: Amount fields as of migration 004 (written out: a migration never reads the current schema).
+_AMOUNT_PATHS_004 = ("s2.procurement.amount", "s2.fees.amount")
+
+
+@migration
+def m004_typed_cells(db: sqlite3.Connection) -> None:
+    """Cell values typed for SQL: `value` an INTEGER for counts (it was the text of the
+    value, so `value > 100` compared strings), `amount_fen` an INTEGER of 分 for amounts
+    (万元 × 10**6: exact, never a binary float), NULL unless the cell holds a number; a
+    CHECK keeps each typed. And the views `latest` (the newest result of each document) and
+    `latest_cells` (its cells), so a query over the store counts each document once even
+    after `--redo` or an upgrade kept older results."""
+    script(db, """
+CREATE TABLE cells_new (
+    result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+    path TEXT NOT NULL, state TEXT NOT NULL,
+    value INTEGER CHECK (value IS NULL OR typeof(value) = 'integer'),        -- counts
+    amount_fen INTEGER CHECK (amount_fen IS NULL OR typeof(amount_fen) = 'integer'),  -- 分
+    unit TEXT, raw TEXT,
+    status TEXT, reasons TEXT, span_start INTEGER, span_end INTEGER, page INTEGER,
+    PRIMARY KEY (result_id, path)
+) WITHOUT ROWID;
+""")
+    rows = db.execute("SELECT result_id, path, state, value, unit, raw, status, reasons,"
+                      " span_start, span_end, page FROM cells")
+    db.executemany("INSERT INTO cells_new VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                   (_typed_cell_004(row) for row in rows))
+    script(db, """
+DROP TABLE cells;
+ALTER TABLE cells_new RENAME TO cells;
+CREATE VIEW latest AS
+    SELECT * FROM results r WHERE r.id = (
+        SELECT r2.id FROM results r2 WHERE r2.sha256 = r.sha256
+        ORDER BY r2.created DESC, r2.id DESC LIMIT 1);
+CREATE VIEW latest_cells AS
+    SELECT l.sha256, l.file, l.agency, l.year, l.template, c.*
+    FROM latest l JOIN cells c ON c.result_id = l.id;
+""")
+
+
+def _typed_cell_004(row: tuple) -> tuple:
+    result_id, path, state, value, *rest = row
+    count: int | None = None
+    fen: int | None = None
+    if value is not None and state == "number":
+        number = Decimal(str(value))
+        if path in _AMOUNT_PATHS_004:
+            scaled = number * 10**6
+            fen = int(scaled) if scaled == scaled.to_integral_value() else None  # finer than 分: the record keeps it
+        elif number == number.to_integral_value():
+            count = int(number)
+    return (result_id, path, state, count, fen, *rest)
 
 
 # --------------------------------------------------------------------------- applying them

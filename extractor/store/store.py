@@ -22,9 +22,11 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from extractor.schema import (
+    AMOUNT_FIELDS,
     SCHEMA_RENAMES,
     SCHEMA_VERSION,
     Cell,
@@ -53,8 +55,17 @@ def config_key(config: dict[str, object]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def cell_value_text(cell: Cell) -> str | None:
-    return None if cell.value is None else str(cell.value)
+def typed_value(cell: Cell) -> tuple[int | None, int | None]:
+    """(count, amount in 分) of a cell for the store's typed columns (migration 004): NULL
+    unless the cell holds a number; a fractional count or an amount finer than 1 分 is NULL
+    there (the record keeps the exact value, and the verifier flags a fractional count)."""
+    if cell.state is not CellState.NUMBER or cell.value is None:
+        return None, None
+    number = Decimal(cell.value)
+    if cell.path in AMOUNT_FIELDS:
+        scaled = number * 10**6
+        return None, int(scaled) if scaled == scaled.to_integral_value() else None
+    return (int(number) if number == number.to_integral_value() else None), None
 
 
 @dataclass(frozen=True)
@@ -170,8 +181,8 @@ class Store:
                  zlib.compress(record_json.encode(), 6), now, code))
             rid = int(cur.lastrowid or 0)
             self.db.executemany(
-                "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [(rid, c.path, c.state.value, cell_value_text(c), c.unit, c.raw,
+                "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(rid, c.path, c.state.value, *typed_value(c), c.unit, c.raw,
                   c.status.value if c.status else None, " | ".join(c.reasons),
                   c.span[0] if c.span else None, c.span[1] if c.span else None, c.page)
                  for c in iter_cells(record.tables)])
