@@ -118,7 +118,8 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     reused = f" ({totals.reused} already done)" if totals.reused else ""
     click.echo(
         f"{totals.reports} reports{reused}, {totals.cells} cells: {totals.verified} "
-        f"verified, {totals.grounded} grounded only, {totals.flagged} flagged; "
+        f"verified, {totals.inferred} inferred (placed by the identities: trusted only as far "
+        f"as the source is consistent), {totals.grounded} grounded only, {totals.flagged} flagged; "
         f"{totals.errors} errors{extra} -> {out}"
     )
 
