@@ -68,7 +68,7 @@ def test_every_number_carries_a_span_into_the_text_as_stored(tmp_path: Path, gol
                     assert record["text"][s:e] == cell["raw"]
                     ss, se = cell["source_span"]
                     assert source[ss:se] == cell["raw"]  # the file as stored reads the same
-                    assert cell["status"] in ("verified", "grounded", "flagged")
+                    assert cell["status"] in ("verified", "inferred", "grounded", "flagged")
                     assert (cell["page"] is not None) == (record["meta"]["format"] == "pdf")
 
 

@@ -11,7 +11,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from extractor.cli import main
-from extractor.evaluate.evaluation import Reading, classify, expected_reading, load_run
+from extractor.evaluate.evaluation import (
+    Reading,
+    classify,
+    expected_reading,
+    expected_status,
+    load_expected,
+    load_run,
+)
 from extractor.schema import SCHEMA_VERSION, Cell, CellState, CellStatus, Correction
 from extractor.store.store import Store
 
@@ -53,6 +60,44 @@ def report(doc: dict, file: str) -> dict:
 
 
 # --------------------------------------------------------------------------- the golden set
+
+
+def test_eval_counts_the_cells_by_status_inferred_apart(golden_run: Path) -> None:
+    doc = as_json(golden_run, "--expected", GOLDEN / "expected")
+    o = doc["overall"]
+    assert o["verified"] + o["inferred"] + o["grounded"] + o["flagged"] + o["corrected"] == o["cells"]
+    # The hand-written expected letters: pingtan's glued 三/四 (190) and shanghai_office_2025's
+    # four rows that lost their label (28) are I.
+    letters = "".join(
+        "".join(expected_status(load_expected(f)).values()) for f in (GOLDEN / "expected").glob("*.json"))
+    assert o["inferred"] == letters.count("I") == 190 + 28
+    assert o["verified"] == letters.count("V") and o["grounded"] == letters.count("G")
+    assert report(doc, "pingtan_office_2021.txt")["inferred"] == 190
+    assert all(r["evidence_mismatches"] == [] for r in doc["reports"])
+    text = cli("eval", golden_run, "--expected", GOLDEN / "expected").stdout
+    assert "by status" in text and "inferred" in text and "evidence differences" not in text
+
+
+def test_statuses_placements_verdicts_and_warnings_that_differ_are_listed(
+        golden_run: Path, expected_copy: Path) -> None:
+    edit(expected_copy, "pingtan_office_2021.txt", lambda d: d.update(placement={"s4": "identities"}))
+    edit(expected_copy, "haining_health_2020.txt",
+         lambda d: d["verdicts"].__setitem__("I1:other", "extraction_error"))
+    edit(expected_copy, "shanghai_office_2025.md", lambda d: (
+        d["status"]["s3"].pop("partially_granted"), d["warnings"].remove("UNRECOGNIZED:1807")))
+    doc = as_json(golden_run, "--expected", expected_copy)
+    pingtan = report(doc, "pingtan_office_2021.txt")["evidence_mismatches"]
+    assert len(pingtan) == 25 * 7 and "placement s3.granted.total: expected direct, got identities" in pingtan
+    assert report(doc, "haining_health_2020.txt")["evidence_mismatches"] == [
+        "verdict I1:other: expected extraction_error, got source_inconsistency"]
+    shanghai = report(doc, "shanghai_office_2025.md")["evidence_mismatches"]
+    assert "status s3.partially_granted.total: expected V, got I" in shanghai
+    assert "warning UNRECOGNIZED:1807: raised, not expected" in shanghai
+    assert doc["passed"] is True  # evidence is reported, not a threshold
+    text = cli("eval", golden_run, "--expected", expected_copy, "-v").stdout
+    assert "haining_health_2020.txt: 198/198 correct, 0 wrong+flagged, 0 silent, 0 missing, " \
+           "1 evidence differences" in text
+    assert "EVIDENCE verdict I1:other: expected extraction_error, got source_inconsistency" in text
 
 
 def test_the_golden_run_scores_every_cell_correct_with_no_silent_error(golden_run: Path) -> None:
@@ -280,13 +325,16 @@ def test_json_has_stable_keys_and_records_the_verdict(golden_run: Path, expected
 
 
 @pytest.mark.parametrize("problem", ["no results.jsonl", "no expected folder", "bad expected file",
-                                     "bad status", "bad threshold"])
+                                     "bad status", "bad status letter", "bad placement",
+                                     "bad threshold"])
 def test_usage_errors_exit_2_with_a_clear_message(golden_run: Path, expected_copy: Path,
                                                   tmp_path: Path, problem: str) -> None:
     args: list[object] = [golden_run, "--expected", expected_copy]
     message = {"no results.jsonl": "no results.jsonl", "no expected folder": "does not exist",
                "bad expected file": "rows differ from the template",
                "bad status": "status of s3.granted needs 7 letters",
+               "bad status letter": "letters are V, I, G, F",
+               "bad placement": "placement names no section or row of the template: ['s3.granted.total']",
                "bad threshold": "--min-accuracy"}[problem]
     if problem == "no results.jsonl":
         args[0] = tmp_path
@@ -297,6 +345,12 @@ def test_usage_errors_exit_2_with_a_clear_message(golden_run: Path, expected_cop
     elif problem == "bad status":
         edit(expected_copy, "lvyuan_health_2020.txt",
              lambda d: d["status"]["s3"].__setitem__("granted", "VV"))
+    elif problem == "bad status letter":
+        edit(expected_copy, "lvyuan_health_2020.txt",
+             lambda d: d["status"]["s3"].__setitem__("granted", "VVVVVVX"))
+    elif problem == "bad placement":
+        edit(expected_copy, "lvyuan_health_2020.txt",
+             lambda d: d.update(placement={"s3.granted.total": "identities"}))
     else:
         args += ["--min-accuracy", "99"]
     result = cli("eval", *args)

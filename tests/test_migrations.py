@@ -173,7 +173,8 @@ def _legacy_cell(db: sqlite3.Connection, row: tuple) -> tuple:
     """A cell row as the legacy tables held it (value as text), from either table shape."""
     if len(row) == 11:
         return row
-    result_id, path, state, count, fen, *rest = row  # migration 004's typed columns
+    result_id, path, state, count, fen, *rest, placement = row  # migration 004's columns
+    assert placement is None  # a legacy result says nothing of its cells' placement
     text = str(count) if count is not None else (
         str(Decimal(fen) / 10**6) if fen is not None else None)
     return (result_id, path, state, text, *rest)

@@ -179,9 +179,9 @@ def test_cells_csv_keeps_counts_and_amounts_in_their_own_columns(golden_run: Pat
 
 # -- the workbook ---------------------------------------------------------------------------
 
-#: The fills a person sees, by status (as in the review page: green, yellow, red, purple).
-FILLS = {"verified": "FFC6EFCE", "grounded": "FFFFEB9C", "flagged": "FFFFC7CE",
-         "corrected": "FFE4DFEC"}
+#: The fills a person sees, by status (as in the review page: green, teal, yellow, red, purple).
+FILLS = {"verified": "FFC6EFCE", "inferred": "FFC4E8EF", "grounded": "FFFFEB9C",
+         "flagged": "FFFFC7CE", "corrected": "FFE4DFEC"}
 
 
 def _fill(cell: object) -> str | None:
@@ -196,7 +196,7 @@ def check_workbook(path: Path, records: list[dict]) -> None:
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["reports", "template 2019", "template 2021", "flags", "errors",
                              "fields", "legend"]
-    legend = {row[0].value: _fill(row[0]) for row in wb["legend"].iter_rows(min_row=2, max_row=5)}
+    legend = {row[0].value: _fill(row[0]) for row in wb["legend"].iter_rows(min_row=2, max_row=6)}
     assert legend == FILLS
     for template, paths in (("2019", PATHS_2019), ("2021", PATHS_2021)):
         ws = wb[f"template {template}"]
@@ -603,3 +603,20 @@ def read_jsonl_one(report: Path, tmp: Path) -> dict:
     out = tmp / "one"
     assert cli("run", report, "-o", out, "--llm", "off", "-q")[0] == 0
     return read_jsonl(out / "results.jsonl")[0]
+
+
+def test_placement_reaches_cells_csv_and_the_store(golden_run: Path) -> None:
+    """Hand-read (golden/GOLDEN.md): pingtan_office_2021's section 三 rows are glued digit
+    runs placed by the identities; shanghai_office_2025's （二）部分公开 lost its label."""
+    rows = {(r["file"], r["path"]): r for r in read_csv(golden_run / "cells.csv")}
+    glued = rows[("pingtan_office_2021.txt", "s3.new_received.total")]
+    assert (glued["placement"], glued["status"]) == ("identities", "inferred")
+    orphan = rows[("shanghai_office_2025.md", "s3.partially_granted.total")]
+    assert (orphan["placement"], orphan["status"]) == ("orphan", "inferred")
+    printed = rows[("pinghu_health_2024.txt", "s3.new_received.total")]
+    assert (printed["placement"], printed["status"]) == ("direct", "verified")
+    db = sqlite3.connect(golden_run / "store.sqlite")
+    got = dict(db.execute("SELECT file, placement FROM latest_cells WHERE path = ?",
+                          ("s3.new_received.total",)).fetchall())
+    assert got["pingtan_office_2021.txt"] == "identities"
+    assert got["pinghu_health_2024.txt"] == "direct"

@@ -191,6 +191,21 @@ def test_page_holds_each_report_with_flags_its_text_exactly_and_every_flagged_ce
                 assert cells[cell.path]["sp"] == list(cell.span)
 
 
+def test_inferred_cells_carry_their_status_and_placement_to_the_page(
+        run_out: Path, records: list[Record]) -> None:
+    html = page_html(run_out)
+    blocks = json_blocks(html)
+    i = [r.meta.source_file for r in on_page(records)].index("pingtan_office_2021.txt")
+    cells = {c["p"]: c for c in blocks[f"r{i}"]["cells"]}  # type: ignore[index]
+    # pingtan's section 三 is one glued digit run per row: every cut was the identities' choice.
+    assert cells["s3.new_received.total"]["st"] == "inferred"
+    assert cells["s3.new_received.total"]["pl"] == "identities"
+    assert "pl" not in cells["s2.regulations.issued"]  # '规章 0 0 0': read where printed
+    entry = blocks["index"]["reports"][i]  # type: ignore[index]
+    assert entry["n"]["inferred"] == 190 and entry["n"]["verified"] == 0
+    assert 'class="key inferred"' in html
+
+
 def test_each_flag_lists_its_numbers_and_points_where_flags_csv_points(
         run_out: Path, records: list[Record]) -> None:
     blocks = json_blocks(page_html(run_out))
@@ -454,6 +469,21 @@ def test_the_page_shows_the_text_exactly_with_numbers_coloured_by_status(
     page.locator("#text span.n.flagged").first.click()
     assert "flagged" in (page.locator("#panel").text_content() or "")
     assert page.locator("#panel select").count() == 1
+    assert page.watch.events == []
+
+
+def test_inferred_numbers_have_their_own_colour_and_say_how_they_were_placed(
+        page) -> None:  # noqa: ANN001
+    open_report(page, "pingtan_office_2021.txt")
+    inferred = page.locator("#text span.n.inferred")
+    assert inferred.count() > 0
+    colour = inferred.first.evaluate("e => getComputedStyle(e).backgroundColor")
+    legend = page.locator("header .key.inferred").evaluate("e => getComputedStyle(e).backgroundColor")
+    verified = page.locator("header .key.verified").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert colour == legend not in ("rgba(0, 0, 0, 0)", verified)
+    inferred.first.click()
+    panel = page.locator("#panel").text_content() or ""
+    assert "inferred" in panel and "placement identities" in panel
     assert page.watch.events == []
 
 

@@ -96,6 +96,39 @@ def test_a_number_that_is_not_what_the_source_says_is_an_extraction_error() -> N
     assert i4.verdict == "extraction_error"
 
 
+def placed(extraction: Extraction, paths: list[str], placement: str) -> Extraction:
+    """The extraction with the cells at `paths` placed by `placement` instead of read."""
+    cells = {c.path: c for c in iter_cells(extraction.tables)}
+    for p in paths:
+        cells[p] = cells[p].model_copy(update={"placement": placement})
+    return extraction.model_copy(update={"tables": build_tables(extraction.tables.template, cells)})
+
+
+REVIEW = [f"s4.review.{c}" for c in ("maintained", "corrected", "other", "pending", "total")]
+
+
+def test_a_cell_whose_position_the_identities_chose_is_inferred_never_verified() -> None:
+    extraction, text = make({"s4.review.maintained": "2", "s4.review.total": "2"})
+    for how in ("identities", "orphan", "llm"):
+        record = verify(placed(extraction.model_copy(deep=True), REVIEW, how), text)
+        st = statuses(record)
+        assert all(st[p] is CellStatus.INFERRED for p in REVIEW), how
+        assert st["s4.litigation_direct.total"] is CellStatus.VERIFIED  # read where printed
+        assert record.summary.inferred == 5
+        assert record.summary.verified == record.summary.cells - 5 - record.summary.grounded
+        assert not record.flags
+
+
+def test_a_placed_cell_whose_identity_fails_is_flagged_as_an_extraction_error() -> None:
+    # Read where printed, the same numbers are the report's own inconsistency; placed by us,
+    # the failure may be our placement.
+    extraction, text = make({"s4.review.maintained": "2", "s4.review.total": "3"})
+    record = verify(placed(extraction, REVIEW, "identities"), text)
+    (flag,) = [f for f in record.flags if f.key == "I4:review"]
+    assert flag.verdict == "extraction_error"
+    assert all(statuses(record)[p] is CellStatus.FLAGGED for p in REVIEW)
+
+
 def test_blank_counts_as_zero_and_the_message_says_a_blank_decided() -> None:
     record = verify(*make({"s4.review.maintained": "1", "s4.review.total": ""}))
     (flag,) = [f for f in record.flags if f.key == "I4:review"]

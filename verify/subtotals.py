@@ -66,7 +66,8 @@ def check_subtotals(subtotals: list[Subtotal], cells: dict[str, Cell], template:
                 failed_paths += paths
         if failed:
             verdict = ("source_inconsistency" if grounded and all(
-                cells[p].state is not CellState.UNREADABLE for p in failed_paths) else "extraction_error")
+                cells[p].state is not CellState.UNREADABLE and cells[p].placement == "direct"
+                for p in failed_paths) else "extraction_error")
             message = (f"subtotal row {name} a publisher added ({shown}) does not equal the sum of its "
                        f"sub-rows: {'; '.join(failed)}")
             issues.append(Issue(rule="SUBTOTAL", key=key, message=message, paths=failed_paths,

@@ -2,8 +2,10 @@
 
 For each cell: grounding, then every identity that covers it, then section 二's soft rules
 (plausibility: a failure flags, a rule that holds confirms nothing). For each failed identity
-or rule, a verdict: *source inconsistency* when all its cells are grounded (the report itself
-does not add up), *extraction error* when some are not (we read it wrong).
+or rule, a verdict: *source inconsistency* when all its cells are grounded and read where they
+are printed (the report itself does not add up), *extraction error* when some are not (we read
+or placed it wrong). Status: flagged (a reason), inferred (a position the identities or the LLM
+chose: `Cell.placement` not direct), verified (an identity covering it holds), else grounded.
 """
 
 from __future__ import annotations
@@ -141,7 +143,9 @@ def verify(extraction: Extraction, text: str) -> Record:
     for eq in instances(template):
         result = check(eq, cells, blank_ok)
         if result.outcome == "fail":
-            ok = all(grounded[p] for p in eq.paths)
+            # The report itself does not add up only if we read every number where it is
+            # printed: a position the identities or the LLM chose may be ours to get wrong.
+            ok = all(grounded[p] and cells[p].placement == "direct" for p in eq.paths)
             verdict = "source_inconsistency" if ok else "extraction_error"
             result = result.model_copy(update={"verdict": verdict})
             flags.append(Issue(rule=eq.rule, key=eq.key, message=result.message,
@@ -165,9 +169,16 @@ def verify(extraction: Extraction, text: str) -> Record:
     # Reasons (above) and status are set on the extraction's own cells: the verifier takes
     # ownership of the extraction it is given (copying 200 models per report cost more than
     # everything else the verifier does).
+    # A cell whose position was chosen (placement not direct) is inferred, never verified:
+    # the identities that chose it cannot also confirm it. The mapping places a row only when
+    # an identity covering it holds, so such a cell is trusted as far as the source is
+    # consistent (a cell of the row no assessable identity covers, a blank 总计 under the
+    # blank-detail-total convention, is inferred too: it was not read where it is printed).
     for path, cell in cells.items():
         if cell.reasons:
             cell.status = CellStatus.FLAGGED
+        elif cell.placement != "direct":
+            cell.status = CellStatus.INFERRED
         elif path in passed:
             cell.status = CellStatus.VERIFIED
         else:

@@ -23,6 +23,7 @@ from extractor.evaluate.expected import (
     ExpectedReport,
     Reading,
     cell_reading,
+    evidence_mismatches,
     expected_cells,
     expected_status,
 )
@@ -57,6 +58,12 @@ class Counts(BaseModel):
     false_alarms: int = Field(
         0, description="correct flagged cells whose expected status is not F (all of them "
                        "when the expected file gives no status)")
+    # The tool's status of each expected cell (cells with no result count in none).
+    verified: int = Field(0, description="cells the tool read where printed, an identity holding")
+    inferred: int = Field(0, description="cells whose position the identities (or the LLM) chose")
+    grounded: int = Field(0, description="cells read where printed that nothing checks")
+    flagged: int = Field(0, description="cells flagged, right or wrong")
+    corrected: int = Field(0, description="cells a person decided")
 
     @property
     def accuracy(self) -> float:
@@ -84,6 +91,9 @@ class ReportEval(BaseModel):
     sections: dict[str, Counts]
     meta_mismatches: list[str] = Field(default_factory=list)
     diffs: list[CellDiff] = Field(default_factory=list)
+    evidence: list[str] = Field(
+        default_factory=list, description="statuses, placements, flags, verdicts and warnings "
+        "that differ from the expected file's (those it gives)")
 
     def of(self, cls: CellClass) -> list[CellDiff]:
         return [d for d in self.diffs if d.cls == cls]
@@ -114,12 +124,15 @@ class _Scored(BaseModel):
     cls: CellClass
     flagged: bool
     flag_expected: bool
+    status: CellStatus | None = None
 
 
 def _count(scored: list[_Scored]) -> Counts:
     c = Counts(cells=len(scored))
     for x in scored:
         setattr(c, x.cls, getattr(c, x.cls) + 1)
+        if x.status is not None:
+            setattr(c, x.status.value, getattr(c, x.status.value) + 1)
         if x.cls == "correct" and x.flagged:
             c.correct_flagged += 1
             c.false_alarms += not x.flag_expected
@@ -146,7 +159,8 @@ def compare(name: str, exp: ExpectedReport, record: Record | None,
         cls = classify(reading, cell)
         flagged = cell is not None and cell.status is CellStatus.FLAGGED
         by_section[path.split(".")[0]].append(
-            _Scored(cls=cls, flagged=flagged, flag_expected=letters.get(path) == "F"))
+            _Scored(cls=cls, flagged=flagged, flag_expected=letters.get(path) == "F",
+                    status=cell.status if cell is not None else None))
         if cls != "correct":
             diffs.append(CellDiff(
                 path=path, cls=cls, expected=reading, got=cell_reading(cell) if cell else None,
@@ -157,7 +171,8 @@ def compare(name: str, exp: ExpectedReport, record: Record | None,
     return ReportEval(
         file=name, state=state, error=error,
         counts=_total(sections.values()), sections=sections,
-        meta_mismatches=_meta_mismatches(exp, record) if record else [], diffs=diffs)
+        meta_mismatches=_meta_mismatches(exp, record) if record else [], diffs=diffs,
+        evidence=evidence_mismatches(exp, record) if record else [])
 
 
 def _total(counts: Iterable[Counts]) -> Counts:

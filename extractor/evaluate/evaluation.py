@@ -27,6 +27,7 @@ from extractor.evaluate.compare import (
     violations,
 )
 from extractor.evaluate.expected import (
+    PLACEMENTS,
     SECTIONS,
     STATUS_LETTER,
     Amount,
@@ -36,7 +37,9 @@ from extractor.evaluate.expected import (
     GoldenValue,
     Reading,
     cell_reading,
+    evidence_mismatches,
     expected_cells,
+    expected_placement,
     expected_reading,
     expected_status,
     load_expected,
@@ -47,9 +50,10 @@ from extractor.evaluate.render import render_text, to_json
 from extractor.evaluate.results import RunOutput, load_run
 
 __all__ = [
-    "SECTIONS", "STATUS_LETTER", "Amount", "CellClass", "CellDiff", "Counts", "EvalError",
+    "PLACEMENTS", "SECTIONS", "STATUS_LETTER", "Amount", "CellClass", "CellDiff", "Counts", "EvalError",
     "Evaluation", "ExpectedReport", "GoldenRow", "GoldenValue", "Reading", "ReportEval",
     "ReportState", "RunOutput", "Thresholds", "cell_reading", "classify", "compare", "evaluate",
-    "expected_cells", "expected_reading", "expected_status", "load_expected",
+    "evidence_mismatches", "expected_cells", "expected_placement", "expected_reading",
+    "expected_status", "load_expected",
     "load_expected_dir", "load_run", "parse_expected", "render_text", "to_json", "violations",
 ]

@@ -14,10 +14,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from extractor.schema import LAYOUTS, Cell, CellState
+from extractor.schema import LAYOUTS, Cell, CellState, Record, iter_cells
 
 SECTIONS: tuple[str, ...] = ("s2", "s3", "s4")
-STATUS_LETTER: dict[str, str] = {"verified": "V", "grounded": "G", "flagged": "F"}
+STATUS_LETTER: dict[str, str] = {"verified": "V", "inferred": "I", "grounded": "G", "flagged": "F"}
+PLACEMENTS: tuple[str, ...] = ("direct", "identities", "orphan", "llm")
+Verdict = Literal["source_inconsistency", "extraction_error"]
 
 
 class EvalError(ValueError):
@@ -63,7 +65,17 @@ class ExpectedReport(BaseModel):
     truncated: bool = False
     values: dict[str, dict[str, GoldenRow]]
     status: dict[str, str | dict[str, str]] = Field(default_factory=dict)
+    placement: dict[str, Literal["identities", "orphan", "llm"]] | None = Field(
+        default=None, description="Cells whose position was not printed, by section (\"s3\") or "
+        "row (\"s3.partially_granted\", overriding its section); every other cell is direct. "
+        "Absent: not compared")
     flags: list[str] = Field(default_factory=list)
+    verdicts: dict[str, Verdict] | None = Field(
+        default=None, description="The verdict of every flag that has one, by flag key. Absent: "
+        "not compared")
+    warnings: list[str] | None = Field(
+        default=None, description="The keys of the warnings (order does not matter). Absent: "
+        "not compared")
     notes: str | None = None
 
 
@@ -122,9 +134,64 @@ def expected_status(exp: ExpectedReport) -> dict[str, str]:
             letters = "G" * len(cols) if spec == "grounded" else _row_status(spec, row)
             if letters is None or len(letters) != len(cols):
                 raise EvalError(f"{exp.file}: status of {section}.{row} needs {len(cols)} letters")
+            if set(letters) - set(STATUS_LETTER.values()):
+                raise EvalError(f"{exp.file}: status of {section}.{row} is {letters!r}: letters "
+                                f"are {', '.join(STATUS_LETTER.values())}")
             for col, letter in zip(cols, letters, strict=True):
                 out[f"{section}.{row}.{col}"] = letter
     return out
+
+
+def expected_placement(exp: ExpectedReport) -> dict[str, str] | None:
+    """Every cell path with its expected placement, or None when the file gives none."""
+    if exp.placement is None:
+        return None
+    layout = LAYOUTS[exp.template]
+    rows = {f"{s}.{r}" for s in SECTIONS for r in layout[s]}
+    unknown = sorted(set(exp.placement) - rows - set(SECTIONS))
+    if unknown:
+        raise EvalError(f"{exp.file}: placement names no section or row of the template: {unknown}")
+    out: dict[str, str] = {}
+    for section in SECTIONS:
+        for row, cols in layout[section].items():
+            where = exp.placement.get(f"{section}.{row}", exp.placement.get(section, "direct"))
+            out.update({f"{section}.{row}.{c}": where for c in cols})
+    return out
+
+
+def evidence_mismatches(exp: ExpectedReport, record: Record) -> list[str]:
+    """How the record's evidence differs from the expected file's, beyond the values: cell
+    statuses, cell placements, flag keys, the verdicts of flags and warning keys (each
+    compared when the expected file gives it). Empty when they all agree."""
+    out: list[str] = []
+    cells = {c.path: c for c in iter_cells(record.tables)}
+    for path, letter in expected_status(exp).items():
+        got = cells[path].status
+        got_letter = STATUS_LETTER.get(got.value, got.value) if got is not None else "none"
+        if got_letter != letter:
+            out.append(f"status {path}: expected {letter}, got {got_letter}")
+    for path, where in (expected_placement(exp) or {}).items():
+        if cells[path].placement != where:
+            out.append(f"placement {path}: expected {where}, got {cells[path].placement}")
+    flags = sorted(f.key for f in record.flags)
+    if "flags" in exp.model_fields_set and flags != sorted(exp.flags):
+        out += _keys_diff("flag", sorted(exp.flags), flags)
+    if exp.verdicts is not None:
+        got_verdicts = {f.key: f.verdict for f in record.flags if f.verdict is not None}
+        for key in sorted(set(got_verdicts) | set(exp.verdicts)):
+            if got_verdicts.get(key) != exp.verdicts.get(key):
+                out.append(f"verdict {key}: expected {exp.verdicts.get(key)}, got {got_verdicts.get(key)}")
+    if exp.warnings is not None:
+        warnings = sorted(w.key for w in record.warnings)
+        if warnings != sorted(exp.warnings):
+            out += _keys_diff("warning", sorted(exp.warnings), warnings)
+    return out
+
+
+def _keys_diff(kind: str, expected: list[str], got: list[str]) -> list[str]:
+    out = [f"{kind} {k}: expected, not raised" for k in expected if got.count(k) < expected.count(k)]
+    out += [f"{kind} {k}: raised, not expected" for k in got if expected.count(k) < got.count(k)]
+    return sorted(set(out))
 
 
 def _row_status(spec: str | dict[str, str], row: str) -> str | None:
@@ -142,6 +209,7 @@ def parse_expected(text: str, name: str = "<expected>") -> ExpectedReport:
                         f"at {'.'.join(map(str, e.errors()[0]['loc']))}") from e
     expected_cells(exp)  # validates the layout
     expected_status(exp)
+    expected_placement(exp)
     return exp
 
 

@@ -27,6 +27,7 @@ def to_json(ev: Evaluation, t: Thresholds, failed: list[str]) -> dict:
             "silent_errors": [_diff_dict(d) for d in r.of("silent")],
             "wrong_flagged_cells": [_diff_dict(d) for d in r.of("wrong_flagged")],
             "missing_cells": [_diff_dict(d) for d in r.of("missing")],
+            "evidence_mismatches": r.evidence,
         } for r in ev.reports],
         "unexpected_results": ev.unexpected_results,
         "duplicate_results": ev.duplicate_results,
@@ -51,13 +52,25 @@ def _counts_line(label: str, c: Counts) -> str:
             f"{c.missing:>9}   {flagged:<19} {c.false_alarms} ({_pct(c.false_alarms, c.correct)})")
 
 
+_STATUSES = ("verified", "inferred", "grounded", "flagged", "corrected")
+_STATUS_HEAD = f"{'':<10}{'cells':>7}" + "".join(f"{k:>16}" for k in _STATUSES)
+
+
+def _status_line(label: str, c: Counts) -> str:
+    counts = [getattr(c, k) for k in _STATUSES]
+    return f"{label:<10}{c.cells:>7}" + "".join(f"{f'{n} ({_pct(n, c.cells)})':>16}" for n in counts)
+
+
 def _report_lines(r: ReportEval, verbose: bool) -> list[str]:
     c = r.counts
     head = {"evaluated": "", "error": f" [input error, counted missing: {r.error}]",
             "no_result": " [no result in the run, counted missing]"}[r.state]
+    evidence = f", {len(r.evidence)} evidence differences" if r.evidence else ""
     lines = [f"{r.file}: {c.correct}/{c.cells} correct, {c.wrong_flagged} wrong+flagged, "
-             f"{c.silent} silent, {c.missing} missing{head}"]
+             f"{c.silent} silent, {c.missing} missing{evidence}{head}"]
     lines += [f"    META    {m}" for m in r.meta_mismatches]
+    if verbose:
+        lines += [f"    EVIDENCE {m}" for m in r.evidence]
     shown = ("silent", "wrong_flagged", "missing") if verbose else ("silent",)
     tag = {"silent": "SILENT ", "wrong_flagged": "FLAGGED", "missing": "MISSING"}
     for d in r.diffs:
@@ -82,6 +95,10 @@ def render_text(ev: Evaluation, failed: list[str], verbose: bool = False) -> str
     names = {"s2": "s2 二", "s3": "s3 三", "s4": "s4 四"}
     lines += ["  " + _counts_line(names[s], c) for s, c in ev.sections.items()]
     lines.append("  " + _counts_line("overall", ev.overall))
+    lines += ["", "by status (inferred: placed by the identities, trusted only as far as the "
+                  "source is consistent):", "  " + _STATUS_HEAD]
+    lines += ["  " + _status_line(names[s], c) for s, c in ev.sections.items()]
+    lines.append("  " + _status_line("overall", ev.overall))
     lines += ["", f"SILENT ERRORS: {ev.overall.silent}  (wrong and not flagged; "
                   f"accuracy {_pct(ev.overall.correct, ev.overall.cells)})"]
     lines += [f"FAIL: {v}" for v in failed]

@@ -2,8 +2,9 @@
 
 Every cell separator is lost, so the line is cut at its digit runs: the text before a run
 is a row label (after any header text, which becomes a line of its own), the run is the
-row's values. Inside a run spaces are kept as separators, but digits may be glued
-("230000023"); the template parser decides how to cut them (`placement`), or flags the
+row's values. Inside a run spaces are kept as separators, and a sign starts a value of its
+own ("35-15" is 35 | -15, "2648-18538" is 2648 | -18538…, "120 减47 73"), but digits may be
+glued ("230000023"); the template parser decides how to cut them (`placement`), or flags the
 row. A run that ends right before "2." or "3、" gives its last digit to the next label:
 it is that label's item number.
 """
@@ -19,7 +20,12 @@ from extractor.schema.labels import S2_ROWS
 MIN_LENGTH = 100
 MIN_RUNS = 6
 _WORDS = ("第二十条", "信息内容", "本年新收", "予以公开", "结果维持", "尚未审结")
-_RUN = re.compile(r"\d+(?:\.\d+)?(?: \d+(?:\.\d+)?)*")
+#: A sign a value may carry inside a run ("35-15" is 35 | -15; "120 减47 73").
+_SIGN = r"(?:[+-]|减少|增加|减|增)"
+_NUM = r"\d+(?:\.\d+)?"
+_RUN = re.compile(rf"{_NUM}(?:(?: {_SIGN}?|{_SIGN}){_NUM})*")
+#: The values of a run: a sign starts a new value, a space ends one.
+_VALUE = re.compile(rf"{_SIGN}?{_NUM}")
 #: Units and words after a number that make it narrative, not a table value.
 _NOT_A_VALUE = re.compile(r"^(?:年|月|日|号|%|条|件|个|项|次|人|元|万|份|期|篇|场|名|家|天|届)")
 #: A label's numbering: 一、 （一） 1. — not "第（一）项".
@@ -76,7 +82,7 @@ def split_glued(line: str, base: int) -> list[Row]:
         label = _cell(line, base, cut, s)
         values = [
             TextCell(t.group(), base + s + t.start(), base + s + t.end())
-            for t in re.finditer(r"\S+", line[s:e])
+            for t in _VALUE.finditer(line[s:e])
         ]
         cells = ([label] if label is not None else []) + values
         rows.append(Row(cells, "glued", cells[0].start, cells[-1].end))

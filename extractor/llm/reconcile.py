@@ -6,7 +6,9 @@ Per cell, with `p` the parser's reading and `l` the LLM's:
   both readings and which of them satisfies the identities;
 - only the LLM could place it: accepted only when the verifier, on the LLM's reading,
   finds it grounded and confirmed by a passing identity (status verified); otherwise it
-  stays missing/unreadable and flagged, with the LLM's reading shown;
+  stays missing/unreadable and flagged, with the LLM's reading shown. An accepted cell's
+  placement is `llm`: the identity that accepted it cannot also confirm it, so its final
+  status is inferred, not verified;
 - the LLM cited no cell: nothing changes.
 """
 
@@ -77,7 +79,8 @@ def merge(extraction: Extraction, parser: Record, llm: Record, llm_cells: dict[s
             counts.disagreements += 1
         elif readable(l_cell) and checked[path].status is CellStatus.VERIFIED:
             final[path] = l_cell.model_copy(update={
-                "reasons": [], "status": None, "second": _second(cid, l_cell, False)})
+                "reasons": [], "status": None, "second": _second(cid, l_cell, False),
+                "placement": "llm"})
             accepted.add(path)
             counts.llm_only += 1
         else:

@@ -148,5 +148,7 @@ def _fill(doc: Document, definite: Definite, chosen: dict[str, Candidate], unpla
             ))
         for p, tc in zip(paths, values, strict=True):
             cells[p], cell_issues = cell_from_text(doc, p, tc, placed.header_unit)
+            if key in chosen:
+                cells[p].placement = "identities"
             issues += cell_issues
     return issues

@@ -85,5 +85,6 @@ def _place_orphans(doc: Document, cols: tuple[str, ...], keys: tuple[str, ...],
     for key, row_values in zip(keys, values, strict=True):
         for c, tc in zip(cols, row_values, strict=True):
             cells[f"{key}.{c}"], cell_issues = cell_from_text(doc, f"{key}.{c}", tc, None)
+            cells[f"{key}.{c}"].placement = "orphan"
             issues += cell_issues
     return issues

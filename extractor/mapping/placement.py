@@ -8,8 +8,11 @@ Two layouts lose the link between a value and its column:
 
 For such a row every placement is a candidate. A candidate survives when no identity of
 the template (I1–I4) that it makes assessable fails. The row is placed only when exactly
-one outcome survives (placements that give the same cells are one outcome); otherwise it is
-left to the caller to flag. The identities come from the verifier's rule table, read here
+one outcome survives (placements that give the same cells are one outcome) and an identity
+covering the row is assessable and holds: values that fit one way only because of the column
+count (a glued "35" in two columns, all of section 二) are never placed. Otherwise the row is
+left to the caller to flag. The cells placed here are `inferred`, never `verified`: the
+identities that chose their position cannot also confirm it. The identities come from the verifier's rule table, read here
 as data: the verifier checks them again afterwards, independently of how the row was placed.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -63,15 +67,28 @@ def vanished_blank_placements(values: Sequence[TextCell], width: int) -> list[Ca
     return out
 
 
+#: A glued value: digits, perhaps after a sign that belongs to the first number cut from it.
+_SIGNED_DIGITS = re.compile(r"^(?:[+-]|减少|增加|减|增)?\d+$")
+
+
+def _digits(token: TextCell) -> int:
+    """Where the digits of a glued value start (after its sign)."""
+    return len(token.text) - len(token.text.lstrip("+-减少增加"))
+
+
 def _splits(token: TextCell, parts: int) -> Iterator[tuple[TextCell, ...]]:
-    """Ways to cut a digit run into `parts` numbers without leading zeros ("05" is no number)."""
+    """Ways to cut a digit run into `parts` numbers without leading zeros ("05" is no number);
+    a sign stays with the first number ("-18538" → -1 | 8538, -18 | 538 …)."""
     s = token.text
     n = len(s)
-    for cuts in itertools.combinations(range(1, n), parts - 1):
+    sign = _digits(token)
+    for cuts in itertools.combinations(range(sign + 1, n), parts - 1):
         bounds = (0, *cuts, n)
         pieces = [s[a:b] for a, b in itertools.pairwise(bounds)]
+        pieces[0] = pieces[0][sign:]
         if any(len(p) > 1 and p[0] == "0" for p in pieces):
             continue
+        pieces[0] = s[:sign] + pieces[0]
         yield tuple(
             TextCell(p, token.start + a, token.start + b)
             for p, (a, b) in zip(pieces, itertools.pairwise(bounds), strict=True)
@@ -79,15 +96,17 @@ def _splits(token: TextCell, parts: int) -> Iterator[tuple[TextCell, ...]]:
 
 
 def glued_splits(tokens: Sequence[TextCell], width: int) -> list[Candidate]:
-    """Every way to cut whitespace-separated digit runs into `width` numbers in order."""
-    if not tokens or any(not t.text.isdigit() for t in tokens):
+    """Every way to cut digit runs (separated by spaces or signs, a sign kept with the value
+    it starts) into `width` numbers in order."""
+    if not tokens or any(not _SIGNED_DIGITS.match(t.text) for t in tokens):
         return []
+    caps = [len(t.text) - _digits(t) - 1 for t in tokens]
     extra = width - len(tokens)
-    if extra < 0 or extra > sum(len(t.text) - 1 for t in tokens):
+    if extra < 0 or extra > sum(caps):
         return []
     out: list[Candidate] = []
     # Distribute the extra cuts over the tokens, then split each token.
-    for shares in _compositions(extra, [len(t.text) - 1 for t in tokens]):
+    for shares in _compositions(extra, caps):
         per_token = [list(_splits(t, k + 1)) for t, k in zip(tokens, shares, strict=True)]
         for combo in itertools.product(*per_token):
             out.append(tuple(c for part in combo for c in part))
@@ -118,20 +137,38 @@ def _reading(tc: TextCell) -> int | Decimal | None | str:
     return r.value
 
 
-def _fails(eq: Equation, known: Known, totals: frozenset[str]) -> bool:
-    """True when every cell of `eq` is known and the equation does not hold."""
+def _check(eq: Equation, known: Known, totals: frozenset[str]) -> bool | None:
+    """Whether `eq` holds against `known`; None when it is not assessable (a cell unknown,
+    or the blank-detail-total convention)."""
     left: list[int | Decimal | None] = []
     right: list[int | Decimal | None] = []
     for side, paths in ((left, eq.left), (right, eq.right)):
         for p in paths:
             v = known.get(p, "?")
             if v == "?":
-                return False
+                return None
             side.append(v)  # type: ignore[arg-type]
     for side, paths, other in ((left, eq.left, right), (right, eq.right, left)):
         if all(p in totals for p in paths) and all(v is None for v in side) and any(other):
-            return False  # the blank-detail-total convention: not assessable
-    return sum(v or 0 for v in left) != sum(v or 0 for v in right)
+            return None  # the blank-detail-total convention: not assessable
+    return sum(v or 0 for v in left) == sum(v or 0 for v in right)
+
+
+def _fails(eq: Equation, known: Known, totals: frozenset[str]) -> bool:
+    """True when every cell of `eq` is known and the equation does not hold."""
+    return _check(eq, known, totals) is False
+
+
+def _confirmed(equations: Sequence[Equation], known: Known, totals: frozenset[str]) -> bool:
+    """At least one of `equations` is assessable and holds: a placement needs an identity.
+    Values that fit their columns one way only because of the column count (a glued "35"
+    in two columns is 3 | 5) are not placed on that alone."""
+    return any(_check(eq, known, totals) is True for eq in equations)
+
+
+#: Why a row whose values fit one way is still not placed.
+UNCONFIRMED = ("no identity covering the row can be assessed, so nothing but the column count "
+               "decides where its values go")
 
 
 def _outcome(c: Candidate) -> tuple[str, ...]:
@@ -178,9 +215,21 @@ def resolve(
     if open_keys and size <= MAX_COMBINATIONS:
         relevant = _touching(equations, [p for k in open_keys for p in by_key[k].paths])
         _search_jointly([by_key[k] for k in open_keys], pending, chosen, known, relevant, totals)
+    final = dict(known)
+    for key, cand in chosen.items():
+        final.update({p: _reading(tc) for p, tc in zip(by_key[key].paths, cand, strict=True)})
     unplaced: dict[str, str] = {}
+    for key in [k for k in chosen if not _confirmed(_touching(equations, by_key[k].paths), final, totals)]:
+        del chosen[key]
+        unplaced[key] = (UNCONFIRMED if _touching(equations, by_key[key].paths) else
+                         "no identity covers the row: its values fit its columns one way only "
+                         "because of the column count, which checks nothing")
     for key, cands in pending.items():
-        if key in chosen:
+        if key in chosen or key in unplaced:
+            continue
+        if not _touching(equations, by_key[key].paths):
+            n = len({_outcome(c) for c in by_key[key].candidates})
+            unplaced[key] = f"no identity covers the row, and {n} placements of its values fit its columns"
             continue
         if not cands:
             unplaced[key] = "no placement of its values satisfies the template's identities"
@@ -231,7 +280,8 @@ def orphan_assignments(
     `slots` are the free row keys ("s3.partially_granted") in template order; each orphan is
     its value cells (one per column) and the slots its label fragments allow. Rows keep
     their printed order, so an assignment is an increasing choice of slots. It survives when
-    no identity it makes assessable fails (a slot left empty stays unknown). Returns every
+    no identity it makes assessable fails (a slot left empty stays unknown) and one of them
+    holds. Returns every
     surviving assignment, one slot key per orphan; raises `TooManyPlacements` beyond
     `MAX_COMBINATIONS` candidates.
     """
@@ -251,7 +301,7 @@ def orphan_assignments(
             row_paths = [f"{key}.{c}" for c in columns]
             trial.update({p: _reading(tc) for p, tc in zip(row_paths, values, strict=True)})
             paths += row_paths
-        touched = set(paths)
-        if not any(_fails(eq, trial, totals) for eq in equations if touched & set(eq.paths)):
+        touched = [eq for eq in equations if set(paths) & set(eq.paths)]
+        if not any(_fails(eq, trial, totals) for eq in touched) and _confirmed(touched, trial, totals):
             out.append(keys)
     return out

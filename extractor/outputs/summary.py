@@ -44,13 +44,15 @@ class CellCounts:
         return self.by_status["flagged"] - self.missing
 
     def describe(self) -> str:
-        """'1641 verified, 291 grounded only, 66 flagged (need a person), 1780 missing (…),
-        0 corrected'."""
+        """'1423 verified, 218 inferred (placed by the identities), 291 grounded only,
+        66 flagged (need a person), 1780 missing (…), 0 corrected'."""
         parts = []
         for s in STATUSES:
             n = self.by_status[s]
             if s == "grounded":
                 parts.append(f"{n} grounded only")
+            elif s == "inferred":
+                parts.append(f"{n} inferred (placed by the identities)")
             elif s == "flagged":
                 parts.append(f"{self.needs_person} flagged (need a person)")
                 parts.append(f"{self.missing} missing{self._why_missing()}")

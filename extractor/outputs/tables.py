@@ -105,6 +105,7 @@ CELL_COLUMNS: tuple[Column, ...] = (
     Column("raw", "text", "原文"),
     Column("state", "label", "状况"),
     Column("status", "label", "状态"),
+    Column("placement", "label", "定位"),
     Column("reasons", "text", "原因"),
     Column("span_start", "int"),
     Column("span_end", "int"),
@@ -217,7 +218,7 @@ def cell_values(item: Item) -> list[list[object]]:
         src = c.source_span or (None, None)
         rows.append([
             item.file, SECTION_NAMES[section], row, col, c.path, title(c.path), n, a, c.unit,
-            c.raw, c.state.value, c.status.value if c.status else None,
+            c.raw, c.state.value, c.status.value if c.status else None, c.placement,
             " | ".join(c.reasons) or None, span[0], span[1], src[0], src[1], c.page,
             k.decision if k else None, mn, ma, k.reviewer if k else None, k.note if k else None,
             item.input_path, item.sha256, item.seq,

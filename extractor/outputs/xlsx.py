@@ -52,9 +52,11 @@ MAX_TEXT = 32_767  # Excel's limit per cell (and per comment)
 #: every reason.
 MAX_COMMENTS = 100_000
 
-#: Fill colours by status (Excel's own "good / neutral / bad" tints, purple for people).
+#: Fill colours by status (Excel's own "good / neutral / bad" tints, teal for positions the
+#: identities chose, as on the review page, purple for people).
 STATUS_FILLS: dict[str, str] = {
     "verified": "#C6EFCE",
+    "inferred": "#C4E8EF",
     "grounded": "#FFEB9C",
     "flagged": "#FFC7CE",
     "corrected": "#E4DFEC",
@@ -64,6 +66,8 @@ SPARE_FILLS = ("#DDEBF7", "#FCE4D6", "#EDEDED", "#D9E1F2")
 
 STATUS_MEANINGS: dict[str, str] = {
     "verified": "the text at its span reads this value, and an identity (勾稽关系) covering it holds",
+    "inferred": "the text at its span reads this value, but the identities chose its position (a glued "
+    "run, vanished blanks, a row that lost its label): trusted only as far as the source is consistent",
     "grounded": "the text at its span reads this value, but no identity covers it or none could be assessed",
     "flagged": "a person should look: see the cell's comment (the reasons) and the flags sheet",
     "corrected": "a person decided this cell (see the comment and cells.csv)",

@@ -183,6 +183,8 @@ def report_data(record: Record) -> dict[str, Any]:
             row["raw"] = c.raw
         if c.unit:
             row["u"] = c.unit
+        if c.placement != "direct":
+            row["pl"] = c.placement
         if c.correction is not None:
             k = c.correction
             row["k"] = " ".join(x for x in (
@@ -214,7 +216,7 @@ def index_entry(record: Record, data: dict[str, Any]) -> dict[str, Any]:
         "y": "" if record.meta.year.value is None else str(record.meta.year.value),
         "t": record.meta.template or "",
         "n": {"cells": s.cells, "numbers": s.numbers, "verified": s.verified,
-              "grounded": s.grounded, "flagged": s.flagged, "corrected": s.corrected},
+              "inferred": s.inferred, "grounded": s.grounded, "flagged": s.flagged, "corrected": s.corrected},
         "flags": len(record.flags),
         "fc": sum(1 for c in data["cells"] if c["st"] == CellStatus.FLAGGED.value),
         "rs": combos,
@@ -267,7 +269,8 @@ def _page_head(title_text: str, script: str, style: str) -> str:
 SKELETON = """<header id="top">
 <h1>Review</h1>
 <span class="legend" aria-label="legend"><span class="key verified">verified</span><span
- class="key grounded">grounded only</span><span class="key flagged">flagged</span><span
+ class="key inferred" title="placed by the identities: trusted only as far as the source is
+ consistent">inferred</span><span class="key grounded">grounded only</span><span class="key flagged">flagged</span><span
  class="key corrected">corrected by a person</span><span class="key hit">selected</span></span>
 <span id="batch" class="small"></span>
 <label>rule <select id="f-rule"><option value="">all</option></select></label>

@@ -8,7 +8,12 @@
   const INDEX = JSON.parse($("index").textContent);
   const REPORTS = INDEX.reports;
   const LABELS = INDEX.labels;
-  const STATUS_ORDER = ["flagged", "corrected", "grounded", "verified"];
+  const STATUS_ORDER = ["flagged", "corrected", "grounded", "inferred", "verified"];
+  const PLACEMENT = {
+    identities: "its position was chosen by the template's identities (the layout lost separators or blank cells)",
+    orphan: "its row lost its label; the template's identities chose which row it is",
+    llm: "only the LLM placed it; an identity holds with it",
+  };
   const DECISIONS = [["", "— undecided"], ["accept", "accept the value"],
     ["set", "set value"], ["source_wrong", "source is wrong"]];
 
@@ -242,6 +247,10 @@
       " ", el("span", "small", spanText(cell.sp)));
     panel.append(head);
     if (cell.raw !== undefined) panel.append(el("div", "small", "printed: " + cell.raw));
+    if (cell.pl) {
+      panel.append(el("div", "small st-inferred", "placement " + cell.pl + ": " + PLACEMENT[cell.pl] +
+        " (inferred: trusted only as far as the source is consistent)"));
+    }
     if (cell.r !== undefined) panel.append(el("div", "small", reasons(R, cell)));
     if (cell.k) panel.append(el("div", "st-corrected", "corrected by a person: " + cell.k));
     const flags = R.flags.map((f, i) => [f, i]).filter(([f]) => f.c.includes(c));
@@ -344,7 +353,7 @@
     pane.append(el("div", "meta", [e.a || "(agency not found)", e.y || "(year not found)",
       e.t ? "template " + e.t : "template unknown", e.tr ? "truncated" : ""].filter(Boolean).join(" · ")));
     const counts = el("div", "counts");
-    for (const k of ["verified", "grounded", "flagged", "corrected"]) {
+    for (const k of ["verified", "inferred", "grounded", "flagged", "corrected"]) {
       counts.append(el("span", "st-" + k, e.n[k] + " " + k));
     }
     counts.append(el("span", "small", e.n.cells + " cells, " + e.n.numbers + " numbers, " +
@@ -390,7 +399,8 @@
       if (cs.length) {
         s.dataset.cells = cs.join(" ");
         s.title = cs.map((c) => R.cells[c].p + " = " + valueText(R.cells[c]) + " (" +
-          (R.cells[c].st || "no status") + ")").join("\n");
+          (R.cells[c].st || "no status") + (R.cells[c].pl ? ", placement " + R.cells[c].pl : "") +
+          ")").join("\n");
       }
       if (fs.length) s.dataset.flags = fs.join(" ");
       for (const c of cs) cellSegs[c].push(s);

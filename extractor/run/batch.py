@@ -41,6 +41,7 @@ class Totals:
     errors: int = 0
     cells: int = 0
     verified: int = 0
+    inferred: int = 0
     grounded: int = 0
     flagged: int = 0
     skipped_files: int = 0
@@ -52,9 +53,10 @@ class Totals:
     corrections_orphaned: int = 0  # stored decisions on fields the schema no longer has
     llm_retried: int = 0  # documents redone because an LLM task failed in an earlier run
 
-    def add_cells(self, cells: int, verified: int, grounded: int, flagged: int) -> None:
+    def add_cells(self, cells: int, verified: int, inferred: int, grounded: int, flagged: int) -> None:
         self.cells += cells
         self.verified += verified
+        self.inferred += inferred
         self.grounded += grounded
         self.flagged += flagged
 
@@ -136,7 +138,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                 totals.reports += 1
                 totals.processed += 1
                 sm = record.summary
-                totals.add_cells(sm.cells, sm.verified, sm.grounded, sm.flagged)
+                totals.add_cells(sm.cells, sm.verified, sm.inferred, sm.grounded, sm.flagged)
                 prev = store.previous(sha, key)
                 if prev is not None and prev.schema_version != record.schema_version:
                     totals.schema_redone += 1

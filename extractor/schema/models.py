@@ -25,13 +25,18 @@ class CellState(StrEnum):
 
 
 class CellStatus(StrEnum):
-    VERIFIED = "verified"  # grounded and covered by a passing identity
+    VERIFIED = "verified"  # read where it is printed (placement direct), and a covering identity holds
+    INFERRED = "inferred"  # grounded, but its position was chosen (placement not direct) by
+    #                        identities that hold: trusted only as far as the source is consistent
     GROUNDED = "grounded"  # grounded; no identity covers it (or none could be assessed)
     FLAGGED = "flagged"  # a person must look at it; see reasons
     CORRECTED = "corrected"  # a person decided this cell; see Cell.correction
 
 
 Decision = Literal["accept", "set", "source_wrong"]
+
+#: How a cell's position (which template cell a printed number fills) was decided.
+Placement = Literal["direct", "identities", "orphan", "llm"]
 
 
 Span = tuple[int, int]
@@ -93,6 +98,15 @@ class Cell(Strict):
     page: int | None = Field(default=None, description="1-based page number (PDF input only)")
     status: CellStatus | None = None
     reasons: list[str] = Field(default_factory=list)
+    placement: Placement = Field(
+        default="direct",
+        description="How the cell's position was decided. direct: the layout prints the value in "
+        "this row and column (also cells not placed at all: missing, unreadable); identities: the "
+        "layout lost separators or blank cells (glued digit runs, vanished blanks) and the "
+        "template's identities chose the only split or placement that fits; orphan: the row lost "
+        "its label and the identities chose which template row it is; llm: only the LLM placed "
+        "it. A cell that is not direct is at best inferred, never verified: the identities that "
+        "chose its position cannot also confirm it")
     reader: Literal["parser", "llm"] = Field(
         default="parser", description="Who placed this value: the template parser or the LLM")
     second: SecondReading | None = Field(default=None, description="The LLM's reading, if any")
@@ -271,6 +285,9 @@ class Summary(Strict):
     cells: int = 0
     numbers: int = 0
     verified: int = 0
+    inferred: int = Field(
+        default=0, description="Cells whose position the identities (or the LLM) chose, and whose "
+        "identities hold: trusted only as far as the source is consistent")
     grounded: int = 0
     flagged: int = 0
     corrected: int = Field(default=0, description="Cells decided by a person")
@@ -286,7 +303,7 @@ def summarize(tables: BaseModel) -> Summary:
         if cell.status is not None:
             counts[cell.status] += 1
     return Summary(cells=cells, numbers=numbers, verified=counts[CellStatus.VERIFIED],
-                   grounded=counts[CellStatus.GROUNDED], flagged=counts[CellStatus.FLAGGED],
+                   inferred=counts[CellStatus.INFERRED], grounded=counts[CellStatus.GROUNDED], flagged=counts[CellStatus.FLAGGED],
                    corrected=counts[CellStatus.CORRECTED])
 
 

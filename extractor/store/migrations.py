@@ -202,7 +202,7 @@ _AMOUNT_PATHS_004 = ("s2.procurement.amount", "s2.fees.amount")
 
 @migration
 def m004_typed_cells(db: sqlite3.Connection) -> None:
-    """Cell values typed for SQL: `value` an INTEGER for counts (it was the text of the
+    """Cell values typed for SQL, and each cell's placement: `value` an INTEGER for counts (it was the text of the
     value, so `value > 100` compared strings), `amount_fen` an INTEGER of 分 for amounts
     (万元 × 10**6: exact, never a binary float), NULL unless the cell holds a number; a
     CHECK keeps each typed. And the views `latest` (the newest result of each document) and
@@ -216,12 +216,13 @@ CREATE TABLE cells_new (
     amount_fen INTEGER CHECK (amount_fen IS NULL OR typeof(amount_fen) = 'integer'),  -- 分
     unit TEXT, raw TEXT,
     status TEXT, reasons TEXT, span_start INTEGER, span_end INTEGER, page INTEGER,
+    placement TEXT,              -- direct | identities | orphan | llm; NULL: made before 004
     PRIMARY KEY (result_id, path)
 ) WITHOUT ROWID;
 """)
     rows = db.execute("SELECT result_id, path, state, value, unit, raw, status, reasons,"
-                      " span_start, span_end, page FROM cells")
-    db.executemany("INSERT INTO cells_new VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                      " span_start, span_end, page, NULL FROM cells")
+    db.executemany("INSERT INTO cells_new VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    (_typed_cell_004(row) for row in rows))
     script(db, """
 DROP TABLE cells;

@@ -181,10 +181,10 @@ class Store:
                  zlib.compress(record_json.encode(), 6), now, code))
             rid = int(cur.lastrowid or 0)
             self.db.executemany(
-                "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(rid, c.path, c.state.value, *typed_value(c), c.unit, c.raw,
                   c.status.value if c.status else None, " | ".join(c.reasons),
-                  c.span[0] if c.span else None, c.span[1] if c.span else None, c.page)
+                  c.span[0] if c.span else None, c.span[1] if c.span else None, c.page, c.placement)
                  for c in iter_cells(record.tables)])
             self.db.executemany(
                 "INSERT OR REPLACE INTO flags VALUES (?,?,?,?,?,?,?,?)",
@@ -232,11 +232,13 @@ class Store:
             "SELECT seq, path, sha256, result_id, error_kind, error FROM run_items "
             "WHERE run_id=? ORDER BY seq", (run_id,))
 
-    def summary(self, result_id: int) -> tuple[int, int, int, int]:
-        """(cells, verified, grounded, flagged) of a stored result."""
+    def summary(self, result_id: int) -> tuple[int, int, int, int, int]:
+        """(cells, verified, inferred, grounded, flagged) of a stored result. A stored result
+        has no column for inferred cells: every cell has one of these four statuses when it is
+        stored (decisions are applied later, by the exports), so inferred is the rest."""
         row = self.db.execute("SELECT cells, verified, grounded, flagged FROM results WHERE id=?",
                               (result_id,)).fetchone()
-        return (row[0], row[1], row[2], row[3])
+        return (row[0], row[1], row[0] - row[1] - row[2] - row[3], row[2], row[3])
 
     def record_json(self, result_id: int) -> str:
         row = self.db.execute("SELECT record FROM results WHERE id=?", (result_id,)).fetchone()
