@@ -346,7 +346,7 @@ def test_on_a_terminal_the_progress_bar_shows_counts_and_tallies() -> None:
 
     stream = io.StringIO()
     display = RunDisplay(stream=stream, live=True)
-    totals = Totals(inputs=3, flagged=7, errors=1)
+    totals = Totals(inputs=3, flagged=7, missing=5, errors=1)
     with display:
         display._console = Console(file=stream, force_terminal=True, width=160)
         err = InputError(file="x.pdf", path="in/x.pdf", kind="input", error="encrypted PDF")
@@ -354,7 +354,7 @@ def test_on_a_terminal_the_progress_bar_shows_counts_and_tallies() -> None:
             display(Event(i, 3, f"in/{i}.txt", None, err if i == 2 else None, False, totals))
     text = stream.getvalue()
     assert "ERROR in/x.pdf: encrypted PDF" in text
-    assert "3/3" in text and "7 flagged cells, 1 failed" in text
+    assert "3/3" in text and "2 flagged cells to review, 5 missing, 1 failed" in text
 
 
 def test_an_output_folder_whose_store_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
@@ -382,3 +382,20 @@ def test_a_decisions_file_saved_by_excel_in_gbk_imports(tmp_path: Path) -> None:
     cell = next(c for c in __import__("extractor.schema").schema.iter_cells(records(out)[0].tables)
                 if c.path == "s3.granted.total")
     assert cell.correction is not None and cell.correction.note == "已核对原文"
+
+
+def test_the_progress_tally_counts_missing_cells_apart_on_first_and_resumed_runs(
+        tmp_path: Path) -> None:
+    """The golden expected files (read by hand) say which cells are MISSING; the run's tally
+    of missing cells must count exactly those, whether extracted now or found done."""
+    from extractor.evaluate.evaluation import expected_cells, load_expected_dir
+    from extractor.run.batch import run_batch
+
+    expected = load_expected_dir(ROOT / "golden" / "expected")
+    want = sum(1 for exp in expected.values() for r in expected_cells(exp).values()
+               if r.state == "missing")
+    inputs = [ROOT / "golden" / "inputs"]
+    first = run_batch(inputs, tmp_path / "out")
+    again = run_batch(inputs, tmp_path / "out")
+    assert again.reused == first.reports == 19
+    assert first.missing == again.missing == want

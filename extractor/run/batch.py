@@ -25,7 +25,16 @@ from extractor import __version__
 from extractor.outputs.export import write_run
 from extractor.run.fingerprint import code_fingerprint
 from extractor.run.pipeline import discover, process
-from extractor.schema import ALL_PATHS, SCHEMA_VERSION, InputError, Record, section_fingerprints
+from extractor.schema import (
+    ALL_PATHS,
+    SCHEMA_VERSION,
+    CellState,
+    CellStatus,
+    InputError,
+    Record,
+    iter_cells,
+    section_fingerprints,
+)
 from extractor.store.store import Store, config_key, sha256_file
 
 if TYPE_CHECKING:
@@ -44,6 +53,7 @@ class Totals:
     inferred: int = 0
     grounded: int = 0
     flagged: int = 0
+    missing: int = 0  # of the flagged: missing (the file is cut off or a table is absent)
     skipped_files: int = 0
     schema_redone: int = 0  # documents re-extracted because the schema changed
     code_redone: int = 0  # documents re-extracted because the extraction code changed
@@ -53,8 +63,10 @@ class Totals:
     corrections_orphaned: int = 0  # stored decisions on fields the schema no longer has
     llm_retried: int = 0  # documents redone because an LLM task failed in an earlier run
 
-    def add_cells(self, cells: int, verified: int, inferred: int, grounded: int, flagged: int) -> None:
+    def add_cells(self, cells: int, verified: int, inferred: int, grounded: int, flagged: int,
+                  missing: int = 0) -> None:
         self.cells += cells
+        self.missing += missing
         self.verified += verified
         self.inferred += inferred
         self.grounded += grounded
@@ -105,106 +117,139 @@ def _work(path: str) -> tuple[bool, str]:
 def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs: int = 1,
               argv: list[str] | None = None,
               on_event: Callable[[Event], None] | None = None, redo: bool = False) -> Totals:
-    """`redo`: process every input even when the store has it done (e.g. --refresh-cache)."""
+    """Every input into the store of OUT, then the exports; a document already done under
+    the same key by the same code is reused. `redo`: process every input even when the store
+    has it done (e.g. --refresh-cache)."""
     files, missing, skipped = discover(paths)
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
-    key = config_key(extraction_config(second))
-    code = code_fingerprint()
-    fingerprints = section_fingerprints()
     budget = second.client.settings.max_cost if second is not None else None
     with Store(out) as store:
         for stale in out.glob(".*.tmp"):  # an export a killed run did not finish
             stale.unlink(missing_ok=True)
-
+        batch = _Batch(store, totals, config_key(extraction_config(second)), on_event)
         totals.corrections_moved = store.moved_corrections
         totals.corrections_orphaned = store.orphan_corrections(frozenset(ALL_PATHS))
-        run_id = store.begin_run(key, SCHEMA_VERSION, argv or sys.argv[1:], code)
-        done = 0
-
-        def finish(seq: int, path: str, record: Record | None, record_json: str | None,
-                   error: InputError | None, sha: str | None, size: int,
-                   reused_id: int | None = None) -> None:
-            nonlocal done
-            done += 1
-            if error is not None:
-                totals.errors += 1
-                store.add_error(run_id, seq, error.path, sha, error.kind, error.error)
-            elif reused_id is not None:
-                totals.reports += 1
-                totals.reused += 1
-                totals.add_cells(*store.summary(reused_id))
-                store.add_reused(run_id, seq, Path(path), sha or "", reused_id)
-            elif record is not None and record_json is not None and sha is not None:
-                totals.reports += 1
-                totals.processed += 1
-                sm = record.summary
-                totals.add_cells(sm.cells, sm.verified, sm.inferred, sm.grounded, sm.flagged)
-                prev = store.previous(sha, key)
-                if prev is not None and prev.schema_version != record.schema_version:
-                    totals.schema_redone += 1
-                    totals.sections_changed |= {s for s, fp in fingerprints.items()
-                                                if prev.sections.get(s) != fp}
-                store.add_result(run_id, seq, Path(path), sha, size, record_json, record, key,
-                                 fingerprints, code)
-            if on_event is not None:
-                on_event(Event(done, totals.inputs, path, record, error,
-                               reused_id is not None, totals))
-
-        todo: list[tuple[int, Path, str, int]] = []
-        first_of: dict[str, int] = {}  # sha256 -> seq of its first occurrence in this run
-        twins: list[tuple[int, Path, str]] = []  # same content as an earlier input of the run
-        for seq, item in enumerate([*missing, *files]):
-            if isinstance(item, InputError):
-                finish(seq, item.path, None, None, item, None, 0)
-                continue
-            try:
-                sha, size = sha256_file(item), item.stat().st_size
-            except OSError as e:
-                err = InputError(file=item.name, path=str(item), kind="input",
-                                 error=f"cannot read: {e.strerror or e}")
-                finish(seq, str(item), None, None, err, None, 0)
-                continue
-            found = None if redo else store.find(sha, SCHEMA_VERSION, key, code)
-            if found is None and not redo and store.made_by_other_code(sha, SCHEMA_VERSION, key, code):
-                totals.code_redone += 1
-            if found is not None and found[1]:
-                finish(seq, str(item), None, None, None, sha, size, reused_id=found[0])
-                continue
-            if found is not None:
-                totals.llm_retried += 1  # an LLM task failed last time: try again
-            known = store.known_input_error(sha, key, code)
-            if known is not None:
-                err = InputError(file=item.name, path=str(item), kind=known[0], error=known[1])
-                finish(seq, str(item), None, None, err, sha, size)
-                continue
-            if sha in first_of:
-                twins.append((seq, item, sha))
-                continue
-            first_of[sha] = seq
-            todo.append((seq, item, sha, size))
-
+        batch.run_id = store.begin_run(batch.key, SCHEMA_VERSION, argv or sys.argv[1:], batch.code)
+        todo, twins = batch.plan([*missing, *files], redo)
         try:
             for seq, item, sha, size, outcome in _execute(todo, second, jobs, budget):
                 if isinstance(outcome, InputError):
-                    finish(seq, str(item), None, None, outcome, sha, size)
+                    batch.failed(seq, outcome, sha)
                 else:
-                    record, raw = outcome
-                    finish(seq, str(item), record, raw, None, sha, size)
+                    batch.stored(seq, item, sha, size, *outcome)
         except KeyboardInterrupt:
             totals.interrupted = True
             return totals
         for seq, item, sha in twins:
-            found = store.find(sha, SCHEMA_VERSION, key, code)
+            found = store.find(sha, SCHEMA_VERSION, batch.key, batch.code)
             if found is not None:
-                finish(seq, str(item), None, None, None, sha, item.stat().st_size,
-                       reused_id=found[0])
+                batch.reused(seq, item, sha, found[0])
             else:
-                err = InputError(file=item.name, path=str(item), kind="input",
-                                 error="same content as another input of this run, which failed")
-                finish(seq, str(item), None, None, err, sha, 0)
-        write_run(store, run_id, out)
-        store.finish_run(run_id)
+                batch.failed(seq, InputError(
+                    file=item.name, path=str(item), kind="input",
+                    error="same content as another input of this run, which failed"), sha)
+        write_run(store, batch.run_id, out)
+        store.finish_run(batch.run_id)
     return totals
+
+
+Todo = tuple[int, Path, str, int]  # (seq, path, sha256, size)
+
+
+@dataclass
+class _Batch:
+    """One run's bookkeeping: each input ends as a stored result, a reused one, or an error,
+    committed at once and reported to `on_event`."""
+
+    store: Store
+    totals: Totals
+    key: str
+    on_event: Callable[[Event], None] | None
+    code: str = field(default_factory=code_fingerprint)
+    fingerprints: dict[str, str] = field(default_factory=section_fingerprints)
+    run_id: int = 0
+    done: int = 0
+
+    def plan(self, items: list[Path | InputError], redo: bool) -> tuple[list[Todo], list[tuple[int, Path, str]]]:
+        """Settle what needs no extraction (missing paths, unreadable files, documents done,
+        known input errors); the rest to extract, and inputs whose content an earlier input
+        of this run has (extracted once, recorded under each name)."""
+        todo: list[Todo] = []
+        first_of: dict[str, int] = {}  # sha256 -> seq of its first occurrence in this run
+        twins: list[tuple[int, Path, str]] = []
+        for seq, item in enumerate(items):
+            if isinstance(item, InputError):
+                self.failed(seq, item, None)
+                continue
+            try:
+                sha, size = sha256_file(item), item.stat().st_size
+            except OSError as e:
+                self.failed(seq, InputError(file=item.name, path=str(item), kind="input",
+                                            error=f"cannot read: {e.strerror or e}"), None)
+                continue
+            if not redo and self._reuse(seq, item, sha):
+                continue
+            known = self.store.known_input_error(sha, self.key, self.code)
+            if known is not None:
+                self.failed(seq, InputError(file=item.name, path=str(item), kind=known[0],
+                                            error=known[1]), sha)
+            elif sha in first_of:
+                twins.append((seq, item, sha))
+            else:
+                first_of[sha] = seq
+                todo.append((seq, item, sha, size))
+        return todo, twins
+
+    def _reuse(self, seq: int, item: Path, sha: str) -> bool:
+        """Reuse the stored result of this key and code if it is complete; count why not."""
+        found = self.store.find(sha, SCHEMA_VERSION, self.key, self.code)
+        if found is None:
+            if self.store.made_by_other_code(sha, SCHEMA_VERSION, self.key, self.code):
+                self.totals.code_redone += 1
+            return False
+        if not found[1]:
+            self.totals.llm_retried += 1  # an LLM task failed last time: try again
+            return False
+        self.reused(seq, item, sha, found[0])
+        return True
+
+    def failed(self, seq: int, error: InputError, sha: str | None) -> None:
+        self.totals.errors += 1
+        self.store.add_error(self.run_id, seq, error.path, sha, error.kind, error.error)
+        self._event(error.path, None, error, False)
+
+    def reused(self, seq: int, item: Path, sha: str, result_id: int) -> None:
+        t = self.totals
+        t.reports += 1
+        t.reused += 1
+        t.add_cells(*self.store.summary(result_id), missing=self.store.missing_cells(result_id))
+        self.store.add_reused(self.run_id, seq, item, sha, result_id)
+        self._event(str(item), None, None, True)
+
+    def stored(self, seq: int, item: Path, sha: str, size: int, record: Record,
+               record_json: str) -> None:
+        t = self.totals
+        t.reports += 1
+        t.processed += 1
+        sm = record.summary
+        missing = sum(1 for c in iter_cells(record.tables)
+                      if c.status is CellStatus.FLAGGED and c.state is CellState.MISSING)
+        t.add_cells(sm.cells, sm.verified, sm.inferred, sm.grounded, sm.flagged, missing=missing)
+        prev = self.store.previous(sha, self.key)
+        if prev is not None and prev.schema_version != record.schema_version:
+            t.schema_redone += 1
+            t.sections_changed |= {s for s, fp in self.fingerprints.items()
+                                   if prev.sections.get(s) != fp}
+        self.store.add_result(self.run_id, seq, item, sha, size, record_json, record, self.key,
+                              self.fingerprints, self.code)
+        self._event(str(item), record, None, False)
+
+    def _event(self, path: str, record: Record | None, error: InputError | None,
+               reused: bool) -> None:
+        self.done += 1
+        if self.on_event is not None:
+            self.on_event(Event(self.done, self.totals.inputs, path, record, error, reused,
+                                self.totals))
 
 
 Outcome = InputError | tuple[Record, str]

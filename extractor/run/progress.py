@@ -47,7 +47,8 @@ class RunDisplay:
             self._line(f"WARN  {ev.record.meta.source_file}: truncated report: the document "
                        "stops before a template table; the cells it cuts off are missing")
         t = ev.totals
-        tallies = f"{t.flagged} flagged cells, {t.errors} failed, {t.reused} already done"
+        tallies = (f"{t.flagged - t.missing} flagged cells to review, {t.missing} missing, "
+                   f"{t.errors} failed, {t.reused} already done")
         if self.live:
             self._bar(ev, tallies)
         elif not self.quiet and ev.total >= 20:

@@ -240,6 +240,12 @@ class Store:
                               (result_id,)).fetchone()
         return (row[0], row[1], row[0] - row[1] - row[2] - row[3], row[2], row[3])
 
+    def missing_cells(self, result_id: int) -> int:
+        """Flagged cells of a stored result that are missing (cut off, or a table absent)."""
+        row = self.db.execute("SELECT count(*) FROM cells WHERE result_id=? AND status='flagged'"
+                              " AND state='missing'", (result_id,)).fetchone()
+        return int(row[0])
+
     def record_json(self, result_id: int) -> str:
         row = self.db.execute("SELECT record FROM results WHERE id=?", (result_id,)).fetchone()
         return zlib.decompress(row[0]).decode()
