@@ -10,6 +10,7 @@ import base64
 import csv
 import hashlib
 import html.parser
+import io
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from click.testing import CliRunner
 from extractor.cli import main
 from extractor.outputs.rows import BatchWriter, _issue_span
 from extractor.review.decisions import COLUMNS, DECISIONS
+from extractor.review.decisions import read_decisions as read_decision_rows
 from extractor.review.page import ReviewError, load_records, script_json, segments
 from extractor.run.pipeline import process
 from extractor.schema import SCHEMA_VERSION, CellStatus, Correction, Issue, Record, iter_cells
@@ -39,6 +41,10 @@ HOSTILE = ('<script>window.__pwned=1;alert(1)</script> <img src=x onerror="windo
 HOSTILE_FILE = "<img src=x onerror=alert(1)>.txt"
 
 
+#: Text a spreadsheet runs as a formula when it opens a CSV (CSV injection).
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+
+
 def hostile_record(folder: Path) -> Record:
     """海宁's report with hostile markup and an astral character (𠮷, two UTF-16 units) in
     its text before every table, and in every other string the page shows."""
@@ -53,6 +59,7 @@ def hostile_record(folder: Path) -> Record:
     record.flags.append(Issue(rule="META<b>", key="META:<i>x</i>", message=HOSTILE, paths=[]))
     first = next(c for c in iter_cells(record.tables) if c.status is CellStatus.FLAGGED)
     first.reasons.append(HOSTILE)
+    first.reasons.insert(0, FORMULA)  # what a spreadsheet would run, first in its reasons
     return record
 
 
@@ -145,6 +152,28 @@ def test_decisions_csv_has_one_undecided_row_per_flagged_cell_of_each_report_wit
     assert all(x["status"] == "flagged" for x in rows)
     assert all(x[k] == "" for x in rows for k in ("decision", "value", "reviewer", "note"))
     assert CLEAN not in {x["file"] for x in rows}
+
+
+def test_decisions_csv_neutralises_formulas_and_the_import_takes_them_back(
+        run_out: Path, tmp_path: Path) -> None:
+    raw = (run_out / "review" / "decisions.csv").read_text("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(raw, newline="")))
+    hostile = [r for r in rows if FORMULA in r["reasons"]]
+    assert len(hostile) == 1 and hostile[0]["reasons"].startswith("'" + FORMULA)
+    assert not [r for r in rows for v in r.values() if v and v[0] in "=+@\t\r"]
+    # a reviewer's name and note that spreadsheets would run, neutralised in the file,
+    # are imported as the reviewer wrote them; a set value such as -47 stays a number
+    row = dict(hostile[0], decision="set", value="0", reviewer="'=cmd|' /C calc'!A0",
+               note="'@SUM(1+1)")
+    decisions = tmp_path / "decisions.csv"
+    with open(decisions, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(hostile[0]))
+        w.writeheader()
+        w.writerow(row)
+    (decided,), undecided = read_decision_rows(decisions)
+    assert undecided == 0
+    assert decided.correction.reviewer == "=cmd|' /C calc'!A0"
+    assert decided.correction.note == "@SUM(1+1)"
 
 
 def test_decisions_csv_prints_machine_values_as_correct_reads_them(run_out: Path) -> None:

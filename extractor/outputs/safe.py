@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")  # ASCII digits, as review.js tests
 
 
 def neutralise(text: str) -> str:

@@ -141,8 +141,16 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         raise DecisionsError(f"{path}: not a readable CSV: {e}") from e
 
 
+def _unquote(text: str | None) -> str:
+    """A field as the reviewer meant it: the apostrophe that keeps a spreadsheet from running
+    text as a formula (CSV injection, see `extractor.outputs.safe`) is taken off again."""
+    t = (text or "").strip()
+    return t[1:] if t[:1] == "'" and t[1:2] in ("=", "+", "-", "@", "\t", "\r") else t
+
+
 def _decision_row(row: dict[str, str]) -> DecisionRow:
     """One decided row; ValueError says what is wrong with it."""
+    row = {k: _unquote(v) for k, v in row.items() if k is not None}
     decision = (row.get("decision") or "").strip().lower()
     sha, cell = (row.get("sha256") or "").strip().lower(), (row.get("path") or "").strip()
     if decision not in DECISIONS:

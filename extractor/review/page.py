@@ -34,6 +34,7 @@ from typing import IO, Any
 
 from extractor.outputs.items import Item, RunSourceError, read_run
 from extractor.outputs.rows import SECTION_NAMES, _issue_span
+from extractor.outputs.safe import safe_row
 from extractor.review.decisions import COLUMNS
 from extractor.schema import ALL_PATHS, Cell, CellState, CellStatus, Record, iter_cells, title
 
@@ -340,7 +341,7 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
                        f"{script_json(data)}</script>\n")
             entries.append(index_entry(record, data))
             found = decision_rows(record)
-            writer.writerows(found)
+            writer.writerows(safe_row(r) for r in found)
             rows += len(found)
             flags += len(record.flags)
             shas.update(record.meta.sha256.encode())

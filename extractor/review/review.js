@@ -99,8 +99,14 @@
   }
 
   // --- decisions.csv, the same format as the file written next to the page ---------------
+  // Text a spreadsheet could run as a formula gets a leading apostrophe (CSV injection), as
+  // extractor/outputs/safe.py does for the file written next to the page; plain numbers stay.
+  function neutralise(s) {
+    return /^[=+\-@\t\r]/.test(s) && !/^[+-]?\d+(\.\d+)?$/.test(s) ? "'" + s : s;
+  }
+
   function csvField(s) {
-    s = String(s === undefined || s === null ? "" : s);
+    s = neutralise(String(s === undefined || s === null ? "" : s));
     return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
