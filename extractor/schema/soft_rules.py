@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
+from extractor.schema.identities import Equation
 from extractor.schema.templates import LAYOUTS
 
 Relation = Literal["ge", "requires"]
@@ -79,17 +80,11 @@ SOFT_RULES: tuple[SoftRule, ...] = (
 
 
 @dataclass(frozen=True)
-class SoftCheck:
-    rule: str
-    key: str  # e.g. "P2:s2.punishment"
-    description: str
-    relation: Relation
-    left: tuple[str, ...]  # cell paths
-    right: tuple[str, ...]
+class SoftCheck(Equation):
+    """A soft rule on cell paths: an `Equation` (key e.g. "P2:s2.punishment") whose sides
+    stand in `relation` rather than being equal."""
 
-    @property
-    def paths(self) -> tuple[str, ...]:
-        return self.left + self.right
+    relation: Relation
 
 
 @cache
@@ -105,8 +100,9 @@ def soft_checks(template: str) -> tuple[SoftCheck, ...]:
             if missing:  # a rule naming a column the row does not have is a bug in the table
                 raise ValueError(f"soft rule {spec.rule}: s2.{row} has no column {missing}")
             out.append(SoftCheck(
-                spec.rule, f"{spec.rule}:s2.{row}", spec.description, spec.relation,
+                spec.rule, f"{spec.rule}:s2.{row}", spec.description,
                 tuple(f"s2.{row}.{c}" for c in spec.left),
                 tuple(f"s2.{row}.{c}" for c in spec.right),
+                spec.relation,
             ))
     return tuple(out)
