@@ -84,3 +84,54 @@ def test_a_count_and_amount_glued_into_one_number_are_flagged_not_missing_nor_sp
     assert cells["s2.procurement.items"].value == 53
     assert (cells["s2.procurement.amount"].value, cells["s2.procurement.amount"].unit) == (
         Decimal("73.82"), "万元")
+
+
+# -- 2. a narrative line naming a template row, read before the table ------------------------
+
+#: PDF→markdown text wraps the narrative at a fixed width, so a line can end right after a
+#: number: "…行政规范性文件 77件" and "…实施行政处罚 9" read like a label and its value.
+NARRATIVE_FIRST_2021 = """某某市人民政府办公室2022年政府信息公开
+工作年度报告
+一、总体情况
+2022 年，本办坚持以公开为常态、不公开为例外，全年主动
+公开政府信息 1306 条，其中制发规章 3 件、行政规范性文件 77件
+，均按规定在政府网站公开。市场监管部门全年依法实施行政处罚 9
+起，同比下降。
+二、主动公开政府信息情况
+| 第二十条第（一）项 ||||
+|---|---|---|---|
+| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |
+| 规章 | 3 | 1 | 40 |
+| 行政规范性文件 | 12 | 5 | 130 |
+| 第二十条第（五）项 ||
+| 信息内容 | 本年处理决定数量 |
+| 行政许可 | 26 |
+| 第二十条第（六）项 ||
+| 信息内容 | 本年处理决定数量 |
+| 行政处罚 | 8 |
+| 行政强制 | 0 |
+| 第二十条第（八）项 ||
+| 信息内容 | 本年收费金额（单位：万元） |
+| 行政事业性收费 | 0 |
+三、收到和处理政府信息公开申请情况
+"""
+
+
+def test_the_table_row_wins_over_a_narrative_line_naming_the_same_row(tmp_path: Path) -> None:
+    record, cells = run(tmp_path, NARRATIVE_FIRST_2021, "r.md")
+    row = [cells[f"s2.normative_documents.{c}"] for c in ("issued", "repealed", "in_force")]
+    assert [c.value for c in row] == [12, 5, 130]
+    assert all(c.state is CellState.NUMBER for c in row)
+    # A one-column row: the narrative's 9 would have filled it silently.
+    assert cells["s2.punishment.decisions"].value == 8
+    assert record.text[slice(*cells["s2.punishment.decisions"].span)] == "8"
+    assert not [i for i in record.flags + record.warnings if i.key.startswith(("LAYOUT:s2", "DUPLICATE"))]
+
+
+def test_a_table_printed_twice_still_reports_the_second_printing(tmp_path: Path) -> None:
+    # Both printings are table rows (after a table header): the narrative rule changes nothing.
+    text = NARRATIVE_FIRST_2021.replace(
+        "| 行政事业性收费 | 0 |\n",
+        "| 行政事业性收费 | 0 |\n| 第二十条第（六）项 ||\n| 信息内容 | 本年处理决定数量 |\n| 行政处罚 | 7 |\n")
+    record, _ = run(tmp_path, text, "r.md")
+    assert any(i.key == "DUPLICATE:s2.punishment" for i in record.flags + record.warnings)

@@ -28,7 +28,14 @@ S4_CELLS = 15
 
 
 def record(st: State, key: str, values: list[TextCell], row: Row, unit: str | None = None) -> None:
-    """Record a recognised row's values; a second row of the same name is a warning."""
+    """Record a recognised row's values; a second row of the same name is a warning, except
+    that a row inside a table replaces one recognised outside any table (a narrative line
+    read before the table: the table row wins)."""
+    outside = st.zone is None or st.zone_by_row
+    if key in st.placed and st.placed[key].outside and not outside:
+        del st.placed[key]
+        if key.startswith("s3."):
+            st.s3_sequence.remove(key[3:])
     if key in st.placed:
         prev = [c.text for c in st.placed[key].values]
         if prev != [c.text for c in values]:
@@ -43,7 +50,7 @@ def record(st: State, key: str, values: list[TextCell], row: Row, unit: str | No
                 )
             )
         return
-    st.placed[key] = Placed(values, row, unit)
+    st.placed[key] = Placed(values, row, unit, outside=outside)
     if key.startswith("s3."):
         st.s3_sequence.append(key[3:])
 
@@ -60,6 +67,7 @@ def scan(doc: Document, template: str) -> State:
         printed = any(c.text for c in values)
         if table_header(st, labels, label_text, values, row.is_line):
             st.last_table_row = idx
+            st.zone_by_row = False
             continue
         if row.is_line or (labels and not printed):
             label_context(st, labels)
@@ -93,8 +101,9 @@ def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell
     if st.zone in (None, "s2"):
         key, _ = best_match(bare(labels[-1].text), S2_ROWS)
         if key is not None:
-            st.zone = "s2"
             record(st, f"s2.{key}", values, row, header_unit(st.s2_header))
+            st.zone_by_row |= st.zone is None
+            st.zone = "s2"
             version = s2_header_version(st.s2_header)
             if version is not None and version != template:
                 st.placed[f"s2.{key}"].foreign = version
@@ -106,8 +115,9 @@ def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell
     if st.zone in (None, "s2", "s3"):
         key = s3_row(labels, st)
         if key is not None:
-            st.zone = "s3"
             record(st, f"s3.{key}", values, row)
+            st.zone_by_row |= st.zone is None
+            st.zone = "s3"
             return True
     if st.zone == "s3" and values_have_numbers(values) and fragments(labels, template):
         st.s3_sequence.append(Orphan(values, row, [bare(c.text) for c in labels if bare(c.text)]))
