@@ -10,6 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from render import TCell, blocks, write_pdf
+
 from extractor.run.pipeline import process
 from extractor.schema import CellState, Record, iter_cells
 
@@ -135,3 +137,71 @@ def test_a_table_printed_twice_still_reports_the_second_printing(tmp_path: Path)
         "| 行政事业性收费 | 0 |\n| 第二十条第（六）项 ||\n| 信息内容 | 本年处理决定数量 |\n| 行政处罚 | 7 |\n")
     record, _ = run(tmp_path, text, "r.md")
     assert any(i.key == "DUPLICATE:s2.punishment" for i in record.flags + record.warnings)
+
+
+# -- 3. a PDF row whose label sits in a two-column cell ---------------------------------------
+
+S3_COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other",
+              "total")
+S3_ROWS_2021 = ("new_received", "carried_over", "granted", "partially_granted",
+                *(f"denied_{i}" for i in range(1, 9)), *(f"unable_{i}" for i in range(1, 4)),
+                *(f"not_processed_{i}" for i in range(1, 6)),
+                *(f"other_processing_{i}" for i in range(1, 4)), "total_processed", "carried_forward")
+
+
+def small_report_2021() -> dict:
+    """A consistent 2021 report typed by hand: 10 new + 1 carried over = 10 handled + 1 left."""
+    s3 = {row: [0] * 7 for row in S3_ROWS_2021}
+    s3 |= {
+        "new_received": [7, 2, 0, 0, 1, 0, 10],
+        "carried_over": [1, 0, 0, 0, 0, 0, 1],
+        "granted": [4, 1, 0, 0, 0, 0, 5],
+        "unable_1": [2, 1, 0, 0, 1, 0, 4],
+        "other_processing_3": [1, 0, 0, 0, 0, 0, 1],
+        "total_processed": [7, 2, 0, 0, 1, 0, 10],
+        "carried_forward": [1, 0, 0, 0, 0, 0, 1],
+    }
+    return {
+        "file": "r.pdf", "agency": "某某区司法局", "year": 2023, "template": "2021",
+        "values": {
+            "s2": {"regulations": {"issued": 0, "repealed": 0, "in_force": 0},
+                   "normative_documents": {"issued": 1, "repealed": 0, "in_force": 4},
+                   "licensing": {"decisions": 3}, "punishment": {"decisions": 0},
+                   "coercion": {"decisions": 0}, "fees": {"amount": {"value": "0", "unit": "万元"}}},
+            "s3": s3,
+            "s4": {"review": [1, 0, 0, 0, 1], "litigation_direct": [0] * 5,
+                   "litigation_after_review": [0] * 5},
+        },
+    }
+
+
+def test_a_pdf_total_row_whose_label_leaves_an_empty_cell_before_its_values_is_read(
+        tmp_path: Path) -> None:
+    exp = small_report_2021()
+    bs = blocks(exp)
+    # The PDF's table finder sees the label cell's second column as a cell of its own: the
+    # row comes out as "（七）总计 | ∅ | 7 | 2 | 0 | 0 | 1 | 0 | 10".
+    total_row = next(r for b in bs if b.grid for r in b.grid if r and r[0].text == "（七）总计")
+    total_row[0:1] = [TCell("（七）总计", header=True), TCell("")]
+    f = tmp_path / "r.pdf"
+    write_pdf(bs, f)
+    record = process(f)
+    assert isinstance(record, Record), record
+    cells = {c.path: c for c in iter_cells(record.tables)}
+    assert [cells[f"s3.total_processed.{c}"].value for c in S3_COLUMNS] == [7, 2, 0, 0, 1, 0, 10]
+    assert not [f for f in record.flags if f.key.startswith("LAYOUT")]
+    outcomes = {c.key: c.outcome for c in record.checks}
+    assert all(outcomes[f"{rule}:{c}"] == "pass" for rule in ("I1", "I2") for c in S3_COLUMNS)
+    assert cells["s3.total_processed.total"].status.value == "verified"
+
+
+def test_a_leading_empty_cell_is_kept_as_a_blank_when_the_row_fits_without_dropping_it(
+        tmp_path: Path) -> None:
+    from s3_table import report, s3_rows
+
+    rows = s3_rows()
+    rows["granted"] = ["三、本年度办理结果", "（一）予以公开", "", "0", "0", "0", "0", "0", "0"]
+    rows["total_processed"] = ["（七）总计", "", "4", "1", "0", "0", "0", "0", "5"]
+    _, cells = run(tmp_path, report(rows), "r.md")
+    assert cells["s3.granted.natural_person"].state is CellState.BLANK
+    assert [cells[f"s3.total_processed.{c}"].value for c in S3_COLUMNS] == [4, 1, 0, 0, 0, 0, 5]
