@@ -205,3 +205,65 @@ def test_a_leading_empty_cell_is_kept_as_a_blank_when_the_row_fits_without_dropp
     _, cells = run(tmp_path, report(rows), "r.md")
     assert cells["s3.granted.natural_person"].state is CellState.BLANK
     assert [cells[f"s3.total_processed.{c}"].value for c in S3_COLUMNS] == [4, 1, 0, 0, 0, 0, 5]
+
+
+# -- 4. a 2021 report printing （六）其他处理 as one row, without its three sub-rows ------------
+
+#: A consistent 2021 table whose （六）其他处理 is one row (the 2019 form): 5 new + 1 carried
+#: over = 5 handled + 1 carried forward; outcomes 2 | 1 | 1 | 1 (其他处理).
+ONE_ROW_OTHER = {
+    "new_received": [4, 1, 0, 0, 0, 0, 5],
+    "carried_over": [1, 0, 0, 0, 0, 0, 1],
+    "granted": [2, 0, 0, 0, 0, 0, 2],
+    "partially_granted": [0, 1, 0, 0, 0, 0, 1],
+    "unable_1": [1, 0, 0, 0, 0, 0, 1],
+    "other_processing": [1, 0, 0, 0, 0, 0, 1],
+    "total_processed": [4, 1, 0, 0, 0, 0, 5],
+    "carried_forward": [1, 0, 0, 0, 0, 0, 1],
+}
+
+
+def test_a_one_row_other_processing_is_the_groups_printed_total_and_i2_is_still_checked(
+        tmp_path: Path) -> None:
+    from s3_table import report, s3_rows
+
+    record, cells = run(tmp_path, report(s3_rows("2019", ONE_ROW_OTHER)), "r.md")
+    assert record.meta.template == "2021"
+    for i in (1, 2, 3):  # the sub-rows stay unreadable: the row does not say how it splits
+        assert cells[f"s3.other_processing_{i}.natural_person"].state is CellState.UNREADABLE
+    assert "TEMPLATE:s3.other_processing" in flag_keys(record)
+    i2 = {c.key: c for c in record.checks if c.rule == "I2"}
+    assert {c.outcome for c in i2.values()} == {"pass"} and len(i2) == 7
+    assert "（六）其他处理 (printed total) 1" in i2["I2:natural_person"].message
+    assert [cells[f"s3.total_processed.{c}"].status.value for c in S3_COLUMNS] == ["verified"] * 7
+    assert any(w.key == "SUBTOTAL:other_processing" and "I2 takes this printed total" in w.message
+               for w in record.warnings)
+
+
+def test_a_one_row_other_processing_that_does_not_add_up_fails_i2_in_that_column(tmp_path: Path) -> None:
+    from s3_table import report, s3_rows
+
+    values = {**ONE_ROW_OTHER, "other_processing": [2, 0, 0, 0, 0, 0, 1]}
+    record, _ = run(tmp_path, report(s3_rows("2019", values)), "r.md")
+    outcomes = {c.key: c.outcome for c in record.checks if c.rule == "I2"}
+    assert outcomes.pop("I2:natural_person") == "fail"
+    assert set(outcomes.values()) == {"pass"}
+    flag = next(f for f in record.flags if f.key == "I2:natural_person")
+    assert flag.verdict == "source_inconsistency" and "(printed total) 2" in flag.message
+
+
+def test_a_group_printed_as_its_total_alone_stands_in_for_its_missing_sub_rows(tmp_path: Path) -> None:
+    # （三）不予公开 printed as one row with values and none of its eight sub-rows.
+    from s3_table import report, s3_rows
+
+    values = {**ONE_ROW_OTHER, "other_processing_3": [0] * 7}
+    rows = []
+    for name, printed in s3_rows("2021", values).items():
+        if name == "denied_1":
+            rows.append(["（三）不予公开", "1", "0", "0", "0", "0", "0", "1"])
+        if not name.startswith("denied_"):
+            rows.append(printed)
+    record, cells = run(tmp_path, report(rows), "r.md")
+    assert cells["s3.denied_1.natural_person"].state is CellState.MISSING
+    i2 = {c.key: c.outcome for c in record.checks if c.rule == "I2"}
+    assert set(i2.values()) == {"pass"}, i2
