@@ -267,3 +267,33 @@ def test_a_group_printed_as_its_total_alone_stands_in_for_its_missing_sub_rows(t
     assert cells["s3.denied_1.natural_person"].state is CellState.MISSING
     i2 = {c.key: c.outcome for c in record.checks if c.rule == "I2"}
     assert set(i2.values()) == {"pass"}, i2
+
+
+# -- 5. a stray space inside a glued run, before the next label's item number -------------------
+
+#: A 2021 report flattened into one line with section 三's digits glued per row; the row
+#: （六）1 ends "…申请1000001 2.申请人逾期…": a space before the next label's number.
+GLUED_2021 = (
+    "标题: 某某镇人民政府2022年度政府信息公开工作年度报告\n"
+    "==================== 正文 ====================\n"
+    "当前位置： 首页 某某镇人民政府2022年度政府信息公开工作年度报告 根据《中华人民共和国政府信息公开条例》要求编制本报告。一、总体情况2022年，本镇持续推进政务公开。二、主动公"
+    "开政府信息情况第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数规章 0 0 0行政规范性文件 2 1 9第二十条第（五）项信息内容本年处理决定数量行政许可 14 第二"
+    "十条第（六）项信息内容本年处理决定数量行政处罚 3行政强制 0 第二十条第（八）项信息内容本年收费金额（单位：万元）行政事业性收费 0三、收到和处理政府信息公开申请情况（本列数据的"
+    "勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）申请人情况自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他一、本年新收政府信息公开申请数量4100005"
+    "二、上年结转政府信息公开申请数量0000000三、本年度办理结果（一）予以公开2000002（二）部分公开（区分处理的，只计这一情形，不计其他情形）0000000（三）不予公开1."
+    "属于国家秘密00000002.其他法律行政法规禁止公开00000003.危及“三安全一稳定”00000004.保护第三方合法权益00000005.属于三类内部事务信息0000000"
+    "6.属于四类过程性信息00000007.属于行政执法案卷00000008.属于行政查询事项0000000（四）无法提供1.本机关不掌握相关政府信息11000022.没有现成信息需要"
+    "另行制作00000003.补正后申请内容仍不明确0000000（五）不予处理1.信访举报投诉类申请00000002.重复申请00000003.要求提供公开出版物00000004.无"
+    "正当理由大量反复申请00000005.要求行政机关确认或重新出具已获取信息0000000（六）其他处理1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请100000"
+    "1 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请00000003.其他0000000（七）总计4100005四、结转下年度继续办理0000000四、政"
+    "府信息公开行政复议、行政诉讼情况行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计未经复议直接起诉复议后起诉结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总"
+    "计000000000000000五、存在的主要问题及改进情况本镇将继续改进。六、其他需要报告的事项本年度未收取信息处理费。\n"
+)
+
+
+def test_a_stray_space_before_the_next_labels_number_keeps_the_glued_run(tmp_path: Path) -> None:
+    record, cells = run(tmp_path, GLUED_2021)
+    assert [cells[f"s3.other_processing_1.{c}"].value for c in S3_COLUMNS] == [1, 0, 0, 0, 0, 0, 1]
+    assert [cells[f"s3.other_processing_2.{c}"].value for c in S3_COLUMNS] == [0] * 7
+    assert not [f for f in record.flags if f.rule in ("MISSING", "LAYOUT", "I1", "I2", "I3")]
+    assert cells["s3.other_processing_1.total"].status.value in ("verified", "inferred")

@@ -85,7 +85,9 @@ def split_glued(line: str, base: int) -> list[Row]:
             continue
         if e + 1 < len(line) and line[e] in ".、" and not line[e + 1].isdigit():
             e -= 1  # "1700000172.没有…": the 2 numbers the next label
-            if e <= s or line[e - 1] == " ":
+            if e > s and line[e - 1] == " ":
+                e -= 1  # "0000000 2.申请人…": a space before the next label's number
+            if e <= s:
                 continue
         segment = line[pos:s]
         cut = pos + _label_start(segment)
