@@ -297,3 +297,138 @@ def test_a_stray_space_before_the_next_labels_number_keeps_the_glued_run(tmp_pat
     assert [cells[f"s3.other_processing_2.{c}"].value for c in S3_COLUMNS] == [0] * 7
     assert not [f for f in record.flags if f.rule in ("MISSING", "LAYOUT", "I1", "I2", "I3")]
     assert cells["s3.other_processing_1.total"].status.value in ("verified", "inferred")
+
+
+# -- 6. PDF→markdown rows whose labels were split off --------------------------------------
+
+#: A PDF→markdown conversion of a 2021 report: section 三's two-line labels were split off the
+#: table and printed as loose lines; BARE_ROWS is where （五）4, （五）5, （六）1 and （六）2 are
+#: printed, by number only. The table adds up: 60 + 5 = 60 + 5 (自然人), and so on.
+SPLIT_LABELS_MD = """2023 年某某区人民政府办公室政府信息公开
+工作年度报告
+一、总体情况
+2023 年，本办认真落实政务公开各项要求。
+二、主动公开政府信息情况
+第二十条第（一）项
+| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |
+|---|---|---|---|
+| 规章 | 0 | 0 | 0 |
+| 行政规范性文件 | 6 | 2 | 41 |
+第二十条第（五）项
+信息内容本年处理决定数量
+行政许可 120
+第二十条第（六）项
+信息内容本年处理决定数量
+行政处罚 4
+行政强制 0
+第二十条第（八）项
+信息内容本年收费金额（单位：万元）
+行政事业性收费 0
+三、收到和处理政府信息公开申请情况
+申请人情况
+法人或其他组织
+（本列数据的勾稽关系为：第一项加第二项之和，
+社会法律
+公益服务其他
+企业机构
+组织机构
+| 等于第三项加第四项之和） | 自然人 | 商业 | 科研 | 总计 |
+|---|---|---|---|---|
+| 一、本年新收政府信息公开申请数量 | 60 | 4 | 0 | 0 | 1 | 0 | 65 |
+|---|---|---|---|---|---|---|---|
+| 二、上年结转政府信息公开申请数量 | 5 | 0 | 0 | 0 | 0 | 0 | 5 |
+| （一）予以公开 | 20 | 1 | 0 | 0 | 0 | 0 | 21 |
+| （二）部分公开（区分处理的，只计这一情形，不计其他情形） | 3 | 0 | 0 | 0 | 0 | 0 | 3 |
+| 1.属于国家秘密 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 2.其他法律行政法规禁止公开 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 3.危及“三安全一稳定” | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| （三）不 | 4.保护第三方合法权益 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |
+| 予公开 | 5.属于三类内部事务信息 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 6.属于四类过程性信息 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |
+| 7.属于行政执法案卷 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 8.属于行政查询事项 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 1.本机关不掌握相关政府信息 | 18 | 2 | 0 | 0 | 1 | 0 | 21 |
+| 2.没有现成信息需要另行制作 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |
+| 3.补正后申请内容仍不明确 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+| 1.信访举报投诉类申请 | 4 | 0 | 0 | 0 | 0 | 0 | 4 |
+| 2.重复申请 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |
+| （五）不 | 3.要求提供公开出版物 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+BARE_ROWS（六）其
+2.申请人逾期未按收费通知要求
+他处理
+缴纳费用、行政机关不再处理其政
+府信息公开申请
+— 5 —
+| 3.其他 | 6 | 0 | 0 | 0 | 0 | 0 | 6 |
+|---|---|---|---|---|---|---|---|
+| （七）总计 | 60 | 4 | 0 | 0 | 1 | 0 | 65 |
+| 四、结转下年度继续办理 | 5 | 0 | 0 | 0 | 0 | 0 | 5 |
+
+四、政府信息公开行政复议、行政诉讼情况
+行政复议行政诉讼
+未经复议直接起诉复议后起诉
+结果结果其他尚未
+总计结果结果其他尚未结果结果其他尚未
+维持纠正结果审结维持纠正结果审结
+| 维持 | 纠正 | 结果 | 审结 | 总计 | 总计 |
+|---|---|---|---|---|---|
+| 1 | 0 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+
+五、存在的主要问题及改进情况
+无。
+"""
+#: （五）4 … （六）2 as typed: 0s, then 1 | … | 1, then 2 | 1 | … | 3, then 0s.
+SPLIT_OFF = {"not_processed_4": [0, 0, 0, 0, 0, 0, 0], "not_processed_5": [1, 0, 0, 0, 0, 0, 1],
+             "other_processing_1": [2, 1, 0, 0, 0, 0, 3], "other_processing_2": [0, 0, 0, 0, 0, 0, 0]}
+LOOSE_LABELS = """三、本
+年度办
+理结果
+予处理
+4.无正当理由大量反复申请
+5.要求行政机关确认或重新出具
+已获取信息
+1.申请人无正当理由逾期不补正、
+"""
+
+
+def _assert_split_off_rows_placed(record: Record, cells: dict) -> None:
+    for row, expected in SPLIT_OFF.items():
+        assert [cells[f"s3.{row}.{c}"].value for c in S3_COLUMNS] == expected, row
+    assert not [f for f in record.flags if f.rule in ("MISSING", "LAYOUT")]
+    assert any(w.key == "PLACED:s3.not_processed_4" for w in record.warnings)
+
+
+def test_split_off_rows_printed_with_empty_label_cells_are_placed_by_the_lost_label_logic(
+        tmp_path: Path) -> None:
+    # The converter kept the label columns, empty: "|  |  | 0 | … |" (two label columns) and
+    # "|  | 1 | … |" (one); before, 8 or 9 cells for 7 columns dropped all four rows.
+    bare = ("|  |  | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n|---|---|---|---|---|---|---|---|---|\n\n" + LOOSE_LABELS
+            + "|  | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n|---|---|---|---|---|---|---|---|\n"
+            "|  | 2 | 1 | 0 | 0 | 0 | 0 | 3 |\n|---|---|---|---|---|---|---|---|\n"
+            "|  | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n|---|---|---|---|---|---|---|---|\n\n")
+    record, cells = run(tmp_path, SPLIT_LABELS_MD.replace("BARE_ROWS", bare), "r.md")
+    _assert_split_off_rows_placed(record, cells)
+
+
+def test_split_off_rows_after_a_block_of_loose_labels_are_not_given_the_last_label(
+        tmp_path: Path) -> None:
+    # The values as text lines right after the loose labels: "1.申请人无正当理由逾期不补正、"
+    # is not （五）4's label (read by its number, it made a second （五）1).
+    bare = LOOSE_LABELS + "0 0 0 0 0 0 0\n1 0 0 0 0 0 1\n2 1 0 0 0 0 3\n0 0 0 0 0 0 0\n"
+    record, cells = run(tmp_path, SPLIT_LABELS_MD.replace("BARE_ROWS", bare), "r.md")
+    _assert_split_off_rows_placed(record, cells)
+    assert [cells[f"s3.not_processed_1.{c}"].value for c in S3_COLUMNS] == [4, 0, 0, 0, 0, 0, 4]
+    assert not [w for w in record.warnings if w.key.startswith("DUPLICATE")]
+
+
+def test_a_label_line_right_above_its_values_still_labels_them(tmp_path: Path) -> None:
+    # One loose label line per value row keeps its row: no block of label lines, no block
+    # of value rows.
+    bare = ("4.无正当理由大量反复申请\n0 0 0 0 0 0 0\n5.要求行政机关确认或重新出具已获取信息\n1 0 0 0 0 0 1\n"
+            "（六）其他处理\n1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\n2 1 0 0 0 0 3\n"
+            "0 0 0 0 0 0 0\n")
+    record, cells = run(tmp_path, SPLIT_LABELS_MD.replace("BARE_ROWS", bare), "r.md")
+    for row, expected in SPLIT_OFF.items():
+        assert [cells[f"s3.{row}.{c}"].value for c in S3_COLUMNS] == expected, row
+    assert not [f for f in record.flags if f.rule in ("MISSING", "LAYOUT")]
