@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from render import TCell, blocks, write_pdf
 
 from extractor.run.pipeline import process
@@ -432,3 +433,55 @@ def test_a_label_line_right_above_its_values_still_labels_them(tmp_path: Path) -
     for row, expected in SPLIT_OFF.items():
         assert [cells[f"s3.{row}.{c}"].value for c in S3_COLUMNS] == expected, row
     assert not [f for f in record.flags if f.rule in ("MISSING", "LAYOUT")]
+
+
+# -- 7. section 四 with its header words split over lines ----------------------------------
+
+#: Section 四 as PDF text prints it when the header cells wrap: "总计" split into "总" and
+#: "计", "行政复议" into "行政复" and "议"; the values follow on one line.
+S4_SPLIT_HEADERS = {
+    "words split over two lines": (
+        "四、政府信息公开行政复议、行政诉讼情况\n"
+        "行政复议 行政诉讼\n"
+        "结果 结果 其他 尚未 总 未经复议直接起诉 复议后起诉\n"
+        "维持 纠正 结果 审结 计\n"),
+    "the other title, 行政复议 split": (
+        "四、因政府信息公开工作被申请行政复议和提起行政诉讼情况\n"
+        "行政复 行政诉\n"
+        "议 讼\n"
+        "结果维持 结果纠正 其他结果 尚未审结 总计 未经复议直接起诉 复议后起诉\n"
+        "结果维持 结果纠正 其他结果 尚未审结 总计 结果维持 结果纠正 其他结果 尚未审结 总计\n"),
+    "the other title, header wrapped mid-list": (
+        "四、因政府信息公开工作被申请行政复议和提起行政诉讼情况\n"
+        "结果维持 结果纠正 其他结果 尚未审结 总计 结果维持 结果纠正 其他结果 尚未审结 总计 结果维持 结果纠正 其他\n"
+        "结果 尚未审结 总计\n"),
+}
+
+
+@pytest.mark.parametrize("shape", list(S4_SPLIT_HEADERS))
+def test_section_four_under_a_header_split_over_lines_is_read(tmp_path: Path, shape: str) -> None:
+    from s3_table import S4, report, s3_rows
+
+    for printed, expected in (
+        ("0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", {"review": [0] * 5, "litigation_direct": [0] * 5,
+                                          "litigation_after_review": [0] * 5}),
+        ("2 1 0 1 4 0 0 1 0 1 0 0 0 0 0", {"review": [2, 1, 0, 1, 4], "litigation_direct": [0, 0, 1, 0, 1],
+                                          "litigation_after_review": [0] * 5}),
+    ):
+        text = report(s3_rows()).replace(S4, S4_SPLIT_HEADERS[shape] + printed + "\n")
+        record, cells = run(tmp_path, text, "r.md")
+        for row, values in expected.items():
+            got = [cells[f"s4.{row}.{c}"].value for c in ("maintained", "corrected", "other", "pending", "total")]
+            assert got == values, (shape, row)
+        assert not [f for f in record.flags if f.key in ("MISSING:s4", "LAYOUT:s4")]
+        assert cells["s4.review.total"].status.value == "verified"
+
+
+def test_section_three_rows_whose_labels_share_section_four_words_stay_in_section_three(
+        tmp_path: Path) -> None:
+    # （七）总计 and the 其他 column header are made of characters section 四's header uses too.
+    from s3_table import report, s3_rows
+
+    record, cells = run(tmp_path, report(s3_rows()), "r.md")
+    assert [cells[f"s3.total_processed.{c}"].value for c in S3_COLUMNS] == [4, 1, 0, 0, 0, 0, 5]
+    assert not record.flags

@@ -13,6 +13,7 @@ from extractor.mapping.rows import (
     fragments,
     is_s4_header,
     label_context,
+    names_s4_header,
     s3_row,
     subtotal_group,
     table_header,
@@ -60,9 +61,11 @@ def scan(doc: Document, template: str) -> State:
     st = State()
     for idx, row in enumerate(doc.rows):
         labels, values = ([c for c in row.cells if c.text], []) if row.is_line else split_row(row)
-        if (st.zone == "s4" and labels and values_have_numbers(values)
-                and all(is_s4_header(c.text) for c in labels)):
-            labels = []  # values printed under the 结果维持…总计 header of a one-cell-per-line dump
+        if (labels and values_have_numbers(values) and all(is_s4_header(c.text) for c in labels)
+                and (st.zone == "s4" or names_s4_header("".join(c.text for c in labels)))):
+            # Values printed under the 结果维持…总计 header of a one-cell-per-line dump, or
+            # under the last line of a header printed over several lines.
+            st.zone, labels = "s4", []
         label_text = "".join(compact(c.text) for c in labels)
         printed = any(c.text for c in values)
         if table_header(st, labels, label_text, values, row.is_line):
