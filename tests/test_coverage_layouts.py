@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from render import TCell, blocks, write_pdf
+from render import HEADINGS, Block, TCell, blocks, s4_grid, write_pdf
 
 from extractor.run.pipeline import process
 from extractor.schema import CellState, Record, iter_cells
@@ -485,3 +485,72 @@ def test_section_three_rows_whose_labels_share_section_four_words_stay_in_sectio
     record, cells = run(tmp_path, report(s3_rows()), "r.md")
     assert [cells[f"s3.total_processed.{c}"].value for c in S3_COLUMNS] == [4, 1, 0, 0, 0, 0, 5]
     assert not record.flags
+
+
+# -- 8. the last page of a PDF: section 三's tail and section 四 -----------------------------
+
+
+def _label(text: str, rowspan: int = 1, colspan: int = 1) -> TCell:
+    return TCell(text, rowspan=rowspan, colspan=colspan, header=True)
+
+
+def _values(values: list[int]) -> list[TCell]:
+    return [TCell(str(v)) for v in values]
+
+
+def last_page(path: Path, other_processing: str) -> None:
+    """A report's last page: the end of section 三's table (its first label column, merged
+    from the page before, is empty here), section 四, and sections 五 and 六."""
+    rows: list[tuple[str, list[int]]] = []
+    if other_processing == "2021":
+        rows = [("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", [0, 0, 0, 0, 0, 0, 0]),
+                ("3.其他", [3, 1, 0, 0, 0, 0, 4])]
+    elif other_processing == "2019":
+        rows = [("（六）其他处理", [3, 1, 0, 0, 0, 0, 4])]
+    grid = [[_label("", rowspan=len(rows) + 1), _label(label, colspan=2), *_values(v)] for label, v in rows]
+    grid.append([*([] if rows else [_label("")]), _label("（七）总计", colspan=2), *_values([40, 6, 0, 1, 0, 0, 47])])
+    grid.append([_label("四、结转下年度继续办理", colspan=3), *_values([2, 0, 0, 0, 0, 0, 2])])
+    s4 = {"values": {"s4": {"review": [1, 0, 1, 0, 2], "litigation_direct": [0, 1, 0, 0, 1],
+                            "litigation_after_review": [0, 0, 0, 0, 0]}}}
+    write_pdf([Block("table", grid=grid), Block("heading", HEADINGS[3]), Block("table", grid=s4_grid(s4)),
+               Block("heading", HEADINGS[4]), Block("para", "本机关将进一步完善工作机制，提升政务公开工作水平。"),
+               Block("heading", HEADINGS[5]), Block("para", "本年度本机关未收取信息处理费。")], path)
+
+
+@pytest.mark.parametrize("other_processing", ["2021", "2019", "not printed"])
+def test_the_last_page_of_a_report_is_a_partial_report(tmp_path: Path, other_processing: str) -> None:
+    f = tmp_path / "last.pdf"
+    last_page(f, other_processing)
+    record = process(f)
+    assert isinstance(record, Record), record  # not "not a report"
+    cells = {c.path: c for c in iter_cells(record.tables)}
+    assert record.truncated
+    truncated = next(f for f in record.flags if f.key == "TRUNCATED")
+    assert "starts inside" in truncated.message
+    assert [cells[f"s3.total_processed.{c}"].value for c in S3_COLUMNS] == [40, 6, 0, 1, 0, 0, 47]
+    assert [cells[f"s3.carried_forward.{c}"].value for c in S3_COLUMNS] == [2, 0, 0, 0, 0, 0, 2]
+    assert [cells[f"s4.litigation_direct.{c}"].value
+            for c in ("maintained", "corrected", "other", "pending", "total")] == [0, 1, 0, 0, 1]
+    assert cells["s3.new_received.total"].state is CellState.MISSING
+    assert "(the document is truncated)" in cells["s3.new_received.total"].reasons[0]
+    assert cells["s2.licensing.decisions"].state is CellState.MISSING
+    if other_processing == "not printed":
+        # Nothing says which version: the rows it prints are the same in both, the version
+        # stays unknown and is flagged.
+        assert record.meta.template is None and "META:template" in flag_keys(record)
+    else:
+        assert record.meta.template == other_processing
+        assert "META:template" not in flag_keys(record)
+    if other_processing == "2019":
+        assert cells["s3.other_processing.total"].value == 4
+    if other_processing == "2021":
+        assert cells["s3.other_processing_3.total"].value == 4
+
+
+def test_a_complete_report_without_section_two_is_not_cut_at_the_start(tmp_path: Path) -> None:
+    from s3_table import report, s3_rows
+
+    text = "某某区审计局2022年政府信息公开工作年度报告\n一、总体情况\n本机关依法公开政府信息。\n" + report(
+        s3_rows(), head="")
+    record, _ = run(tmp_path, text, "r.md")
+    assert not record.truncated and "TRUNCATED" not in flag_keys(record)
