@@ -554,3 +554,58 @@ def test_a_complete_report_without_section_two_is_not_cut_at_the_start(tmp_path:
         s3_rows(), head="")
     record, _ = run(tmp_path, text, "r.md")
     assert not record.truncated and "TRUNCATED" not in flag_keys(record)
+
+
+# -- 9. agency names: fragments a sentence or a page produced are not names ---------------
+
+#: Report openings typed in the shapes seen in the wild, each with the fragment the old rules
+#: took for the agency.
+FRAGMENT_OPENINGS = {
+    "在区委": "2022年度政府信息公开工作年度报告\n一、总体情况\n2022年，在区委、区政府的坚强领导下，本局全面推进政务公开。\n",
+    "我局按照区政府": "一、总体情况\n2022年，我局按照区政府统一部署，扎实推进政务公开。\n",
+    "政府": "2022年度政府信息公开工作年度报告\n一、总体情况\n本机关全面推进政务公开。\n",
+    "Page8-": "Page8-2022年政府信息公开工作年度报告\n一、总体情况\n本机关全面推进政务公开。\n",
+    "#": "##2022年度政府信息公开工作年度报告\n一、总体情况\n本机关全面推进政务公开。\n",
+}
+
+
+def _with_opening(opening: str) -> str:
+    from s3_table import HEAD_2021, report, s3_rows
+
+    body = HEAD_2021[HEAD_2021.index("二、主动公开政府信息情况"):]
+    return report(s3_rows(), head=opening + body)
+
+
+@pytest.mark.parametrize("fragment", list(FRAGMENT_OPENINGS))
+def test_an_agency_fragment_is_flagged_with_its_candidates_not_taken(tmp_path: Path, fragment: str) -> None:
+    record, _ = run(tmp_path, _with_opening(FRAGMENT_OPENINGS[fragment]), "r.md")
+    assert record.meta.agency.value is None
+    assert record.meta.year.value == 2022
+    flag = next(f for f in record.flags if f.key == "META:agency")
+    if fragment != "#":  # "##2022年度…" names no agency: without the mark, "政府" is left
+        assert f"{fragment}:" in flag.message
+    assert "rejected" in flag.message
+
+
+def test_the_agency_is_still_found_after_a_rejected_fragment(tmp_path: Path) -> None:
+    opening = ("2022年度政府信息公开工作年度报告\n一、总体情况\n2022年，在区委、区政府的坚强领导下，"
+               "本报告由某某区教育局编制，全面推进政务公开。\n")
+    record, _ = run(tmp_path, _with_opening(opening), "r.md")
+    assert record.meta.agency.value == "某某区教育局"
+    assert record.text[slice(*record.meta.agency.span)] == "某某区教育局"
+    assert "META:agency" not in flag_keys(record)
+
+
+def test_a_markdown_heading_mark_is_not_part_of_the_agency(tmp_path: Path) -> None:
+    opening = "# 某某区教育局2022年度政府信息公开工作年度报告\n一、总体情况\n本局全面推进政务公开。\n"
+    record, _ = run(tmp_path, _with_opening(opening), "r.md")
+    assert (record.meta.agency.value, record.meta.year.value) == ("某某区教育局", 2022)
+    assert record.text[slice(*record.meta.agency.span)] == "某某区教育局"
+
+
+@pytest.mark.parametrize("name", ["区统计局", "两城镇人民政府", "拖市镇", "某某市人民政府办公室（市政府外事办公室）",
+                                  "平潭综合实验区管委会办公室", "本溪市人民政府", "经济技术开发区管委会"])
+def test_names_of_agencies_are_not_rejected(name: str) -> None:
+    from extractor.mapping.metadata import implausible_agency
+
+    assert implausible_agency(name) is None

@@ -34,7 +34,8 @@ def extract(doc: Document) -> Extraction:
     """The document's template cells, sections, metadata and publisher subtotals, with every
     issue found on the way; raises `NotAReport` when nothing says it is one."""
     sections = find_sections(doc.rows)
-    agency, year = find_metadata(doc.rows, doc.text)
+    rejected: list[str] = []
+    agency, year = find_metadata(doc.rows, doc.text, rejected)
     template, evidence = detect_template(doc.text, year.value if isinstance(year.value, int) else None)
     st = scan(doc, template or "2019")
     layout = template
@@ -77,7 +78,7 @@ def extract(doc: Document) -> Extraction:
             "the document stops before a template table it should contain" if end_cut else
             "the document starts inside the template's tables: what comes before is cut off "
             "(the last page of a report, or a part of one)")))
-    issues += _meta_issues(agency, year)
+    issues += _meta_issues(agency, year, rejected)
     if template is None:
         issues.append(Issue(rule="META", key="META:template", message=(
             "the template version could not be determined: the document prints no header word "
@@ -93,9 +94,11 @@ def extract(doc: Document) -> Extraction:
     )
 
 
-def _meta_issues(agency: Located, year: Located) -> list[Issue]:
+def _meta_issues(agency: Located, year: Located, rejected: list[str]) -> list[Issue]:
+    tried = {"agency": f"; candidates read and rejected: {'; '.join(rejected)}" if rejected else ""}
     return [
-        Issue(rule="META", key=f"META:{name}", message=f"the report's {name} was not found")
+        Issue(rule="META", key=f"META:{name}",
+              message=f"the report's {name} was not found{tried.get(name, '')}")
         for name, loc in (("agency", agency), ("year", year))
         if loc.value is None
     ]
