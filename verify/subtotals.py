@@ -77,9 +77,11 @@ def check_subtotals(subtotals: list[Subtotal], cells: dict[str, Cell], template:
         else:
             how = ("in every column" if assessed == len(sub.cells)
                    else f"in {assessed} of {len(sub.cells)} columns (the others not assessable)")
+            what = (f"read and checked, it equals the sum of its {len(rows)} sub-rows {how}" if assessed
+                    else f"read, not checked: its {len(rows)} sub-rows cannot be read; in a column "
+                    "where none of them can, I2 takes this printed total in their place")
             issues.append(Issue(
                 rule="SUBTOTAL", key=key, severity="warning", span=sub.span,
                 paths=[f"s3.{r}.{c.path.rsplit('.', 1)[1]}" for r in rows for c in sub.cells],
-                message=f"subtotal row {name} a publisher added ({shown}) is not a template row: read "
-                f"and checked, it equals the sum of its {len(rows)} sub-rows {how}"))
+                message=f"subtotal row {name} a publisher added ({shown}) is not a template row: {what}"))
     return checks, issues

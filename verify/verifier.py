@@ -25,7 +25,16 @@ from extractor.schema import (
     summarize,
     title,
 )
-from extractor.schema.identities import Equation, detail_totals, instances, may_be_negative
+from extractor.schema.identities import (
+    GROUP_TOTAL_RULES,
+    Equation,
+    detail_totals,
+    instances,
+    may_be_negative,
+    outcome_groups,
+    subtotal_path,
+    with_group_total,
+)
 from verify.grounding import ground
 from verify.patterns import blank_pattern_issues
 from verify.soft_rules import check_soft_rules
@@ -99,6 +108,22 @@ def _i5(cell: Cell, template: str) -> str | None:
     return None
 
 
+def _group_totals(eq: Equation, cells: dict[str, Cell], template: str) -> Equation:
+    """`eq` with each outcome group whose sub-rows cannot be read in its column replaced by
+    the group's printed total, when the publisher printed one that reads (`cells` holds the
+    subtotal cells under `subtotal_path`)."""
+    if eq.rule not in GROUP_TOTAL_RULES:
+        return eq
+    for group, rows in outcome_groups(template).items():
+        subs = tuple(p for p in eq.paths if p.split(".")[1] in rows)
+        if not subs or any(cells[p].state not in _UNASSESSABLE for p in subs):
+            continue
+        total = cells.get(subtotal_path(group, subs[0].rsplit(".", 1)[1]))
+        if total is not None and total.state not in _UNASSESSABLE:
+            eq = with_group_total(eq, subs, total.path)
+    return eq
+
+
 def verify(extraction: Extraction, text: str) -> Record:
     """Verify an extraction against its normalized source text.
 
@@ -140,18 +165,27 @@ def verify(extraction: Extraction, text: str) -> Record:
     checks: list[CheckResult] = []
     passed: set[str] = set()
     blank_ok = detail_totals(template)
+    # A group's printed total (first printing) stands in for its unreadable sub-rows in I2.
+    totals: dict[str, Cell] = {}
+    for sub in extraction.subtotals:
+        for c in sub.cells:
+            if c.path not in totals:
+                totals[c.path] = c
+                grounded[c.path] = ground(c, text) is None and c.state is not CellState.UNREADABLE
+    terms = {**totals, **cells}
     for eq in instances(template):
-        result = check(eq, cells, blank_ok)
+        eq = _group_totals(eq, terms, template)
+        result = check(eq, terms, blank_ok)
         if result.outcome == "fail":
             # The report itself does not add up only if we read every number where it is
             # printed: a position the identities or the LLM chose may be ours to get wrong.
-            ok = all(grounded[p] and cells[p].placement == "direct" for p in eq.paths)
+            ok = all(grounded[p] and terms[p].placement == "direct" for p in eq.paths)
             verdict = "source_inconsistency" if ok else "extraction_error"
             result = result.model_copy(update={"verdict": verdict})
             flags.append(Issue(rule=eq.rule, key=eq.key, message=result.message,
-                               paths=list(eq.paths), verdict=verdict))
+                               paths=[p for p in eq.paths if p in cells], verdict=verdict))
             for p in eq.paths:
-                cells[p].reasons.append(f"{eq.key}: {result.message}")
+                terms[p].reasons.append(f"{eq.key}: {result.message}")
         elif result.outcome == "pass":
             passed.update(eq.paths)
         checks.append(result)

@@ -6,7 +6,9 @@ row's values. Inside a run spaces are kept as separators, and a sign starts a va
 own ("35-15" is 35 | -15, "2648-18538" is 2648 | -18538…, "120 减47 73"), but digits may be
 glued ("230000023"); the template parser decides how to cut them (`placement`), or flags the
 row. A run that ends right before "2." or "3、" gives its last digit to the next label:
-it is that label's item number.
+it is that label's item number. A run followed by a unit is narrative ("5万元"), except
+right after the label of a section 二 row with an amount column, once the table has begun
+("政府集中采购12 156000元", "政府集中采购5373.82万元"): the unit belongs to the row's last value.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import re
 
 from extractor.ingest.document import Row, TextCell
+from extractor.schema import AMOUNT_FIELDS
 from extractor.schema.labels import S2_ROWS
 
 #: Lines this long with these words and this many digit runs are flattened tables.
@@ -24,13 +27,27 @@ _WORDS = ("第二十条", "信息内容", "本年新收", "予以公开", "结�
 _SIGN = r"(?:[+-]|减少|增加|减|增)"
 _NUM = r"\d+(?:\.\d+)?"
 _RUN = re.compile(rf"{_NUM}(?:(?: {_SIGN}?|{_SIGN}){_NUM})*")
-#: The values of a run: a sign starts a new value, a space ends one.
-_VALUE = re.compile(rf"{_SIGN}?{_NUM}")
+#: The values of a run: a sign starts a new value, a space ends one; an amount row's last
+#: value keeps the money unit printed after it (see `_amount_unit`).
+_VALUE = re.compile(rf"{_SIGN}?{_NUM}(?:万元|元|万)?")
 #: Units and words after a number that make it narrative, not a table value.
 _NOT_A_VALUE = re.compile(r"^(?:年|月|日|号|%|条|件|个|项|次|人|元|万|份|期|篇|场|名|家|天|届)")
 #: A label's numbering: 一、 （一） 1. — not "第（一）项".
 _NUMBERING = re.compile(r"(?<!第)(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[.、])")
 _S2_LABELS = re.compile("|".join(sorted({x for v in S2_ROWS.values() for x in v}, key=len, reverse=True)))
+#: The label of a section 二 row with an amount column, right before a run; and a money unit.
+_AMOUNT_LABEL = re.compile("(?:" + "|".join(sorted(
+    {x for p in AMOUNT_FIELDS for x in S2_ROWS[p.split(".")[1]]}, key=len, reverse=True)) + r")\s*$")
+_MONEY_UNIT = re.compile(r"万元|元|万")
+
+
+def _amount_unit(line: str, pos: int, s: int, e: int) -> int:
+    """Length of the money unit printed after the run line[s:e] when the run is an amount
+    row's values (its label right before it, inside a section 二 table), else 0."""
+    unit = _MONEY_UNIT.match(line, e)
+    if unit is None or "第二十条" not in line[:s] or not _AMOUNT_LABEL.search(line[pos:s]):
+        return 0
+    return unit.end() - e
 
 
 def looks_glued(line: str) -> bool:
@@ -70,11 +87,14 @@ def split_glued(line: str, base: int) -> list[Row]:
 
     for m in _RUN.finditer(line):
         s, e = m.span()
+        e += _amount_unit(line, pos, s, e)
         if _NOT_A_VALUE.match(line[e:]) or (s > 0 and line[s - 1] in ".、"):
             continue
         if e + 1 < len(line) and line[e] in ".、" and not line[e + 1].isdigit():
             e -= 1  # "1700000172.没有…": the 2 numbers the next label
-            if e <= s or line[e - 1] == " ":
+            if e > s and line[e - 1] == " ":
+                e -= 1  # "0000000 2.申请人…": a space before the next label's number
+            if e <= s:
                 continue
         segment = line[pos:s]
         cut = pos + _label_start(segment)

@@ -98,10 +98,22 @@ def _is_label_line(row: Row) -> bool:
     )
 
 
+def _bare_values(row: Row | None) -> bool:
+    """A row of values with no label: a "space" row whose every cell is a value."""
+    return row is not None and row.kind == "space" and all(_is_value(c.text) for c in row.cells)
+
+
 def _stack(rows: list[Row]) -> list[Row]:
-    """Attach lines that hold only values to the short label line above them."""
+    """Attach lines that hold only values to the short label line above them.
+
+    A converter that split a table's labels off prints them as a block of label lines
+    followed by a block of value rows; the last label line then need not belong to the first
+    value row ("…1.申请人无正当理由逾期不补正、" above （五）4's values). A label line that follows
+    another label line is not attached to a value row followed by another value row: the rows
+    stay without a label, for the template order and the identities to place.
+    """
     out: list[Row] = []
-    for row in rows:
+    for i, row in enumerate(rows):
         if row.kind == "pipe" and not any(c.text for c in row.cells):
             continue  # a lone "|" or "||" line between cells: a separator
         if row.kind == "pipe" and sum(1 for c in row.cells if c.text) == 1 and len(row.cells) <= 2:
@@ -118,6 +130,9 @@ def _stack(rows: list[Row]) -> list[Row]:
             and prev.kind == "line"
             and _is_label_line(prev)
             and not _is_label_line(Row(row.cells[:1], "line", row.start, row.end))
+            and not (len(out) > 1 and out[-2].kind == "line" and _is_label_line(out[-2])
+                     and _bare_values(row)
+                     and _bare_values(rows[i + 1] if i + 1 < len(rows) else None))
         ):
             # A label line the PDF text put above its values.
             out[-1] = Row([*prev.cells, *row.cells], "space", prev.start, row.end)

@@ -42,6 +42,34 @@ def is_truncated(doc: Document, st: State, sections: list[SectionHit], absent: d
     return not later
 
 
+def starts_cut(st: State, sections: list[SectionHit], absent: dict[str, bool]) -> bool:
+    """The document starts inside the template's tables (the last page of a report, a part
+    of one): section 二's table is absent and its header words appear nowhere, section 三's
+    first row is not printed, and no heading of sections 一–三 is found."""
+    return (
+        absent.get("s2") is False
+        and "s3.new_received" not in st.placed
+        and bool(st.placed or st.s4_values)
+        and not any(h.id in ("一", "二", "三") for h in sections)
+    )
+
+
+def template_from_rows(st: State, sections: list[SectionHit],
+                       evidence: list[str]) -> tuple[str | None, str | None, list[str]]:
+    """For a document whose text names neither template version (no header word, no year):
+    (the version, the layout to read it in, the evidence). Section 三's （六） rows tell the
+    version (one row in 2019, three in 2021); a part of a report that prints neither (only
+    section 三's last rows and section 四, the same in both) is read in the 2021 layout with
+    its version unknown. Nothing is read when no section 三 or 四 row and no section heading
+    was found."""
+    if "s3.other_processing" in st.placed:
+        return "2019", "2019", [*evidence, "2019: （六）其他处理 printed as one row"]
+    if any(f"s3.other_processing_{i}" in st.placed for i in (1, 2, 3)):
+        return "2021", "2021", [*evidence, "2021: （六）其他处理 printed as three rows"]
+    tables = st.s4_values or any(k.startswith("s3.") for k in st.placed)
+    return None, ("2021" if tables and sections else None), evidence
+
+
 def unrecovered_tables(absent: dict[str, bool]) -> list[Issue]:
     """A LAYOUT issue for each absent table whose header words are in the text."""
     return [

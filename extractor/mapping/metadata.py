@@ -37,6 +37,9 @@ _AGENCY_ONLY = (
 _OFFICE = re.compile(r"^(?P<agency>.+(?:人民政府|.局|委员会))(?:党政办公室|综合办公室|办公室|综合科|政务公开办公室)$")
 
 
+#: Markdown a converter puts around a title ("# 某某局2023年…", "**…**"): not part of it.
+_MARKUP = frozenset("#*")
+
 #: Words a converter or a site prints above the title ("正文" from a PDF's bookmarks).
 _ABOVE_TITLE = frozenset({"正文", "目录", "附件", "全文", "原文"})
 
@@ -55,7 +58,7 @@ def _title_chars(rows: list[Row]) -> tuple[str, list[int]]:
         if len(cell.text) > 60 or _SENTENCE.search(cell.text) or re.match(r"^\s*[一二三四五六][、.]", cell.text):
             break
         for i, ch in enumerate(cell.text):
-            if not ch.isspace():
+            if not ch.isspace() and ch not in _MARKUP:
                 chars.append(ch)
                 offs.append(cell.start + i)
         taken += 1
@@ -77,19 +80,68 @@ def _located(m: re.Match[str], group: str, offs: list[int] | None, base: int = 0
     return Located(value=value, span=span)
 
 
-def find_metadata(rows: list[Row], text: str) -> tuple[Located, Located]:
-    """(agency, year), each with the span it was read from; value None when not found."""
+#: Words a sentence starts with, never a name ("在区委、区政府的领导下", "我局按照…").
+_SENTENCE_START = re.compile(r"^(?:在|我|按照|根据|依据|依照|对|全年|今年|本年|本局|本机关|本单位|本委|本办|该|"
+                             r"各|坚持|围绕|通过|结合|认真|严格)")
+#: Verbs inside a sentence fragment, never inside a name ("我局按照区政府").
+_SENTENCE_VERB = re.compile(r"按照|根据|依据|领导|贯彻|落实|部署|印发")
+#: A name is Chinese: letters, digits or markup come from a page header or a converter
+#: ("Page8-", "#").
+_NOT_NAME_CHAR = re.compile(r"[^\u4e00-\u9fff（）()·]")
+#: A generic reference, not a name: an administrative level and an organ ("区政府", "区委").
+_GENERIC = re.compile(r"^[省市区县镇乡州旗]?(?:人民政府|政府|党委|委员会|委|局|办公室|办公厅|厅|办|部门)$")
+
+
+def implausible_agency(name: str) -> str | None:
+    """Why `name` is not an agency's name but a fragment a sentence or a page produced, or
+    None when it may be one."""
+    if m := _NOT_NAME_CHAR.search(name):
+        return f"{m.group()!r} is not part of a name"
+    if _SENTENCE_START.match(name) or _SENTENCE_VERB.search(name):
+        return "a piece of a sentence"
+    if _GENERIC.match(name):
+        return "a generic word, not a name"
+    return None
+
+
+def find_metadata(rows: list[Row], text: str,
+                  rejected: list[str] | None = None) -> tuple[Located, Located]:
+    """(agency, year), each with the span it was read from; value None when not found.
+
+    An agency candidate that is a fragment of a sentence or of a page ("在区委", "政府",
+    "Page8-") is not taken; the search goes on, and each one rejected is appended to
+    `rejected` (as "candidate: why") for the caller to report.
+    """
+    rejected = [] if rejected is None else rejected
+    agency = year = Located()
     title, offs = _title_chars(rows)
     for pat in _TITLE_PATTERNS:
         m = pat.search(title)
         if m:
-            return _located(m, "agency", offs), _located(m, "year", offs)
+            agency, year = _located(m, "agency", offs), _located(m, "year", offs)
+            break
     head = text[:1500]
-    for pat in _SENTENCE_PATTERNS:
-        m = pat.search(head)
-        if m:
-            return _located(m, "agency", None), _located(m, "year", None)
-    return _agency_only(head), _year_only(head)
+    if year.value is None:
+        for pat in _SENTENCE_PATTERNS:
+            for m in pat.finditer(head):
+                found = _checked(_located(m, "agency", None), rejected)
+                if found.value is not None:
+                    return found, _located(m, "year", None)
+    agency = _checked(agency, rejected)
+    if agency.value is None:
+        agency = _agency_only(head, rejected)
+    return agency, year if year.value is not None else _year_only(head)
+
+
+def _checked(agency: Located, rejected: list[str]) -> Located:
+    """The agency, or nothing when it is not a name (recorded in `rejected`)."""
+    if agency.value is None:
+        return agency
+    why = implausible_agency(str(agency.value))
+    if why is None:
+        return agency
+    rejected.append(f"{agency.value}: {why}")
+    return Located()
 
 
 def _year_only(head: str) -> Located:
@@ -100,15 +152,16 @@ def _year_only(head: str) -> Located:
     return Located()
 
 
-def _agency_only(head: str) -> Located:
+def _agency_only(head: str, rejected: list[str]) -> Located:
     for pat in _AGENCY_ONLY:
-        m = pat.search(head)
-        if m:
+        for m in pat.finditer(head):
             loc = _located(m, "agency", None)
             name = str(loc.value)
             office = _OFFICE.match(name)
             if office and loc.span is not None:
                 name = office["agency"]
                 loc = Located(value=name, span=(loc.span[0], loc.span[0] + len(name)))
-            return loc
+            loc = _checked(loc, rejected)
+            if loc.value is not None:
+                return loc
     return Located()

@@ -32,6 +32,9 @@ def foreign_row(doc: Document, template: str, key: str, placed: Placed) -> tuple
     msg = (f"row {ROW_TITLES.get(key, key)} is printed in the {other} template ({why}) while the "
            f"report follows the {template} template; its values "
            f"({' | '.join(c.text or '∅' for c in placed.values)}) are not placed into {template} cells")
+    if key == "s3.other_processing" and template == "2021":
+        msg += ("; they are read as the group's printed total, which I2 takes in place of the "
+                "three sub-rows")
     span = (placed.row.start, placed.row.end)
     cells = unreadable_cells(doc, paths, placed.row, f"TEMPLATE: {msg}")
     return Issue(rule="TEMPLATE", key=f"TEMPLATE:{key}", message=msg, paths=paths, span=span), cells

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from extractor.ingest.document import Document
 from extractor.mapping.assemble import place
-from extractor.mapping.completeness import absent_tables, is_truncated, missing, unrecovered_tables
+from extractor.mapping.completeness import (
+    absent_tables,
+    is_truncated,
+    missing,
+    starts_cut,
+    template_from_rows,
+    unrecovered_tables,
+)
 from extractor.mapping.conflicts import duplicates, renumbered, skipped_next_to_missing
 from extractor.mapping.metadata import find_metadata
 from extractor.mapping.scan import scan
@@ -28,8 +35,15 @@ def extract(doc: Document) -> Extraction:
     """The document's template cells, sections, metadata and publisher subtotals, with every
     issue found on the way; raises `NotAReport` when nothing says it is one."""
     sections = find_sections(doc.rows)
-    agency, year = find_metadata(doc.rows, doc.text)
+    rejected: list[str] = []
+    agency, year = find_metadata(doc.rows, doc.text, rejected)
     template, evidence = detect_template(doc.text, year.value if isinstance(year.value, int) else None)
+    st = scan(doc, template or "2019")
+    layout = template
+    if template is None:
+        template, layout, evidence = template_from_rows(st, sections, evidence)
+        if layout is not None and layout != "2019":
+            st = scan(doc, layout)
     meta = ReportMeta(
         source_file=doc.name,
         sha256=doc.sha256,
@@ -42,42 +56,52 @@ def extract(doc: Document) -> Extraction:
         template=template,  # type: ignore[arg-type]
         template_evidence=evidence,
     )
-    st = scan(doc, template or "2019")
     titled = agency.value is not None or year.value is not None
-    if template is None or (
+    if layout is None or (
         not st.placed and not st.s4_values and len(sections) < 3 and not titled
     ):
         raise NotAReport(
             "not a government information-disclosure annual report: no template table, no "
             "section headings and no report title were found"
         )
-    group_total_as_subtotal(template, st)
-    cells, issues, cut = place(doc, template, st)
-    issues += renumbered(st, cells) + duplicates(doc, template, st, cells)
-    subtotals, subtotal_issues = publisher_subtotals(doc, template, st)
+    group_total_as_subtotal(layout, st)
+    cells, issues, cut = place(doc, layout, st)
+    issues += renumbered(st, cells) + duplicates(doc, layout, st, cells)
+    subtotals, subtotal_issues = publisher_subtotals(doc, layout, st)
     issues += subtotal_issues
-    absent = absent_tables(doc, cells, template)
-    truncated = cut or is_truncated(doc, st, sections, absent)
+    absent = absent_tables(doc, cells, layout)
+    end_cut = cut or is_truncated(doc, st, sections, absent)
+    head_cut = starts_cut(st, sections, absent)
+    truncated = end_cut or head_cut
     issues += unrecovered_tables(absent)
-    issues += missing(template, cells, truncated)
-    issues = skipped_next_to_missing(template, st, cells, issues)
+    issues += missing(layout, cells, truncated)
+    issues = skipped_next_to_missing(layout, st, cells, issues)
     if truncated:
-        issues.append(Issue(rule="TRUNCATED", key="TRUNCATED",
-                            message="the document stops before a template table it should contain"))
-    issues += _meta_issues(agency, year)
+        issues.append(Issue(rule="TRUNCATED", key="TRUNCATED", message=(
+            "the document stops before a template table it should contain" if end_cut else
+            "the document starts inside the template's tables: what comes before is cut off "
+            "(the last page of a report, or a part of one)")))
+    issues += _meta_issues(agency, year, rejected)
+    if template is None:
+        issues.append(Issue(rule="META", key="META:template", message=(
+            "the template version could not be determined: the document prints no header word "
+            f"of either version and no year; its rows are read in the {layout} template's layout, "
+            "and the rows it prints are the same in both versions")))
     return Extraction(
         meta=meta,
         sections=sections,
         truncated=truncated,
-        tables=build_tables(template, cells),
+        tables=build_tables(layout, cells),
         issues=issues,
         subtotals=subtotals,
     )
 
 
-def _meta_issues(agency: Located, year: Located) -> list[Issue]:
+def _meta_issues(agency: Located, year: Located, rejected: list[str]) -> list[Issue]:
+    tried = {"agency": f"; candidates read and rejected: {'; '.join(rejected)}" if rejected else ""}
     return [
-        Issue(rule="META", key=f"META:{name}", message=f"the report's {name} was not found")
+        Issue(rule="META", key=f"META:{name}",
+              message=f"the report's {name} was not found{tried.get(name, '')}")
         for name, loc in (("agency", agency), ("year", year))
         if loc.value is None
     ]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from extractor.ingest.document import TextCell
+from extractor.ingest.document import Row, TextCell
 from extractor.mapping.matching import bare, best_match, compact
+from extractor.mapping.sections import find_sections
 from extractor.mapping.split import values_have_numbers
 from extractor.mapping.state import State
 from extractor.schema import LAYOUTS
@@ -137,13 +138,27 @@ def subtotal_group(labels: list[TextCell], st: State) -> str | None:
 S4_HEADER_WORDS = frozenset((
     "行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉",
     "复议后起诉", "结果", "维持", "纠正", "其他", "尚未", "审结", "审", "结"))
-_S4_WORD = re.compile("|".join(sorted(S4_HEADER_WORDS, key=len, reverse=True)))
+#: A header printed over several lines splits its words anywhere ("结果 … 总" | "维持 … 计",
+#: "行政复" | "议"): the characters of the header words, in any order.
+_S4_CHARS = frozenset("".join(S4_HEADER_WORDS))
+#: Pieces only section 四's header prints (section 三's header shares 其他, 总计, 结果).
+_S4_ONLY = ("维持", "纠正", "尚未", "审结", "复议", "诉讼", "起诉")
 
 
 def is_s4_header(text: str) -> bool:
-    """The text is nothing but section 四 header words."""
+    """The text is nothing but section 四 header words, or pieces of them."""
     b = bare(text)
-    return bool(b) and not _S4_WORD.sub("", b)
+    return bool(b) and set(b) <= _S4_CHARS
+
+
+def names_s4_header(text: str) -> bool:
+    """The text is section 四's header, or a piece of it no other table prints."""
+    return is_s4_header(text) and any(w in bare(text) for w in _S4_ONLY)
+
+
+def _is_s4_heading(text: str) -> bool:
+    """The line is the heading of section 四, in any of its printed titles."""
+    return any(h.id == "四" for h in find_sections([Row([TextCell(text, 0, len(text))], "line", 0, len(text))]))
 
 
 def table_header(st: State, labels: list[TextCell], label_text: str, values: list[TextCell],
@@ -171,7 +186,8 @@ def table_header(st: State, labels: list[TextCell], label_text: str, values: lis
             st.s2_header = [label_text]  # a flattened header may carry the unit: （单位：万元）
     elif not values_have_numbers(values) and (
         label_text.startswith("行政复议") or "行政复议行政诉讼" in label_text.replace("、", "")
-        or any(bare(c.text) == "行政复议" for c in labels)
+        or any(bare(c.text) == "行政复议" for c in labels) or names_s4_header(label_text)
+        or (is_line and _is_s4_heading(labels[0].text))
     ):
         st.zone = "s4"
     elif _is_s3_header(labels):

@@ -13,6 +13,7 @@ from extractor.mapping.rows import (
     fragments,
     is_s4_header,
     label_context,
+    names_s4_header,
     number_names,
     s3_row,
     subtotal_group,
@@ -37,9 +38,16 @@ def _printed(values: list[TextCell]) -> list[str]:
 
 def record(st: State, key: str, values: list[TextCell], row: Row, unit: str | None = None,
            numbered_as: str | None = None) -> None:
-    """Record a recognised row's values; a later printing of the same row with other values
-    is kept beside the first (`Placed.again`), for `conflicts` to flag where they differ."""
-    placed = Placed(values, row, unit, numbered_as=numbered_as)
+    """Record a recognised row's values. A row inside a table replaces one recognised
+    outside any table (a narrative line read before the table: the table row wins); a later
+    printing of the same row with other values is kept beside the first (`Placed.again`),
+    for `conflicts` to flag where they differ."""
+    outside = st.zone is None or st.zone_by_row
+    if key in st.placed and st.placed[key].outside and not outside:
+        del st.placed[key]
+        if key.startswith("s3."):
+            st.s3_sequence.remove(key[3:])
+    placed = Placed(values, row, unit, numbered_as=numbered_as, outside=outside)
     if key in st.placed:
         if _printed(st.placed[key].values) != _printed(values):
             st.placed[key].again.append(placed)
@@ -54,14 +62,17 @@ def scan(doc: Document, template: str) -> State:
     st = State()
     for idx, row in enumerate(doc.rows):
         labels, values = ([c for c in row.cells if c.text], []) if row.is_line else split_row(row)
-        if (st.zone == "s4" and labels and values_have_numbers(values)
-                and all(is_s4_header(c.text) for c in labels)):
-            labels = []  # values printed under the 结果维持…总计 header of a one-cell-per-line dump
+        if (labels and values_have_numbers(values) and all(is_s4_header(c.text) for c in labels)
+                and (st.zone == "s4" or names_s4_header("".join(c.text for c in labels)))):
+            # Values printed under the 结果维持…总计 header of a one-cell-per-line dump, or
+            # under the last line of a header printed over several lines.
+            st.zone, labels = "s4", []
         label_text = "".join(compact(c.text) for c in labels)
         printed = any(c.text for c in values)
         if table_header(st, labels, label_text, values, row.is_line):
             st.last_table_row = idx
             st.headers.append(row.start)
+            st.zone_by_row = False
             continue
         if row.is_line or (labels and not printed):
             label_context(st, labels)
@@ -95,8 +106,9 @@ def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell
     if st.zone in (None, "s2"):
         key, _ = best_match(bare(labels[-1].text), S2_ROWS)
         if key is not None:
-            st.zone = "s2"
             record(st, f"s2.{key}", values, row, header_unit(st.s2_header))
+            st.zone_by_row |= st.zone is None
+            st.zone = "s2"
             version = s2_header_version(st.s2_header)
             if version is not None and version != template:
                 st.placed[f"s2.{key}"].foreign = version
@@ -108,8 +120,9 @@ def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell
     if st.zone in (None, "s2", "s3"):
         key = s3_row(labels, st)
         if key is not None:
-            st.zone = "s3"
             record(st, f"s3.{key}", values, row, numbered_as=number_names(labels, key))
+            st.zone_by_row |= st.zone is None
+            st.zone = "s3"
             return True
     if st.zone == "s3" and values_have_numbers(values) and fragments(labels, template):
         st.s3_sequence.append(Orphan(values, row, [bare(c.text) for c in labels if bare(c.text)]))

@@ -36,8 +36,12 @@ def values_have_numbers(values: list[TextCell]) -> bool:
 
 
 def trim_padding(values: list[TextCell], row: Row, wanted: int) -> list[TextCell]:
-    """Drop trailing empty cells of a tab/pipe row beyond what is wanted (export padding)."""
+    """Drop empty cells of a tab/pipe row beyond what is wanted: trailing ones (export
+    padding) first, then leading ones, which a label cell spanning two label columns leaves
+    between the label and the values ("（七）总计 | ∅ | 7 | 2 | …" from a PDF table)."""
     if row.kind in ("tab", "pipe"):
         while len(values) > wanted and not values[-1].text:
             values = values[:-1]
+        while len(values) > wanted and not values[0].text:
+            values = values[1:]
     return values

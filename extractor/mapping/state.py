@@ -24,6 +24,10 @@ class Placed:
     numbered_as: str | None = None
     #: Later printings of the same template row with other values (flagged where they differ).
     again: list[Placed] = field(default_factory=list)
+    #: Recognised outside any table header's zone (a narrative line that names a template
+    #: row and ends in a number, or a table printed without its header): a row of the same
+    #: name recognised inside a table replaces it.
+    outside: bool = False
 
 
 @dataclass
@@ -51,6 +55,8 @@ class State:
     """The zone (table) the scan is in, its context, and every row recognised so far."""
 
     zone: str | None = None
+    #: The zone was entered by a recognised row, not by a table header (no header seen since).
+    zone_by_row: bool = False
     group: str | None = None
     s2_header: list[str] = field(default_factory=list)
     s4_values: list[TextCell] = field(default_factory=list)

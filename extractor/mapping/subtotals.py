@@ -8,14 +8,18 @@ from extractor.mapping.cells import cell_from_text
 from extractor.mapping.split import split_row, trim_padding
 from extractor.mapping.state import PublisherRow, State
 from extractor.schema import LAYOUTS, Issue, Subtotal
+from extractor.schema.identities import subtotal_path
 
 
 def group_total_as_subtotal(template: str, st: State) -> None:
-    """In a 2021 report, a （六）其他处理 row with values next to its three sub-rows is the
-    publisher's group total, not the 2019 template's row: it becomes a subtotal."""
-    if template == "2021" and "s3.other_processing" in st.placed and any(
-            f"s3.other_processing_{i}" in st.placed for i in (1, 2, 3)):
-        placed = st.placed.pop("s3.other_processing")
+    """In a 2021 report, a （六）其他处理 row with values is the group's printed total, not the
+    2019 template's row: it becomes a subtotal. Next to its three sub-rows it is only that;
+    printed without them (the 2019 form of the row), it also stays a row of the other
+    template, so that the sub-rows it stands in for are flagged unreadable, not missing (the
+    verifier checks I2 with the printed total in their place)."""
+    if template == "2021" and "s3.other_processing" in st.placed:
+        with_subrows = any(f"s3.other_processing_{i}" in st.placed for i in (1, 2, 3))
+        placed = st.placed.pop("s3.other_processing") if with_subrows else st.placed["s3.other_processing"]
         label = " ".join(c.text for c in split_row(placed.row)[0])
         st.subtotals.append(PublisherRow("other_processing", label, placed.values, placed.row))
 
@@ -36,7 +40,7 @@ def publisher_subtotals(doc: Document, template: str, st: State) -> tuple[list[S
                 f"{' | '.join(c.text or '∅' for c in values)}) has {len(values)} values for "
                 f"{len(cols)} columns; not checked"))
             continue
-        cells = [cell_from_text(doc, f"s3.{sub.group}.subtotal.{c}", tc, None)[0]
+        cells = [cell_from_text(doc, subtotal_path(sub.group, c), tc, None)[0]
                  for c, tc in zip(cols, values, strict=True)]
         out.append(Subtotal(group=sub.group, label=sub.label, span=span, cells=cells))  # type: ignore[arg-type]
     return out, issues

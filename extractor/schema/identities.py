@@ -82,6 +82,40 @@ def instances(template: str) -> tuple[Equation, ...]:
     return tuple(out)
 
 
+#: Identities that take a group's printed total (a subtotal row a publisher added, or the
+#: one （六）其他处理 row a 2021 report printed without its three sub-rows) in place of the
+#: group's sub-rows, in a column where none of the sub-rows can be read: the identity is
+#: still checked, against the printed total, instead of being not assessable.
+GROUP_TOTAL_RULES: frozenset[str] = frozenset({"I2"})
+
+
+@cache
+def outcome_groups(template: str) -> dict[str, tuple[str, ...]]:
+    """The numbered sub-rows of each outcome group of section 三 (（三）不予公开 -> denied_1…8,
+    …, 2021 （六）其他处理 -> other_processing_1…3); the 2019 （六） is one row, not a group."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for row in _outcome_rows(template):
+        group, _, n = row.rpartition("_")
+        if group and n.isdigit():
+            groups[group] = (*groups.get(group, ()), row)
+    return groups
+
+
+def subtotal_path(group: str, column: str) -> str:
+    """The path of a group's printed total in one column (`Subtotal.cells`)."""
+    return f"s3.{group}.subtotal.{column}"
+
+
+def with_group_total(eq: Equation, replaced: tuple[str, ...], total: str) -> Equation:
+    """`eq` with the cells `replaced` (a group's sub-rows in one column) replaced by the
+    group's printed total `total`, where the first of them stood."""
+    def side(paths: tuple[str, ...]) -> tuple[str, ...]:
+        out = [total if p == replaced[0] else p for p in paths if p == replaced[0] or p not in replaced]
+        return tuple(out)
+
+    return Equation(eq.rule, eq.key, eq.description, side(eq.left), side(eq.right))
+
+
 @cache
 def detail_totals(template: str) -> frozenset[str]:
     """总计 cells of the outcome rows (（一）…（六）), which publishers often leave blank.

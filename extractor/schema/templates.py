@@ -168,10 +168,18 @@ COLUMN_TITLES: dict[str, str] = {
 }
 
 
+#: Section 三's outcome groups, for the titles of their printed totals (publisher subtotals).
+_GROUP_TITLES = {"denied": "（三）不予公开", "unable": "（四）无法提供", "not_processed": "（五）不予处理",
+                 "other_processing": "（六）其他处理"}
+
+
 @lru_cache(maxsize=4096)
 def title(path: str) -> str:
-    """A readable name for a cell or row path: 'granted.total' -> '（一）予以公开·总计'."""
+    """A readable name for a cell or row path: 'granted.total' -> '（一）予以公开·总计'; a
+    group's printed total 's3.denied.subtotal.total' -> '（三）不予公开 (printed total)·总计'."""
     parts = path.split(".")
+    if len(parts) == 4 and parts[2] == "subtotal":
+        return f"{_GROUP_TITLES.get(parts[1], parts[1])} (printed total)·{COLUMN_TITLES.get(parts[3], parts[3])}"
     row = ROW_TITLES.get(".".join(parts[:2]), parts[1] if len(parts) > 1 else path)
     if len(parts) < 3:
         return row
