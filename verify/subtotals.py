@@ -22,7 +22,7 @@ def _value(cell: Cell) -> Decimal:
     return Decimal(cell.value or 0)
 
 
-def check_subtotals(subtotals: list[Subtotal], cells: dict[str, Cell], template: str,
+def check_subtotals(subtotals: list[Subtotal], cells: dict[str, Cell], template: str,  # long: per row, its columns then its one issue
                     text: str) -> tuple[list[CheckResult], list[Issue]]:
     """Checks for every column of every subtotal row, and one issue per row: a flag when a
     column does not add up (reasons added to the sub-row cells), else a warning."""

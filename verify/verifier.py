@@ -135,33 +135,70 @@ def verify(extraction: Extraction, text: str) -> Record:
     flags: list[Issue] = [i for i in extraction.issues if i.severity == "flag"]
     warnings: list[Issue] = [i for i in extraction.issues if i.severity == "warning"]
 
+    grounded = _cell_checks(cells, template, text, flags)
+    for issue in blank_pattern_issues(cells, template):
+        for p in issue.paths:
+            cells[p].reasons.append(f"{issue.rule}: {issue.message}")
+        flags.append(Issue(rule=issue.rule, key=issue.key, message=issue.message,
+                           paths=list(issue.paths)))
+    checks, passed = _identities(extraction, cells, grounded, text, flags)
+
+    # Section 二's soft rules: a failure flags its cells; a rule that holds verifies nothing.
+    soft_checks, soft_flags = check_soft_rules(cells, template, grounded)
+    checks += soft_checks
+    flags += soft_flags
+
+    sub_checks, sub_issues = check_subtotals(extraction.subtotals, cells, template, text)
+    checks += sub_checks
+    flags += [i for i in sub_issues if i.severity == "flag"]
+    warnings += [i for i in sub_issues if i.severity == "warning"]
+
+    _set_statuses(cells, passed)
+    return Record(
+        meta=extraction.meta,
+        sections=extraction.sections,
+        truncated=extraction.truncated,
+        tables=extraction.tables,
+        checks=checks,
+        flags=flags,
+        warnings=warnings,
+        summary=summarize(extraction.tables),
+        text=text,
+    )
+
+
+def _cell_checks(cells: dict[str, Cell], template: str, text: str,
+                 flags: list[Issue]) -> dict[str, bool]:
+    """Each cell on its own: grounding, placeholders, I5 (sign and integrality). Returns
+    which cells are grounded (read at their span, and a reading at all)."""
     grounded: dict[str, bool] = {}
     for path, cell in cells.items():
         why = ground(cell, text)
         grounded[path] = why is None and cell.state not in (CellState.MISSING, CellState.UNREADABLE)
         if why is not None:
             msg = f"{title(path)}: {why}"
-            cells[path].reasons.append(f"GROUND: {msg}")
+            cell.reasons.append(f"GROUND: {msg}")
             flags.append(Issue(rule="GROUND", key=f"GROUND:{path}", message=msg, paths=[path],
                                span=cell.span, verdict="extraction_error"))
         if cell.state is CellState.PLACEHOLDER:
             msg = f"{title(path)} is printed as {cell.raw!r}: a placeholder, not a number"
-            cells[path].reasons.append(f"PLACEHOLDER: {msg}")
+            cell.reasons.append(f"PLACEHOLDER: {msg}")
             flags.append(Issue(rule="PLACEHOLDER", key=f"PLACEHOLDER:{path}", message=msg,
                                paths=[path], span=cell.span))
         i5 = _i5(cell, template)
         if i5 is not None:
-            cells[path].reasons.append(f"I5: {i5}")
+            cell.reasons.append(f"I5: {i5}")
             flags.append(Issue(rule="I5", key=f"I5:{path}", message=i5, paths=[path],
                                span=cell.span, verdict="source_inconsistency" if grounded[path]
                                else "extraction_error"))
+    return grounded
 
-    for issue in blank_pattern_issues(cells, template):
-        for p in issue.paths:
-            cells[p].reasons.append(f"{issue.rule}: {issue.message}")
-        flags.append(Issue(rule=issue.rule, key=issue.key, message=issue.message,
-                           paths=list(issue.paths)))
 
+def _identities(extraction: Extraction, cells: dict[str, Cell], grounded: dict[str, bool],
+                text: str, flags: list[Issue]) -> tuple[list[CheckResult], set[str]]:
+    """Every identity of the template, with a verdict for each that fails; returns the
+    checks and the paths covered by an identity that passes."""
+    template = extraction.tables.template
     checks: list[CheckResult] = []
     passed: set[str] = set()
     blank_ok = detail_totals(template)
@@ -189,25 +226,21 @@ def verify(extraction: Extraction, text: str) -> Record:
         elif result.outcome == "pass":
             passed.update(eq.paths)
         checks.append(result)
+    return checks, passed
 
-    # Section 二's soft rules: a failure flags its cells; a rule that holds verifies nothing.
-    soft_checks, soft_flags = check_soft_rules(cells, template, grounded)
-    checks += soft_checks
-    flags += soft_flags
 
-    sub_checks, sub_issues = check_subtotals(extraction.subtotals, cells, template, text)
-    checks += sub_checks
-    flags += [i for i in sub_issues if i.severity == "flag"]
-    warnings += [i for i in sub_issues if i.severity == "warning"]
+def _set_statuses(cells: dict[str, Cell], passed: set[str]) -> None:
+    """Each cell's status from its reasons, its placement and the identities that passed.
 
-    # Reasons (above) and status are set on the extraction's own cells: the verifier takes
-    # ownership of the extraction it is given (copying 200 models per report cost more than
-    # everything else the verifier does).
-    # A cell whose position was chosen (placement not direct) is inferred, never verified:
-    # the identities that chose it cannot also confirm it. The mapping places a row only when
-    # an identity covering it holds, so such a cell is trusted as far as the source is
-    # consistent (a cell of the row no assessable identity covers, a blank 总计 under the
-    # blank-detail-total convention, is inferred too: it was not read where it is printed).
+    Reasons and status are set on the extraction's own cells: the verifier takes ownership
+    of the extraction it is given (copying 200 models per report cost more than everything
+    else the verifier does). A cell whose position was chosen (placement not direct) is
+    inferred, never verified: the identities that chose it cannot also confirm it. The
+    mapping places a row only when an identity covering it holds, so such a cell is trusted
+    as far as the source is consistent (a cell of the row no assessable identity covers, a
+    blank 总计 under the blank-detail-total convention, is inferred too: it was not read
+    where it is printed).
+    """
     for path, cell in cells.items():
         if cell.reasons:
             cell.status = CellStatus.FLAGGED
@@ -217,16 +250,3 @@ def verify(extraction: Extraction, text: str) -> Record:
             cell.status = CellStatus.VERIFIED
         else:
             cell.status = CellStatus.GROUNDED
-    summary = summarize(extraction.tables)
-
-    return Record(
-        meta=extraction.meta,
-        sections=extraction.sections,
-        truncated=extraction.truncated,
-        tables=extraction.tables,
-        checks=checks,
-        flags=flags,
-        warnings=warnings,
-        summary=summary,
-        text=text,
-    )

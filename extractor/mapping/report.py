@@ -22,9 +22,18 @@ from extractor.mapping.conflicts import duplicates, renumbered, skipped_next_to_
 from extractor.mapping.metadata import find_metadata
 from extractor.mapping.scan import scan
 from extractor.mapping.sections import find_sections
+from extractor.mapping.state import State
 from extractor.mapping.subtotals import group_total_as_subtotal, publisher_subtotals
 from extractor.mapping.template import detect_template
-from extractor.schema import Extraction, Issue, Located, ReportMeta, build_tables
+from extractor.schema import (
+    Cell,
+    Extraction,
+    Issue,
+    Located,
+    ReportMeta,
+    SectionHit,
+    build_tables,
+)
 
 
 class NotAReport(Exception):
@@ -69,18 +78,7 @@ def extract(doc: Document) -> Extraction:
     issues += renumbered(st, cells) + duplicates(doc, layout, st, cells)
     subtotals, subtotal_issues = publisher_subtotals(doc, layout, st)
     issues += subtotal_issues
-    absent = absent_tables(doc, cells, layout)
-    end_cut = cut or is_truncated(doc, st, sections, absent)
-    head_cut = starts_cut(st, sections, absent)
-    truncated = end_cut or head_cut
-    issues += unrecovered_tables(absent)
-    issues += missing(layout, cells, truncated)
-    issues = skipped_next_to_missing(layout, st, cells, issues)
-    if truncated:
-        issues.append(Issue(rule="TRUNCATED", key="TRUNCATED", message=(
-            "the document stops before a template table it should contain" if end_cut else
-            "the document starts inside the template's tables: what comes before is cut off "
-            "(the last page of a report, or a part of one)")))
+    truncated, issues = _completeness(doc, layout, st, sections, cells, cut, issues)
     issues += _meta_issues(agency, year, rejected)
     if template is None:
         issues.append(Issue(rule="META", key="META:template", message=(
@@ -95,6 +93,25 @@ def extract(doc: Document) -> Extraction:
         issues=issues,
         subtotals=subtotals,
     )
+
+
+def _completeness(doc: Document, layout: str, st: State, sections: list[SectionHit],
+                  cells: dict[str, Cell], cut: bool, issues: list[Issue]) -> tuple[bool, list[Issue]]:
+    """Whether the document is cut off (at its end or its start), with the issues of what is
+    absent, missing or skipped next to a missing row."""
+    absent = absent_tables(doc, cells, layout)
+    end_cut = cut or is_truncated(doc, st, sections, absent)
+    head_cut = starts_cut(st, sections, absent)
+    truncated = end_cut or head_cut
+    issues += unrecovered_tables(absent)
+    issues += missing(layout, cells, truncated)
+    issues = skipped_next_to_missing(layout, st, cells, issues)
+    if truncated:
+        issues.append(Issue(rule="TRUNCATED", key="TRUNCATED", message=(
+            "the document stops before a template table it should contain" if end_cut else
+            "the document starts inside the template's tables: what comes before is cut off "
+            "(the last page of a report, or a part of one)")))
+    return truncated, issues
 
 
 def _meta_issues(agency: Located, year: Located, rejected: list[str]) -> list[Issue]:
