@@ -38,11 +38,20 @@ _issue_span = issue_span
 __all__ = ["SECTION_NAMES", "BatchWriter", "csv_text", "header", "_issue_span"]
 
 
+_TRIGGER_CHARS = frozenset("=+-@\t\r")
+
+
 def csv_text(v: object) -> str:
-    """One typed value as CSV text."""
+    """One typed value as CSV text (called for every value of every export: the common
+    types are tested first)."""
     if v is None:
         return ""
-    if isinstance(v, bool):
+    kind = type(v)
+    if kind is int:
+        return str(v)
+    if kind is str:
+        return neutralise(v) if v and v[0] in _TRIGGER_CHARS else v  # type: ignore[index]
+    if kind is bool:
         return "true" if v else "false"
     if isinstance(v, Decimal):
         return format(v, "f")
