@@ -419,3 +419,44 @@ def test_the_new_flags_reach_flags_csv(tmp_path: Path) -> None:
         keys = {row["key"] for row in csv.DictReader(fh)}
     assert {"ROWNUM:s3.denied_3", "UNIT:s2.licensing.decisions",
             "DUPLICATE:s2.punishment"} <= keys
+
+
+# -- text in a value position that is not a value ------------------------------------------
+
+#: A 2019 section 二 sub-table, typed by hand, whose 行政许可 row prints a formula-like text
+#: where 上一年项目数量 stands (a spreadsheet export gone wrong).
+FORMULA_ROW_2019 = (
+    "某某县卫生健康局2023年政府信息公开工作年度报告\n一、总体情况\n本机关依法公开政府信息。\n"
+    "二、主动公开政府信息情况\n"
+    "| 第二十条第（五）项 |||\n| 信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |\n"
+    "| 行政许可 | =1+2 | -1 | 30 |\n| 其他对外管理服务事项 | 0 | 0 | 0 |\n"
+    "五、存在的主要问题及改进情况\n无。\n"
+)
+
+
+@pytest.mark.parametrize("printed", ["=1+2", "1,2?", "12-"])
+def test_text_in_a_value_position_is_an_unreadable_value_not_part_of_the_label(
+        tmp_path: Path, printed: str) -> None:
+    f = tmp_path / "r.txt"
+    f.write_text(FORMULA_ROW_2019.replace("=1+2", printed), encoding="utf-8")
+    record = process(f)
+    assert isinstance(record, Record), record
+    got = {c.path: c for c in iter_cells(record.tables)}
+    cell = got["s2.licensing.prev_items"]
+    assert cell.state is CellState.UNREADABLE and cell.raw == printed
+    assert cell.reasons == [f"LAYOUT: cell text {printed!r} is not one number"]
+    # the row is there: its other cells are read, and it is not reported absent
+    assert (got["s2.licensing.change"].value, got["s2.licensing.decisions"].value) == (-1, 30)
+    assert not [k for k in (f.key for f in record.flags) if k.startswith("MISSING:s2.licensing")]
+
+
+def test_an_item_number_printed_apart_from_its_words_stays_with_the_label(tmp_path: Path) -> None:
+    text = FORMULA_ROW_2019.replace("| 行政许可 | =1+2 |", "| 行政许可 | 12 |").replace(
+        "| 其他对外管理服务事项 |", "| 2. | 其他对外管理服务事项 |")
+    f = tmp_path / "r.txt"
+    f.write_text(text, encoding="utf-8")
+    record = process(f)
+    assert isinstance(record, Record), record
+    got = {c.path: c for c in iter_cells(record.tables)}
+    assert [got[f"s2.other_services.{c}"].value for c in ("prev_items", "change", "decisions")] == [0, 0, 0]
+    assert got["s2.licensing.prev_items"].value == 12

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from extractor.ingest.document import Row, TextCell
 from extractor.schema import CellState
 from extractor.schema.values import MERGED, read_value
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+#: A cell that only numbers a label ("1.", "（2）"), printed apart from the label's words.
+_ITEM_NUMBER = re.compile(r"^[(（]?\d{1,2}[)）.、]?$")
+
+
+def _in_value_position(text: str) -> bool:
+    """Text that stands where a value does although it does not read as one: the ditto mark
+    of a merged cell, or digits mixed with other signs and no label word ("=1+2", "1,2?").
+    Labels are words (汉字); a bare item number belongs to its label."""
+    if text == MERGED:
+        return True
+    return (not _HAN.search(text) and any(ch.isdigit() for ch in text)
+            and not _ITEM_NUMBER.match(text))
 
 
 def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
@@ -18,8 +34,8 @@ def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
     cells = row.cells
     first_value = next(
         (i for i, c in enumerate(cells)
-         if c.text == MERGED
-         or (c.text and (r := read_value(c.text)) is not None and r.state is not CellState.BLANK)),
+         if c.text and (_in_value_position(c.text)
+                        or ((r := read_value(c.text)) is not None and r.state is not CellState.BLANK))),
         len(cells),
     )
     last = -1
