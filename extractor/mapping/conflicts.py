@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from extractor.ingest.document import Document
 from extractor.mapping.cells import cell_from_text
-from extractor.mapping.split import trim_padding
+from extractor.mapping.split import printed_texts, trim_padding
 from extractor.mapping.state import Orphan, Placed, State
 from extractor.schema import LAYOUTS, ROW_TITLES, Cell, CellState, Issue
 
@@ -23,10 +23,7 @@ def _title(key: str) -> str:
 
 
 def _shown(placed: Placed) -> str:
-    texts = [c.text for c in placed.values]
-    while texts and not texts[-1]:
-        texts.pop()
-    return " | ".join(t or "∅" for t in texts)
+    return " | ".join(t or "∅" for t in printed_texts(placed.values))
 
 
 def _row_cells(key: str, cells: dict[str, Cell]) -> list[str]:

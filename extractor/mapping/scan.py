@@ -19,7 +19,7 @@ from extractor.mapping.rows import (
     subtotal_group,
     table_header,
 )
-from extractor.mapping.split import split_row, trim_padding, values_have_numbers
+from extractor.mapping.split import printed_texts, split_row, trim_padding, values_have_numbers
 from extractor.mapping.state import Orphan, Placed, PublisherRow, State
 from extractor.mapping.template import header_unit, s2_header_version
 from extractor.schema import Issue
@@ -27,13 +27,6 @@ from extractor.schema.labels import S2_ROWS
 
 #: Section 四 is one row of this many cells.
 S4_CELLS = 15
-
-
-def _printed(values: list[TextCell]) -> list[str]:
-    texts = [c.text for c in values]
-    while texts and not texts[-1]:
-        texts.pop()
-    return texts
 
 
 def record(st: State, key: str, values: list[TextCell], row: Row, unit: str | None = None,
@@ -49,7 +42,7 @@ def record(st: State, key: str, values: list[TextCell], row: Row, unit: str | No
             st.s3_sequence.remove(key[3:])
     placed = Placed(values, row, unit, numbered_as=numbered_as, outside=outside)
     if key in st.placed:
-        if _printed(st.placed[key].values) != _printed(values):
+        if printed_texts(st.placed[key].values) != printed_texts(values):
             st.placed[key].again.append(placed)
         return
     st.placed[key] = placed

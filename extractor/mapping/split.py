@@ -51,6 +51,15 @@ def values_have_numbers(values: list[TextCell]) -> bool:
     return any(c.text and read_value(c.text) is not None for c in values)
 
 
+def printed_texts(values: list[TextCell]) -> list[str]:
+    """The texts of a row's value cells without trailing empty cells (export padding): two
+    printings of a row are the same when these are."""
+    texts = [c.text for c in values]
+    while texts and not texts[-1]:
+        texts.pop()
+    return texts
+
+
 def trim_padding(values: list[TextCell], row: Row, wanted: int) -> list[TextCell]:
     """Drop empty cells of a tab/pipe row beyond what is wanted: trailing ones (export
     padding) first, then leading ones, which a label cell spanning two label columns leaves

@@ -38,9 +38,6 @@ _issue_span = issue_span
 __all__ = ["SECTION_NAMES", "BatchWriter", "csv_text", "header", "_issue_span"]
 
 
-_TRIGGER_CHARS = frozenset("=+-@\t\r")
-
-
 def csv_text(v: object) -> str:
     """One typed value as CSV text (called for every value of every export: the common
     types are tested first)."""
@@ -50,7 +47,7 @@ def csv_text(v: object) -> str:
     if kind is int:
         return str(v)
     if kind is str:
-        return neutralise(v) if v and v[0] in _TRIGGER_CHARS else v  # type: ignore[index]
+        return neutralise(v)  # type: ignore[arg-type]
     if kind is bool:
         return "true" if v else "false"
     if isinstance(v, Decimal):

@@ -14,15 +14,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: The first characters that make a spreadsheet read a cell as a formula.
+TRIGGERS = frozenset("=+-@\t\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")  # ASCII digits, as review.js tests
 
 
 def neutralise(text: str) -> str:
-    """`text` made safe to open in a spreadsheet (unchanged unless it could be a formula)."""
-    if text.startswith(_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
+    """`text` made safe to open in a spreadsheet (unchanged unless it could be a formula).
+    Called for every text of every export: the first character decides most of them."""
+    if text and text[0] in TRIGGERS and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def unneutralise(text: str) -> str:
+    """`text` as it was before `neutralise` (for files a person edits and gives back)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in TRIGGERS else text
 
 
 def safe_row(row: Iterable[object]) -> list[object]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from extractor.outputs.safe import unneutralise
 from extractor.schema import ALL_PATHS, AMOUNT_FIELDS, CellState, Correction
 
 KNOWN_PATHS = frozenset(ALL_PATHS)
@@ -144,8 +145,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 def _unquote(text: str | None) -> str:
     """A field as the reviewer meant it: the apostrophe that keeps a spreadsheet from running
     text as a formula (CSV injection, see `extractor.outputs.safe`) is taken off again."""
-    t = (text or "").strip()
-    return t[1:] if t[:1] == "'" and t[1:2] in ("=", "+", "-", "@", "\t", "\r") else t
+    return unneutralise((text or "").strip())
 
 
 def _decision_row(row: dict[str, str]) -> DecisionRow:
