@@ -48,11 +48,7 @@ class Totals:
     processed: int = 0  # extracted in this run
     reused: int = 0  # found done in the store
     errors: int = 0
-    cells: int = 0
-    verified: int = 0
-    inferred: int = 0
-    grounded: int = 0
-    flagged: int = 0
+    flagged: int = 0  # flagged cells, for the progress tally (the summary is counted in SQL)
     missing: int = 0  # of the flagged: missing (the file is cut off or a table is absent)
     skipped_files: int = 0
     schema_redone: int = 0  # documents re-extracted because the schema changed
@@ -63,14 +59,9 @@ class Totals:
     corrections_orphaned: int = 0  # stored decisions on fields the schema no longer has
     llm_retried: int = 0  # documents redone because an LLM task failed in an earlier run
 
-    def add_cells(self, cells: int, verified: int, inferred: int, grounded: int, flagged: int,
-                  missing: int = 0) -> None:
-        self.cells += cells
-        self.missing += missing
-        self.verified += verified
-        self.inferred += inferred
-        self.grounded += grounded
+    def add_cells(self, flagged: int, missing: int) -> None:
         self.flagged += flagged
+        self.missing += missing
 
 
 @dataclass
@@ -222,7 +213,7 @@ class _Batch:
         t = self.totals
         t.reports += 1
         t.reused += 1
-        t.add_cells(*self.store.summary(result_id), missing=self.store.missing_cells(result_id))
+        t.add_cells(*self.store.flagged_cells(result_id))
         self.store.add_reused(self.run_id, seq, item, sha, result_id)
         self._event(str(item), None, None, True)
 
@@ -231,10 +222,9 @@ class _Batch:
         t = self.totals
         t.reports += 1
         t.processed += 1
-        sm = record.summary
         missing = sum(1 for c in iter_cells(record.tables)
                       if c.status is CellStatus.FLAGGED and c.state is CellState.MISSING)
-        t.add_cells(sm.cells, sm.verified, sm.inferred, sm.grounded, sm.flagged, missing=missing)
+        t.add_cells(record.summary.flagged, missing)
         prev = self.store.previous(sha, self.key)
         if prev is not None and prev.schema_version != record.schema_version:
             t.schema_redone += 1

@@ -232,19 +232,13 @@ class Store:
             "SELECT seq, path, sha256, result_id, error_kind, error FROM run_items "
             "WHERE run_id=? ORDER BY seq", (run_id,))
 
-    def summary(self, result_id: int) -> tuple[int, int, int, int, int]:
-        """(cells, verified, inferred, grounded, flagged) of a stored result. A stored result
-        has no column for inferred cells: every cell has one of these four statuses when it is
-        stored (decisions are applied later, by the exports), so inferred is the rest."""
-        row = self.db.execute("SELECT cells, verified, grounded, flagged FROM results WHERE id=?",
-                              (result_id,)).fetchone()
-        return (row[0], row[1], row[0] - row[1] - row[2] - row[3], row[2], row[3])
-
-    def missing_cells(self, result_id: int) -> int:
-        """Flagged cells of a stored result that are missing (cut off, or a table absent)."""
-        row = self.db.execute("SELECT count(*) FROM cells WHERE result_id=? AND status='flagged'"
-                              " AND state='missing'", (result_id,)).fetchone()
-        return int(row[0])
+    def flagged_cells(self, result_id: int) -> tuple[int, int]:
+        """(flagged, of them missing) cells of a stored result, before decisions."""
+        row = self.db.execute(
+            "SELECT count(*) FILTER (WHERE status='flagged'), count(*) FILTER (WHERE"
+            " status='flagged' AND state='missing') FROM cells WHERE result_id=?",
+            (result_id,)).fetchone()
+        return int(row[0]), int(row[1])
 
     def record_json(self, result_id: int) -> str:
         row = self.db.execute("SELECT record FROM results WHERE id=?", (result_id,)).fetchone()
