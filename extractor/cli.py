@@ -170,6 +170,7 @@ def correct_cmd(decisions: Path, out: Path | None) -> None:
     Decisions are kept by (document sha256, field path) and applied by every later run."""
     from extractor.outputs.export import write_run
     from extractor.review.decisions import DecisionsError, read_decisions
+    from extractor.store.corrections import recheck_run
     from extractor.store.store import STORE_NAME, Store, StoreError
 
     if out is None:
@@ -193,12 +194,33 @@ def correct_cmd(decisions: Path, out: Path | None) -> None:
                 f"(sha256 {', '.join(u[:12] + '…' for u in unknown[:5])}); nothing imported")
         n = store.put_corrections((r.sha256, r.path, SCHEMA_VERSION, r.correction) for r in rows)
         latest = store.latest_run()
+        checked = []
         if latest is not None:
             write_run(store, latest, out)
+            checked = recheck_run(store, latest, {r.sha256 for r in rows})
     kinds = {d: sum(r.correction.decision == d for r in rows) for d in ("accept", "set", "source_wrong")}
     click.echo(f"{n} decisions imported ({kinds['accept']} accept, {kinds['set']} set, "
                f"{kinds['source_wrong']} source_wrong; {undecided} rows undecided) into "
                f"{out / STORE_NAME}; exports rewritten")
+    _correct_summary(checked)
+
+
+def _correct_summary(checked: list) -> None:  # list[tuple[str, corrections.Applied]]
+    """What the decisions did to the latest run: corrected cells, identities a correction
+    completed (their undecided cells now verified) or broke (with the equation), and
+    accepts given on a machine reading that has since changed."""
+    corrected = sum(a.corrected for _, a in checked)
+    completed = sum(len(a.completed) for _, a in checked)
+    verified = sum(len(a.verified) for _, a in checked)
+    click.echo(f"{corrected} cells corrected in {sum(1 for _, a in checked if a.corrected)} "
+               f"reports; {completed} identities hold with the corrected values "
+               f"({verified} more cells verified by them)")
+    for name, a in checked:
+        for result in a.broken:
+            click.echo(f"identity fails with the corrected values in {name}: {result.message}", err=True)
+        for path in a.second_look:
+            click.echo(f"second look: {name} {path}: accepted on a machine reading that has "
+                       "since changed; not applied, flagged again", err=True)
 
 
 @main.command("eval")
