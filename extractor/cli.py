@@ -325,6 +325,11 @@ def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
                f"decide{left_out}")
     click.echo(f"review page: {result.page}")
     click.echo(f"decisions:   {result.decisions}")
+    if result.kept_aside is not None:
+        click.echo(f"the decisions file there held a reviewer's work: it is kept as "
+                   f"{result.kept_aside}; the new one carries its {result.carried} decisions on "
+                   f"cells still to decide and {result.appended} more rows on cells no longer "
+                   "to decide (nothing was lost)", err=True)
 
 
 @main.command("fields")

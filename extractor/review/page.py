@@ -28,13 +28,14 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
 from extractor.outputs.items import Item, RunSourceError, read_run
 from extractor.outputs.rows import SECTION_NAMES, _issue_span
-from extractor.outputs.safe import safe_row
+from extractor.outputs.safe import safe_row, unneutralise
 from extractor.review.decisions import COLUMNS
 from extractor.schema import ALL_PATHS, Cell, CellState, CellStatus, Record, iter_cells, title
 
@@ -299,6 +300,10 @@ class ReviewResult:
     skipped: int  # reports left out because they have no flags (without --all)
     flags: int
     rows: int  # decisions rows (flagged cells)
+    #: the decisions file that was there and held work, renamed (never overwritten)
+    kept_aside: Path | None = None
+    carried: int = 0  # its decisions carried into the new file's rows
+    appended: int = 0  # its rows with work on cells no longer to decide, appended as they were
 
 
 def _open_tmp(path: Path, bom: bool = False) -> IO[str]:
@@ -324,6 +329,8 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
     dest.mkdir(parents=True, exist_ok=True)
     page_path, csv_path = dest / "index.html", dest / "decisions.csv"
     script, style = _asset("review.js"), _asset("review.css")
+    prior = prior_work(csv_path)
+    carried = 0
     page, table = _open_tmp(page_path), _open_tmp(csv_path, bom=True)
     try:
         writer = csv.writer(table)
@@ -341,7 +348,12 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
                        f"{script_json(data)}</script>\n")
             entries.append(index_entry(record, data))
             found = decision_rows(record)
-            writer.writerows(safe_row(r) for r in found)
+            for r in found:
+                done = prior.rows.pop((r[0], r[2]), None)
+                if done is not None:  # the reviewer's decision on this cell, kept
+                    r[8:] = [unneutralise(x) for x in done[8:]]
+                    carried += 1
+                writer.writerow(safe_row(r))
             rows += len(found)
             flags += len(record.flags)
             shas.update(record.meta.sha256.encode())
@@ -357,15 +369,67 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
         }
         page.write(f'<script type="application/json" id="index">{script_json(index)}</script>\n')
         page.write(f"<script>{script}</script>\n</body>\n</html>\n")
+        # Work on cells no longer to decide (imported already, or of another run): kept as it was.
+        writer.writerows(prior.rows.values())
     except BaseException:
         for fh, path in ((page, page_path), (table, csv_path)):
             fh.close()
             (path.parent / f".{path.name}.tmp").unlink(missing_ok=True)
         raise
+    backup = _set_aside(csv_path) if prior.keep else None
     _commit(table, csv_path)
     _commit(page, page_path)
     return ReviewResult(page=page_path, decisions=csv_path, reports=len(entries),
-                        skipped=skipped, flags=flags, rows=rows)
+                        skipped=skipped, flags=flags, rows=rows, kept_aside=backup,
+                        carried=carried, appended=len(prior.rows))
+
+
+def _work(row: dict[str, str]) -> bool:
+    """A row holds a reviewer's work: a decision, a value or a note."""
+    return any((row.get(k) or "").strip() for k in ("decision", "value", "note"))
+
+
+@dataclass
+class PriorWork:
+    """The reviewer's work in a decisions file about to be replaced (`prior_work`)."""
+
+    path: Path
+    rows: dict[tuple[str, str], list[str]]  # (sha256, path) -> the row, in COLUMNS order
+    unreadable: bool = False  # the file is there but is not a decisions file we can read
+
+    @property
+    def keep(self) -> bool:
+        return bool(self.rows) or self.unreadable
+
+
+def prior_work(csv_path: Path) -> PriorWork:
+    """The rows of an existing decisions file that hold work, by cell."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    if not csv_path.is_file():
+        return PriorWork(csv_path, rows)
+    try:
+        with open(csv_path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            if "decision" not in (reader.fieldnames or ()):
+                return PriorWork(csv_path, rows, unreadable=csv_path.stat().st_size > 0)
+            for r in reader:
+                if _work(r):
+                    key = ((r.get("sha256") or "").strip().lower(), (r.get("path") or "").strip())
+                    rows[key] = [r.get(k) or "" for k in COLUMNS]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return PriorWork(csv_path, {}, unreadable=True)
+    return PriorWork(csv_path, rows)
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename `path` to ``decisions.before-<UTC time>.csv`` beside it (never over a file)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    backup, n = path.with_name(f"{path.stem}.before-{stamp}{path.suffix}"), 1
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.stem}.before-{stamp}-{n}{path.suffix}")
+    os.replace(path, backup)
+    return backup
 
 
 def review(target: Path, dest: Path | None = None, include_all: bool = False) -> ReviewResult:
