@@ -37,7 +37,18 @@ from extractor.outputs.items import Item, RunSourceError, read_run
 from extractor.outputs.rows import SECTION_NAMES, _issue_span
 from extractor.outputs.safe import safe_row, unneutralise
 from extractor.review.decisions import COLUMNS
-from extractor.schema import ALL_PATHS, Cell, CellState, CellStatus, Record, iter_cells, title
+from extractor.schema import (
+    ALL_PATHS,
+    LAYOUTS,
+    ROW_TITLES,
+    Cell,
+    CellState,
+    CellStatus,
+    Issue,
+    Record,
+    iter_cells,
+    title,
+)
 
 #: A piece of the text: plain text, or [text, cell indices, flag indices] for text inside the
 #: span of at least one cell or flag. A zero-width span (a blank cell) is an empty marker.
@@ -161,26 +172,55 @@ def _sections(paths: Iterable[str]) -> list[str]:
     return found or ["none"]
 
 
+#: The table view's headings: the template's table titles.
+SECTION_TITLES = {"s2": "二、主动公开政府信息情况", "s3": "三、收到和处理政府信息公开申请情况",
+                  "s4": "四、政府信息公开行政复议、行政诉讼情况"}
+
+#: Flags no decision on this file can fix: the file is cut off, a table or row is absent.
+CANNOT_FIX_RULES = frozenset({"MISSING", "TRUNCATED"})
+
+
+def flag_group(flag: Issue, by_path: dict[str, Cell]) -> str:
+    """What a person can do about a flag: "decide" (its flagged cells need a decision:
+    identities, layout, LLM disagreement, placeholders, and any new kind of flag with
+    cells), "cannot" (cannot be fixed from this file: cut off, absent tables; acknowledged
+    once per report) or "info" (names no flagged cell: nothing to decide, e.g. META)."""
+    if flag.rule in CANNOT_FIX_RULES:
+        return "cannot"
+    flagged = [by_path[p] for p in flag.paths
+               if p in by_path and by_path[p].status is CellStatus.FLAGGED]
+    if not flagged:
+        return "info"
+    if all(c.state is CellState.MISSING for c in flagged):
+        return "cannot"
+    return "decide"
+
+
 def report_data(record: Record) -> dict[str, Any]:
-    """What the page needs of one report: its cells (those with a span, flagged, or named
-    by a flag; their reasons as indices into a table of distinct reasons), its flags, and
-    the text as segments."""
+    """What the page needs of one report: every cell of its template (for the table view;
+    their reasons as indices into a table of distinct reasons), its flags with the group a
+    person acts in, and the text as segments.
+
+    A flag is a dict the page renders by its fields, so a new kind of flag needs no change
+    to the page: ``r`` rule, ``k`` key, ``m`` message, ``v`` verdict, ``c`` cell indices,
+    ``s`` sections, ``sp`` span, ``g`` group; optional ``links`` (other documents, each
+    ``{"sha", "file", "label"}``) and ``image`` (a ``data:image/…`` URI, e.g. a page crop).
+    """
     cells = list(iter_cells(record.tables))
     by_path = {c.path: c for c in cells}
-    named = {p for f in record.flags for p in f.paths}
-    shown = [c for c in cells
-             if c.span is not None or c.status is CellStatus.FLAGGED or c.path in named]
-    index = {c.path: i for i, c in enumerate(shown)}
+    index = {c.path: i for i, c in enumerate(cells)}
     flag_spans = [_issue_span(f, by_path) for f in record.flags]
     reasons_table: dict[str, int] = {}  # a reason is often shared by a whole missing table
     cell_rows = []
-    for c in shown:
+    for c in cells:
         _, _, path, _, value, state, status, reasons = describe(record, c)
         row: dict[str, Any] = {"p": path, "v": value, "s": state, "st": status}
         if reasons:
             row["r"] = reasons_table.setdefault(reasons, len(reasons_table))
         if c.span is not None:
             row["sp"] = list(c.span)
+        if c.page is not None:
+            row["pg"] = c.page
         if c.raw is not None and c.raw != value:
             row["raw"] = c.raw
         if c.unit:
@@ -196,24 +236,43 @@ def report_data(record: Record) -> dict[str, Any]:
         cell_rows.append(row)
     flags = [{"r": f.rule, "k": f.key, "m": f.message, "v": f.verdict,
               "c": [index[p] for p in f.paths if p in index], "s": _sections(f.paths),
-              "sp": list(span) if span is not None else None}
+              "sp": list(span) if span is not None else None, "g": flag_group(f, by_path)}
              for f, span in zip(record.flags, flag_spans, strict=True)]
     return {
         "sha": record.meta.sha256,
         "file": record.meta.source_file,
+        "t": record.tables.template,
         "cells": cell_rows,
         "reasons": list(reasons_table),
         "flags": flags,
-        "seg": segments(record.text, [c.span for c in shown], flag_spans),
+        "seg": segments(record.text, [c.span for c in cells], flag_spans),
     }
 
 
+def progress_units(data: dict[str, Any]) -> tuple[list[list[str]], int]:
+    """What counts towards "N of M flags decided" for a report: the flagged cell paths of
+    each flag to decide (decided when all are), and how many flagged cells the one
+    "cannot be fixed from this file" line acknowledges (0: no such line)."""
+    cells = data["cells"]
+    units, decide, cannot = [], set(), set()
+    for f in data["flags"]:
+        flagged = [c for c in f["c"] if cells[c]["st"] == CellStatus.FLAGGED.value]
+        if f["g"] == "decide":
+            units.append([cells[c]["p"] for c in flagged])
+            decide.update(flagged)
+        elif f["g"] == "cannot":
+            cannot.update(flagged)
+    return units, len(cannot - decide)
+
+
 def index_entry(record: Record, data: dict[str, Any]) -> dict[str, Any]:
-    """A report's line in the report list, with what the filters need."""
+    """A report's line in the report list, with what the filters and the progress need."""
     s = record.summary
     combos = sorted({f"{f['r']} {sec}" for f in data["flags"] for sec in f["s"]})
+    units, cannot = progress_units(data)
     return {
         "f": record.meta.source_file,
+        "sha": record.meta.sha256,
         "a": "" if record.meta.agency.value is None else str(record.meta.agency.value),
         "y": "" if record.meta.year.value is None else str(record.meta.year.value),
         "t": record.meta.template or "",
@@ -223,7 +282,29 @@ def index_entry(record: Record, data: dict[str, Any]) -> dict[str, Any]:
         "fc": sum(1 for c in data["cells"] if c["st"] == CellStatus.FLAGGED.value),
         "rs": combos,
         "tr": record.truncated,
+        "u": units,
+        "cf": cannot,
     }
+
+
+def grid_layouts() -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The table view's frame, from the template data: per template version and section,
+    blocks of consecutive rows sharing their columns, as [name, printed label] pairs."""
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for template, sections in LAYOUTS.items():
+        out[template] = {}
+        for section, rows in sections.items():
+            blocks: list[dict[str, Any]] = []
+            for row, cols in rows.items():
+                if not blocks or blocks[-1]["k"] != list(cols):
+                    blocks.append({"k": list(cols), "cols": [
+                        [c, title(f"{section}.{row}.{c}").rsplit("·", 1)[-1]] for c in cols],
+                        "rows": []})
+                blocks[-1]["rows"].append([row, ROW_TITLES.get(f"{section}.{row}", row)])
+            for b in blocks:
+                del b["k"]
+            out[template][section] = blocks
+    return out
 
 
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
@@ -249,7 +330,7 @@ def _csp_hash(source: str) -> str:
 def content_security_policy(script: str, style: str) -> str:
     """Nothing may load or run but the page's own inline script and style, by hash."""
     return (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
-            "img-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'; "
+            "img-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'; "
             "require-trusted-types-for 'script'; trusted-types 'none'")
 
 
@@ -257,7 +338,7 @@ def _page_head(title_text: str, script: str, style: str) -> str:
     from html import escape
 
     return (
-        "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{escape(content_security_policy(script, style), quote=False)}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<meta name=\"referrer\" content=\"no-referrer\">\n"
@@ -269,25 +350,39 @@ def _page_head(title_text: str, script: str, style: str) -> str:
 
 #: The static frame of the page; review.js fills it from the JSON blocks.
 SKELETON = """<header id="top">
+<div class="bar">
 <h1>Review</h1>
+<span id="batch" class="small"></span>
+<strong id="progress" aria-live="polite"></strong>
+<span id="decided" class="small"></span>
+<label>reviewer <input id="reviewer" placeholder="your name"></label>
+<button id="download" type="button">Download decisions.csv</button>
+<a id="csv-link" href="decisions.csv">decisions.csv (as written)</a>
+</div>
+<p id="guide"><b>1.</b> Pick a report and work down its <b>Decide</b> flags: <kbd>j</kbd>/<kbd>k</kbd>
+next/previous flag, then <kbd>a</kbd> accept the value, <kbd>s</kbd> set the right value,
+<kbd>w</kbd> the source itself is wrong (<kbd>u</kbd> undo, <kbd>?</kbd> all keys).<br>
+<b>2.</b> Click any number in the table or the text to see it in the source. Done? <b>Download
+decisions.csv</b> and run <code>extractor correct decisions.csv</code>.</p>
+<div id="keys" class="small" hidden>j or n: next flag · k or p: previous flag · a: accept · s: set a
+value (Enter: next) · w: source is wrong · u: undo the decision · ?: this help. Keys act on the
+selected cell (outlined in the table).</div>
+<div class="bar">
 <span class="legend" aria-label="legend"><span class="key verified">verified</span><span
  class="key inferred" title="placed by the identities: trusted only as far as the source is
  consistent">inferred</span><span class="key grounded">grounded only</span><span class="key flagged">flagged</span><span
  class="key corrected">corrected by a person</span><span class="key hit">selected</span></span>
-<span id="batch" class="small"></span>
 <label>rule <select id="f-rule"><option value="">all</option></select></label>
 <label>section <select id="f-section"><option value="">all</option></select></label>
 <label>agency <select id="f-agency"><option value="">all</option></select></label>
 <label>search <input id="f-text" type="search" placeholder="file or agency"></label>
-<label>reviewer <input id="reviewer" placeholder="your name"></label>
-<span id="decided" class="small"></span>
-<button id="download" type="button">Download decisions.csv</button>
-<a id="csv-link" href="decisions.csv">decisions.csv (as written)</a>
+</div>
 </header>
 <div id="layout">
 <section id="reports" aria-label="reports"><p id="report-count" class="small"></p><ol id="report-list"></ol></section>
 <section id="report" aria-label="flags"><p class="small">Choose a report.</p></section>
-<section id="source" aria-label="source text"><div id="panel" class="small">Click a number in the text to see its cell.</div><div id="text"></div></section>
+<section id="grid" aria-label="extracted tables"><div id="equation" hidden></div><div id="tables"></div></section>
+<section id="source" aria-label="source text"><div id="panel" class="small">Click a number in the table or the text to see it in the source.</div><div id="text"></div></section>
 </div>
 """
 
@@ -358,10 +453,16 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
             flags += len(record.flags)
             shas.update(record.meta.sha256.encode())
         index = {
-            "id": shas.hexdigest()[:16],
+            # The page keeps decisions in the browser's storage under this key: the run's
+            # folder (or results file), so a page regenerated for the same run finds them.
+            "id": hashlib.sha256(str(Path(source or dest).resolve()).encode()).hexdigest()[:16],
+            "reports_id": shas.hexdigest()[:16],
             "source": source,
             "columns": list(COLUMNS),
             "labels": {p: title(p) for p in ALL_PATHS},
+            "words": {p: f"{SECTION_NAMES[p.split('.')[0]]}·{title(p)}" for p in ALL_PATHS},
+            "grid": grid_layouts(),
+            "sectionTitles": SECTION_TITLES,
             "sections": {k: f"{v} ({k})" for k, v in SECTION_NAMES.items()},
             "reports": entries,
             "skipped": skipped,
