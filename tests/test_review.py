@@ -26,7 +26,17 @@ from extractor.review.decisions import COLUMNS, DECISIONS
 from extractor.review.decisions import read_decisions as read_decision_rows
 from extractor.review.page import ReviewError, load_records, script_json, segments
 from extractor.run.pipeline import process
-from extractor.schema import SCHEMA_VERSION, CellStatus, Correction, Issue, Record, iter_cells
+from extractor.schema import (
+    LAYOUTS,
+    SCHEMA_VERSION,
+    CellState,
+    CellStatus,
+    Correction,
+    Issue,
+    Record,
+    iter_cells,
+    title,
+)
 from extractor.store.store import Store
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "inputs"
@@ -278,7 +288,7 @@ def test_hostile_markup_in_a_report_is_data_never_markup(run_out: Path,
     names = {t for t, _ in parser.tags}
     assert names <= {"html", "head", "meta", "title", "style", "body", "noscript", "p", "header",
                      "h1", "span", "label", "select", "option", "input", "button", "a", "div",
-                     "section", "ol", "script"}, names
+                     "section", "ol", "script", "strong", "kbd", "br", "code"}, names
     assert not [a for _, attrs in parser.tags for a in attrs if a.startswith("on")]
     assert [attrs["href"] for t, attrs in parser.tags if t == "a"] == ["decisions.csv"]
     scripts = [attrs for t, attrs in parser.tags if t == "script"]
@@ -303,6 +313,7 @@ def test_content_security_policy_allows_only_the_pages_own_script_and_style(run_
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
     assert policy["style-src"] == [f"'sha256-{digest}'"]
     assert policy["require-trusted-types-for"] == ["'script'"]
+    assert policy["img-src"] == ["data:"], "images only from the data (page crops), never loaded"
     assert not re.search(r"https?:|url\(|@import|fetch\(|XMLHttpRequest|import\(",
                          parser.scripts[0] + style), "nothing is loaded from the network"
 
@@ -463,6 +474,8 @@ def test_clicking_a_flag_highlights_its_span_and_scrolls_it_into_view(
     checked = scrolled = 0
     for record in on_page(records):
         open_report(page, record.meta.source_file)
+        for details in page.locator("#report details.cannot, #report details.info").all():
+            details.evaluate("e => { e.open = true; }")  # the collapsed groups
         by_path = {c.path: c for c in iter_cells(record.tables)}
         for issue in record.flags:
             span = _issue_span(issue, by_path)
@@ -567,7 +580,7 @@ def test_filters_narrow_reports_and_flags_by_rule_section_and_agency(page) -> No
 def test_a_hostile_report_runs_nothing(page, records: list[Record]) -> None:  # noqa: ANN001
     hostile = records[-1]
     open_report(page, HOSTILE_FILE)
-    for details in page.locator("#flags details").all():
+    for details in page.locator("#report details").all():
         details.evaluate("e => { e.open = true; }")
     for head in page.locator(".flag-head").all():
         head.click()
@@ -576,7 +589,7 @@ def test_a_hostile_report_runs_nothing(page, records: list[Record]) -> None:  # 
     page.locator('#text span.n.flagged').first.click()  # its reasons carry markup too
     page.select_option("#f-agency", hostile.meta.agency.value)  # type: ignore[arg-type]
     assert page.locator("#text").text_content() == hostile.text
-    assert HOSTILE in (page.locator("#flags").text_content() or "")
+    assert HOSTILE in (page.locator("#report").text_content() or "")
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("#text img, #text script, #text svg, #text a, #flags img").count() == 0
     assert page.watch.events == []
@@ -604,11 +617,12 @@ def test_decisions_survive_a_reload_and_unflagged_cells_decided_in_the_text_are_
                     if c.status is CellStatus.VERIFIED and c.span and c.span[1] > c.span[0])
     open_report(page, record.meta.source_file)
     page.locator(f"#text span.n.verified[title^='{verified.path} ']").first.click()
-    assert verified.path in (page.locator("#panel").text_content() or "")
+    words = {"s2": "二", "s3": "三", "s4": "四"}[verified.path[:2]] + "·" + title(verified.path)
+    assert words in (page.locator("#panel").text_content() or "")
     page.locator("#panel select").select_option("source_wrong")
     page.reload()
     open_report(page, record.meta.source_file)
-    assert page.locator("#decided").text_content() == "1 decided"
+    assert page.locator("#decided").text_content() == "1 cell decided"
     with page.expect_download() as d:
         page.click("#download")
     rows = read_decisions(Path(d.value.path()))

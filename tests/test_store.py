@@ -301,11 +301,19 @@ def test_review_decisions_file_round_trips_through_correct(tmp_path: Path) -> No
     changed = by_key[(numbers[1]["sha256"], numbers[1]["path"])]
     assert changed.value == 7 and changed.correction.note == "表格印错，正文为7"
     assert by_key[(other["sha256"], other["path"])].correction.decision == "source_wrong"
-    # The next review shows the decided cells as corrected, and no longer asks about them.
-    assert cli("review", out)[0] == 0
+    # The next review shows the decided cells as corrected and no longer asks about them;
+    # the filled file is not overwritten: it is kept aside, its decisions kept in the new one.
+    filled = path.read_bytes()
+    code, _, stderr = cli("review", out)
+    assert code == 0 and "kept as" in stderr, stderr
+    kept = [p for p in path.parent.iterdir() if p.name.startswith("decisions.before-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == filled
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        again = {(r["sha256"], r["path"]) for r in csv.DictReader(fh)}
-    assert (numbers[1]["sha256"], numbers[1]["path"]) not in again
+        again = list(csv.DictReader(fh))
+    undecided = {(r["sha256"], r["path"]) for r in again if not r["decision"]}
+    assert (numbers[1]["sha256"], numbers[1]["path"]) not in undecided
+    assert {(r["sha256"], r["path"], r["decision"], r["value"]) for r in again if r["decision"]} == {
+        (r["sha256"], r["path"], r["decision"], r["value"]) for r in (numbers[0], numbers[1], other)}
 
 
 def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(tmp_path: Path) -> None:

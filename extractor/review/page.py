@@ -359,11 +359,11 @@ SKELETON = """<header id="top">
 <button id="download" type="button">Download decisions.csv</button>
 <a id="csv-link" href="decisions.csv">decisions.csv (as written)</a>
 </div>
-<p id="guide"><b>1.</b> Pick a report and work down its <b>Decide</b> flags: <kbd>j</kbd>/<kbd>k</kbd>
+<p id="guide"><strong>1.</strong> Pick a report and work down its <strong>Decide</strong> flags: <kbd>j</kbd>/<kbd>k</kbd>
 next/previous flag, then <kbd>a</kbd> accept the value, <kbd>s</kbd> set the right value,
 <kbd>w</kbd> the source itself is wrong (<kbd>u</kbd> undo, <kbd>?</kbd> all keys).<br>
-<b>2.</b> Click any number in the table or the text to see it in the source. Done? <b>Download
-decisions.csv</b> and run <code>extractor correct decisions.csv</code>.</p>
+<strong>2.</strong> Click any number in the table or the text to see it in the source. Done? <strong>Download
+decisions.csv</strong> and run <code>extractor correct decisions.csv</code>.</p>
 <div id="keys" class="small" hidden>j or n: next flag · k or p: previous flag · a: accept · s: set a
 value (Enter: next) · w: source is wrong · u: undo the decision · ?: this help. Keys act on the
 selected cell (outlined in the table).</div>

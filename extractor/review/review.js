@@ -79,7 +79,7 @@
   function save() {
     try { localStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* see above */ }
     const n = Object.values(state.d).filter((d) => d.decision).length;
-    $("decided").textContent = n + " cells decided";
+    $("decided").textContent = n + (n === 1 ? " cell" : " cells") + " decided";
     const [done, units] = progress();
     $("progress").textContent = done + " of " + units + " flags decided";
     for (const [i, b] of listButtons) {
