@@ -425,6 +425,7 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
     page_path, csv_path = dest / "index.html", dest / "decisions.csv"
     script, style = _asset("review.js"), _asset("review.css")
     prior = prior_work(csv_path)
+    keep = prior.keep  # decided before the rows are taken out of it
     carried = 0
     page, table = _open_tmp(page_path), _open_tmp(csv_path, bom=True)
     try:
@@ -477,7 +478,7 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
             fh.close()
             (path.parent / f".{path.name}.tmp").unlink(missing_ok=True)
         raise
-    backup = _set_aside(csv_path) if prior.keep else None
+    backup = _set_aside(csv_path) if keep else None
     _commit(table, csv_path)
     _commit(page, page_path)
     return ReviewResult(page=page_path, decisions=csv_path, reports=len(entries),
