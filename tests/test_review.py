@@ -629,3 +629,217 @@ def test_decisions_survive_a_reload_and_unflagged_cells_decided_in_the_text_are_
     assert [(x["path"], x["status"], x["decision"]) for x in rows if x["decision"]] == [
         (verified.path, "verified", "source_wrong")]
     assert page.watch.events == []
+
+
+# --- the table view, keyboard decisions, a screenshot (the golden set, run with a store) -----
+
+#: Screenshots are kept here (CI keeps the folder as the test run's artifact).
+ARTIFACTS = Path(os.environ.get("EXTRACTOR_TEST_ARTIFACTS",
+                                Path(__file__).resolve().parent.parent / "test-artifacts"))
+
+
+@pytest.fixture(scope="module")
+def golden_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Record]]:
+    """Every golden input run into a store, reviewed with --all; its records by file name."""
+    out = tmp_path_factory.mktemp("golden-run")
+    result = CliRunner().invoke(main, ["run", str(GOLDEN), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["review", str(out), "--all"])
+    assert result.exit_code == 0, result.output
+    found = {r.meta.source_file: r for r in load_records(out)}
+    assert len(found) == len(list(GOLDEN.iterdir())) >= 19
+    return out, found
+
+
+def golden_page(browser, folder: Path):  # noqa: ANN001, ANN201
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    url = (folder / "review" / "index.html").as_uri()
+    pg.watch = Watch(pg, url)
+    pg.goto(url)
+    return context, pg
+
+
+def test_the_table_view_draws_every_golden_report_with_every_template_cell(
+        browser, golden_run) -> None:  # noqa: ANN001
+    out, found = golden_run
+    context, page = golden_page(browser, out)
+    for name, record in found.items():
+        open_report(page, name)
+        template = record.tables.template
+        for section, rows in LAYOUTS[template].items():
+            expected = sum(len(cols) for cols in rows.values())
+            shown = page.locator(f"#tables table.grid[data-section='{section}'] td.g[data-cell]")
+            assert shown.count() == expected, (name, section)
+        texts = dict(zip(page.locator("#tables td.g").evaluate_all("es => es.map(e => e.dataset.path)"),
+                         page.locator("#tables td.g").all_text_contents(), strict=True))
+        for cell in iter_cells(record.tables):
+            if cell.state is CellState.NUMBER:
+                assert texts[cell.path] == str(cell.value), (name, cell.path)
+            elif cell.state is CellState.BLANK:
+                assert texts[cell.path] == "", (name, cell.path)
+        flagged = {c.path for c in iter_cells(record.tables) if c.status is CellStatus.FLAGGED}
+        assert set(page.locator("#tables td.g.flagged").evaluate_all(
+            "es => es.map(e => e.dataset.path)")) == flagged, name
+    assert page.watch.events == []
+    context.close()
+
+
+def test_clicking_a_table_cell_highlights_the_span_that_reads_its_value(
+        browser, golden_run) -> None:  # noqa: ANN001
+    out, found = golden_run
+    context, page = golden_page(browser, out)
+    checked = pages = 0
+    for name in ("huaian_gov_2024.pdf", "haining_health_2020.txt", "shanghai_office_2019.html"):
+        record = found[name]
+        open_report(page, name)
+        numbers = [c for c in iter_cells(record.tables) if c.state is CellState.NUMBER
+                   and c.span and c.span[1] > c.span[0] and isinstance(c.value, int)]
+        for cell in numbers[::7]:
+            page.locator(f"#tables td.g[data-path='{cell.path}']").click()
+            hits = "".join(page.locator("#text .hit").all_text_contents())
+            assert hits == record.text[cell.span[0]:cell.span[1]], cell.path
+            assert int(hits.replace(",", "").strip()) == cell.value, (name, cell.path, hits)
+            assert page.locator("#text .hit").first.evaluate(IN_VIEW), cell.path
+            panel = page.locator("#panel").text_content() or ""
+            words = {"s2": "二", "s3": "三", "s4": "四"}[cell.path[:2]] + "·" + title(cell.path)
+            assert words in panel and f"[{cell.span[0]}," not in panel, "words, no offsets"
+            if cell.page is not None:
+                assert f"p. {cell.page}" in panel
+                pages += 1
+            assert page.locator("#tables td.g.sel").get_attribute("data-path") == cell.path
+            checked += 1
+    assert checked >= 30 and pages >= 5
+    assert page.watch.events == []
+    context.close()
+
+
+def test_a_failed_identity_outlines_its_cells_with_the_equation(browser, golden_run) -> None:  # noqa: ANN001
+    out, found = golden_run
+    context, page = golden_page(browser, out)
+    open_report(page, "haining_health_2020.txt")
+    flag = next(f for f in found["haining_health_2020.txt"].flags if f.key == "I1:natural_person")
+    page.locator('.flag-head[data-key="I1:natural_person"]').click()
+    outlined = page.locator("#tables td.g.in-flag").evaluate_all("es => es.map(e => e.dataset.path)")
+    assert sorted(outlined) == sorted(flag.paths)
+    assert flag.message in (page.locator("#equation").text_content() or "")
+    assert page.locator("#equation").is_visible()
+    context.close()
+
+
+def test_flags_are_grouped_and_cannot_fix_is_one_acknowledged_line(browser, golden_run) -> None:  # noqa: ANN001
+    out, found = golden_run
+    context, page = golden_page(browser, out)
+    record = found["excerpt_006.txt"]  # cut off: MISSING and TRUNCATED, a META flag
+    open_report(page, "excerpt_006.txt")
+    assert page.locator("#report details.cannot").count() == 1
+    assert not page.locator("#report details.cannot").evaluate("e => e.open")
+    missing = [c for c in iter_cells(record.tables)
+               if c.status is CellStatus.FLAGGED and c.state is CellState.MISSING]
+    assert f"{len(missing)} missing cells" in (page.locator("#cannot > summary").text_content() or "")
+    before = page.locator("#progress").text_content() or ""
+    page.locator("#cannot .ack").click()
+    assert page.locator("#cannot .ack").text_content() == "acknowledged (undo)"
+    done, units = (int(x) for x in re.findall(r"\d+", before)[:2])
+    assert page.locator("#progress").text_content() == f"{done + 1} of {units} flags decided"
+    with page.expect_download() as d:
+        page.click("#download")
+    rows = [x for x in read_decisions(Path(d.value.path())) if x["decision"]]
+    assert {x["path"] for x in rows} == {c.path for c in missing}
+    assert {x["decision"] for x in rows} == {"accept"}
+    assert page.watch.events == []
+    context.close()
+
+
+def test_keyboard_decisions_round_trip_through_extractor_correct(
+        browser, golden_run, tmp_path: Path) -> None:  # noqa: ANN001
+    out = tmp_path / "run"
+    shutil.copytree(golden_run[0], out)
+    record = golden_run[1]["haining_health_2020.txt"]
+    context, page = golden_page(browser, out)
+    open_report(page, "haining_health_2020.txt")
+    page.fill("#reviewer", "ann")
+    page.locator("#report h2").click()
+    page.keyboard.press("j")
+    assert page.locator(".flag.active").get_attribute("data-key") == "I1:natural_person"
+    sel = "#tables td.g.sel"
+    assert page.locator(sel).get_attribute("data-path") == "s3.new_received.natural_person"
+    page.keyboard.press("a")  # accept; the next undecided cell of the flag is selected
+    assert page.locator(sel).get_attribute("data-path") == "s3.carried_over.natural_person"
+    page.keyboard.press("w")  # the source is wrong
+    assert page.locator(sel).get_attribute("data-path") == "s3.total_processed.natural_person"
+    page.keyboard.press("s")  # set a value: typed into the focused field, Enter moves on
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    assert page.locator(sel).get_attribute("data-path") == "s3.carried_forward.natural_person"
+    page.keyboard.press("j")
+    assert page.locator(".flag.active").get_attribute("data-key") == "I1:other"
+    page.keyboard.press("k")
+    assert page.locator(".flag.active").get_attribute("data-key") == "I1:natural_person"
+    assert page.locator("#decided").text_content() == "3 cells decided"
+    with page.expect_download() as d:
+        page.click("#download")
+    downloaded = tmp_path / "decisions.csv"
+    shutil.copy(d.value.path(), downloaded)
+    context.close()
+    result = CliRunner().invoke(main, ["correct", str(downloaded), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "3 decisions imported (1 accept, 1 set, 1 source_wrong;" in result.stdout
+    assert "3 cells corrected in 1 reports; 2 identities hold with the corrected values" in result.stdout
+    with Store(out) as store:
+        stored = store.corrections(record.meta.sha256)
+    assert {p: (c.decision, c.value, c.reviewer) for p, c in stored.items()} == {
+        "s3.new_received.natural_person": ("accept", None, "ann"),
+        "s3.carried_over.natural_person": ("source_wrong", None, "ann"),
+        "s3.total_processed.natural_person": ("set", 1, "ann"),
+    }
+    cells = {c.path: c for c in iter_cells(next(
+        r for r in load_records(out) if r.meta.sha256 == record.meta.sha256).tables)}
+    assert cells["s3.carried_forward.natural_person"].status is CellStatus.VERIFIED
+
+
+def test_decisions_in_the_browser_survive_a_regenerated_page(browser, golden_run,
+                                                              tmp_path: Path) -> None:  # noqa: ANN001
+    out = tmp_path / "run"
+    shutil.copytree(golden_run[0], out)
+    assert CliRunner().invoke(main, ["review", str(out), "--all"]).exit_code == 0  # this folder's
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto((out / "review" / "index.html").as_uri())
+    open_report(page, "haining_health_2020.txt")
+    page.locator("#report h2").click()
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    assert page.locator("#decided").text_content() == "1 cell decided"
+    result = CliRunner().invoke(main, ["review", str(out)])  # without --all: another page
+    assert result.exit_code == 0, result.output
+    page.reload()
+    assert page.locator("#decided").text_content() == "1 cell decided"
+    open_report(page, "haining_health_2020.txt")
+    assert page.locator("#tables td.g.decided[data-path='s3.new_received.natural_person']").count() == 1
+    context.close()
+
+
+def test_a_screenshot_of_one_report_is_kept(browser, golden_run) -> None:  # noqa: ANN001
+    """The picture a reviewer sees (kept under test-artifacts/, CI's artifact). In CI the
+    page must show real Chinese glyphs: .ci/run installs a CJK font."""
+    fonts = shutil.which("fc-list") and __import__("subprocess").run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout.strip()
+    if not fonts:
+        _skip_or_fail("no CJK font (apt-get install -y fonts-noto-cjk): Chinese shows as boxes")
+    out, _ = golden_run
+    context, page = golden_page(browser, out)
+    open_report(page, "haining_health_2020.txt")
+    page.locator("#report h2").click()
+    page.keyboard.press("j")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "review-haining_health_2020.png"
+    page.screenshot(path=str(shot))
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+    # the grid and the source are side by side at this width
+    grid = page.locator("#grid").bounding_box()
+    source = page.locator("#source").bounding_box()
+    assert grid and source and grid["x"] + grid["width"] <= source["x"] + 1
+    assert abs(grid["y"] - source["y"]) < 2
+    context.close()
