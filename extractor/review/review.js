@@ -341,7 +341,8 @@
   }
 
   // Where a cell is printed, in words: its page (PDF) and the text around it.
-  function where(R, c) {
+  function where(R, c, width) {
+    const n = width || 24;
     const cell = R.cells[c];
     const segs = cellSegs[c] || [];
     const out = el("span", "where");
@@ -352,12 +353,12 @@
     }
     const around = (node, dir) => {
       let s = "";
-      for (let n = node[dir]; n && s.length < 24; n = n[dir]) {
-        const t = n.textContent || "";
+      for (let x = node[dir]; x && s.length < n; x = x[dir]) {
+        const t = x.textContent || "";
         s = dir === "previousSibling" ? t + s : s + t;
       }
       s = s.replace(/\s+/g, " ");
-      return dir === "previousSibling" ? s.slice(-24) : s.slice(0, 24);
+      return dir === "previousSibling" ? s.slice(-n) : s.slice(0, n);
     };
     out.append(el("span", "snip", "…" + around(segs[0], "previousSibling")),
       el("mark", null, segs.map((x) => x.textContent).join("") || "∅"),
@@ -402,14 +403,14 @@
   function cellTable(R, f) {
     const table = el("table");
     const head = el("tr");
-    for (const h of ["cell", "value", "status", "in the source", "decision"]) head.append(el("th", null, h));
+    for (const h of ["cell", "value", "in the source", "decision"]) head.append(el("th", null, h));
     table.append(head);
     for (const c of f.c) {
       const cell = R.cells[c];
       const tr = el("tr");
       tr.dataset.path = cell.p;
       const src = button("spanlink", null, () => focusCell(R, c));
-      src.append(where(R, c));
+      src.append(where(R, c, 10));
       src.disabled = !(cellSegs[c] || []).length;
       const srcCell = el("td");
       srcCell.append(src);
@@ -417,7 +418,9 @@
       if (cell.st === "flagged") dec.append(decisionControl(R, c));
       const nm = el("td", "path", words(cell.p));
       nm.title = cell.p;
-      tr.append(nm, el("td", null, valueText(cell)), el("td", "st-" + cell.st, cell.st), srcCell, dec);
+      const val = el("td", "st-" + cell.st, valueText(cell));
+      val.title = cell.st || "no status";
+      tr.append(nm, val, srcCell, dec);
       table.append(tr);
     }
     return table;
