@@ -212,8 +212,9 @@ def _correct_summary(checked: list) -> None:  # list[tuple[str, corrections.Appl
     corrected = sum(a.corrected for _, a in checked)
     completed = sum(len(a.completed) for _, a in checked)
     verified = sum(len(a.verified) for _, a in checked)
-    click.echo(f"{corrected} cells corrected in {sum(1 for _, a in checked if a.corrected)} "
-               f"reports; {completed} identities hold with the corrected values "
+    reports = sum(1 for _, a in checked if a.corrected)
+    click.echo(f"{corrected} cells corrected in {reports} report{'' if reports == 1 else 's'}; "
+               f"{completed} identities hold with the corrected values "
                f"({verified} more cells verified by them)")
     for name, a in checked:
         for result in a.broken:

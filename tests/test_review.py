@@ -785,7 +785,7 @@ def test_keyboard_decisions_round_trip_through_extractor_correct(
     result = CliRunner().invoke(main, ["correct", str(downloaded), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "3 decisions imported (1 accept, 1 set, 1 source_wrong;" in result.stdout
-    assert "3 cells corrected in 1 reports; 2 identities hold with the corrected values" in result.stdout
+    assert "3 cells corrected in 1 report; 2 identities hold with the corrected values" in result.stdout
     with Store(out) as store:
         stored = store.corrections(record.meta.sha256)
     assert {p: (c.decision, c.value, c.reviewer) for p, c in stored.items()} == {
