@@ -1,10 +1,14 @@
 """`extractor review OUT`: a self-contained review page and the decisions file to fill.
 
-The page (``OUT/review/index.html``) shows, for each report with flags, the normalized source
-text with every extracted number highlighted by status, and each flag with its numbers;
-clicking a flag scrolls to its span. A reviewer records a decision per flagged cell (accept,
-set a value, the source is wrong) in the page and downloads ``decisions.csv``, or fills the
-written ``OUT/review/decisions.csv`` directly; `extractor correct` imports either.
+The page (``OUT/review/index.html``) shows, for each report with flags, its flags grouped by
+what a person can do (decide; cannot be fixed from this file, acknowledged once; for
+information), the template's tables drawn as grids coloured by status (`grid_layouts`), and
+the normalized source text with every extracted number highlighted by status; a flag or a
+grid cell leads to its span. A reviewer records a decision per flagged cell (accept, set a
+value, the source is wrong; by mouse or keyboard) in the page and downloads
+``decisions.csv``, or fills the written ``OUT/review/decisions.csv`` directly; `extractor
+correct` imports either. A decisions file that holds a reviewer's work is never
+overwritten (`prior_work`): it is set aside and its decisions carried into the new one.
 
 How the page stays safe and small:
 
@@ -543,5 +547,6 @@ def review(target: Path, dest: Path | None = None, include_all: bool = False) ->
     return write_review(records, dest or folder / "review", include_all, source=str(target))
 
 
-__all__ = ["COLUMNS", "ReviewError", "ReviewResult", "decision_rows", "load_records",
-           "report_data", "review", "script_json", "segments", "write_review"]
+__all__ = ["COLUMNS", "ReviewError", "ReviewResult", "decision_rows", "flag_group", "grid_layouts",
+           "load_records", "prior_work", "report_data", "review", "script_json", "segments",
+           "write_review"]
