@@ -695,7 +695,7 @@ def test_clicking_a_table_cell_highlights_the_span_that_reads_its_value(
         open_report(page, name)
         numbers = [c for c in iter_cells(record.tables) if c.state is CellState.NUMBER
                    and c.span and c.span[1] > c.span[0] and isinstance(c.value, int)]
-        for cell in numbers[::7]:
+        for cell in numbers[::10]:
             page.locator(f"#tables td.g[data-path='{cell.path}']").click()
             hits = "".join(page.locator("#text .hit").all_text_contents())
             assert hits == record.text[cell.span[0]:cell.span[1]], cell.path
@@ -709,7 +709,7 @@ def test_clicking_a_table_cell_highlights_the_span_that_reads_its_value(
                 pages += 1
             assert page.locator("#tables td.g.sel").get_attribute("data-path") == cell.path
             checked += 1
-    assert checked >= 30 and pages >= 5
+    assert checked >= 25 and pages >= 5
     assert page.watch.events == []
     context.close()
 
