@@ -1,0 +1,326 @@
+"""The fast backend: PDFium (pypdfium2) reads characters and ruling lines.
+
+PDFium parses a page in C; this module turns its characters and path objects into the
+dicts pdfplumber would have built from pdfminer's layout objects, so that pdfplumber's own
+table finder and line extraction (`layout.page_lines`) read them. The boxes follow
+pdfminer's definitions, not PDFium's:
+
+- a character's box spans its advance horizontally (origin to origin + advance) and, from
+  `descent` below the baseline, exactly one font size vertically (font size x the text
+  matrix), whatever the glyph's ink or the font's ascent;
+- a path is cut into subpaths at each move; a subpath of one segment is a line, a closed
+  axis-aligned four-sided one a rectangle, anything else a curve through its segments' end
+  points (pdfplumber's edges of each).
+
+PDFium works in single precision; every number read from it is rounded back to the
+shortest decimal that has the same single-precision value (the number as written in the
+file, for coordinates written with up to 7 significant digits) before pdfminer's double
+arithmetic is repeated on it.
+
+Whatever this module does not reproduce exactly raises `Unsupported`, and the document is
+rendered by the pdfplumber backend instead: rotated pages, pages whose media box does not
+start at the origin, rotated or skewed text, characters without a Unicode mapping and
+characters outside the Basic Multilingual Plane.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import struct
+from collections.abc import Iterator
+from typing import Any
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
+
+from extractor.ingest.pdf.errors import PdfError, check_page_count, encrypted
+from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
+
+
+class Unsupported(Exception):
+    """A document this backend does not render exactly like pdfplumber; use pdfplumber."""
+
+
+_F32 = struct.Struct("f")
+
+
+def _clean(v: float) -> float:
+    """The shortest decimal with the same single-precision value as `v`."""
+    for digits in (7, 8, 9):
+        d = float(f"{v:.{digits}g}")
+        if _F32.unpack(_F32.pack(d))[0] == v:
+            return d
+    return v
+
+
+def open_document(raw: bytes) -> pdfium.PdfDocument:
+    """Open `raw`; a password is a clear error, any other failure is `Unsupported`.
+
+    A file PDFium cannot open goes to pdfplumber, which either reads it or says why not.
+    """
+    try:
+        return pdfium.PdfDocument(raw)
+    except pdfium.PdfiumError as e:
+        if e.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise encrypted() from e
+        raise Unsupported(f"PDFium cannot open the file: {e}") from e
+
+
+class _Font:
+    """Per text object: what all its characters share."""
+
+    __slots__ = ("a", "d", "size", "c_size", "font", "handle", "descent", "upright")
+
+    def __init__(self, textpage: Any, index: int, obj: Any) -> None:
+        m = pdfium_c.FS_MATRIX()
+        pdfium_c.FPDFText_GetMatrix(textpage, index, m)
+        if m.b != 0 or m.c != 0:
+            raise Unsupported("rotated or skewed text")
+        self.a, self.d = _clean(m.a), _clean(m.d)
+        self.size = _clean(pdfium_c.FPDFText_GetFontSize(textpage, index))
+        self.font = font = pdfium_c.FPDFTextObj_GetFont(obj)
+        self.handle = ctypes.cast(font, ctypes.c_void_p).value or 0
+        self.c_size = ctypes.c_float(self.size)
+        descent = ctypes.c_float()
+        if not font or not self.size or not pdfium_c.FPDFFont_GetDescent(
+            font, self.c_size, descent
+        ):
+            raise Unsupported("a text object without a font or size")
+        # pdfminer: the font descriptor's Descent in 1/1000 text space units (never > 0)
+        self.descent = -abs(round(descent.value / self.size * 1000, 2)) * 0.001
+        self.upright = self.a * self.d > 0
+
+
+def _chars(textpage: Any, height: float, doctop: float) -> list[Obj]:
+    chars: list[Obj] = []
+    fonts: dict[int, _Font] = {}
+    widths: dict[tuple[int, int], float] = {}
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    w = ctypes.c_float()
+    for i in range(pdfium_c.FPDFText_CountChars(textpage)):
+        if pdfium_c.FPDFText_IsGenerated(textpage, i):
+            continue  # a space or line break PDFium inferred: not in the file
+        obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
+        if not obj:
+            raise Unsupported("a character without a text object")
+        if pdfium_c.FPDFText_HasUnicodeMapError(textpage, i):
+            raise Unsupported("a character without a Unicode mapping")
+        u = pdfium_c.FPDFText_GetUnicode(textpage, i)
+        if 0xD800 <= u <= 0xDFFF:
+            raise Unsupported("a character outside the Basic Multilingual Plane")
+        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        font = fonts.get(key)
+        if font is None:
+            font = fonts[key] = _Font(textpage, i, obj)
+        a, d, size = font.a, font.d, font.size
+        # The advance as pdfminer computes it: the font's width (1/1000 text space units,
+        # from the file's width table; not PDFium's loose box, which uses the glyph's own
+        # metrics) x the font size.
+        width = widths.get((font.handle, u))
+        if width is None:
+            if not pdfium_c.FPDFFont_GetGlyphWidth(font.font, u, font.c_size, w):
+                raise Unsupported("a character whose width PDFium does not give")
+            width = widths[font.handle, u] = round(w.value / size * 1000, 2)
+        pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox, oy)
+        e, f = _clean(ox.value), _clean(oy.value)
+        adv = width * 0.001 * size
+        desc = font.descent * size
+        x0, x1 = e, a * adv + e
+        y0, y1 = d * desc + f, d * (desc + size) + f
+        if x1 < x0:
+            x0, x1 = x1, x0
+        if y1 < y0:
+            y0, y1 = y1, y0
+        top = height - y1
+        chars.append({
+            "object_type": "char",
+            "text": chr(u),
+            "x0": x0,
+            "x1": x1,
+            "y0": y0,
+            "y1": y1,
+            "top": top,
+            "bottom": height - y0,
+            "doctop": doctop + top,
+            "width": x1 - x0,
+            "height": y1 - y0,
+            "size": y1 - y0,
+            "upright": font.upright,
+        })
+    return chars
+
+Matrix = tuple[float, float, float, float, float, float]
+Point = tuple[float, float]
+_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _matrix(obj: Any) -> Matrix:
+    m = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, m):
+        raise Unsupported("a page object without a matrix")
+    return (_clean(m.a), _clean(m.b), _clean(m.c), _clean(m.d), _clean(m.e), _clean(m.f))
+
+
+def _then(inner: Matrix, outer: Matrix) -> Matrix:
+    """The matrix applying `inner`, then `outer` (pdfminer's mult_matrix(inner, outer))."""
+    (a1, b1, c1, d1, e1, f1), (a0, b0, c0, d0, e0, f0) = inner, outer
+    return (
+        a0 * a1 + c0 * b1,
+        b0 * a1 + d0 * b1,
+        a0 * c1 + c0 * d1,
+        b0 * c1 + d0 * d1,
+        a0 * e1 + c0 * f1 + e0,
+        b0 * e1 + d0 * f1 + f0,
+    )
+
+
+def _path_ops(obj: Any) -> list[tuple[str, Point]]:
+    """The path's operators as pdfminer sees them: m, l, c (end point), h (start point)."""
+    ops: list[tuple[str, Point]] = []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    start: Point = (0.0, 0.0)
+    bezier = 0
+    for j in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        seg = pdfium_c.FPDFPath_GetPathSegment(obj, j)
+        pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
+        pt = (_clean(x.value), _clean(y.value))
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
+            ops.append(("m", pt))
+            start = pt
+        elif kind == pdfium_c.FPDF_SEGMENT_LINETO:
+            ops.append(("l", pt))
+        elif kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+            bezier += 1
+            if bezier % 3:
+                continue  # a control point
+            ops.append(("c", pt))
+        else:
+            raise Unsupported("an unknown path segment")
+        if pdfium_c.FPDFPathSegment_GetClose(seg):
+            ops.append(("h", start))
+    return ops
+
+
+def _apply(m: Matrix, pt: Point) -> Point:
+    a, b, c, d, e, f = m
+    x, y = pt
+    return a * x + c * y + e, b * x + d * y + f
+
+
+def _paint(ops: list[tuple[str, Point]], m: Matrix, out: dict[str, list[Obj]],
+           height: float, doctop: float) -> None:
+    """pdfminer's `PDFLayoutAnalyzer.paint_path`: lines, rectangles and curves."""
+    shape = "".join(op for op, _ in ops)
+    if shape[:1] != "m":
+        return
+    if shape.count("m") > 1:
+        for sub in re.finditer(r"m[^m]+", shape):
+            _paint(ops[sub.start(0):sub.end(0)], m, out, height, doctop)
+        return
+    pts = [_apply(m, pt) for _, pt in ops]
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts.pop()
+    if shape in {"mlh", "ml"}:
+        out["line"].append(_obj("line", pts[:2], height, doctop))
+    elif shape in {"mlllh", "mllll"}:
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        closed = pts[0] == pts[4]
+        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (
+            y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0
+        )
+        if closed and square:
+            out["rect"].append(_obj("rect", [pts[0], pts[2]], height, doctop))
+        else:
+            out["curve"].append(_obj("curve", pts, height, doctop))
+    else:
+        out["curve"].append(_obj("curve", pts, height, doctop))
+
+
+def _obj(kind: str, pts: list[Point], height: float, doctop: float) -> Obj:
+    """pdfplumber's dict of a pdfminer line, rectangle or curve through `pts`."""
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    top = height - y1
+    obj: Obj = {
+        "object_type": kind,
+        "x0": x0,
+        "y0": y0,
+        "x1": x1,
+        "y1": y1,
+        "width": x1 - x0,
+        "height": y1 - y0,
+        "top": top,
+        "bottom": height - y0,
+        "doctop": doctop + top,
+    }
+    if kind == "curve":
+        obj["pts"] = [(x, height - y) for x, y in pts]
+    return obj
+
+
+def _walk(parent: Any, count: Any, get: Any, outer: Matrix, out: dict[str, list[Obj]],
+          height: float, doctop: float) -> None:
+    for i in range(count(parent)):
+        obj = get(parent, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            fill, stroke = ctypes.c_int(), ctypes.c_int()
+            pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke)
+            if fill.value or stroke.value:
+                _paint(_path_ops(obj), _then(_matrix(obj), outer), out, height, doctop)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            _walk(obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject,
+                  _then(_matrix(obj), outer), out, height, doctop)
+
+
+def _edges(page: Any, height: float, doctop: float) -> list[Obj]:
+    """pdfplumber's `Page.edges`: the lines', then the rectangles', then the curves' edges."""
+    out: dict[str, list[Obj]] = {"line": [], "rect": [], "curve": []}
+    _walk(page, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, _IDENTITY, out,
+          height, doctop)
+    edges = [line_to_edge(o) for o in out["line"]]
+    for o in out["rect"]:
+        edges.extend(rect_to_edges(o))
+    for o in out["curve"]:
+        edges.extend(curve_to_edges(o))
+    return edges
+
+
+def page_texts(raw: bytes) -> Iterator[list[str]]:
+    """Each page's lines, in page order (the page count is checked before the first)."""
+    pdf = open_document(raw)
+    try:
+        n = len(pdf)
+        check_page_count(n)
+        doctop = 0.0
+        for index in range(n):
+            try:
+                page = pdf[index]
+            except pdfium.PdfiumError as e:
+                raise PdfError(f"cannot read page {index + 1}: {e}") from e
+            try:
+                objects = _page_objects(page, doctop)
+                doctop += objects.height
+                yield page_lines(objects)
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+
+
+def _page_objects(page: pdfium.PdfPage, doctop: float) -> PageObjects:
+    if page.get_rotation() != 0:
+        raise Unsupported("a rotated page")
+    x0, y0, x1, y1 = (_clean(v) for v in page.get_mediabox())
+    if x0 != 0 or y0 != 0:
+        raise Unsupported("a media box that does not start at the origin")
+    textpage = page.get_textpage()
+    try:
+        chars = _chars(textpage.raw, y1, doctop)
+    finally:
+        textpage.close()
+    return PageObjects(chars, _edges(page.raw, y1, doctop), (0, 0, x1, y1))
