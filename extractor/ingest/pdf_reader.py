@@ -39,6 +39,9 @@ class RenderedPdf:
     text: str
     page_starts: list[int]
     pages: int
+    #: The backend that read the characters: "pdfium", or "pdfplumber" (asked for, or the
+    #: fallback for a document the pdfium backend does not reproduce exactly).
+    renderer: str = "pdfplumber"
 
 
 def is_image_only(text: str) -> bool:
@@ -46,7 +49,7 @@ def is_image_only(text: str) -> bool:
     return len("".join(text.split())) < MIN_TEXT_CHARS
 
 
-def _join(pages: Iterator[list[str]]) -> RenderedPdf:
+def _join(pages: Iterator[list[str]], renderer: str) -> RenderedPdf:
     parts: list[str] = []
     starts: list[int] = []
     pos = 0
@@ -55,16 +58,16 @@ def _join(pages: Iterator[list[str]]) -> RenderedPdf:
         chunk = "\n".join(lines) + "\n"
         parts.append(chunk)
         pos += len(chunk)
-    return RenderedPdf("".join(parts), starts, len(starts))
+    return RenderedPdf("".join(parts), starts, len(starts), renderer)
 
 
 def _render(raw: bytes, renderer: str) -> RenderedPdf:
-    if renderer == "pdfplumber":
-        return _join(plumber.page_texts(raw))
-    try:
-        return _join(pdfium.page_texts(raw))
-    except pdfium.Unsupported:
-        return _join(plumber.page_texts(raw))
+    if renderer == "pdfium":
+        try:
+            return _join(pdfium.page_texts(raw), "pdfium")
+        except pdfium.Unsupported:
+            pass
+    return _join(plumber.page_texts(raw), "pdfplumber")
 
 
 def render_pdf(raw: bytes, renderer: str | None = None) -> RenderedPdf:

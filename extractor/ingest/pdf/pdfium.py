@@ -36,6 +36,7 @@ import pypdfium2.raw as pdfium_c
 from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
 
 from extractor.ingest.pdf.errors import PdfError, check_page_count, encrypted
+from extractor.ingest.pdf.fonts import UNSUPPORTED, descents, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
 
 
@@ -68,12 +69,20 @@ def open_document(raw: bytes) -> pdfium.PdfDocument:
         raise Unsupported(f"PDFium cannot open the file: {e}") from e
 
 
+def descents_of(raw: bytes) -> dict[bytes, float | None]:
+    try:
+        return descents(raw)
+    except Exception as e:  # noqa: BLE001 - pdfminer raises many kinds on broken files
+        raise Unsupported(f"pdfminer cannot read the fonts: {type(e).__name__}: {e}") from e
+
+
 class _Font:
     """Per text object: what all its characters share."""
 
     __slots__ = ("a", "d", "size", "c_size", "font", "handle", "descent", "upright")
 
-    def __init__(self, textpage: Any, index: int, obj: Any) -> None:
+    def __init__(self, textpage: Any, index: int, obj: Any,
+                 descents: dict[bytes, float | None]) -> None:
         m = pdfium_c.FS_MATRIX()
         pdfium_c.FPDFText_GetMatrix(textpage, index, m)
         if m.b != 0 or m.c != 0:
@@ -83,17 +92,20 @@ class _Font:
         self.font = font = pdfium_c.FPDFTextObj_GetFont(obj)
         self.handle = ctypes.cast(font, ctypes.c_void_p).value or 0
         self.c_size = ctypes.c_float(self.size)
-        descent = ctypes.c_float()
-        if not font or not self.size or not pdfium_c.FPDFFont_GetDescent(
-            font, self.c_size, descent
-        ):
+        if not font or not self.size:
             raise Unsupported("a text object without a font or size")
-        # pdfminer: the font descriptor's Descent in 1/1000 text space units (never > 0)
-        self.descent = -abs(round(descent.value / self.size * 1000, 2)) * 0.001
+        n = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
+        name = ctypes.create_string_buffer(n)
+        pdfium_c.FPDFFont_GetBaseFontName(font, name, n)
+        descent = descents.get(font_key(name.value), UNSUPPORTED)
+        if descent is UNSUPPORTED:
+            raise Unsupported(f"the font {name.value!r}")
+        self.descent = descent * 0.001
         self.upright = self.a * self.d > 0
 
 
-def _chars(textpage: Any, height: float, doctop: float) -> list[Obj]:
+def _chars(textpage: Any, height: float, doctop: float,
+           descents: dict[bytes, float | None]) -> list[Obj]:
     chars: list[Obj] = []
     fonts: dict[int, _Font] = {}
     widths: dict[tuple[int, int], float] = {}
@@ -113,7 +125,7 @@ def _chars(textpage: Any, height: float, doctop: float) -> list[Obj]:
         key = ctypes.cast(obj, ctypes.c_void_p).value or 0
         font = fonts.get(key)
         if font is None:
-            font = fonts[key] = _Font(textpage, i, obj)
+            font = fonts[key] = _Font(textpage, i, obj, descents)
         a, d, size = font.a, font.d, font.size
         # The advance as pdfminer computes it: the font's width (1/1000 text space units,
         # from the file's width table; not PDFium's loose box, which uses the glyph's own
@@ -290,12 +302,13 @@ def _edges(page: Any, height: float, doctop: float) -> list[Obj]:
     return edges
 
 
-def page_texts(raw: bytes) -> Iterator[list[str]]:
-    """Each page's lines, in page order (the page count is checked before the first)."""
+def page_objects(raw: bytes) -> Iterator[PageObjects]:
+    """Each page's characters and edges, in page order (the page count is checked first)."""
     pdf = open_document(raw)
     try:
         n = len(pdf)
         check_page_count(n)
+        descents = descents_of(raw)
         doctop = 0.0
         for index in range(n):
             try:
@@ -303,16 +316,23 @@ def page_texts(raw: bytes) -> Iterator[list[str]]:
             except pdfium.PdfiumError as e:
                 raise PdfError(f"cannot read page {index + 1}: {e}") from e
             try:
-                objects = _page_objects(page, doctop)
-                doctop += objects.height
-                yield page_lines(objects)
+                objects = _page_objects(page, doctop, descents)
             finally:
                 page.close()
+            doctop += objects.height
+            yield objects
     finally:
         pdf.close()
 
 
-def _page_objects(page: pdfium.PdfPage, doctop: float) -> PageObjects:
+def page_texts(raw: bytes) -> Iterator[list[str]]:
+    """Each page's lines, in page order."""
+    for objects in page_objects(raw):
+        yield page_lines(objects)
+
+
+def _page_objects(page: pdfium.PdfPage, doctop: float,
+                  descents: dict[bytes, float | None]) -> PageObjects:
     if page.get_rotation() != 0:
         raise Unsupported("a rotated page")
     x0, y0, x1, y1 = (_clean(v) for v in page.get_mediabox())
@@ -320,7 +340,7 @@ def _page_objects(page: pdfium.PdfPage, doctop: float) -> PageObjects:
         raise Unsupported("a media box that does not start at the origin")
     textpage = page.get_textpage()
     try:
-        chars = _chars(textpage.raw, y1, doctop)
+        chars = _chars(textpage.raw, y1, doctop, descents)
     finally:
         textpage.close()
     return PageObjects(chars, _edges(page.raw, y1, doctop), (0, 0, x1, y1))

@@ -31,19 +31,28 @@ def _open(raw: bytes) -> pdfplumber.PDF:
         raise PdfError(f"damaged or invalid PDF: {type(e).__name__}: {e}") from e
 
 
-def page_texts(raw: bytes) -> Iterator[list[str]]:
-    """Each page's lines, in page order (the page count is checked before the first)."""
+def page_objects(raw: bytes) -> Iterator[PageObjects]:
+    """Each page's characters and edges, in page order (the page count is checked first)."""
     pdf = _open(raw)
     with pdf:
         check_page_count(len(pdf.pages))
         for page in pdf.pages:
             try:
                 objects = PageObjects(page.chars, page.edges, page.bbox)
-                lines = page_lines(objects)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:  # noqa: BLE001 - pdfminer raises many kinds on broken pages
                 raise PdfError(
                     f"cannot read page {page.page_number}: {type(e).__name__}: {e}"
                 ) from e
             finally:
-                page.close()  # release the page's parsed objects: bounded memory on long files
-            yield lines
+                page.close()  # release pdfminer's layout objects: bounded memory on long files
+            yield objects
+
+
+def page_texts(raw: bytes) -> Iterator[list[str]]:
+    """Each page's lines, in page order."""
+    for number, objects in enumerate(page_objects(raw), start=1):
+        try:
+            lines = page_lines(objects)
+        except Exception as e:  # noqa: BLE001
+            raise PdfError(f"cannot read page {number}: {type(e).__name__}: {e}") from e
+        yield lines
