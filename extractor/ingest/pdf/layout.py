@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pdfplumber.table import TableFinder, TableSettings
+from pdfplumber.table import Table, TableFinder, TableSettings
 from pdfplumber.utils.text import chars_to_textmap
 
 from extractor.ingest.footer import is_footer
@@ -75,13 +75,27 @@ def _text_lines(chars: list[Obj], page: PageObjects) -> list[Obj]:
     return textmap.extract_text_lines(strip=True, return_chars=False)
 
 
+def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
+    """`table.extract()`, reading only the characters whose centre is inside the table.
+
+    `Table.extract` tests every character of the page against every row; a character
+    outside the table's box is in none of its rows, so leaving it out changes nothing.
+    """
+    x0, top, x1, bottom = table.bbox
+    inside = [
+        c for c in page.chars
+        if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom
+    ]
+    return Table(PageObjects(inside, [], page.bbox), table.cells).extract()  # type: ignore[arg-type]
+
+
 def page_lines(page: PageObjects) -> list[str]:
     """The page's content in reading order: text lines and table rows, by vertical position."""
     finder = TableFinder(page, _SETTINGS)  # type: ignore[arg-type]  # duck-typed page
     tables = [t for t in finder.tables if t.rows and len(t.rows[0].cells) >= 2]
     items: list[tuple[float, int, list[str]]] = []
     for t in tables:
-        items.append((t.bbox[1], 1, _table_lines(t.extract())))
+        items.append((t.bbox[1], 1, _table_lines(_extract(t, page))))
     boxes = [t.bbox for t in tables]
 
     def outside(obj: Obj) -> bool:

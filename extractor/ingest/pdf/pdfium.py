@@ -47,13 +47,24 @@ class Unsupported(Exception):
 _F32 = struct.Struct("f")
 
 
+_CLEAN: dict[float, float] = {}
+
+
 def _clean(v: float) -> float:
-    """The shortest decimal with the same single-precision value as `v`."""
+    """The shortest decimal with the same single-precision value as `v` (memoized)."""
+    d = _CLEAN.get(v)
+    if d is not None:
+        return d
+    d = v
     for digits in (7, 8, 9):
-        d = float(f"{v:.{digits}g}")
-        if _F32.unpack(_F32.pack(d))[0] == v:
-            return d
-    return v
+        shorter = float(f"{v:.{digits}g}")
+        if _F32.unpack(_F32.pack(shorter))[0] == v:
+            d = shorter
+            break
+    if len(_CLEAN) > 100_000:
+        _CLEAN.clear()  # bounded memory over a long batch
+    _CLEAN[v] = d
+    return d
 
 
 def open_document(raw: bytes) -> pdfium.PdfDocument:
