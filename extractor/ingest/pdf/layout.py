@@ -1,7 +1,7 @@
 """A page's characters and ruling edges -> its lines of text: ruled tables as tab rows.
 
 Both backends hand this step the same thing, pdfplumber's object dicts: characters with
-`text`, `x0`, `x1`, `top`, `bottom`, `upright`, `size`, and edges (`x0`, `x1`, `top`,
+`text`, `x0`, `x1`, `top`, `bottom`, `doctop`, `upright`, `size`, and edges (`x0`, `x1`, `top`,
 `bottom`, `width`, `height`, `orientation`, `object_type`). Tables are found by pdfplumber's
 own table finder and text lines by its own line extraction, so the two backends render
 byte-identical text whenever they read identical characters and edges.

@@ -88,11 +88,27 @@ def descents_of(raw: bytes) -> dict[bytes, float | None]:
 
 
 class _Font:
-    """Per text object: what all its characters share."""
+    """A font: its handle and its descent as pdfminer reads it (1/1000 units)."""
 
-    __slots__ = ("a", "d", "size", "c_size", "font", "handle", "descent", "upright")
+    __slots__ = ("handle", "key", "descent")
 
-    def __init__(self, textpage: Any, index: int, obj: Any,
+    def __init__(self, handle: Any, descents: dict[bytes, float | None]) -> None:
+        self.handle, self.key = handle, bytes(handle)
+        n = pdfium_c.FPDFFont_GetBaseFontName(handle, None, 0)
+        name = ctypes.create_string_buffer(n)
+        pdfium_c.FPDFFont_GetBaseFontName(handle, name, n)
+        descent = descents.get(font_key(name.value), UNSUPPORTED)
+        if descent is UNSUPPORTED:
+            raise Unsupported(f"the font {name.value!r}")
+        self.descent = descent * 0.001
+
+
+class _TextObject:
+    """What the characters of one text object share: font, size, matrix scale."""
+
+    __slots__ = ("a", "d", "size", "c_size", "font", "descent", "upright")
+
+    def __init__(self, textpage: Any, index: int, obj: Any, fonts: dict[bytes, _Font],
                  descents: dict[bytes, float | None]) -> None:
         m = pdfium_c.FS_MATRIX()
         pdfium_c.FPDFText_GetMatrix(textpage, index, m)
@@ -100,56 +116,56 @@ class _Font:
             raise Unsupported("rotated or skewed text")
         self.a, self.d = _clean(m.a), _clean(m.d)
         self.size = _clean(pdfium_c.FPDFText_GetFontSize(textpage, index))
-        self.font = font = pdfium_c.FPDFTextObj_GetFont(obj)
-        self.handle = ctypes.cast(font, ctypes.c_void_p).value or 0
-        self.c_size = ctypes.c_float(self.size)
-        if not font or not self.size:
+        handle = pdfium_c.FPDFTextObj_GetFont(obj)
+        if not handle or not self.size:
             raise Unsupported("a text object without a font or size")
-        n = pdfium_c.FPDFFont_GetBaseFontName(font, None, 0)
-        name = ctypes.create_string_buffer(n)
-        pdfium_c.FPDFFont_GetBaseFontName(font, name, n)
-        descent = descents.get(font_key(name.value), UNSUPPORTED)
-        if descent is UNSUPPORTED:
-            raise Unsupported(f"the font {name.value!r}")
-        self.descent = descent * 0.001
+        font = fonts.get(bytes(handle))
+        if font is None:
+            font = _Font(handle, descents)
+            fonts[font.key] = font
+        self.font = font
+        self.c_size = ctypes.c_float(self.size)
+        self.descent = font.descent * self.size
         self.upright = self.a * self.d > 0
 
 
 def _chars(textpage: Any, height: float, doctop: float,
            descents: dict[bytes, float | None]) -> list[Obj]:
     chars: list[Obj] = []
-    fonts: dict[int, _Font] = {}
-    widths: dict[tuple[int, int], float] = {}
+    fonts: dict[bytes, _Font] = {}
+    objects: dict[bytes, _TextObject] = {}
+    widths: dict[tuple[bytes, int], float] = {}
     ox, oy = ctypes.c_double(), ctypes.c_double()
     w = ctypes.c_float()
+    last, t = b"", None
     for i in range(pdfium_c.FPDFText_CountChars(textpage)):
-        if pdfium_c.FPDFText_IsGenerated(textpage, i):
-            continue  # a space or line break PDFium inferred: not in the file
         obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
         if not obj:
-            raise Unsupported("a character without a text object")
+            continue  # a space or line break PDFium inferred: not in the file
         if pdfium_c.FPDFText_HasUnicodeMapError(textpage, i):
             raise Unsupported("a character without a Unicode mapping")
         u = pdfium_c.FPDFText_GetUnicode(textpage, i)
         if 0xD800 <= u <= 0xDFFF:
             raise Unsupported("a character outside the Basic Multilingual Plane")
-        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
-        font = fonts.get(key)
-        if font is None:
-            font = fonts[key] = _Font(textpage, i, obj, descents)
-        a, d, size = font.a, font.d, font.size
+        key = bytes(obj)
+        if key != last or t is None:
+            t = objects.get(key)
+            if t is None:
+                t = objects[key] = _TextObject(textpage, i, obj, fonts, descents)
+            last = key
+        a, d, size = t.a, t.d, t.size
         # The advance as pdfminer computes it: the font's width (1/1000 text space units,
         # from the file's width table; not PDFium's loose box, which uses the glyph's own
         # metrics) x the font size.
-        width = widths.get((font.handle, u))
+        width = widths.get((t.font.key, u))
         if width is None:
-            if not pdfium_c.FPDFFont_GetGlyphWidth(font.font, u, font.c_size, w):
+            if not pdfium_c.FPDFFont_GetGlyphWidth(t.font.handle, u, t.c_size, w):
                 raise Unsupported("a character whose width PDFium does not give")
-            width = widths[font.handle, u] = round(w.value / size * 1000, 2)
+            width = widths[t.font.key, u] = round(w.value / size * 1000, 2)
         pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox, oy)
         e, f = _clean(ox.value), _clean(oy.value)
         adv = width * 0.001 * size
-        desc = font.descent * size
+        desc = t.descent
         x0, x1 = e, a * adv + e
         y0, y1 = d * desc + f, d * (desc + size) + f
         if x1 < x0:
@@ -157,20 +173,16 @@ def _chars(textpage: Any, height: float, doctop: float,
         if y1 < y0:
             y0, y1 = y1, y0
         top = height - y1
+        # the keys pdfplumber's table finder and text extraction read
         chars.append({
-            "object_type": "char",
             "text": chr(u),
             "x0": x0,
             "x1": x1,
-            "y0": y0,
-            "y1": y1,
             "top": top,
             "bottom": height - y0,
             "doctop": doctop + top,
-            "width": x1 - x0,
-            "height": y1 - y0,
             "size": y1 - y0,
-            "upright": font.upright,
+            "upright": t.upright,
         })
     return chars
 
