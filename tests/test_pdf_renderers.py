@@ -225,3 +225,14 @@ def test_the_renderer_is_chosen_by_argument_or_environment(
     assert render_pdf(raw, "pdfium").renderer == "pdfium"
     with pytest.raises(ValueError, match="unknown PDF renderer"):
         render_pdf(raw, "mupdf")
+
+
+def test_pdfs_read_in_threads_read_as_one_at_a_time(tmp_path: Path) -> None:
+    """PDFium is not thread-safe; a batch with the LLM pass reads its inputs in threads."""
+    import concurrent.futures as cf
+
+    raws = [GOLDEN_PDF.read_bytes(), feature_pdf(tmp_path / "form.pdf", "form").read_bytes()]
+    alone = [render_pdf(raw).text for raw in raws]
+    with cf.ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda raw: render_pdf(raw).text, raws * 3))
+    assert together == alone * 3

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import re
 import struct
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -325,27 +326,37 @@ def _edges(page: Any, height: float, doctop: float) -> list[Obj]:
     return edges
 
 
+#: PDFium is not thread-safe, and a batch with the LLM pass reads inputs in threads: every
+#: PDFium call of this module runs under this lock (released between pages, while the
+#: pages are laid out in Python).
+PDFIUM_LOCK = threading.Lock()
+
+
 def page_objects(raw: bytes) -> Iterator[PageObjects]:
     """Each page's characters and edges, in page order (the page count is checked first)."""
-    pdf = open_document(raw)
+    with PDFIUM_LOCK:
+        pdf = open_document(raw)
     try:
-        n = len(pdf)
+        with PDFIUM_LOCK:
+            n = len(pdf)
         check_page_count(n)
         descents = descents_of(raw)
         doctop = 0.0
         for index in range(n):
-            try:
-                page = pdf[index]
-            except pdfium.PdfiumError as e:
-                raise PdfError(f"cannot read page {index + 1}: {e}") from e
-            try:
-                objects = _page_objects(page, doctop, descents)
-            finally:
-                page.close()
+            with PDFIUM_LOCK:
+                try:
+                    page = pdf[index]
+                except pdfium.PdfiumError as e:
+                    raise PdfError(f"cannot read page {index + 1}: {e}") from e
+                try:
+                    objects = _page_objects(page, doctop, descents)
+                finally:
+                    page.close()
             doctop += objects.height
             yield objects
     finally:
-        pdf.close()
+        with PDFIUM_LOCK:
+            pdf.close()
 
 
 def page_texts(raw: bytes) -> Iterator[list[str]]:
