@@ -7,7 +7,8 @@
   Calc exports to PDF (embedded subset fonts, descriptors with zero ascent/descent).
 - `feature_pdf`: one page of a PDF feature the renderers must agree on (standard fonts,
   character/word spacing, horizontal scaling, text rise, form XObjects, curves, dashed and
-  filled-rule lines, scaled content, rotated text, a rotated page), then a second page.
+  filled-rule lines, scaled content, rotated text, a rotated page, /ActualText), then a
+  second page.
 - `random_tables_pdf`: seeded random ruled grids with row and column spans.
 """
 
@@ -24,9 +25,9 @@ from render import Block, TCell, blocks, place, renderable
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 FONT = "STSong-Light"
 FEATURES = ("helvetica", "spacing", "hscale", "rise", "form", "shapes", "scaled",
-            "rotated_text", "rotated_page")
+            "rotated_text", "rotated_page", "actual_text")
 #: Features the pdfium backend hands to pdfplumber (it does not reproduce them exactly).
-FALLBACK_FEATURES = {"rotated_text", "rotated_page"}
+FALLBACK_FEATURES = {"rotated_text", "rotated_page", "actual_text"}
 
 
 def golden_reports() -> list[dict[str, Any]]:
@@ -253,6 +254,11 @@ def feature_pdf(path: Path, kind: str) -> Path:
         c.drawString(0, 0, "竖排的标签文字")
         c.restoreState()
         c.drawString(72, 700, "正文 1 2 3")
+    elif kind == "actual_text":  # PDFium would read "XYZ", pdfminer reads the glyphs
+        c.setFont("Helvetica", 12)
+        c._code.append("/Span <</ActualText (XYZ)>> BDC")
+        c.drawString(72, 700, "glyphs 123")
+        c._code.append("EMC")
     elif kind == "rotated_page":
         c.setPageRotation(90)
         _grid_lines(c, 72, 700, [["信息内容", "本年制发件数"], ["规章", "1"]], [150, 90])

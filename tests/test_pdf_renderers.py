@@ -135,7 +135,11 @@ def test_the_golden_reports_rendered_by_reportlab(tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", FEATURES)
 def test_a_pdf_feature(kind: str, tmp_path: Path) -> None:
     path = feature_pdf(tmp_path / f"{kind}.pdf", kind)
-    assert_both_renderers_read(path, via="pdfplumber" if kind in FALLBACK_FEATURES else "pdfium")
+    text = assert_both_renderers_read(
+        path, via="pdfplumber" if kind in FALLBACK_FEATURES else "pdfium"
+    )
+    if kind == "actual_text":
+        assert "glyphs 123" in text and "XYZ" not in text
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -49,12 +49,25 @@ def _raw_name(value: Any) -> bytes:
     return str(name).encode("utf-8", "surrogateescape")
 
 
+def _vertical(encoding: Any) -> bool:
+    """Whether a Type0 font's CMap writes vertically (a "-V" name, or /WMode 1)."""
+    encoding = resolve1(encoding)
+    if isinstance(encoding, PSLiteral):
+        return _name(encoding).endswith("-V")
+    attrs = getattr(encoding, "attrs", None)
+    if isinstance(attrs, dict):
+        return resolve1(attrs.get("WMode", 0)) == 1
+    return False
+
+
 def _descent(spec: Mapping[str, Any]) -> float | None:
     """pdfminer's `PDFFont.descent` for the font dictionary `spec` (1/1000 units, <= 0)."""
     subtype = _name(spec.get("Subtype", "Type1"))
     if subtype == "Type3":
         return UNSUPPORTED  # pdfminer boxes Type3 glyphs by the font's bbox
     if subtype == "Type0":
+        if _vertical(spec.get("Encoding")):
+            return UNSUPPORTED  # pdfminer boxes vertical writing differently
         fonts = list_value(spec.get("DescendantFonts", []))
         if not fonts:
             return UNSUPPORTED

@@ -18,9 +18,12 @@ file, for coordinates written with up to 7 significant digits) before pdfminer's
 arithmetic is repeated on it.
 
 Whatever this module does not reproduce exactly raises `Unsupported`, and the document is
-rendered by the pdfplumber backend instead: rotated pages, pages whose media box does not
-start at the origin, rotated or skewed text, characters without a Unicode mapping and
-characters outside the Basic Multilingual Plane.
+rendered by the pdfplumber backend instead: a file PDFium cannot open (pdfplumber then
+reads it or says why not), rotated pages, pages whose media box does not start at the
+origin, rotated or skewed text, text in marked content with /ActualText (PDFium reads the
+replacement text, pdfminer the glyphs), characters without a Unicode mapping or outside
+the Basic Multilingual Plane, and fonts `fonts.descents` cannot account for (Type 3,
+vertical writing, a standard font with its own widths).
 """
 
 from __future__ import annotations
@@ -117,6 +120,12 @@ class _TextObject:
             raise Unsupported("rotated or skewed text")
         self.a, self.d = _clean(m.a), _clean(m.d)
         self.size = _clean(pdfium_c.FPDFText_GetFontSize(textpage, index))
+        for i in range(pdfium_c.FPDFPageObj_CountMarks(obj)):
+            mark = pdfium_c.FPDFPageObj_GetMark(obj, i)
+            if pdfium_c.FPDFPageObjMark_GetParamValueType(mark, b"ActualText") != (
+                pdfium_c.FPDF_OBJECT_UNKNOWN
+            ):
+                raise Unsupported("marked content with /ActualText (PDFium reads that text)")
         handle = pdfium_c.FPDFTextObj_GetFont(obj)
         if not handle or not self.size:
             raise Unsupported("a text object without a font or size")
