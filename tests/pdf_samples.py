@@ -25,9 +25,11 @@ from render import Block, TCell, blocks, place, renderable
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 FONT = "STSong-Light"
 FEATURES = ("helvetica", "spacing", "hscale", "rise", "form", "shapes", "scaled",
-            "rotated_text", "rotated_page", "actual_text")
+            "invisible", "clipped", "outside_page", "spaces", "rotated_text", "rotated_page",
+            "actual_text", "drawn_twice", "line_end_hyphen", "outside_collection")
 #: Features the pdfium backend hands to pdfplumber (it does not reproduce them exactly).
-FALLBACK_FEATURES = {"rotated_text", "rotated_page", "actual_text"}
+FALLBACK_FEATURES = {"rotated_text", "rotated_page", "actual_text", "drawn_twice",
+                     "line_end_hyphen", "outside_collection"}
 
 
 def golden_reports() -> list[dict[str, Any]]:
@@ -254,6 +256,43 @@ def feature_pdf(path: Path, kind: str) -> Path:
         c.drawString(0, 0, "竖排的标签文字")
         c.restoreState()
         c.drawString(72, 700, "正文 1 2 3")
+    elif kind == "invisible":  # an OCR text layer (render mode 3) over a scan
+        t = c.beginText(72, 700)
+        t.setFont(FONT, 12)
+        t.setTextRenderMode(3)
+        t.textLine("看不见的文字 OCR 层 123")
+        c.drawText(t)
+    elif kind == "clipped":
+        c.saveState()
+        p = c.beginPath()
+        p.rect(72, 690, 30, 20)
+        c.clipPath(p, stroke=0)
+        c.setFont(FONT, 12)
+        c.drawString(72, 700, "被裁剪的很长的一行文字")
+        c.restoreState()
+    elif kind == "outside_page":
+        c.setFont(FONT, 12)
+        c.drawString(-200, 700, "页面外的文字")
+        c.drawString(72, 900, "上方外")
+        c.drawString(72, 650, "正常")
+    elif kind == "spaces":
+        c.setFont("Helvetica", 12)
+        c.drawString(72, 700, "many    spaces   here   ")
+        c.drawString(72, 680, "  lead")
+        c.setFont(FONT, 12)
+        c.drawString(72, 660, "中文　全角　空格")
+    elif kind == "drawn_twice":  # "fake bold": PDFium's text page keeps one copy
+        c.setFont(FONT, 12)
+        c.drawString(72, 700, "本年新收 12 件")
+        c.drawString(72, 700, "本年新收 12 件")
+        c.drawString(72.3, 700, "本年新收 12 件")
+    elif kind == "line_end_hyphen":  # PDFium reads the last "-" as U+0002
+        c.setFont("Helvetica", 12)
+        c.drawString(72, 700, "a hyphen-")
+        c.drawString(72, 685, "ated word")
+    elif kind == "outside_collection":  # no /ToUnicode: pdfminer reads "½" through Adobe-GB1
+        c.setFont(FONT, 12)
+        c.drawString(72, 700, "①②③ ½ ™ €")
     elif kind == "actual_text":  # PDFium would read "XYZ", pdfminer reads the glyphs
         c.setFont("Helvetica", 12)
         c._code.append("/Span <</ActualText (XYZ)>> BDC")

@@ -40,7 +40,7 @@ import pypdfium2.raw as pdfium_c
 from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
 
 from extractor.ingest.pdf.errors import PdfError, check_page_count, encrypted
-from extractor.ingest.pdf.fonts import UNSUPPORTED, descents, font_key
+from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, descents, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
 
 
@@ -84,7 +84,7 @@ def open_document(raw: bytes) -> pdfium.PdfDocument:
         raise Unsupported(f"PDFium cannot open the file: {e}") from e
 
 
-def descents_of(raw: bytes) -> dict[bytes, float | None]:
+def descents_of(raw: bytes) -> dict[bytes, FontInfo | None]:
     try:
         return descents(raw)
     except Exception as e:  # noqa: BLE001 - pdfminer raises many kinds on broken files
@@ -94,17 +94,18 @@ def descents_of(raw: bytes) -> dict[bytes, float | None]:
 class _Font:
     """A font: its handle and its descent as pdfminer reads it (1/1000 units)."""
 
-    __slots__ = ("handle", "key", "descent")
+    __slots__ = ("handle", "key", "descent", "accepts")
 
-    def __init__(self, handle: Any, descents: dict[bytes, float | None]) -> None:
+    def __init__(self, handle: Any, descents: dict[bytes, FontInfo | None]) -> None:
         self.handle, self.key = handle, bytes(handle)
         n = pdfium_c.FPDFFont_GetBaseFontName(handle, None, 0)
         name = ctypes.create_string_buffer(n)
         pdfium_c.FPDFFont_GetBaseFontName(handle, name, n)
-        descent = descents.get(font_key(name.value), UNSUPPORTED)
-        if descent is UNSUPPORTED:
+        info = descents.get(font_key(name.value), UNSUPPORTED)
+        if info is None:
             raise Unsupported(f"the font {name.value!r}")
-        self.descent = descent * 0.001
+        self.descent = info.descent * 0.001
+        self.accepts = info.accepts
 
 
 class _TextObject:
@@ -113,7 +114,7 @@ class _TextObject:
     __slots__ = ("a", "d", "size", "c_size", "font", "descent", "upright")
 
     def __init__(self, textpage: Any, index: int, obj: Any, fonts: dict[bytes, _Font],
-                 descents: dict[bytes, float | None]) -> None:
+                 descents: dict[bytes, FontInfo | None]) -> None:
         m = pdfium_c.FS_MATRIX()
         pdfium_c.FPDFText_GetMatrix(textpage, index, m)
         if m.b != 0 or m.c != 0:
@@ -140,7 +141,8 @@ class _TextObject:
 
 
 def _chars(textpage: Any, height: float, doctop: float,
-           descents: dict[bytes, float | None]) -> list[Obj]:
+           descents: dict[bytes, FontInfo | None], read: set[bytes]) -> list[Obj]:
+    """The page's characters; the text objects they come from are added to `read`."""
     chars: list[Obj] = []
     fonts: dict[bytes, _Font] = {}
     objects: dict[bytes, _TextObject] = {}
@@ -155,14 +157,20 @@ def _chars(textpage: Any, height: float, doctop: float,
         if pdfium_c.FPDFText_HasUnicodeMapError(textpage, i):
             raise Unsupported("a character without a Unicode mapping")
         u = pdfium_c.FPDFText_GetUnicode(textpage, i)
-        if 0xD800 <= u <= 0xDFFF:
-            raise Unsupported("a character outside the Basic Multilingual Plane")
+        if u < 0x20 or 0xD800 <= u <= 0xDFFF:
+            # a control character (PDFium marks a hyphen ending a line as U+0002) or half
+            # of a character outside the Basic Multilingual Plane
+            raise Unsupported(f"the character U+{u:04X}")
         key = bytes(obj)
         if key != last or t is None:
             t = objects.get(key)
             if t is None:
                 t = objects[key] = _TextObject(textpage, i, obj, fonts, descents)
+                read.add(key)
             last = key
+        accepts = t.font.accepts
+        if accepts is not None and not accepts(u):
+            raise Unsupported(f"the character U+{u:04X}, which pdfminer reads otherwise")
         a, d, size = t.a, t.d, t.size
         # The advance as pdfminer computes it: the font's width (1/1000 text space units,
         # from the file's width table; not PDFium's loose box, which uses the glyph's own
@@ -308,25 +316,30 @@ def _obj(kind: str, pts: list[Point], height: float, doctop: float) -> Obj:
 
 
 def _walk(parent: Any, count: Any, get: Any, outer: Matrix, out: dict[str, list[Obj]],
-          height: float, doctop: float) -> None:
+          texts: set[bytes], height: float, doctop: float) -> None:
     for i in range(count(parent)):
         obj = get(parent, i)
         kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            texts.add(bytes(obj))
+        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
             fill, stroke = ctypes.c_int(), ctypes.c_int()
             pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke)
             if fill.value or stroke.value:
                 _paint(_path_ops(obj), _then(_matrix(obj), outer), out, height, doctop)
         elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
             _walk(obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject,
-                  _then(_matrix(obj), outer), out, height, doctop)
+                  _then(_matrix(obj), outer), out, texts, height, doctop)
 
 
-def _edges(page: Any, height: float, doctop: float) -> list[Obj]:
-    """pdfplumber's `Page.edges`: the lines', then the rectangles', then the curves' edges."""
+def _edges(page: Any, height: float, doctop: float, texts: set[bytes]) -> list[Obj]:
+    """pdfplumber's `Page.edges`: the lines', then the rectangles', then the curves' edges.
+
+    The page's text objects are added to `texts`.
+    """
     out: dict[str, list[Obj]] = {"line": [], "rect": [], "curve": []}
     _walk(page, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, _IDENTITY, out,
-          height, doctop)
+          texts, height, doctop)
     edges = [line_to_edge(o) for o in out["line"]]
     for o in out["rect"]:
         edges.extend(rect_to_edges(o))
@@ -375,15 +388,22 @@ def page_texts(raw: bytes) -> Iterator[list[str]]:
 
 
 def _page_objects(page: pdfium.PdfPage, doctop: float,
-                  descents: dict[bytes, float | None]) -> PageObjects:
+                  descents: dict[bytes, FontInfo | None]) -> PageObjects:
     if page.get_rotation() != 0:
         raise Unsupported("a rotated page")
     x0, y0, x1, y1 = (_clean(v) for v in page.get_mediabox())
     if x0 != 0 or y0 != 0:
         raise Unsupported("a media box that does not start at the origin")
     textpage = page.get_textpage()
+    read: set[bytes] = set()
     try:
-        chars = _chars(textpage.raw, y1, doctop, descents)
+        chars = _chars(textpage.raw, y1, doctop, descents, read)
     finally:
         textpage.close()
-    return PageObjects(chars, _edges(page.raw, y1, doctop), (0, 0, x1, y1))
+    drawn: set[bytes] = set()
+    edges = _edges(page.raw, y1, doctop, drawn)
+    if drawn - read:
+        # PDFium's text page leaves out a text object drawn again over itself ("fake
+        # bold"); pdfminer keeps every copy.
+        raise Unsupported("a text object without characters in PDFium's text page")
+    return PageObjects(chars, edges, (0, 0, x1, y1))
