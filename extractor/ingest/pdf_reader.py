@@ -65,8 +65,10 @@ def _render(raw: bytes, renderer: str) -> RenderedPdf:
     if renderer == "pdfium":
         try:
             return _join(pdfium.page_texts(raw), "pdfium")
-        except pdfium.Unsupported:
-            pass
+        except PdfError:
+            raise  # encrypted, or over the page limit: pdfplumber would say the same
+        except Exception:  # noqa: BLE001 - Unsupported, or anything PDFium's reading raised
+            pass  # pdfplumber, the reference, reads it or says why it cannot
     return _join(plumber.page_texts(raw), "pdfplumber")
 
 

@@ -39,7 +39,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
 
-from extractor.ingest.pdf.errors import PdfError, check_page_count, encrypted
+from extractor.ingest.pdf.errors import check_page_count, encrypted
 from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, descents, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
 
@@ -369,7 +369,7 @@ def page_objects(raw: bytes) -> Iterator[PageObjects]:
                 try:
                     page = pdf[index]
                 except pdfium.PdfiumError as e:
-                    raise PdfError(f"cannot read page {index + 1}: {e}") from e
+                    raise Unsupported(f"PDFium cannot load page {index + 1}: {e}") from e
                 try:
                     objects = _page_objects(page, doctop, descents)
                 finally:
