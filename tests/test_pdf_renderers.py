@@ -240,3 +240,18 @@ def test_pdfs_read_in_threads_read_as_one_at_a_time(tmp_path: Path) -> None:
     with cf.ThreadPoolExecutor(4) as pool:
         together = list(pool.map(lambda raw: render_pdf(raw).text, raws * 3))
     assert together == alone * 3
+
+
+def test_the_pdf_bench_runs_and_finds_the_renderers_agree() -> None:
+    """A smoke test of `bench/pdf.py` (its figures are read by hand, never asserted)."""
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(root / "bench" / "pdf.py"), "--pages", "3",
+                           "--repeat", "1"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("huaian_gov_2024.pdf: 6 pages; pdfium ")
+    assert lines[1].startswith("generated_3.pdf: 3 pages; pdfium ")
+    assert all(ln.endswith("identical text and page starts: True") for ln in lines[:2])
+    assert lines[2].startswith("pdf: pdfium ") and lines[2].endswith("on generated_3.pdf")

@@ -150,6 +150,7 @@ def _chars(textpage: Any, height: float, doctop: float,
     ox, oy = ctypes.c_double(), ctypes.c_double()
     w = ctypes.c_float()
     last, t = b"", None
+    origin: tuple[bytes, float, float] = (b"", 0.0, 0.0)
     for i in range(pdfium_c.FPDFText_CountChars(textpage)):
         obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
         if not obj:
@@ -182,6 +183,11 @@ def _chars(textpage: Any, height: float, doctop: float,
             width = widths[t.font.key, u] = round(w.value / size * 1000, 2)
         pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox, oy)
         e, f = _clean(ox.value), _clean(oy.value)
+        if origin == (key, e, f):
+            # one code read as several characters (a ligature's /ToUnicode "fi"): pdfminer
+            # makes one character of them
+            raise Unsupported("two characters of one text object at one origin")
+        origin = (key, e, f)
         adv = width * 0.001 * size
         desc = t.descent
         x0, x1 = e, a * adv + e
