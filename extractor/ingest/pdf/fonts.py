@@ -162,7 +162,7 @@ def _info(spec: Mapping[str, Any]) -> FontInfo | None:
     return UNSUPPORTED  # e.g. Identity-H without /ToUnicode: read from the font program
 
 
-def descents(raw: bytes) -> dict[bytes, FontInfo | None]:
+def font_infos(raw: bytes) -> dict[bytes, FontInfo | None]:
     """`font_key(BaseFont)` -> the font's `FontInfo`; `UNSUPPORTED` for a font, or a name two
     different fonts share. Raises whatever pdfminer raises on a file it cannot parse."""
     doc = PDFDocument(PDFParser(io.BytesIO(raw)))

@@ -22,7 +22,7 @@ rendered by the pdfplumber backend instead: a file PDFium cannot open (pdfplumbe
 reads it or says why not), rotated pages, pages whose media box does not start at the
 origin, rotated or skewed text, text in marked content with /ActualText (PDFium reads the
 replacement text, pdfminer the glyphs), characters without a Unicode mapping or outside
-the Basic Multilingual Plane, and fonts `fonts.descents` cannot account for (Type 3,
+the Basic Multilingual Plane, and fonts `fonts.font_infos` cannot account for (Type 3,
 vertical writing, a standard font with its own widths).
 """
 
@@ -40,7 +40,7 @@ import pypdfium2.raw as pdfium_c
 from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
 
 from extractor.ingest.pdf.errors import check_page_count, encrypted
-from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, descents, font_key
+from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, font_infos, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
 
 
@@ -84,24 +84,25 @@ def open_document(raw: bytes) -> pdfium.PdfDocument:
         raise Unsupported(f"PDFium cannot open the file: {e}") from e
 
 
-def descents_of(raw: bytes) -> dict[bytes, FontInfo | None]:
+def fonts_of(raw: bytes) -> dict[bytes, FontInfo | None]:
+    """The document's fonts as pdfminer reads them (`fonts.font_infos`)."""
     try:
-        return descents(raw)
+        return font_infos(raw)
     except Exception as e:  # noqa: BLE001 - pdfminer raises many kinds on broken files
         raise Unsupported(f"pdfminer cannot read the fonts: {type(e).__name__}: {e}") from e
 
 
 class _Font:
-    """A font: its handle and its descent as pdfminer reads it (1/1000 units)."""
+    """A font: its handle, pdfminer's descent (per unit of font size) and `accepts`."""
 
     __slots__ = ("handle", "key", "descent", "accepts")
 
-    def __init__(self, handle: Any, descents: dict[bytes, FontInfo | None]) -> None:
+    def __init__(self, handle: Any, infos: dict[bytes, FontInfo | None]) -> None:
         self.handle, self.key = handle, bytes(handle)
         n = pdfium_c.FPDFFont_GetBaseFontName(handle, None, 0)
         name = ctypes.create_string_buffer(n)
         pdfium_c.FPDFFont_GetBaseFontName(handle, name, n)
-        info = descents.get(font_key(name.value), UNSUPPORTED)
+        info = infos.get(font_key(name.value), UNSUPPORTED)
         if info is None:
             raise Unsupported(f"the font {name.value!r}")
         self.descent = info.descent * 0.001
@@ -114,7 +115,7 @@ class _TextObject:
     __slots__ = ("a", "d", "size", "c_size", "font", "descent", "upright")
 
     def __init__(self, textpage: Any, index: int, obj: Any, fonts: dict[bytes, _Font],
-                 descents: dict[bytes, FontInfo | None]) -> None:
+                 infos: dict[bytes, FontInfo | None]) -> None:
         m = pdfium_c.FS_MATRIX()
         pdfium_c.FPDFText_GetMatrix(textpage, index, m)
         if m.b != 0 or m.c != 0:
@@ -132,7 +133,7 @@ class _TextObject:
             raise Unsupported("a text object without a font or size")
         font = fonts.get(bytes(handle))
         if font is None:
-            font = _Font(handle, descents)
+            font = _Font(handle, infos)
             fonts[font.key] = font
         self.font = font
         self.c_size = ctypes.c_float(self.size)
@@ -141,7 +142,7 @@ class _TextObject:
 
 
 def _chars(textpage: Any, height: float, doctop: float,
-           descents: dict[bytes, FontInfo | None], read: set[bytes]) -> list[Obj]:
+           infos: dict[bytes, FontInfo | None], read: set[bytes]) -> list[Obj]:
     """The page's characters; the text objects they come from are added to `read`."""
     chars: list[Obj] = []
     fonts: dict[bytes, _Font] = {}
@@ -166,7 +167,7 @@ def _chars(textpage: Any, height: float, doctop: float,
         if key != last or t is None:
             t = objects.get(key)
             if t is None:
-                t = objects[key] = _TextObject(textpage, i, obj, fonts, descents)
+                t = objects[key] = _TextObject(textpage, i, obj, fonts, infos)
                 read.add(key)
             last = key
         accepts = t.font.accepts
@@ -368,7 +369,7 @@ def page_objects(raw: bytes) -> Iterator[PageObjects]:
         with PDFIUM_LOCK:
             n = len(pdf)
         check_page_count(n)
-        descents = descents_of(raw)
+        infos = fonts_of(raw)
         doctop = 0.0
         for index in range(n):
             with PDFIUM_LOCK:
@@ -377,7 +378,7 @@ def page_objects(raw: bytes) -> Iterator[PageObjects]:
                 except pdfium.PdfiumError as e:
                     raise Unsupported(f"PDFium cannot load page {index + 1}: {e}") from e
                 try:
-                    objects = _page_objects(page, doctop, descents)
+                    objects = _page_objects(page, doctop, infos)
                 finally:
                     page.close()
             doctop += objects.height
@@ -394,7 +395,7 @@ def page_texts(raw: bytes) -> Iterator[list[str]]:
 
 
 def _page_objects(page: pdfium.PdfPage, doctop: float,
-                  descents: dict[bytes, FontInfo | None]) -> PageObjects:
+                  infos: dict[bytes, FontInfo | None]) -> PageObjects:
     if page.get_rotation() != 0:
         raise Unsupported("a rotated page")
     x0, y0, x1, y1 = (_clean(v) for v in page.get_mediabox())
@@ -403,7 +404,7 @@ def _page_objects(page: pdfium.PdfPage, doctop: float,
     textpage = page.get_textpage()
     read: set[bytes] = set()
     try:
-        chars = _chars(textpage.raw, y1, doctop, descents, read)
+        chars = _chars(textpage.raw, y1, doctop, infos, read)
     finally:
         textpage.close()
     drawn: set[bytes] = set()
