@@ -1,0 +1,1 @@
+"""PDF rendering backends (pypdfium2, pdfplumber) over one page-layout step."""

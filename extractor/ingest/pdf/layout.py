@@ -1,0 +1,112 @@
+"""A page's characters and ruling edges -> its lines of text: ruled tables as tab rows.
+
+Both backends hand this step the same thing, pdfplumber's object dicts: characters with
+`text`, `x0`, `x1`, `top`, `bottom`, `doctop`, `upright`, `size`, and edges (`x0`, `x1`, `top`,
+`bottom`, `width`, `height`, `orientation`, `object_type`). Tables are found by pdfplumber's
+own table finder and text lines by its own line extraction, so the two backends render
+byte-identical text whenever they read identical characters and edges.
+
+Tables with at least two columns are kept; a cell's text broken over lines is joined
+("商业企\\n业" -> "商业企业"); a label spanning rows is printed once, in its first row. Text
+outside tables is read line by line; page footers ("- 4 -") are dropped. Lines and table
+rows are ordered by their vertical position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pdfplumber.table import Table, TableFinder, TableSettings
+from pdfplumber.utils.text import chars_to_textmap
+
+from extractor.ingest.footer import is_footer
+
+Obj = dict[str, Any]
+Bbox = tuple[float, float, float, float]
+
+_SETTINGS = TableSettings.resolve(None)  # pdfplumber's defaults: ruled ("lines") tables
+
+
+@dataclass
+class PageObjects:
+    """What pdfplumber's table finder reads from a page: characters, edges and the box.
+
+    `TableFinder` and `Table.extract` only read these attributes, so this stands in for a
+    `pdfplumber.page.Page`.
+    """
+
+    chars: list[Obj]
+    edges: list[Obj]
+    bbox: Bbox
+
+    @property
+    def width(self) -> float:
+        return self.bbox[2] - self.bbox[0]
+
+    @property
+    def height(self) -> float:
+        return self.bbox[3] - self.bbox[1]
+
+
+def _cell_text(cell: str | None) -> str:
+    if cell is None:
+        return ""
+    lines = [ln.strip() for ln in cell.split("\n")]
+    return "".join(ln for ln in lines if ln).replace("\t", " ")
+
+
+def _table_lines(rows: list[list[str | None]]) -> list[str]:
+    out: list[str] = []
+    for row in rows:
+        cells = [_cell_text(c) for c in row if c is not None]
+        if any(cells):
+            out.append("\t".join(cells))
+    return out
+
+
+def _text_lines(chars: list[Obj], page: PageObjects) -> list[Obj]:
+    """pdfplumber's `Page.extract_text_lines()` over these characters (its default settings)."""
+    if not chars:
+        return []
+    textmap = chars_to_textmap(
+        chars, layout_bbox=page.bbox, layout_width=page.width, layout_height=page.height
+    )
+    return textmap.extract_text_lines(strip=True, return_chars=False)
+
+
+def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
+    """`table.extract()`, reading only the characters whose centre is inside the table.
+
+    `Table.extract` tests every character of the page against every row; a character
+    outside the table's box is in none of its rows, so leaving it out changes nothing.
+    """
+    x0, top, x1, bottom = table.bbox
+    inside = [
+        c for c in page.chars
+        if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom
+    ]
+    return Table(PageObjects(inside, [], page.bbox), table.cells).extract()  # type: ignore[arg-type]
+
+
+def page_lines(page: PageObjects) -> list[str]:
+    """The page's content in reading order: text lines and table rows, by vertical position."""
+    finder = TableFinder(page, _SETTINGS)  # type: ignore[arg-type]  # duck-typed page
+    tables = [t for t in finder.tables if t.rows and len(t.rows[0].cells) >= 2]
+    items: list[tuple[float, int, list[str]]] = []
+    for t in tables:
+        items.append((t.bbox[1], 1, _table_lines(_extract(t, page))))
+    boxes = [t.bbox for t in tables]
+
+    def outside(obj: Obj) -> bool:
+        x = (obj["x0"] + obj["x1"]) / 2
+        y = (obj["top"] + obj["bottom"]) / 2
+        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+    rest = [c for c in page.chars if outside(c)] if boxes else page.chars
+    for line in _text_lines(rest, page):
+        text = line["text"].strip()
+        if text and not is_footer(text):
+            items.append((line["top"], 0, [text]))
+    items.sort(key=lambda it: (it[0], it[1]))
+    return [ln for _, _, lines in items for ln in lines]
