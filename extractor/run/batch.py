@@ -23,6 +23,8 @@ from urllib.parse import urlparse
 
 from extractor import __version__
 from extractor.outputs.export import write_run
+from extractor.outputs.items import run_items
+from extractor.panel import panel_step
 from extractor.run.fingerprint import code_fingerprint
 from extractor.run.pipeline import discover, process
 from extractor.schema import (
@@ -39,6 +41,7 @@ from extractor.store.store import Store, config_key, sha256_file
 
 if TYPE_CHECKING:
     from extractor.llm.reader import LLMPass
+    from extractor.panel.names import Alias
 
 
 @dataclass
@@ -107,10 +110,12 @@ def _work(path: str) -> tuple[bool, str]:
 
 def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs: int = 1,
               argv: list[str] | None = None,
-              on_event: Callable[[Event], None] | None = None, redo: bool = False) -> Totals:
-    """Every input into the store of OUT, then the exports; a document already done under
-    the same key by the same code is reused. `redo`: process every input even when the store
-    has it done (e.g. --refresh-cache)."""
+              on_event: Callable[[Event], None] | None = None, redo: bool = False,
+              aliases: dict[str, Alias] | None = None) -> Totals:
+    """Every input into the store of OUT, then the exports and the agency × year panel
+    (OUT/panel*.csv, its flags added to flags.csv; `aliases`: an alias file's names); a
+    document already done under the same key by the same code is reused. `redo`: process
+    every input even when the store has it done (e.g. --refresh-cache)."""
     files, missing, skipped = discover(paths)
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
     budget = second.client.settings.max_cost if second is not None else None
@@ -140,6 +145,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                     file=item.name, path=str(item), kind="input",
                     error="same content as another input of this run, which failed"), sha)
         write_run(store, batch.run_id, out)
+        panel_step(run_items(store, batch.run_id), out, aliases)
         store.finish_run(batch.run_id)
     return totals
 
