@@ -114,7 +114,7 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc |
 
 
 @dataclass(frozen=True)
-class Side_:
+class Part:
     """One document's part in a cross-document finding: the document and its cells."""
 
     doc: PanelDoc
@@ -156,8 +156,8 @@ class CrossFlag:
     severity: str
     message: str
     agency_key: str | None
-    a: Side_
-    b: Side_ | None
+    a: Part
+    b: Part | None
     verdict: str | None = None
     grounded: str | None = None  # both, earlier, later, neither
 
@@ -174,7 +174,7 @@ class CrossCheck:
     later: PanelDoc
     left: int | Decimal | None
     right: int | Decimal | None
-    paths: tuple[tuple[Side, str, int], ...]
+    equation: CrossEquation
 
 
 @dataclass
@@ -214,7 +214,7 @@ def build_panel(items: Iterable[Item], aliases: dict[str, Alias] | None = None) 
                 flags.append(CrossFlag(
                     "AGENCY", f"AGENCY:{doc.identity.read}", "flag",
                     f"agency identity doubtful, not linked to other years: {doc.identity.reason}",
-                    None, Side_(doc, (), doc.agency_span), None))
+                    None, Part(doc, (), doc.agency_span), None))
             continue
         groups[(doc.identity.key, doc.year)].append(doc)
     versions: dict[tuple[str, int], list[PanelDoc]] = {
@@ -256,7 +256,7 @@ def _versions(key: str, docs: list[PanelDoc], flags: list[CrossFlag]) -> list[Pa
             f"two versions of {key}'s {doc.year} report with different numbers: {first.where} "
             f"and {doc.where} ({len(differ)} cells differ{': ' + shown if shown else ''}); both "
             f"are kept in the panel (versions 1 and {n}): which one is final needs a person",
-            key, Side_(first, ()), Side_(doc, ())))
+            key, Part(first, ()), Part(doc, ())))
     return kept
 
 
@@ -281,7 +281,7 @@ def _link(key: str, earlier: PanelDoc, later: PanelDoc, flags: list[CrossFlag],
             "X4", f"X4:{key}:{later.year}", spec.severity,
             f"{later.where} ({later.year}) has the same {len(later.nonzero)} non-zero cells, "
             f"every one equal, as {earlier.where} ({earlier.year}) of the same agency: a likely "
-            "copy of last year's report", key, Side_(earlier, ()), Side_(later, ())))
+            "copy of last year's report", key, Part(earlier, ()), Part(later, ())))
 
 
 def _equation(key: str, eq: CrossEquation, earlier: PanelDoc, later: PanelDoc,
@@ -294,7 +294,7 @@ def _equation(key: str, eq: CrossEquation, earlier: PanelDoc, later: PanelDoc,
     left, right = _sum(cells(eq.left)), _sum(cells(eq.right))
     outcome = "not_assessable" if left is None or right is None else (
         "pass" if left == right else "fail")
-    checks.append(CrossCheck(key, eq.rule, eq.key, outcome, earlier, later, left, right, eq.terms))
+    checks.append(CrossCheck(key, eq.rule, eq.key, outcome, earlier, later, left, right, eq))
     if eq.rule == "X1":
         later.x1[outcome] += 1
     if outcome == "not_assessable":
@@ -305,8 +305,8 @@ def _equation(key: str, eq: CrossEquation, earlier: PanelDoc, later: PanelDoc,
             mark[p] = outcome
     if outcome == "pass":
         return
-    a = Side_(earlier, tuple(earlier.cells[p] for s, p, _ in eq.terms if s == "earlier"))
-    b = Side_(later, tuple(later.cells[p] for s, p, _ in eq.terms if s == "later"))
+    a = Part(earlier, tuple(earlier.cells[p] for s, p, _ in eq.terms if s == "earlier"))
+    b = Part(later, tuple(later.cells[p] for s, p, _ in eq.terms if s == "later"))
     grounded = {(True, True): "both", (True, False): "earlier", (False, True): "later",
                 (False, False): "neither"}[(a.grounded, b.grounded)]
     if grounded == "both":

@@ -21,7 +21,7 @@ from pathlib import Path
 from extractor.outputs.export import ExportError, _ddl, _pyarrow, _sql_row, arrow_table
 from extractor.outputs.rows import csv_text, header
 from extractor.outputs.tables import FLAG_COLUMNS, REPORT_COLUMNS, REPORT_HEAD, Column
-from extractor.panel.build import CrossCheck, CrossFlag, Panel, PanelDoc, Side_
+from extractor.panel.build import CrossCheck, CrossFlag, Panel, PanelDoc, Part
 from extractor.schema import S3_COLUMNS
 
 PANEL_FORMATS = ("csv", "parquet", "sqlite", "xlsx")
@@ -96,7 +96,7 @@ PANEL_CHECK_COLUMNS: tuple[Column, ...] = (
     Column("later_item", "int"),
     Column("left", "text", "左边"),
     Column("right", "text", "右边"),
-    Column("terms", "text", "单元格"),
+    Column("equation", "text", "等式"),
 )
 
 
@@ -113,7 +113,7 @@ def panel_values(doc: PanelDoc) -> list[object]:
     ]
 
 
-def _side_values(side: Side_ | None) -> list[object]:
+def _side_values(side: Part | None) -> list[object]:
     if side is None:
         return [None] * len(_SIDE)
     d, span, src = side.doc, side.span, side.source_span
@@ -138,7 +138,16 @@ def check_row(c: CrossCheck) -> list[object]:
     return [c.agency_key, c.rule, c.key, c.outcome, c.earlier.year, c.earlier.file,
             c.earlier.seq, c.later.year, c.later.file, c.later.seq,
             None if c.left is None else str(c.left), None if c.right is None else str(c.right),
-            " ".join(f"{'+' if sign > 0 else '-'}{side}:{path}" for side, path, sign in c.paths)]
+            _terms(c.equation.left) + " = " + _terms(c.equation.right)]
+
+
+def _terms(terms: tuple[tuple[str, str, int], ...]) -> str:
+    """"later:s2.regulations.in_force", "earlier:… + later:… - later:…"."""
+    out = ""
+    for n, (side, path, sign) in enumerate(terms):
+        op = ("" if sign > 0 else "-") if n == 0 else (" + " if sign > 0 else " - ")
+        out += f"{op}{side}:{path}"
+    return out
 
 
 def run_flag_rows(panel: Panel) -> list[list[object]]:
