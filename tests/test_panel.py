@@ -87,6 +87,10 @@ CORPUS: dict[str, tuple[str, int, dict[str, tuple[int, ...]]]] = {
     "e_2024_v2.txt": ("德清县卫生健康局", 2024, {LICENSING: (14,)}),
     # F: a name that says no region
     "f_2024.txt": ("区统计局", 2024, {}),
+    # G: a quiet agency: the same two non-zero cells (行政许可 2, 行政处罚 1) both years, too
+    # few to call the second a copy
+    "g_2024.txt": ("海宁市审计局", 2024, year_rows(Z, Z, Z, Z, licensing=(2,))),
+    "g_2025.txt": ("海宁市审计局", 2025, year_rows(Z, Z, Z, Z, licensing=(2,))),
 }
 
 ALIASES = "name,canonical,region_code\n嘉善县卫生和计划生育局,嘉善县卫生健康局,330421\n"
@@ -118,7 +122,7 @@ def run_out(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     aliases = out.parent / "aliases.csv"
     aliases.write_text(ALIASES, "utf-8")
     stdout = invoke("run", str(corpus), "-o", str(out), "-q", "--aliases", str(aliases))
-    assert "13 reports" in stdout
+    assert "15 reports" in stdout
     return out
 
 
@@ -241,7 +245,7 @@ def test_a_real_pair_of_one_agency_is_linked_and_carries_over(tmp_path: Path) ->
 
 def test_the_synthetic_reports_verify_on_their_own(run_out: Path) -> None:
     recs = records(run_out)
-    assert len(recs) == 13
+    assert len(recs) == 15
     for name, r in recs.items():
         for cell in (r.tables.s3.carried_over.natural_person, r.tables.s3.carried_forward.total):
             assert cell.status is CellStatus.VERIFIED, name
@@ -256,13 +260,14 @@ def test_panel_counts_agencies_links_and_x1_outcomes(run_out: Path) -> None:
         ("海盐县卫生健康局", "2025", "1"), ("嘉善县卫生健康局", "2024", "1"),
         ("嘉善县卫生健康局", "2025", "1"), ("桐乡市卫生健康局", "2024", "1"),
         ("桐乡市卫生健康局", "2025", "1"), ("德清县卫生健康局", "2024", "1"),
-        ("德清县卫生健康局", "2024", "2")}
-    assert len(rows) == 12  # the byte copy of e_2024_v1 is one row with it; f is listed
+        ("德清县卫生健康局", "2024", "2"), ("海宁市审计局", "2024", "1"),
+        ("海宁市审计局", "2025", "1")}
+    assert len(rows) == 14  # the byte copy of e_2024_v1 is one row with it; f is listed
     unlinked = [r for r in rows if not r["agency_key"]]
     assert [(r["file"], r["identity"]) for r in unlinked] == [("f_2024.txt", "doubtful")]
     checks = [r for r in read_csv(run_out / "panel_checks.csv") if r["rule"] == "X1"]
-    assert len(checks) == 5 * 7  # links: A 2024->25, 25->26, B, C (alias), D
-    assert sum(r["outcome"] == "pass" for r in checks) == 33
+    assert len(checks) == 6 * 7  # links: A 2024->25, 25->26, B, C (alias), D, G
+    assert sum(r["outcome"] == "pass" for r in checks) == 40
     assert sorted((r["agency_key"], r["key"]) for r in checks if r["outcome"] == "fail") == [
         ("海盐县卫生健康局", "X1:natural_person"), ("海盐县卫生健康局", "X1:total")]
     c2025 = next(r for r in rows if r["file"] == "c_2025.txt")
@@ -335,8 +340,9 @@ def test_two_versions_are_both_kept_and_identical_content_is_one_row(run_out: Pa
 def test_a_copied_report_is_flagged_x4_and_an_honest_one_is_not(run_out: Path) -> None:
     rows = {r["file"]: r for r in read_csv(run_out / "panel.csv")}
     assert rows["d_2025.txt"]["x4_copy"] == "true"
-    assert [rows[f]["x4_copy"] for f in ("d_2024.txt", "a_2025.txt", "a_2026.txt", "b_2025.txt")] == [
-        "false"] * 4
+    assert [rows[f]["x4_copy"] for f in ("d_2024.txt", "a_2025.txt", "a_2026.txt", "b_2025.txt",
+                                         "g_2025.txt")] == ["false"] * 5
+    assert rows["g_2025.txt"]["previous_year"] == "2024"  # linked, equal, and not a copy
     x4 = [f for f in read_csv(run_out / "panel_flags.csv") if f["rule"] == "X4"]
     assert [(f["a_file"], f["b_file"]) for f in x4] == [("d_2024.txt", "d_2025.txt")]
 
@@ -386,7 +392,7 @@ def test_panel_command_rebuilds_without_aliases_and_replaces_its_flags(run_out: 
     shutil.copytree(run_out, out)
     stdout = invoke("panel", str(out))
     # without the alias file 嘉善's two reports are two agencies and not linked
-    assert "4 links" in stdout and "X1 26 pass, 2 fail" in stdout
+    assert "5 links" in stdout and "X1 33 pass, 2 fail" in stdout
     rows = {r["file"]: r for r in read_csv(out / "panel.csv")}
     assert rows["c_2024.txt"]["agency_key"] == "嘉善县卫生和计划生育局"
     assert rows["c_2025.txt"]["previous_year"] == ""
@@ -403,7 +409,7 @@ def test_panel_formats_are_typed(run_out: Path, tmp_path: Path) -> None:
     invoke("panel", str(run_out), "--format", "parquet", "--format", "sqlite", "--format", "xlsx",
            "--to", str(dest))
     table = pq.read_table(dest / "panel.parquet")
-    assert table.num_rows == 12
+    assert table.num_rows == 14
     assert str(table.schema.field("year").type) == "int64"
     assert str(table.schema.field("x4_copy").type) == "bool"
     assert str(table.schema.field("s2.fees.amount").type) == "decimal128(18, 6)"
