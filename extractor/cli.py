@@ -336,14 +336,23 @@ def panel_cmd(out: Path, aliases: Path | None, formats: tuple[str, ...], dest: P
     """
     from extractor.outputs.export import ExportError
     from extractor.outputs.items import RunSourceError, read_run
-    from extractor.panel import panel_step
+    from extractor.panel import panel_step, run_panel
+    from extractor.store.store import STORE_NAME, Store, StoreError
 
     alias_map = _aliases(aliases)
     folder = out if out.is_dir() else out.parent
     try:
-        p = panel_step(read_run(out), folder, alias_map, formats, dest)
-    except (RunSourceError, ExportError) as e:
+        if out.is_dir() and (out / STORE_NAME).is_file():
+            with Store(out) as store:
+                run_id = store.latest_run()
+                if run_id is None:
+                    raise click.UsageError(f"{out} holds no run yet: run `extractor run` first")
+                p = run_panel(store, run_id, out, alias_map, True, formats, dest)
+        else:
+            p = panel_step(read_run(out), folder, alias_map, formats, dest)
+    except (RunSourceError, ExportError, StoreError) as e:
         raise click.UsageError(str(e)) from e
+    assert p is not None
     x1 = p.outcomes("X1")
     unlinked = sum(1 for d in p.docs if d.previous_year is None and d.next_year is None)
     click.echo(f"{len(p.docs)} reports, {p.agencies} agencies, {p.links} links to a previous "

@@ -451,3 +451,18 @@ def test_reports_without_a_year_or_a_name_are_listed_not_linked(run_out: Path) -
     assert [(d.identity.identity, d.year) for d in panel.docs] == [
         ("rules", 2024), ("rules", None), ("no_name", 2025)]
     assert panel.flags == []
+
+
+def test_a_resumed_run_keeps_the_panel_and_follows_the_alias_file(corpus: Path, run_out: Path,
+                                                                   tmp_path: Path) -> None:
+    out = tmp_path / "resumed"
+    shutil.copytree(run_out, out)
+    aliases = run_out.parent / "aliases.csv"
+    invoke("run", str(corpus), "-o", str(out), "-q", "--aliases", str(aliases))
+    assert (out / "panel.csv").read_bytes() == (run_out / "panel.csv").read_bytes()
+    assert len([r for r in read_csv(out / "flags.csv") if r["rule"] == "X1"]) == 4
+    invoke("panel", str(out))  # without the alias file
+    assert read_csv(out / "panel.csv") != read_csv(run_out / "panel.csv")
+    invoke("run", str(corpus), "-o", str(out), "-q", "--aliases", str(aliases))
+    assert read_csv(out / "panel.csv") == read_csv(run_out / "panel.csv")
+    assert len([r for r in read_csv(out / "flags.csv") if r["rule"] == "X1"]) == 4

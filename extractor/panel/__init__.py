@@ -10,13 +10,19 @@ documents (X1–X4). Sits between the exports and the run: `outputs ← panel �
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from extractor.outputs.items import Item
+from extractor.outputs.items import Item, run_items
 from extractor.panel.build import Panel, build_panel
 from extractor.panel.names import Alias, AliasError, agency_identity, load_aliases
-from extractor.panel.write import merge_run_flags, write_panel
+from extractor.panel.write import TABLES, merge_run_flags, write_panel
+from extractor.store.store import Store
+
+#: Bump when what the panel holds changes without a change of columns.
+PANEL_VERSION = "1"
 
 
 def panel_step(items: Iterable[Item], out: Path, aliases: dict[str, Alias] | None = None,
@@ -29,5 +35,31 @@ def panel_step(items: Iterable[Item], out: Path, aliases: dict[str, Alias] | Non
     return panel
 
 
-__all__ = ["AliasError", "Panel", "agency_identity", "build_panel", "load_aliases",
+def panel_stamp(store: Store, run_id: int, aliases: dict[str, Alias] | None) -> str:
+    """What the panel of a run depends on: the run's items and decisions (the exports'
+    stamp), the panel's layout and the alias file's content."""
+    shape = [PANEL_VERSION, [(n, [c.name for c in cols]) for n, cols, _ in TABLES],
+             sorted((k, a.canonical, a.region_code) for k, a in (aliases or {}).items())]
+    digest = hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:12]
+    return f"{store.export_stamp(run_id)}:{digest}"
+
+
+def run_panel(store: Store, run_id: int, out: Path, aliases: dict[str, Alias] | None = None,
+              force: bool = False, formats: Sequence[str] = ("csv",),
+              dest: Path | None = None) -> Panel | None:
+    """The panel of a run of OUT's store: OUT/panel*.csv (or `formats` into `dest`) and the
+    flags in OUT/flags.csv. `extractor run` calls it with `force` off: skipped (None) when
+    the same run, decisions and aliases made the files in OUT already."""
+    stamp = panel_stamp(store, run_id, aliases)
+    key = f"panel:{out.resolve()}"
+    if not force and store.get_meta(key) == stamp and all(
+            (out / f"{name}.csv").is_file() for name, _, _ in TABLES):
+        return None
+    panel = panel_step(run_items(store, run_id), out, aliases, formats, dest)
+    in_out = dest is None or dest.resolve() == out.resolve()
+    store.set_meta(key, stamp if in_out and "csv" in formats else "")  # flags.csv changed too
+    return panel
+
+
+__all__ = ["run_panel", "AliasError", "Panel", "agency_identity", "build_panel", "load_aliases",
            "merge_run_flags", "panel_step", "write_panel"]

@@ -23,8 +23,7 @@ from urllib.parse import urlparse
 
 from extractor import __version__
 from extractor.outputs.export import write_run
-from extractor.outputs.items import run_items
-from extractor.panel import panel_step
+from extractor.panel import run_panel
 from extractor.run.fingerprint import code_fingerprint
 from extractor.run.pipeline import discover, process
 from extractor.schema import (
@@ -144,8 +143,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                 batch.failed(seq, InputError(
                     file=item.name, path=str(item), kind="input",
                     error="same content as another input of this run, which failed"), sha)
-        write_run(store, batch.run_id, out)
-        panel_step(run_items(store, batch.run_id), out, aliases)
+        run_panel(store, batch.run_id, out, aliases, force=write_run(store, batch.run_id, out))
         store.finish_run(batch.run_id)
     return totals
 
