@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from extractor.outputs.items import Item, run_items
-from extractor.panel.build import Panel, build_panel
+from extractor.panel.build import Panel, PanelBuilder, build_panel
 from extractor.panel.names import Alias, AliasError, agency_identity, load_aliases
 from extractor.panel.write import TABLES, merge_run_flags, write_panel
 from extractor.store.store import Store
@@ -25,11 +25,12 @@ from extractor.store.store import Store
 PANEL_VERSION = "1"
 
 
-def panel_step(items: Iterable[Item], out: Path, aliases: dict[str, Alias] | None = None,
-               formats: Sequence[str] = ("csv",), dest: Path | None = None) -> Panel:
-    """Build the panel of a run's items, write it into `dest` (default `out`) and add its
-    flags to OUT/flags.csv."""
-    panel = build_panel(items, aliases)
+def panel_step(items: Iterable[Item] | PanelBuilder, out: Path,
+               aliases: dict[str, Alias] | None = None, formats: Sequence[str] = ("csv",),
+               dest: Path | None = None) -> Panel:
+    """Build the panel of a run's items (or finish a builder that has seen them), write it
+    into `dest` (default `out`) and add its flags to OUT/flags.csv."""
+    panel = items.finish() if isinstance(items, PanelBuilder) else build_panel(items, aliases)
     write_panel(panel, dest or out, formats)
     merge_run_flags(out, panel)
     return panel
@@ -46,20 +47,22 @@ def panel_stamp(store: Store, run_id: int, aliases: dict[str, Alias] | None) -> 
 
 def run_panel(store: Store, run_id: int, out: Path, aliases: dict[str, Alias] | None = None,
               force: bool = False, formats: Sequence[str] = ("csv",),
-              dest: Path | None = None) -> Panel | None:
+              dest: Path | None = None, seen: PanelBuilder | None = None) -> Panel | None:
     """The panel of a run of OUT's store: OUT/panel*.csv (or `formats` into `dest`) and the
     flags in OUT/flags.csv. `extractor run` calls it with `force` off: skipped (None) when
-    the same run, decisions and aliases made the files in OUT already."""
+    the same run, decisions and aliases made the files in OUT already. `seen`: a builder
+    that has seen every item of the run (while the exports were written): the records are
+    not read again."""
     stamp = panel_stamp(store, run_id, aliases)
     key = f"panel:{out.resolve()}"
     if not force and store.get_meta(key) == stamp and all(
             (out / f"{name}.csv").is_file() for name, _, _ in TABLES):
         return None
-    panel = panel_step(run_items(store, run_id), out, aliases, formats, dest)
+    panel = panel_step(seen or run_items(store, run_id), out, aliases, formats, dest)
     in_out = dest is None or dest.resolve() == out.resolve()
     store.set_meta(key, stamp if in_out and "csv" in formats else "")  # flags.csv changed too
     return panel
 
 
-__all__ = ["run_panel", "AliasError", "Panel", "agency_identity", "build_panel", "load_aliases",
-           "merge_run_flags", "panel_step", "write_panel"]
+__all__ = ["AliasError", "Panel", "PanelBuilder", "agency_identity", "build_panel",
+           "load_aliases", "merge_run_flags", "panel_step", "run_panel", "write_panel"]

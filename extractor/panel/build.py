@@ -199,38 +199,54 @@ class Panel:
         return out
 
 
-def build_panel(items: Iterable[Item], aliases: dict[str, Alias] | None = None) -> Panel:
-    """The panel of a run's items (see the module)."""
-    groups: dict[tuple[str, int], list[PanelDoc]] = defaultdict(list)
-    unlinked: list[PanelDoc] = []
-    flags: list[CrossFlag] = []
-    for item in items:
-        doc = panel_doc(item, aliases)
+class PanelBuilder:
+    """Takes a run's items one at a time (`add`, e.g. while the exports are written, so the
+    records are read once) and makes the panel at the end (`finish`)."""
+
+    def __init__(self, aliases: dict[str, Alias] | None = None) -> None:
+        self.aliases = aliases
+        self.groups: dict[tuple[str, int], list[PanelDoc]] = defaultdict(list)
+        self.unlinked: list[PanelDoc] = []
+        self.flags: list[CrossFlag] = []
+
+    def add(self, item: Item) -> None:
+        doc = panel_doc(item, self.aliases)
         if doc is None:
-            continue
+            return
         if doc.identity.key is None or doc.year is None:
-            unlinked.append(doc)
+            self.unlinked.append(doc)
             if doc.identity.identity == "doubtful":
-                flags.append(CrossFlag(
+                self.flags.append(CrossFlag(
                     "AGENCY", f"AGENCY:{doc.identity.read}", "flag",
                     f"agency identity doubtful, not linked to other years: {doc.identity.reason}",
                     None, Part(doc, (), doc.agency_span), None))
-            continue
-        groups[(doc.identity.key, doc.year)].append(doc)
-    versions: dict[tuple[str, int], list[PanelDoc]] = {
-        k: _versions(k[0], g, flags) for k, g in groups.items()}
-    checks: list[CrossCheck] = []
-    for (key, year), docs in versions.items():
-        before = versions.get((key, year - 1))
-        if before is None:
-            continue
-        for later in docs:
-            later.previous_year = year - 1
-            for earlier in before:
-                earlier.next_year = year
-                _link(key, earlier, later, flags, checks)
-    ordered = [d for k in sorted(versions) for d in versions[k]]
-    return Panel(ordered + unlinked, flags, checks)
+            return
+        self.groups[(doc.identity.key, doc.year)].append(doc)
+
+    def finish(self) -> Panel:
+        flags = self.flags
+        versions: dict[tuple[str, int], list[PanelDoc]] = {
+            k: _versions(k[0], g, flags) for k, g in self.groups.items()}
+        checks: list[CrossCheck] = []
+        for (key, year), docs in versions.items():
+            before = versions.get((key, year - 1))
+            if before is None:
+                continue
+            for later in docs:
+                later.previous_year = year - 1
+                for earlier in before:
+                    earlier.next_year = year
+                    _link(key, earlier, later, flags, checks)
+        ordered = [d for k in sorted(versions) for d in versions[k]]
+        return Panel(ordered + self.unlinked, flags, checks)
+
+
+def build_panel(items: Iterable[Item], aliases: dict[str, Alias] | None = None) -> Panel:
+    """The panel of a run's items (see the module)."""
+    builder = PanelBuilder(aliases)
+    for item in items:
+        builder.add(item)
+    return builder.finish()
 
 
 def _versions(key: str, docs: list[PanelDoc], flags: list[CrossFlag]) -> list[PanelDoc]:

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 from extractor import __version__
 from extractor.outputs.export import write_run
-from extractor.panel import run_panel
+from extractor.panel import PanelBuilder, run_panel
 from extractor.run.fingerprint import code_fingerprint
 from extractor.run.pipeline import discover, process
 from extractor.schema import (
@@ -143,7 +143,9 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                 batch.failed(seq, InputError(
                     file=item.name, path=str(item), kind="input",
                     error="same content as another input of this run, which failed"), sha)
-        run_panel(store, batch.run_id, out, aliases, force=write_run(store, batch.run_id, out))
+        seen = PanelBuilder(aliases)
+        wrote = write_run(store, batch.run_id, out, also=seen.add)
+        run_panel(store, batch.run_id, out, aliases, force=wrote, seen=seen if wrote else None)
         store.finish_run(batch.run_id)
     return totals
 
