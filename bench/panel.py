@@ -61,6 +61,8 @@ def main() -> None:
     t0 = time.perf_counter()
     panel = panel_step(read_run(results), work)
     took = time.perf_counter() - t0
+    stats = (panel.agencies, panel.links, panel.outcomes("X1"), len(panel.flags))
+    del panel
     # What `extractor run` adds: it hands the panel each record while writing the exports,
     # so the records are not read a second time: building and writing only.
     builder = PanelBuilder()
@@ -73,11 +75,11 @@ def main() -> None:
     panel_step(builder, work)
     in_run += time.perf_counter() - t1
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    x1 = panel.outcomes("X1")
+    agencies, links, x1, findings = stats
     print(f"fabricated {parsed} records in {made:.1f}s ({results.stat().st_size // 2**20} MB); "
           f"reading them alone takes {parse:.1f}s", file=sys.stderr)
-    print(f"PANEL docs={args.docs} agencies={panel.agencies} links={panel.links} "
-          f"x1_pass={x1['pass']} x1_fail={x1['fail']} findings={len(panel.flags)} "
+    print(f"PANEL docs={args.docs} agencies={agencies} links={links} "
+          f"x1_pass={x1['pass']} x1_fail={x1['fail']} findings={findings} "
           f"panel={took:.1f}s read_only={parse:.1f}s in_run={in_run:.1f}s peak_rss={peak}MB")
     if args.keep is None:
         shutil.rmtree(work)
