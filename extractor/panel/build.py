@@ -327,13 +327,17 @@ def _equation(key: str, eq: CrossEquation, earlier: PanelDoc, later: PanelDoc,
                 (False, False): "neither"}[(a.grounded, b.grounded)]
     if grounded == "both":
         verdict = "source_inconsistency"
-        why = ("both numbers are read where they are printed: the two reports disagree "
+        why = ("Every number is read where it is printed: the two reports disagree "
                "(an error in one of them, or an agency reorganised, merged or renamed between "
                "the years)")
     else:
         verdict = "extraction_error"
-        suspect = {"earlier": "the later", "later": "the earlier", "neither": "both"}[grounded]
-        why = f"{suspect} report's cell is not grounded (flagged in its own report): check its reading first"
+        why = {"earlier": "The later report's cell is not grounded (flagged in its own report): "
+                          "check its reading first",
+               "later": "The earlier report's cell is not grounded (flagged in its own report): "
+                        "check its reading first",
+               "neither": "Neither report's cell is grounded (each is flagged in its own "
+                          "report): check their readings first"}[grounded]
     if eq.rule == "X2":
         later.x2_warnings += 1
     flags.append(CrossFlag(
