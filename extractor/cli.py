@@ -119,6 +119,8 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     if totals.corrections_orphaned:
         click.echo(f"note: {totals.corrections_orphaned} stored decisions refer to fields this "
                    "schema no longer has; they are kept in the store and not applied", err=True)
+    for problem in totals.panel_problems:
+        click.echo(f"panel: {problem}", err=True)
     extra = f", {totals.skipped_files} other files skipped" if totals.skipped_files else ""
     reused = f" ({totals.reused} already done)" if totals.reused else ""
     click.echo(f"{totals.reports} reports{reused}, {_cells_line(out)}; "
@@ -353,6 +355,8 @@ def panel_cmd(out: Path, aliases: Path | None, formats: tuple[str, ...], dest: P
     except (RunSourceError, ExportError, StoreError) as e:
         raise click.UsageError(str(e)) from e
     assert p is not None
+    for problem in p.errors:
+        click.echo(f"panel: {problem}", err=True)
     x1 = p.outcomes("X1")
     unlinked = sum(1 for d in p.docs if d.previous_year is None and d.next_year is None)
     click.echo(f"{len(p.docs)} reports, {p.agencies} agencies, {p.links} links to a previous "

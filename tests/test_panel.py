@@ -466,3 +466,24 @@ def test_a_resumed_run_keeps_the_panel_and_follows_the_alias_file(corpus: Path, 
     invoke("run", str(corpus), "-o", str(out), "-q", "--aliases", str(aliases))
     assert read_csv(out / "panel.csv") == read_csv(run_out / "panel.csv")
     assert len([r for r in read_csv(out / "flags.csv") if r["rule"] == "X1"]) == 4
+
+
+def test_a_report_the_panel_cannot_take_never_costs_the_run_its_exports(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor.panel import build
+
+    real = build.panel_doc
+
+    def fussy(item: Item, aliases: object = None) -> object:
+        if item.file == "b_2025.txt":
+            raise RuntimeError("boom")
+        return real(item, aliases)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build, "panel_doc", fussy)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(corpus), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "panel: " in result.stderr and "b_2025.txt" in result.stderr and "boom" in result.stderr
+    assert len(read_csv(out / "reports.csv")) == 15
+    files = {r["file"] for r in read_csv(out / "panel.csv")}
+    assert "b_2025.txt" not in files and "b_2024.txt" in files

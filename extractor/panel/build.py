@@ -182,6 +182,7 @@ class Panel:
     docs: list[PanelDoc]  # panel order: linked agencies by key and year, then the unlinked
     flags: list[CrossFlag]
     checks: list[CrossCheck]
+    errors: list[str] = field(default_factory=list)  # items left out (internal errors)
 
     @property
     def agencies(self) -> int:
@@ -208,9 +209,17 @@ class PanelBuilder:
         self.groups: dict[tuple[str, int], list[PanelDoc]] = defaultdict(list)
         self.unlinked: list[PanelDoc] = []
         self.flags: list[CrossFlag] = []
+        self.errors: list[str] = []
 
     def add(self, item: Item) -> None:
-        doc = panel_doc(item, self.aliases)
+        """Take one item; never raises (it runs inside the export of a run): an item the
+        panel cannot take is left out and named in `errors`."""
+        try:
+            doc = panel_doc(item, self.aliases)
+        except Exception as e:  # noqa: BLE001 - one report never costs a run its exports
+            self.errors.append(f"{item.input_path or item.file}: internal error (please "
+                               f"report): {e!r}"[:500])
+            return
         if doc is None:
             return
         if doc.identity.key is None or doc.year is None:
@@ -238,7 +247,7 @@ class PanelBuilder:
                     earlier.next_year = year
                     _link(key, earlier, later, flags, checks)
         ordered = [d for k in sorted(versions) for d in versions[k]]
-        return Panel(ordered + self.unlinked, flags, checks)
+        return Panel(ordered + self.unlinked, flags, checks, self.errors)
 
 
 def build_panel(items: Iterable[Item], aliases: dict[str, Alias] | None = None) -> Panel:

@@ -60,6 +60,7 @@ class Totals:
     corrections_moved: int = 0  # stored decisions moved to renamed field paths
     corrections_orphaned: int = 0  # stored decisions on fields the schema no longer has
     llm_retried: int = 0  # documents redone because an LLM task failed in an earlier run
+    panel_problems: list[str] = field(default_factory=list)  # the panel step's, if any
 
     def add_cells(self, flagged: int, missing: int) -> None:
         self.flagged += flagged
@@ -145,7 +146,12 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                     error="same content as another input of this run, which failed"), sha)
         seen = PanelBuilder(aliases)
         wrote = write_run(store, batch.run_id, out, also=seen.add)
-        run_panel(store, batch.run_id, out, aliases, force=wrote, seen=seen if wrote else None)
+        try:
+            panel = run_panel(store, batch.run_id, out, aliases, force=wrote,
+                              seen=seen if wrote else None)
+            totals.panel_problems = panel.errors if panel is not None else []
+        except Exception as e:  # noqa: BLE001 - the panel never costs a run its exports
+            totals.panel_problems = [f"the panel could not be built (please report): {e!r}"[:500]]
         store.finish_run(batch.run_id)
     return totals
 
