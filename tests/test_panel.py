@@ -487,3 +487,16 @@ def test_a_report_the_panel_cannot_take_never_costs_the_run_its_exports(
     assert len(read_csv(out / "reports.csv")) == 15
     files = {r["file"] for r in read_csv(out / "panel.csv")}
     assert "b_2025.txt" not in files and "b_2024.txt" in files
+
+
+def test_the_panel_bench_stays_runnable(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("panel_bench", ROOT / "bench" / "panel.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    results = tmp_path / "results.jsonl"
+    bench.fabricate(results, 40, 4)  # 10 agencies with 4 consecutive years each
+    panel = build_panel(read_run(results))
+    assert (len(panel.docs), panel.agencies, panel.links) == (40, 10, 30)
