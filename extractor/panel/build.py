@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from extractor.outputs.items import Item
-from extractor.outputs.tables import report_values, snippet
+from extractor.outputs.tables import REPORT_HEAD, report_values, snippet
 from extractor.panel.names import AgencyIdentity, Alias, agency_identity
 from extractor.panel.rules import CrossEquation, Side, instances, rule
 from extractor.schema import CellState, CellStatus, iter_cells, title
@@ -27,7 +27,7 @@ GROUNDED = frozenset({CellStatus.VERIFIED.value, CellStatus.INFERRED.value,
                       CellStatus.GROUNDED.value, CellStatus.CORRECTED.value})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellRef:
     """A cell a cross-document rule reads, with its provenance."""
 
@@ -45,7 +45,7 @@ class CellRef:
         return self.value if self.state == CellState.NUMBER.value else None
 
 
-@dataclass
+@dataclass(slots=True)
 class PanelDoc:
     """One report as the panel keeps it."""
 
@@ -57,7 +57,7 @@ class PanelDoc:
     template: str
     identity: AgencyIdentity
     agency_span: tuple[int, int] | None
-    row: list[object]  # the reports row (`report_values`)
+    row: tuple[object, ...]  # the reports row's fields (`report_values` after its head)
     cells: dict[str, CellRef]  # the cells the rules read
     nonzero: frozenset[tuple[str, int | Decimal]]  # every non-zero number, by path
     numbers: int  # hash of every (path, number) of the report: equal numbers, equal hash
@@ -109,7 +109,7 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc |
     return PanelDoc(item.seq, item.file, item.input_path, item.sha256,
                     year if isinstance(year, int) else None, r.tables.template,
                     agency_identity(r.meta.agency.value, aliases), r.meta.agency.span,
-                    report_values(item), cells,
+                    tuple(report_values(item)[len(REPORT_HEAD):]), cells,
                     frozenset(nonzero), hash(tuple(numbers)))
 
 

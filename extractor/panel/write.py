@@ -109,7 +109,7 @@ def panel_values(doc: PanelDoc) -> list[object]:
         doc.x1["not_assessable"], doc.x2_warnings, doc.x3, doc.x4, doc.file, doc.input_path,
         doc.template, doc.sha256, doc.seq,
         *(doc.cross_year.get(p) for p in EVIDENCE_PATHS),
-        *doc.row[len(REPORT_HEAD):],
+        *doc.row,
     ]
 
 
