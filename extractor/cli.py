@@ -1,4 +1,5 @@
 """Command line: `extractor run PATH... -o OUT`, `extractor eval OUT --expected DIR`,
+`extractor panel OUT`,
 `extractor review OUT`, `extractor schema`."""
 
 from __future__ import annotations
@@ -61,11 +62,14 @@ def main() -> None:
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Seconds to wait for one LLM reply (default 120; a small model on a CPU "
                    "may need 600).")
+@click.option("--aliases", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=None, help="Agency alias CSV (name, canonical, region_code) for the panel "
+              "OUT/panel.csv built at the end (see `extractor panel`).")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary line.")
 def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str | None,
             base_url: str | None, mode: str | None, config: Path | None, no_cache: bool,
             refresh_cache: bool, max_cost: Decimal | None, rpm: int | None, tpm: int | None,
-            redo: bool, timeout: float | None, quiet: bool) -> None:
+            redo: bool, timeout: float | None, aliases: Path | None, quiet: bool) -> None:
     """Extract and verify every report in PATHS (files or folders).
 
     Documents already done in OUT's store with the same content, schema version and
@@ -78,6 +82,7 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
 
     if no_cache and refresh_cache:
         raise click.UsageError("--no-cache and --refresh-cache exclude each other")
+    alias_map = _aliases(aliases)
     second = None
     if llm != "off":
         second = _llm_pass(llm, config, model=model, base_url=base_url, mode=mode, max_cost=max_cost,
@@ -86,7 +91,7 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     try:
         with RunDisplay(quiet=quiet) as display:
             totals = run_batch(list(paths), out, second, jobs=jobs, on_event=display,
-                               redo=redo or refresh_cache)
+                               redo=redo or refresh_cache, aliases=alias_map)
     except StoreError as e:
         raise click.UsageError(str(e)) from e
     if second is not None:
@@ -114,6 +119,8 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     if totals.corrections_orphaned:
         click.echo(f"note: {totals.corrections_orphaned} stored decisions refer to fields this "
                    "schema no longer has; they are kept in the store and not applied", err=True)
+    for problem in totals.panel_problems:
+        click.echo(f"panel: {problem}", err=True)
     extra = f", {totals.skipped_files} other files skipped" if totals.skipped_files else ""
     reused = f" ({totals.reused} already done)" if totals.reused else ""
     click.echo(f"{totals.reports} reports{reused}, {_cells_line(out)}; "
@@ -331,6 +338,59 @@ def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
                    f"{result.kept_aside}; the new one carries its {result.carried} decisions on "
                    f"cells still to decide and {result.appended} more rows on cells no longer "
                    "to decide (nothing was lost)", err=True)
+
+
+def _aliases(path: Path | None) -> dict | None:
+    from extractor.panel import AliasError, load_aliases
+
+    try:
+        return load_aliases(path) if path is not None else None
+    except AliasError as e:
+        raise click.UsageError(str(e)) from e
+
+
+@main.command("panel")
+@click.argument("out", type=click.Path(path_type=Path, exists=True))
+@click.option("--aliases", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=None, help="Agency alias CSV: name, canonical, region_code.")
+@click.option("--format", "formats", type=click.Choice(["csv", "parquet", "sqlite", "xlsx"]),
+              multiple=True, default=("csv",), show_default=True, help="Repeat for several.")
+@click.option("--to", "dest", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder to write into (default OUT).")
+def panel_cmd(out: Path, aliases: Path | None, formats: tuple[str, ...], dest: Path | None) -> None:
+    """Build the agency × year panel of a run and check its reports across years (X1–X4).
+
+    OUT is the output folder of `extractor run` (its newest run) or a results.jsonl. Writes
+    panel, panel_flags and panel_checks in each format, and adds the cross-document flags to
+    OUT/flags.csv. Never changes a number.
+    """
+    from extractor.outputs.export import ExportError
+    from extractor.outputs.items import RunSourceError, read_run
+    from extractor.panel import panel_step, run_panel
+    from extractor.store.store import STORE_NAME, Store, StoreError
+
+    alias_map = _aliases(aliases)
+    folder = out if out.is_dir() else out.parent
+    try:
+        if out.is_dir() and (out / STORE_NAME).is_file():
+            with Store(out) as store:
+                run_id = store.latest_run()
+                if run_id is None:
+                    raise click.UsageError(f"{out} holds no run yet: run `extractor run` first")
+                p = run_panel(store, run_id, out, alias_map, True, formats, dest)
+        else:
+            p = panel_step(read_run(out), folder, alias_map, formats, dest)
+    except (RunSourceError, ExportError, StoreError) as e:
+        raise click.UsageError(str(e)) from e
+    assert p is not None
+    for problem in p.errors:
+        click.echo(f"panel: {problem}", err=True)
+    x1 = p.outcomes("X1")
+    unlinked = sum(1 for d in p.docs if d.previous_year is None and d.next_year is None)
+    click.echo(f"{len(p.docs)} reports, {p.agencies} agencies, {p.links} links to a previous "
+               f"year; X1 {x1['pass']} pass, {x1['fail']} fail, {x1['not_assessable']} not "
+               f"assessable; {len(p.flags)} cross-document findings; {unlinked} reports "
+               f"without a neighbouring year -> {dest or folder}")
 
 
 @main.command("fields")

@@ -76,9 +76,11 @@ class ExportError(Exception):
 
 
 def write_run(store: Store, run_id: int, out: Path,
-              files: tuple[str, ...] = BatchWriter.FILES) -> bool:
+              files: tuple[str, ...] = BatchWriter.FILES,
+              also: Callable[[Item], None] | None = None) -> bool:
     """Write a run's exports into `out`; False when the files there are already exactly
-    these (same items, same decisions: a resumed run with nothing new skips the rewrite)."""
+    these (same items, same decisions: a resumed run with nothing new skips the rewrite).
+    `also`: called with every item written (the run's panel reads the records only once)."""
     standard = files == BatchWriter.FILES
     stamp = f"{store.export_stamp(run_id)}:{export_layout()}"
     if standard and store.get_meta(f"exported:{out.resolve()}") == stamp and all(
@@ -86,6 +88,8 @@ def write_run(store: Store, run_id: int, out: Path,
         return False
     with BatchWriter(out, files) as writer:
         for item in run_items(store, run_id):
+            if also is not None:
+                also(item)
             if item.error is not None:
                 writer.add_error(item.error)
             elif item.record is not None:

@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 from extractor import __version__
 from extractor.outputs.export import write_run
+from extractor.panel import PanelBuilder, run_panel
 from extractor.run.fingerprint import code_fingerprint
 from extractor.run.pipeline import discover, process
 from extractor.schema import (
@@ -39,6 +40,7 @@ from extractor.store.store import Store, config_key, sha256_file
 
 if TYPE_CHECKING:
     from extractor.llm.reader import LLMPass
+    from extractor.panel.names import Alias
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Totals:
     corrections_moved: int = 0  # stored decisions moved to renamed field paths
     corrections_orphaned: int = 0  # stored decisions on fields the schema no longer has
     llm_retried: int = 0  # documents redone because an LLM task failed in an earlier run
+    panel_problems: list[str] = field(default_factory=list)  # the panel step's, if any
 
     def add_cells(self, flagged: int, missing: int) -> None:
         self.flagged += flagged
@@ -107,10 +110,12 @@ def _work(path: str) -> tuple[bool, str]:
 
 def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs: int = 1,
               argv: list[str] | None = None,
-              on_event: Callable[[Event], None] | None = None, redo: bool = False) -> Totals:
-    """Every input into the store of OUT, then the exports; a document already done under
-    the same key by the same code is reused. `redo`: process every input even when the store
-    has it done (e.g. --refresh-cache)."""
+              on_event: Callable[[Event], None] | None = None, redo: bool = False,
+              aliases: dict[str, Alias] | None = None) -> Totals:
+    """Every input into the store of OUT, then the exports and the agency × year panel
+    (OUT/panel*.csv, its flags added to flags.csv; `aliases`: an alias file's names); a
+    document already done under the same key by the same code is reused. `redo`: process
+    every input even when the store has it done (e.g. --refresh-cache)."""
     files, missing, skipped = discover(paths)
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
     budget = second.client.settings.max_cost if second is not None else None
@@ -139,7 +144,14 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                 batch.failed(seq, InputError(
                     file=item.name, path=str(item), kind="input",
                     error="same content as another input of this run, which failed"), sha)
-        write_run(store, batch.run_id, out)
+        seen = PanelBuilder(aliases)
+        wrote = write_run(store, batch.run_id, out, also=seen.add)
+        try:
+            panel = run_panel(store, batch.run_id, out, aliases, force=wrote,
+                              seen=seen if wrote else None)
+            totals.panel_problems = panel.errors if panel is not None else []
+        except Exception as e:  # noqa: BLE001 - the panel never costs a run its exports
+            totals.panel_problems = [f"the panel could not be built (please report): {e!r}"[:500]]
         store.finish_run(batch.run_id)
     return totals
 
