@@ -297,6 +297,31 @@ def test_a_break_is_a_flag_naming_both_documents_cells_and_spans(run_out: Path) 
     assert "reorganised" in f["message"]  # strict, and says why it may break
 
 
+def test_the_review_page_shows_a_break_on_both_reports_linking_each_other(
+        run_out: Path, tmp_path: Path) -> None:
+    from extractor.review.page import review
+
+    review(run_out, tmp_path / "review")
+    html = (tmp_path / "review" / "index.html").read_text(encoding="utf-8")
+    blocks = {m.group(1): json.loads(m.group(2)) for m in re.finditer(
+        r'<script type="application/json" id="(r\d+|index)">(.*?)</script>', html)}
+    reports = {d["file"]: d for k, d in blocks.items() if k != "index"}
+    recs = records(run_out)
+    sha = {name: r.meta.sha256 for name, r in recs.items()}
+    for me, other, path, value in (("b_2024.txt", "b_2025.txt", "s3.carried_forward.natural_person", "1"),
+                                   ("b_2025.txt", "b_2024.txt", "s3.carried_over.natural_person", "4")):
+        data = reports[me]
+        x1 = [f for f in data["flags"] if f["k"] == "X1:natural_person:海盐县卫生健康局:2024-2025"]
+        assert len(x1) == 1, me
+        f = x1[0]
+        assert [data["cells"][c]["p"] for c in f["c"]] == [path]
+        assert [link["sha"] for link in f["links"]] == [sha[other]]
+        assert other in f["links"][0]["label"]
+        assert recs[me].text[f["sp"][0]:f["sp"][1]] == value
+        # both readings verify on their own: nothing here to decide, the page says so
+        assert f["g"] == "info"
+
+
 def test_cross_document_flags_are_added_to_flags_csv_once_per_document(run_out: Path) -> None:
     rows = [r for r in read_csv(run_out / "flags.csv") if r["rule"] in ("X1", "X2", "X3", "X4", "AGENCY")]
     got = sorted((r["rule"], r["file"]) for r in rows)

@@ -261,7 +261,7 @@ def progress_units(data: dict[str, Any]) -> tuple[list[list[str]], int]:
     units, decide, cannot = [], set(), set()
     for f in data["flags"]:
         flagged = [c for c in f["c"] if cells[c]["st"] == CellStatus.FLAGGED.value]
-        if f["g"] == "decide":
+        if f["g"] == "decide" and flagged:
             units.append([cells[c]["p"] for c in flagged])
             decide.update(flagged)
         elif f["g"] == "cannot":
@@ -282,7 +282,7 @@ def index_entry(record: Record, data: dict[str, Any]) -> dict[str, Any]:
         "t": record.meta.template or "",
         "n": {"cells": s.cells, "numbers": s.numbers, "verified": s.verified,
               "inferred": s.inferred, "grounded": s.grounded, "flagged": s.flagged, "corrected": s.corrected},
-        "flags": len(record.flags),
+        "flags": len(data["flags"]),
         "fc": sum(1 for c in data["cells"] if c["st"] == CellStatus.FLAGGED.value),
         "rs": combos,
         "tr": record.truncated,
@@ -418,10 +418,63 @@ def _commit(fh: IO[str], path: Path) -> None:
     os.replace(path.parent / f".{path.name}.tmp", path)
 
 
+def cross_flags(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """The panel's cross-document findings of a run folder (``panel_flags.csv``, written by
+    `extractor run` / `extractor panel`), as page flags by document sha256: one per document
+    involved, at that document's cells and span, with a link to the other document. Flags
+    (X1, X3, X4, AGENCY) go with the flags to decide where the document has a flagged cell
+    among them (`_with_cross`), otherwise, like the warnings (X2), they are for information."""
+    path = folder / "panel_flags.csv"
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not path.is_file():
+        return out
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return out
+
+    def side(row: dict[str, str], s: str) -> dict[str, str]:
+        return {k[2:]: unneutralise(v or "") for k, v in row.items() if k and k.startswith(s + "_")}
+
+    for row in rows:
+        for me, other in (("a", "b"), ("b", "a")):
+            a, b = side(row, me), side(row, other)
+            if not a.get("sha256"):
+                continue
+            start, end = a.get("span_start"), a.get("span_end")
+            links = ([{"sha": b["sha256"], "file": b.get("file", ""),
+                       "label": " · ".join(x for x in (b.get("year", ""), b.get("file", "")) if x)}]
+                     if b.get("sha256") else [])
+            out.setdefault(a["sha256"], []).append({
+                "r": row.get("rule", ""), "k": row.get("key", ""),
+                "m": unneutralise(row.get("message", "")), "v": row.get("verdict") or None,
+                "paths": (a.get("paths") or "").split(),
+                "sp": [int(start), int(end)] if start and end else None,
+                "g": "decide" if row.get("severity") == "flag" else "info", "links": links})
+    return out
+
+
+def _with_cross(data: dict[str, Any], found: list[dict[str, Any]]) -> None:
+    """Add a report's cross-document flags (`cross_flags`) to its page data."""
+    index = {c["p"]: i for i, c in enumerate(data["cells"])}
+    for f in found:
+        f = dict(f)
+        paths = f.pop("paths")
+        f["c"] = [index[p] for p in paths if p in index]
+        f["s"] = _sections(paths)
+        if not any(data["cells"][c]["st"] == CellStatus.FLAGGED.value for c in f["c"]):
+            f["g"] = "info"  # nothing flagged here to decide: the other side may be
+        data["flags"].append(f)
+
+
 def write_review(records: Iterable[Record], dest: Path, include_all: bool = False,
-                 source: str = "") -> ReviewResult:
+                 source: str = "", cross: dict[str, list[dict[str, Any]]] | None = None,
+                 ) -> ReviewResult:
     """Write ``dest/index.html`` and ``dest/decisions.csv`` from `records`, streaming (one
     report in memory at a time). Reports without flags are left out unless `include_all`.
+    `cross`: cross-document flags by document sha256 (`cross_flags`), shown with the
+    report's own flags and linking the other document.
 
     Both files are written under temporary names and renamed when complete.
     """
@@ -439,11 +492,14 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
         entries: list[dict[str, Any]] = []
         shas = hashlib.sha256()
         skipped = flags = rows = 0
+        cross = cross or {}
         for record in records:
-            if not record.flags and not include_all:
+            xflags = cross.get(record.meta.sha256, [])
+            if not record.flags and not xflags and not include_all:
                 skipped += 1
                 continue
             data = report_data(record)
+            _with_cross(data, xflags)
             page.write(f'<script type="application/json" id="r{len(entries)}">'
                        f"{script_json(data)}</script>\n")
             entries.append(index_entry(record, data))
@@ -455,7 +511,7 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
                     carried += 1
                 writer.writerow(safe_row(r))
             rows += len(found)
-            flags += len(record.flags)
+            flags += len(record.flags) + len(xflags)
             shas.update(record.meta.sha256.encode())
         index = {
             # The page keeps decisions in the browser's storage under this key: the run's
@@ -544,9 +600,10 @@ def review(target: Path, dest: Path | None = None, include_all: bool = False) ->
     named directly)."""
     records = load_records(target)
     folder = target if target.is_dir() else target.parent
-    return write_review(records, dest or folder / "review", include_all, source=str(target))
+    return write_review(records, dest or folder / "review", include_all, source=str(target),
+                        cross=cross_flags(folder))
 
 
-__all__ = ["COLUMNS", "ReviewError", "ReviewResult", "decision_rows", "flag_group", "grid_layouts",
+__all__ = ["COLUMNS", "ReviewError", "ReviewResult", "cross_flags", "decision_rows", "flag_group", "grid_layouts",
            "load_records", "prior_work", "report_data", "review", "script_json", "segments",
            "write_review"]
