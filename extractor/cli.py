@@ -61,11 +61,18 @@ def main() -> None:
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Seconds to wait for one LLM reply (default 120; a small model on a CPU "
                    "may need 600).")
+@click.option("--doc-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds one document may take (rules only); over it, it is an error line "
+                   "and the batch goes on.")
+@click.option("--doc-memory", type=click.IntRange(min=64), default=2048, show_default=True,
+              help="MB of memory one document may take (rules only); over it, it is an error "
+                   "line and the batch goes on.")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary line.")
 def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str | None,
             base_url: str | None, mode: str | None, config: Path | None, no_cache: bool,
             refresh_cache: bool, max_cost: Decimal | None, rpm: int | None, tpm: int | None,
-            redo: bool, timeout: float | None, quiet: bool) -> None:
+            redo: bool, timeout: float | None, doc_timeout: float, doc_memory: int,
+            quiet: bool) -> None:
     """Extract and verify every report in PATHS (files or folders).
 
     Documents already done in OUT's store with the same content, schema version and
@@ -74,6 +81,7 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     """
     from extractor.run.batch import run_batch
     from extractor.run.progress import RunDisplay
+    from extractor.run.worker import Limits
     from extractor.store.store import StoreError
 
     if no_cache and refresh_cache:
@@ -86,7 +94,8 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     try:
         with RunDisplay(quiet=quiet) as display:
             totals = run_batch(list(paths), out, second, jobs=jobs, on_event=display,
-                               redo=redo or refresh_cache)
+                               redo=redo or refresh_cache,
+                               limits=Limits(seconds=doc_timeout, memory_mb=doc_memory))
     except StoreError as e:
         raise click.UsageError(str(e)) from e
     if second is not None:
