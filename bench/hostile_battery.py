@@ -58,7 +58,7 @@ def main() -> None:
     ap.add_argument("--doc-timeout", type=float, default=60.0)
     ap.add_argument("--jobs", default="1")
     a = ap.parse_args()
-    print(f"| case | outcome | exit | seconds | peak RSS MB |\n|---|---|---|---|---|")
+    print("| case | outcome | exit | seconds | peak RSS MB |\n|---|---|---|---|---|")
     for name in a.cases:
         outcome, secs, rss, code = run_case(name, a.doc_timeout, ["--jobs", a.jobs])
         print(f"| {name} | {outcome} | {code} | {secs:.1f} | {rss:.0f} |", flush=True)

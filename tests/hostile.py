@@ -176,12 +176,14 @@ def charset_undefined_html(d: Path) -> Path:
 
 
 def digit_run(d: Path) -> Path:
-    """A real report whose narrative holds a 5,000-digit run, and one in a table cell."""
+    """A real report holding a 5,000-digit run where a value stands (after a row's label),
+    and one in its narrative."""
+    import re
+
     p = d / "digit_run.txt"
-    text = report_text()
-    lines = text.splitlines()
-    lines.insert(3, "编号" + "7" * 5000)
-    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text, n = re.subn(r"(行政许可\s*)\d+", lambda m: m[1] + "7" * 5000, report_text(), count=1)
+    assert n == 1
+    p.write_text("编号" + "9" * 5000 + "\n" + text, encoding="utf-8")
     return p
 
 
@@ -200,7 +202,6 @@ def utf16_no_bom(d: Path) -> Path:
 def big5(d: Path) -> Path:
     """The report in traditional characters, Big5-encoded (characters Big5 cannot hold
     are dropped)."""
-    from extractor.ingest.hanzi import simplified_map  # noqa: F401 - the reader's mapping
 
     import opencc
 
