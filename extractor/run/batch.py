@@ -38,6 +38,7 @@ from extractor.schema import (
     iter_cells,
     section_fingerprints,
 )
+from extractor.store.lock import write_lock
 from extractor.store.store import Store, config_key, sha256_file
 
 if TYPE_CHECKING:
@@ -111,10 +112,10 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
     the same key by the same code is reused. `redo`: process every input even when the store
     has it done (e.g. --refresh-cache). `limits`: each document's time and memory budget
     (rules only: the LLM path runs in threads, bounded by its HTTP timeouts)."""
-    files, missing, skipped = discover(paths)
+    files, missing, skipped = discover(paths, exclude=out)
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
     budget = second.client.settings.max_cost if second is not None else None
-    with Store(out) as store:
+    with write_lock(out, "run"), Store(out) as store:
         for stale in out.glob(".*.tmp"):  # an export a killed run did not finish
             stale.unlink(missing_ok=True)
         batch = _Batch(store, totals, config_key(extraction_config(second)), on_event)
