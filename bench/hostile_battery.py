@@ -46,7 +46,7 @@ def run_case(name: str, doc_timeout: float, extra: list[str]) -> tuple[str, floa
             outcome = f"error[{e['kind']}]: {e['error'][:70]}"
         elif results.is_file() and results.read_text().strip():
             r = json.loads(results.read_text().splitlines()[0])
-            outcome = f"result: {r['summary']['flagged']} flagged, template {r.get('template')}"
+            outcome = f"result: template {r['meta']['template']}, {r['summary']['flagged']} cells flagged"
         if "Traceback" in err:
             outcome += " [TRACEBACK]"
         return outcome, secs, usage.ru_maxrss / 1024, proc.returncode

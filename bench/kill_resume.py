@@ -96,7 +96,7 @@ def main() -> None:
         final = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         print(f"resume: exit {final.returncode} in {time.monotonic() - start:.1f} s: "
               f"{final.stdout.strip()}")
-        results = [json.loads(x)["file"] for x in (out / "results.jsonl").read_text().splitlines()]
+        results = [json.loads(x)["meta"]["source_file"] for x in (out / "results.jsonl").read_text().splitlines()]
         errors = [json.loads(x)["file"] for x in (out / "errors.jsonl").read_text().splitlines()]
         names = sorted(p.name for p in inputs.iterdir())
         with sqlite3.connect(out / "store.sqlite") as db:

@@ -61,7 +61,7 @@ def main() -> None:
 
 
 @main.command("run")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="Output folder (created if needed); holds the run store, store.sqlite.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,

@@ -62,7 +62,7 @@ def jsonl(path: Path) -> list[dict]:
 
 
 def outcomes(out: Path) -> tuple[dict[str, dict], dict[str, dict]]:
-    results = {r["file"]: r for r in jsonl(out / "results.jsonl")}
+    results = {r["meta"]["source_file"]: r for r in jsonl(out / "results.jsonl")}
     errors = {e["file"]: e for e in jsonl(out / "errors.jsonl")}
     return results, errors
 
@@ -85,7 +85,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "utf16_no_bom": ("result", ""),
     "big5": ("result", ""),
     "stray_bytes": ("result", ""),
-    "big_text": ("error", ""),
+    "big_text": ("error", "characters of text, over the 5,000,000 an annual report can hold"),
 }
 
 
@@ -153,33 +153,38 @@ def test_decoded_inputs_give_the_same_numbers_as_the_utf8_report(battery) -> Non
         assert values(results[made[name].name]) == clean, name
 
 
-def test_stray_bytes_are_marked_and_only_the_cell_they_touch_is_flagged(tmp_path: Path) -> None:
-    """A UTF-8 report with undecodable bytes inside one table value: the text is kept with a
-    U+FFFD mark, that cell is flagged without a value, every other cell is as in the clean
-    report."""
+def test_stray_bytes_are_marked_and_only_cells_they_touch_are_flagged(tmp_path: Path) -> None:
+    """A UTF-8 report with three undecodable bytes inside one table value: the text is read
+    with U+FFFD marks; the cells whose span touches them (that value's row, whose values no
+    longer fit) are flagged without a value; every other cell is as in the clean report."""
     from extractor.run.pipeline import process
 
-    clean_path = tmp_path / "clean.txt"
-    shutil.copy(REPORT, clean_path)
-    clean = process(clean_path)
+    clean = process(REPORT)
     assert isinstance(clean, Record)
     text = report_text()
     target = next(c for c in iter_cells(clean.tables)
                   if c.value is not None and c.raw and c.raw.isdigit() and len(c.raw) >= 2
                   and c.source_span and text[c.source_span[0]:c.source_span[1]] == c.raw)
-    start = len(text[:target.source_span[0] + 1].encode("utf-8"))
+    at = target.source_span[0] + 1  # inside the number
     raw = text.encode("utf-8")
+    cut = len(text[:at].encode("utf-8"))
     broken_path = tmp_path / "broken.txt"
-    broken_path.write_bytes(raw[:start] + b"\xff\xfe\x80" + raw[start:])
+    broken_path.write_bytes(raw[:cut] + b"\xff\xfe\x80" + raw[cut:])
     broken = process(broken_path)
     assert isinstance(broken, Record), broken
+    assert broken.meta.encoding == "utf-8 (3 undecodable bytes replaced by \ufffd)"
     cells = {c.path: c for c in iter_cells(broken.tables)}
     hit = cells[target.path]
     assert hit.status is CellStatus.FLAGGED and hit.value is None
-    assert "\ufffd" in (hit.raw or "")
+    marks = (at, at + 3)  # the three U+FFFD in the decoded text
+    changed = 0
     for c in iter_cells(clean.tables):
-        if c.path != target.path:
-            assert cells[c.path].value == c.value, c.path
+        b = cells[c.path]
+        if (b.value, b.status) != (c.value, c.status):
+            changed += 1
+            assert b.status is CellStatus.FLAGGED and b.value is None, c.path
+            assert b.source_span[0] <= marks[1] and b.source_span[1] >= marks[0], c.path
+    assert 1 <= changed < 10
 
 
 # -- budgets ----------------------------------------------------------------------------------
@@ -326,7 +331,7 @@ def test_a_file_without_read_permission_is_an_error_line_not_a_lost_input(
     assert "Traceback" not in ran.err
     items = jsonl(out / "errors.jsonl")
     assert [e["error"] for e in items] == ["cannot read: Permission denied"] * 2
-    assert {r["file"] for r in jsonl(out / "results.jsonl")} == {"good.txt"}
+    assert {r["meta"]["source_file"] for r in jsonl(out / "results.jsonl")} == {"good.txt"}
 
 
 def test_the_output_folder_inside_an_input_folder_is_never_read_as_input(tmp_path: Path) -> None:
@@ -340,7 +345,7 @@ def test_the_output_folder_inside_an_input_folder_is_never_read_as_input(tmp_pat
                 out / "review" / "index.html")  # a page that would even read as a report
     ran = run("run", inputs, "-o", out, "--llm", "off")
     assert ran.code == 0, ran.err
-    assert [r["file"] for r in jsonl(out / "results.jsonl")] == ["good.txt"]
+    assert [r["meta"]["source_file"] for r in jsonl(out / "results.jsonl")] == ["good.txt"]
     assert jsonl(out / "errors.jsonl") == []
 
 

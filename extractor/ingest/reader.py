@@ -38,6 +38,10 @@ INPUT_SUFFIXES = (
 
 #: Larger inputs are refused rather than read into memory.
 MAX_BYTES = 50 * 1024 * 1024
+#: More text than this is not one annual report (they run to tens of thousands of
+#: characters; a 4 MB single line is about 2.5 million): refused before the layout and
+#: mapping stages spend minutes and gigabytes on it.
+MAX_TEXT_CHARS = 5_000_000
 
 
 class IngestError(Exception):
@@ -160,6 +164,7 @@ def load_bytes(raw: bytes, name: str, path: str = "") -> Document:
     if not wide and _is_binary(raw) and not _is_wide_unicode(raw):
         raise IngestError("binary file: not text or HTML")
     text, encoding = decode(raw, declared_charset(raw))
+    _check_length(len(text))
     is_html = suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and looks_like_html(text))
     if is_html:
         rendered, base = render_html(text)
@@ -177,10 +182,17 @@ def _document(path: Path, sha: str, fmt: str, encoding: str, norm: Normalized,
     by the layout stage)."""
     if not norm.text.strip():
         raise IngestError("no text in the file")
+    _check_length(len(norm.text))
     norm, traditional = _simplify(norm)
     return Document(name=path.name, path=str(path), sha256=sha, format=fmt, encoding=encoding,
                     norm=norm, page_starts=page_starts or [],
                     pages=pages, traditional=traditional)
+
+
+def _check_length(chars: int) -> None:
+    if chars > MAX_TEXT_CHARS:
+        raise IngestError(f"the file holds {chars:,} characters of text, over the "
+                          f"{MAX_TEXT_CHARS:,} an annual report can hold: not one report")
 
 
 def _simplify(norm: Normalized) -> tuple[Normalized, bool]:

@@ -286,7 +286,11 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
                           f"({second.client.spent():.4f}); run again to continue")
 
     def one(item: Path) -> Outcome:
-        result = process(item, second)
+        try:
+            result = process(item, second)
+        except MemoryError:
+            return InputError(file=item.name, path=str(item), kind="budget",
+                              error="ran out of memory; skipped")
         return result if isinstance(result, InputError) else (result, result.model_dump_json())
 
     if jobs <= 1:

@@ -62,6 +62,8 @@ def process(path: Path, llm: LLMPass | None = None) -> Record | InputError:
         return verify(extraction, doc.text)
     except (IngestError, NotAReport) as e:
         return InputError(file=path.name, path=str(path), kind="input", error=str(e))
+    except MemoryError:
+        raise  # over the worker's memory ceiling: the batch runner reports it
     except Exception as e:  # noqa: BLE001 - one broken file never stops a batch
         detail = traceback.format_exception_only(type(e), e)[-1].strip()
         return InputError(file=path.name, path=str(path), kind="internal",
