@@ -27,7 +27,7 @@ from extractor import __version__
 from extractor.outputs.export import write_run
 from extractor.run.fingerprint import code_fingerprint
 from extractor.run.pipeline import discover, process
-from extractor.run.worker import BoundedPool, Done, Limits
+from extractor.run.worker import BoundedPool, Done, Limits, interrupt_when_safe
 from extractor.schema import (
     ALL_PATHS,
     SCHEMA_VERSION,
@@ -153,19 +153,17 @@ Todo = tuple[int, Path, str, int]  # (seq, path, sha256, size)
 @contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
     """SIGTERM (a service manager, `kill`, a CI timeout) ends the run like Ctrl-C: workers
-    killed, what was stored kept, exit 130; the same command resumes."""
+    killed, what was stored kept, exit 130; the same command resumes. Both are raised as
+    KeyboardInterrupt, never in the middle of starting a worker."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    before = signal.signal(signal.SIGTERM, interrupt)
+    before = {s: signal.signal(s, interrupt_when_safe) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, before)
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 @dataclass

@@ -60,6 +60,24 @@ class Done:
     seconds: float
 
 
+class _Spawning:
+    """Set while a worker is being forked: an interrupt then waits until the fork is done
+    (a KeyboardInterrupt raised inside the fork's Python hooks is swallowed by them and
+    leaves a lock of the logging module held)."""
+
+    depth = 0
+    pending = False
+
+
+def interrupt_when_safe(signum: int, frame: object) -> None:
+    """Signal handler for SIGINT and SIGTERM during a run: KeyboardInterrupt, except while a
+    worker is being started, where it is raised right after."""
+    if _Spawning.depth:
+        _Spawning.pending = True
+        return
+    raise KeyboardInterrupt
+
+
 def _context() -> Any:
     # fork: a worker starts in milliseconds with everything the parent imported; it is the
     # default on Linux. Elsewhere fork is unsafe (macOS) or absent (Windows).
@@ -117,6 +135,7 @@ def _serve(conn: Connection, fn: Callable[[str], Any], memory_mb: int | None, pa
     """A worker's life: one path in, one answer out, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _Spawning.depth, _Spawning.pending = 0, False
     for c in inherited:  # the parent's ends of the pipes (fork copies them): closed, so that
         c.close()  # end of file on our pipe means the parent is gone
     _die_with_parent(parent)
@@ -152,8 +171,16 @@ class _Worker:
         others = [w.conn for w in pool.workers if w is not None] + [self.conn]
         self.proc = ctx.Process(target=_serve, daemon=True, name="extractor-worker",
                                 args=(child, pool.fn, pool.limits.memory_mb, os.getpid(), others))
-        self.proc.start()
-        child.close()
+        _Spawning.depth += 1
+        try:
+            self.proc.start()
+        finally:
+            _Spawning.depth -= 1
+            child.close()
+        if _Spawning.pending and not _Spawning.depth:
+            _Spawning.pending = False
+            self.kill()
+            raise KeyboardInterrupt
         self.key: Hashable | None = None
         self.started = 0.0
 
