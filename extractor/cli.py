@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import sqlite3
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +29,32 @@ LLM_WOULD_ADD = (
 )
 
 
+class Refused(click.ClickException):
+    """A user mistake or an unusable folder: one line ("Error: …") and exit status 2."""
+
+    exit_code = 2
+
+
+def _environment_error(e: BaseException, out: Path) -> Refused:
+    """One line for what went wrong with the output folder or its store (no traceback);
+    what was stored before stays."""
+    from extractor.store.store import STORE_NAME
+
+    text = str(e)
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC or "disk is full" in text:
+        return Refused(f"the disk is full while writing to {out}: free some space and run the "
+                       "same command again (finished documents are kept and not redone)")
+    if isinstance(e, sqlite3.DatabaseError):
+        return Refused(f"the run store {out / STORE_NAME} cannot be used ({text}); what it "
+                       "holds stays. Move it away (or recover it with `sqlite3 store.sqlite "
+                       "\".recover\"`) and run again")
+    if isinstance(e, OSError):
+        where = e.filename or out
+        return Refused(f"cannot write to {where}: {e.strerror or e}; choose an output folder "
+                       "you can write to (-o)")
+    return Refused(text)
+
+
 @click.group()
 @click.version_option(__version__, prog_name="extractor")
 def main() -> None:
@@ -34,7 +62,7 @@ def main() -> None:
 
 
 @main.command("run")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="Output folder (created if needed); holds the run store, store.sqlite.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
@@ -65,11 +93,18 @@ def main() -> None:
 @click.option("--aliases", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               default=None, help="Agency alias CSV (name, canonical, region_code) for the panel "
               "OUT/panel.csv built at the end (see `extractor panel`).")
+@click.option("--doc-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds one document may take (rules only); over it, it is an error line "
+                   "and the batch goes on.")
+@click.option("--doc-memory", type=click.IntRange(min=64), default=2048, show_default=True,
+              help="MB of memory one document may take (rules only); over it, it is an error "
+                   "line and the batch goes on.")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary line.")
 def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str | None,
             base_url: str | None, mode: str | None, config: Path | None, no_cache: bool,
             refresh_cache: bool, max_cost: Decimal | None, rpm: int | None, tpm: int | None,
-            redo: bool, timeout: float | None, aliases: Path | None, quiet: bool) -> None:
+            redo: bool, timeout: float | None, aliases: Path | None, doc_timeout: float,
+            doc_memory: int, quiet: bool) -> None:
     """Extract and verify every report in PATHS (files or folders).
 
     Documents already done in OUT's store with the same content, schema version and
@@ -77,11 +112,24 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     it resumes. Exports (results.jsonl, the CSVs) are rewritten from the store at the end.
     """
     from extractor.run.batch import run_batch
+    from extractor.run.pipeline import NO_SUCH_PATH, discover
     from extractor.run.progress import RunDisplay
+    from extractor.run.worker import Limits
+    from extractor.store.lock import LockError
     from extractor.store.store import StoreError
 
     if no_cache and refresh_cache:
         raise click.UsageError("--no-cache and --refresh-cache exclude each other")
+    if out.exists() and not out.is_dir():
+        raise Refused(f"-o {out}: is a file, not a folder")
+    files, errors, skipped = discover(list(paths), exclude=out)
+    if not files and all(e.error == NO_SUCH_PATH for e in errors):
+        if errors:
+            raise Refused(f"nothing to process: {', '.join(e.path for e in errors)}: "
+                          f"{NO_SUCH_PATH}")
+        raise Refused("nothing to process: no report files (.txt, .md, .html, .pdf, .docx) in "
+                      f"{', '.join(str(p) for p in paths)}"
+                      + (f" ({skipped} other files)" if skipped else ""))
     alias_map = _aliases(aliases)
     second = None
     if llm != "off":
@@ -91,9 +139,12 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     try:
         with RunDisplay(quiet=quiet) as display:
             totals = run_batch(list(paths), out, second, jobs=jobs, on_event=display,
-                               redo=redo or refresh_cache, aliases=alias_map)
-    except StoreError as e:
-        raise click.UsageError(str(e)) from e
+                               redo=redo or refresh_cache, aliases=alias_map,
+                               limits=Limits(seconds=doc_timeout, memory_mb=doc_memory))
+    except (StoreError, LockError) as e:
+        raise Refused(str(e)) from e
+    except (OSError, sqlite3.DatabaseError) as e:
+        raise _environment_error(e, out) from e
     if second is not None:
         _llm_summary(second, quiet)
         second.client.close()
@@ -159,9 +210,16 @@ def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None) -> No
         raise click.UsageError(f"{out} has no {STORE_NAME}: run `extractor run ... -o {out}` first")
     try:
         with Store(out) as store:
+            if run_id is not None and not store.has_run(run_id):
+                latest = store.latest_run()
+                raise Refused(f"--run {run_id}: {out} has no such run"
+                              + (f" (runs 1-{latest}; the latest is the default)" if latest
+                                 else " (it holds no run yet)"))
             written = export(store, fmt, dest or out / "export", run_id)
     except (ExportError, StoreError) as e:
         raise click.UsageError(str(e)) from e
+    except (OSError, sqlite3.DatabaseError) as e:
+        raise _environment_error(e, dest or out / "export") from e
     for p in written:
         click.echo(str(p))
 
@@ -175,10 +233,9 @@ def correct_cmd(decisions: Path, out: Path | None) -> None:
     """Import a reviewer's DECISIONS.csv into the store and rewrite the latest run's exports.
 
     Decisions are kept by (document sha256, field path) and applied by every later run."""
-    from extractor.outputs.export import write_run
     from extractor.review.decisions import DecisionsError, read_decisions
-    from extractor.store.corrections import recheck_run
-    from extractor.store.store import STORE_NAME, Store, StoreError
+    from extractor.store.lock import LockError, write_lock
+    from extractor.store.store import STORE_NAME, StoreError
 
     if out is None:
         out = next((d for d in (decisions.parent, decisions.parent.parent)
@@ -190,10 +247,20 @@ def correct_cmd(decisions: Path, out: Path | None) -> None:
     except DecisionsError as e:
         raise click.ClickException(str(e)) from e
     try:
-        store = Store(out)
-    except StoreError as e:
-        raise click.UsageError(str(e)) from e
-    with store:
+        with write_lock(out, "correct"):
+            _import_decisions(out, decisions, rows, undecided)
+    except (StoreError, LockError) as e:
+        raise Refused(str(e)) from e
+    except (OSError, sqlite3.DatabaseError) as e:
+        raise _environment_error(e, out) from e
+
+
+def _import_decisions(out: Path, decisions: Path, rows: list, undecided: int) -> None:
+    from extractor.outputs.export import write_run
+    from extractor.store.corrections import recheck_run
+    from extractor.store.store import STORE_NAME, Store
+
+    with Store(out) as store:
         unknown = sorted({r.sha256 for r in rows} - store.documents())
         if unknown:
             raise click.ClickException(
@@ -210,6 +277,9 @@ def correct_cmd(decisions: Path, out: Path | None) -> None:
                f"{kinds['source_wrong']} source_wrong; {undecided} rows undecided) into "
                f"{out / STORE_NAME}; exports rewritten")
     _correct_summary(checked)
+    if (out / "panel.csv").is_file():
+        click.echo(f"the panel was built before these decisions: `extractor panel {out}` (with "
+                   "the run's --aliases, if any) rebuilds it and adds its flags to flags.csv again")
 
 
 def _correct_summary(checked: list) -> None:  # list[tuple[str, corrections.Applied]]

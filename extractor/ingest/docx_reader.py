@@ -9,14 +9,17 @@ as unreadable, never as a blank. Tables nested in a cell are rendered after its 
 
 The container is checked before python-docx opens it: a DOCX is a ZIP archive, and a
 hostile one (a "zip bomb") can expand to gigabytes, so the declared sizes, the expansion
-ratio and the entry count are bounded, and the XML is parsed by lxml with entity
-resolution off (python-docx's parser).
+ratio and the entry count are bounded; then every entry is inflated in small chunks, counting
+the bytes that actually come out (a directory can lie about sizes: zipfile would inflate up
+to 2 GB in one call before noticing), and the XML is parsed by lxml with entity resolution
+off (python-docx's parser).
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 
 import docx
@@ -65,6 +68,30 @@ def check_container(raw: bytes) -> None:
         if zf.getinfo("word/document.xml").file_size > MAX_DOCUMENT_XML:
             raise DocxError("refused: the document body is over "
                             f"{MAX_DOCUMENT_XML // 2**20} MB of XML")
+        _inflate_bounded(zf, infos)
+
+
+def _inflate_bounded(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Inflate every entry 1 MB at a time, counting what comes out: an entry that yields more
+    than its directory says, or an archive over the total bound, is refused before the bytes
+    pile up (python-docx then reads entries known to be what they claim)."""
+    total = 0
+    for info in infos:
+        got = 0
+        try:
+            with zf.open(info) as f:
+                while chunk := f.read(1 << 20):
+                    got += len(chunk)
+                    total += len(chunk)
+                    if got > info.file_size or total > MAX_TOTAL_UNCOMPRESSED:
+                        raise DocxError(f"refused: {info.filename} inflates to more than its "
+                                        "declared size (a zip bomb?)")
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+                NotImplementedError, RuntimeError) as e:
+            hint = " (a zip bomb: the data is larger than declared?)" if "CRC" in str(e) else ""
+            raise DocxError(f"damaged DOCX: {info.filename}: {e}{hint}") from e
+        except zlib.error as e:
+            raise DocxError(f"damaged DOCX: {info.filename}: {e}") from e
 
 
 def _text(cell: _Cell) -> str:

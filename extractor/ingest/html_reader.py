@@ -31,6 +31,12 @@ _BLOCK = {
 _SKIP = {"script", "style", "noscript", "template", "head"}
 
 Chars = list[tuple[str, int]]
+#: Tables nested deeper than this are read as plain blocks of text: real pages nest layout
+#: tables a few levels deep, and each level copies its content into the one above.
+MAX_TABLE_DEPTH = 32
+#: Stands for a "<" that opens no tag (no ">" before the next "<"): html.parser rescans the
+#: rest of the page for every such "<", which is quadratic; it is printed as "<" again.
+_STRAY_LT = "\ue000"
 #: A block break inside a table cell: a space in a data cell, a line in a layout cell.
 _BREAK = "\x1e"
 
@@ -69,6 +75,7 @@ class _Renderer(HTMLParser):
         self.out: Chars = []
         self.tables: list[_Table] = []
         self.skip = 0
+        self.flat = 0  # open tables nested beyond MAX_TABLE_DEPTH (read as text blocks)
 
     # -- positions ---------------------------------------------------------------------
     def _pos(self) -> int:
@@ -108,6 +115,11 @@ class _Renderer(HTMLParser):
             self.skip += 1
             return
         pos = self._pos()
+        if self.flat or (tag == "table" and len(self.tables) >= MAX_TABLE_DEPTH):
+            if tag in ("table", "tr", "td", "th") or tag in _BLOCK:
+                self.flat += tag == "table"
+                self._newline(pos)
+            return
         if tag == "table":
             self._newline(pos)
             if self.tables and self.tables[-1].cell is not None:
@@ -135,6 +147,11 @@ class _Renderer(HTMLParser):
             self.skip = max(0, self.skip - 1)
             return
         pos = self._pos()
+        if self.flat:
+            self.flat -= tag == "table"
+            if tag in ("table", "tr", "td", "th") or tag in _BLOCK:
+                self._newline(pos)
+            return
         if tag == "table" and self.tables:
             t = self.tables.pop()
             self._close_row(t, pos)
@@ -249,17 +266,49 @@ _NOISE_ATTR = re.compile(
 _TAG = re.compile(r"<[a-zA-Z][^<>]*>")
 
 
+def _mark_stray_lt(source: str) -> str:
+    """`source` with every "<" that cannot open a tag or a comment (the next "<" comes before
+    any ">", or no ">" follows) replaced by `_STRAY_LT`, in one pass (same length)."""
+    stray: list[int] = []
+    n = len(source)
+    gt = -2  # the next ">" at or after the current position (-1: none left)
+    i = source.find("<")
+    while i >= 0:
+        nxt = source.find("<", i + 1)
+        if source.startswith("<!--", i):
+            end = source.find("-->", i + 4)
+            if end >= 0:
+                i = source.find("<", end + 3)
+                continue
+        if gt != -1 and gt <= i:
+            gt = source.find(">", i + 1)
+        if gt == -1:  # no ">" in the rest of the page: every "<" from here is text
+            stray.extend(j for j in range(i, n) if source[j] == "<")
+            break
+        if 0 <= nxt < gt:
+            stray.append(i)
+        i = nxt
+    if not stray:
+        return source
+    chars = list(source)
+    for j in stray:
+        chars[j] = _STRAY_LT
+    return "".join(chars)
+
+
 def render_html(source: str) -> tuple[str, list[int]]:
     """Text of an HTML document, tables as tab-separated rows, and each char's source offset."""
     r = _Renderer(source)
-    r.feed(_TAG.sub(lambda t: _NOISE_ATTR.sub(lambda m: " " * len(m.group()), t.group()), source))
+    cleaned = _mark_stray_lt(source)
+    r.feed(_TAG.sub(lambda t: _NOISE_ATTR.sub(lambda m: " " * len(m.group()), t.group()), cleaned))
     r.close()
     while r.tables:  # unclosed tables in a truncated page
         t = r.tables.pop()
         r._close_row(t, len(source))
         r._render_table(t, len(source))
     chars = r.out
-    return "".join(ch for ch, _ in chars).replace(_BREAK, "\n"), [p for _, p in chars]
+    text = "".join(ch for ch, _ in chars).replace(_BREAK, "\n").replace(_STRAY_LT, "<")
+    return text, [p for _, p in chars]
 
 
 def looks_like_html(text: str) -> bool:

@@ -6,16 +6,20 @@ records it and moves on.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from bisect import bisect_left
 from dataclasses import replace
 from pathlib import Path
+
+import charset_normalizer
 
 from extractor.ingest.document import Document
 from extractor.ingest.docx_reader import DocxError, render_docx
 from extractor.ingest.hanzi import simplified_map
 from extractor.ingest.html_reader import declared_charset, looks_like_html, render_html
 from extractor.ingest.normalize import Normalized, normalize
+from extractor.ingest.pdf_budget import PdfBudgetError, check_text_budget
 from extractor.ingest.pdf_reader import PdfError, render_pdf
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
@@ -34,31 +38,87 @@ INPUT_SUFFIXES = (
 
 #: Larger inputs are refused rather than read into memory.
 MAX_BYTES = 50 * 1024 * 1024
+#: More text than this is not one annual report (they run to tens of thousands of
+#: characters; a 4 MB single line is about 2.5 million): refused before the layout and
+#: mapping stages spend minutes and gigabytes on it.
+MAX_TEXT_CHARS = 5_000_000
 
 
 class IngestError(Exception):
     """An input that cannot be processed, with the reason."""
 
 
+#: A UTF-8 file with at most this many undecodable bytes (and at most one per thousand) is
+#: read with each such byte replaced by U+FFFD (REPLACED): a cell whose span touches one
+#: cannot be read as a number, so it is flagged; the rest of the report stands.
+MAX_STRAY_BYTES = 64
+REPLACED = "\ufffd"
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+         (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_UTF8 = {"utf-8", "utf8", "utf_8"}
+
+
+def _codec(name: str | None) -> str | None:
+    """A Python codec for a declared charset, or None (unknown names such as 'undefined')."""
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return "gb18030" if codec in ("gb2312", "gbk") else codec  # supersets: same bytes, more chars
+
+
+def _detect(raw: bytes, among: list[str] | None = None) -> tuple[str, str] | None:
+    """charset-normalizer's best reading of the bytes (optionally among some codecs)."""
+    best = charset_normalizer.from_bytes(raw, cp_isolation=among).best()
+    if best is None:
+        return None
+    return str(best), best.encoding
+
+
 def decode(raw: bytes, declared: str | None = None) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (with or without BOM) or GB18030/GBK; return (text, encoding)."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+    """Decode bytes: a byte-order mark, UTF-8, the declared charset if it decodes, else what
+    charset-normalizer detects (GB18030/GBK, Big5, UTF-16 without BOM, …); a UTF-8 text with a
+    few stray bytes keeps its text with each such byte replaced by U+FFFD. Returns (text,
+    encoding)."""
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(enc), enc
+            except UnicodeDecodeError:
+                break
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    candidates = ["gb18030"]
-    if declared and declared.lower() not in ("utf-8", "utf8", "gb2312", "gbk", "gb18030"):
-        candidates.insert(0, declared)
-    for enc in candidates:
+    codec = _codec(declared)
+    if codec is not None and codec not in _UTF8:
         try:
-            return raw.decode(enc), enc
-        except (UnicodeDecodeError, LookupError):
-            continue
-    raise IngestError("cannot decode the file as UTF-8 or GB18030/GBK text")
+            return raw.decode(codec), codec
+        except UnicodeDecodeError:
+            pass
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count(REPLACED) - raw.count(REPLACED.encode())
+    if bad <= min(MAX_STRAY_BYTES, max(3, len(raw) // 1000)):
+        return text, f"utf-8 ({bad} undecodable bytes replaced by {REPLACED})"
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        found = _detect(raw)
+    else:  # GB18030 accepts most two-byte text: Big5 too (as nonsense); ask which it is
+        found = _detect(raw, ["gb18030", "big5"]) or (raw.decode("gb18030"), "gb18030")
+    if found is None:
+        raise IngestError("cannot decode the file as text (not UTF-8, GB18030/GBK, Big5, "
+                          "UTF-16 or another encoding charset-normalizer recognises)")
+    return found
+
+
+def _is_wide_unicode(raw: bytes) -> bool:
+    """UTF-16/32 without a byte-order mark (NUL bytes are part of its text)."""
+    found = _detect(raw[:65536])
+    return found is not None and found[1].startswith(("utf_16", "utf_32"))
 
 
 def _is_binary(raw: bytes) -> bool:
@@ -100,10 +160,11 @@ def load_bytes(raw: bytes, name: str, path: str = "") -> Document:
         return _load_pdf(where, raw, sha)
     if raw.startswith(b"PK\x03\x04") or suffix in DOCX_SUFFIXES:
         return _load_docx(where, raw, sha)
-    utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff"))  # NUL bytes are its text, not binary
-    if not utf16 and _is_binary(raw):
+    wide = raw.startswith((b"\xff\xfe", b"\xfe\xff"))  # NUL bytes are its text, not binary
+    if not wide and _is_binary(raw) and not _is_wide_unicode(raw):
         raise IngestError("binary file: not text or HTML")
     text, encoding = decode(raw, declared_charset(raw))
+    _check_length(len(text))
     is_html = suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and looks_like_html(text))
     if is_html:
         rendered, base = render_html(text)
@@ -121,10 +182,17 @@ def _document(path: Path, sha: str, fmt: str, encoding: str, norm: Normalized,
     by the layout stage)."""
     if not norm.text.strip():
         raise IngestError("no text in the file")
+    _check_length(len(norm.text))
     norm, traditional = _simplify(norm)
     return Document(name=path.name, path=str(path), sha256=sha, format=fmt, encoding=encoding,
                     norm=norm, page_starts=page_starts or [],
                     pages=pages, traditional=traditional)
+
+
+def _check_length(chars: int) -> None:
+    if chars > MAX_TEXT_CHARS:
+        raise IngestError(f"the file holds {chars:,} characters of text, over the "
+                          f"{MAX_TEXT_CHARS:,} an annual report can hold: not one report")
 
 
 def _simplify(norm: Normalized) -> tuple[Normalized, bool]:
@@ -139,8 +207,9 @@ def _load_pdf(path: Path, raw: bytes, sha: str) -> Document:
     if not raw[:1024].lstrip().startswith(b"%PDF"):
         raise IngestError("the file is named .pdf but is not a PDF")
     try:
+        check_text_budget(raw)
         pdf = render_pdf(raw)
-    except PdfError as e:
+    except (PdfError, PdfBudgetError) as e:
         raise IngestError(str(e)) from e
     norm = normalize(pdf.text)
     # Page starts in the normalized text: the first character at or after each page's start.

@@ -14,7 +14,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +28,7 @@ from extractor.outputs.export import write_run
 from extractor.panel import PanelBuilder, run_panel
 from extractor.run.fingerprint import code_fingerprint
 from extractor.run.pipeline import discover, process
+from extractor.run.worker import BoundedPool, Done, Limits, interrupt_when_safe
 from extractor.schema import (
     ALL_PATHS,
     SCHEMA_VERSION,
@@ -36,6 +39,7 @@ from extractor.schema import (
     iter_cells,
     section_fingerprints,
 )
+from extractor.store.lock import write_lock
 from extractor.store.store import Store, config_key, sha256_file
 
 if TYPE_CHECKING:
@@ -94,14 +98,9 @@ def extraction_config(second: LLMPass | None) -> dict[str, object]:
     return {"tool": __version__, "llm": llm}
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which stops handing out work, lets the
-    documents in hand finish, and exits (no traceback per worker)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _work(path: str) -> tuple[bool, str]:
-    """Process-pool worker: (ok, Record JSON) or (False, InputError JSON)."""
+    """What a worker process computes for one document: (ok, Record JSON) or (False,
+    InputError JSON). The parent turns it into an Outcome in `_outcome`."""
     result = process(Path(path))
     if isinstance(result, InputError):
         return False, result.model_dump_json()
@@ -111,15 +110,17 @@ def _work(path: str) -> tuple[bool, str]:
 def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs: int = 1,
               argv: list[str] | None = None,
               on_event: Callable[[Event], None] | None = None, redo: bool = False,
-              aliases: dict[str, Alias] | None = None) -> Totals:
+              aliases: dict[str, Alias] | None = None, limits: Limits | None = None) -> Totals:
     """Every input into the store of OUT, then the exports and the agency × year panel
     (OUT/panel*.csv, its flags added to flags.csv; `aliases`: an alias file's names); a
     document already done under the same key by the same code is reused. `redo`: process
-    every input even when the store has it done (e.g. --refresh-cache)."""
-    files, missing, skipped = discover(paths)
+    every input even when the store has it done (e.g. --refresh-cache). `limits`: each
+    document's time and memory budget (rules only: the LLM path runs in threads, bounded by
+    its HTTP timeouts)."""
+    files, missing, skipped = discover(paths, exclude=out)
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
     budget = second.client.settings.max_cost if second is not None else None
-    with Store(out) as store:
+    with write_lock(out, "run"), Store(out) as store:
         for stale in out.glob(".*.tmp"):  # an export a killed run did not finish
             stale.unlink(missing_ok=True)
         batch = _Batch(store, totals, config_key(extraction_config(second)), on_event)
@@ -128,11 +129,13 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
         batch.run_id = store.begin_run(batch.key, SCHEMA_VERSION, argv or sys.argv[1:], batch.code)
         todo, twins = batch.plan([*missing, *files], redo)
         try:
-            for seq, item, sha, size, outcome in _execute(todo, second, jobs, budget):
-                if isinstance(outcome, InputError):
-                    batch.failed(seq, outcome, sha)
-                else:
-                    batch.stored(seq, item, sha, size, *outcome)
+            outcomes = _execute(todo, second, jobs, budget, limits or Limits())
+            with _sigterm_interrupts(), closing(outcomes):  # closed: the workers are killed
+                for seq, item, sha, size, outcome in outcomes:
+                    if isinstance(outcome, InputError):
+                        batch.failed(seq, outcome, sha)
+                    else:
+                        batch.stored(seq, item, sha, size, *outcome)
         except KeyboardInterrupt:
             totals.interrupted = True
             return totals
@@ -157,6 +160,22 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
 
 
 Todo = tuple[int, Path, str, int]  # (seq, path, sha256, size)
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a service manager, `kill`, a CI timeout) ends the run like Ctrl-C: workers
+    killed, what was stored kept, exit 130; the same command resumes. Both are raised as
+    KeyboardInterrupt, never in the middle of starting a worker."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {s: signal.signal(s, interrupt_when_safe) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 @dataclass
@@ -258,33 +277,38 @@ Outcome = InputError | tuple[Record, str]
 
 
 def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, jobs: int,
-             budget: Decimal | None) -> Iterator[tuple[int, Path, str, int, Outcome]]:
-    """Results as they complete (any order); the caller commits each one at once."""
+             budget: Decimal | None, limits: Limits) -> Iterator[tuple[int, Path, str, int, Outcome]]:
+    """Results as they complete (any order); the caller commits each one at once.
+
+    Rules only: every document in a worker process under `limits`, `--jobs 1` included.
+    With the LLM: threads (the work is waiting on HTTP; the rate limiter and the reply cache
+    are shared)."""
+    if second is None:
+        yield from _bounded(todo, jobs, limits)
+        return
 
     def spent() -> bool:
-        return (budget is not None and second is not None
-                and second.client.spent() >= budget)
+        return budget is not None and second.client.spent() >= budget
 
     def not_processed(item: Path) -> InputError:
-        assert second is not None
         return InputError(file=item.name, path=str(item), kind="not_processed",
                           error=f"not processed: the LLM budget --max-cost {budget} is spent "
                           f"({second.client.spent():.4f}); run again to continue")
 
     def one(item: Path) -> Outcome:
-        result = process(item, second)
+        try:
+            result = process(item, second)
+        except MemoryError:
+            return InputError(file=item.name, path=str(item), kind="budget",
+                              error="ran out of memory; skipped")
         return result if isinstance(result, InputError) else (result, result.model_dump_json())
 
     if jobs <= 1:
         for seq, item, sha, size in todo:
             yield seq, item, sha, size, not_processed(item) if spent() else one(item)
         return
-    if second is None:
-        pool: cf.Executor = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
-    else:
-        pool = cf.ThreadPoolExecutor(max_workers=jobs)
-    with pool:
-        pending: dict[cf.Future[object], tuple[int, Path, str, int]] = {}
+    with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
+        pending: dict[cf.Future[Outcome], tuple[int, Path, str, int]] = {}
         queue = iter(todo)
         try:
             while True:
@@ -296,28 +320,59 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
                     if spent():
                         yield seq, item, sha, size, not_processed(item)
                         continue
-                    fut = pool.submit(_work, str(item)) if second is None else pool.submit(one, item)
-                    pending[fut] = nxt
+                    pending[pool.submit(one, item)] = nxt
                 if not pending:
                     return
                 finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for fut in finished:
                     seq, item, sha, size = pending.pop(fut)
-                    yield seq, item, sha, size, _outcome(fut, item)
+                    try:
+                        outcome = fut.result()
+                    except Exception as e:  # noqa: BLE001 - one input's error
+                        outcome = _internal(item, f"{type(e).__name__}: {e}")
+                    yield seq, item, sha, size, outcome
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
 
 
-def _outcome(fut: cf.Future[object], item: Path) -> Outcome:
-    try:
-        value = fut.result()
-    except Exception as e:  # noqa: BLE001 - a worker that died is one input's error
-        return InputError(file=item.name, path=str(item), kind="internal",
-                          error=f"internal error (please report): worker failed: {e!r}"[:500])
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], bool):
-        ok, raw = value
-        if ok:
-            return Record.model_validate_json(raw), raw
-        return InputError.model_validate_json(raw)
-    return value  # type: ignore[return-value]
+def _bounded(todo: list[Todo], jobs: int, limits: Limits) -> Iterator[tuple[int, Path, str, int, Outcome]]:
+    """The rules path: `_work` in killable worker processes, one document each at a time."""
+    pending: dict[int, Todo] = {}
+    queue = iter(todo)
+    with BoundedPool(_work, jobs, limits) as pool:
+        while True:
+            while pool.free():
+                nxt = next(queue, None)
+                if nxt is None:
+                    break
+                pool.submit(nxt[0], str(nxt[1]))
+                pending[nxt[0]] = nxt
+            if not pending:
+                return
+            for done in pool.wait():
+                seq, item, sha, size = pending.pop(done.key)  # type: ignore[call-overload]
+                yield seq, item, sha, size, _outcome(done, item, limits)
+
+
+def _internal(item: Path, detail: str) -> InputError:
+    return InputError(file=item.name, path=str(item), kind="internal",
+                      error=f"internal error (please report): {detail}"[:500])
+
+
+def _outcome(done: Done, item: Path, limits: Limits) -> Outcome:
+    """A worker's payload, or why there is none, as this input's outcome (the one place
+    that knows what `_work` returns)."""
+    f = done.failure
+    if f is None:
+        ok, raw = done.payload
+        return (Record.model_validate_json(raw), raw) if ok else InputError.model_validate_json(raw)
+    if f.reason == "timeout":
+        return InputError(file=item.name, path=str(item), kind="budget",
+                          error=f"{f.detail}; skipped (--doc-timeout raises the limit; the next "
+                                "run tries it again)")
+    if f.reason == "memory":
+        return InputError(file=item.name, path=str(item), kind="budget",
+                          error=f"{f.detail}; skipped (--doc-memory raises the limit; the next "
+                                "run tries it again)")
+    return _internal(item, f"worker failed: {f.detail}")

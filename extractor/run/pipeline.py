@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import traceback
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -61,35 +62,102 @@ def process(path: Path, llm: LLMPass | None = None) -> Record | InputError:
         return verify(extraction, doc.text)
     except (IngestError, NotAReport) as e:
         return InputError(file=path.name, path=str(path), kind="input", error=str(e))
+    except MemoryError:
+        raise  # over the worker's memory ceiling: the batch runner reports it
     except Exception as e:  # noqa: BLE001 - one broken file never stops a batch
         detail = traceback.format_exception_only(type(e), e)[-1].strip()
         return InputError(file=path.name, path=str(path), kind="internal",
                           error=f"internal error (please report): {detail}")
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[InputError], int]:
+#: The error of a path named on the command line that does not exist.
+NO_SUCH_PATH = "no such file or directory"
+
+
+def shown(path: Path) -> str:
+    """A path as text that can be stored and printed: bytes of a file name that are not
+    UTF-8 are written as \\xNN escapes."""
+    return os.fsencode(path).decode("utf-8", errors="backslashreplace")
+
+
+def _refusal(path: Path) -> InputError | None:
+    """Why a file cannot be an input, judged without opening it (a FIFO or a device would
+    block or never end), or None."""
+    name = shown(path)
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return InputError(file=shown(Path(path.name)), path=name, kind="input",
+                          error="the file name is not valid UTF-8 (its bytes are shown as \\xNN); "
+                                "rename the file to process it")
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        what = ("cannot read: a broken symbolic link (its target does not exist)"
+                if path.is_symlink() else NO_SUCH_PATH)
+        return InputError(file=path.name, path=name, kind="input", error=what)
+    except OSError as e:
+        return InputError(file=path.name, path=name, kind="input",
+                          error=f"cannot read: {e.strerror or e}")
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode)
+                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a file")
+        return InputError(file=path.name, path=name, kind="input",
+                          error=f"not a regular file ({kind}): refused without reading it")
+    return None
+
+
+def _walk(folder: Path, exclude: set[str], errors: list[InputError]) -> Iterator[Path]:
+    """Every file under `folder` (symbolic links to folders followed once), hidden names and
+    the excluded folders (the run's own output) left out; a folder that cannot be listed is
+    an error, not a silent gap."""
+    seen: set[str] = set()
+
+    def failed(e: OSError) -> None:
+        where = Path(e.filename) if e.filename else folder
+        errors.append(InputError(file=where.name, path=shown(where), kind="input",
+                                 error=f"cannot list the folder: {e.strerror or e}"))
+
+    for root, dirs, names in os.walk(folder, onerror=failed, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen or real in exclude:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for n in names:
+            if not n.startswith("."):
+                yield Path(root, n)
+
+
+def discover(paths: Iterable[Path], exclude: Path | None = None,
+             ) -> tuple[list[Path], list[InputError], int]:
     """Inputs named on the command line: files as given, folders walked for report files.
 
-    Returns (files, errors for paths that do not exist, number of files skipped in folders
-    because their extension is not a report format).
+    Returns (files, errors for paths that cannot be inputs: missing, not a regular file, a
+    name that is not UTF-8, a folder that cannot be listed; number of files skipped in
+    folders because their extension is not a report format). Nothing is opened here.
+    `exclude`: a folder never walked into (the run's output folder, when it sits inside an
+    input folder: its review page is not an input).
     """
     files: list[Path] = []
     errors: list[InputError] = []
     skipped = 0
+    out = {os.path.realpath(exclude)} if exclude is not None else set()
     for p in paths:
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_dir() or any(part.startswith(".") for part in f.relative_to(p).parts):
-                    continue  # a broken symlink is kept: it must show up as an error
-                if f.suffix.lower() in INPUT_SUFFIXES:
-                    files.append(f)
-                else:
+            for f in sorted(_walk(p, out, errors)):
+                if f.suffix.lower() not in INPUT_SUFFIXES:
                     skipped += 1
-        elif p.exists():
-            files.append(p)
+                elif (refused := _refusal(f)) is not None:
+                    errors.append(refused)
+                else:
+                    files.append(f)
+        elif (refused := _refusal(p)) is not None:
+            errors.append(refused)
         else:
-            errors.append(InputError(file=p.name, path=str(p), kind="input",
-                                     error="no such file or directory"))
+            files.append(p)
     return files, errors, skipped
 
 

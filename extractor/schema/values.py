@@ -36,6 +36,11 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _COUNT_UNITS = frozenset({"件", "个", "项", "条", "次", "起"})
 
 
+#: More digits than any count or amount of a report has (and than a 64-bit integer holds):
+#: such a run is text (an ID, a scan artefact), never a number.
+MAX_DIGITS = 18
+
+
 @dataclass(frozen=True)
 class Reading:
     state: CellState
@@ -58,6 +63,8 @@ def read_value(text: str) -> Reading | None:
     if not m:
         return _annotated(t)
     num = m["num"].replace(",", "")
+    if len(num.split(".")[0]) > MAX_DIGITS or len(num) > 2 * MAX_DIGITS:
+        return None
     negative = m["sign"] in ("-", "减", "减少")
     unit = m["unit"] if m["unit"] in MONEY_UNITS else None
     if "." in num or unit is not None:

@@ -121,6 +121,9 @@ class Store:
     def finish_run(self, run_id: int) -> None:
         self.db.execute("UPDATE runs SET finished=? WHERE id=?", (time.time(), run_id))
 
+    def has_run(self, run_id: int) -> bool:
+        return self.db.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone() is not None
+
     def latest_run(self) -> int | None:
         row = self.db.execute("SELECT max(id) FROM runs").fetchone()
         return None if row is None or row[0] is None else int(row[0])

@@ -1,0 +1,284 @@
+"""Bounded work per document: each document is processed in a worker process that the
+parent can kill, under a wall-clock and a memory budget.
+
+A worker runs `fn(path) -> payload` (any picklable value; what it means is the caller's
+business) for one document at a time. The parent hands out paths, waits on the workers'
+pipes and process sentinels, and turns every document into exactly one `Done`: the payload,
+or a `Failure` saying why there is none (over the time budget: killed; over the memory
+ceiling: MemoryError under `RLIMIT_AS`; the process died). A killed or dead worker is
+replaced by a fresh one for the next document, so one input never stalls or empties a batch.
+
+Workers never outlive the parent: on Linux the kernel kills them when it dies
+(`PR_SET_PDEATHSIG`), even after `kill -9`; everywhere an idle worker exits when its pipe to
+the parent reaches end of file, and a busy one notices that its parent changed within a
+second. Workers ignore Ctrl-C (the terminal sends it to the whole process group): the parent
+decides, and kills them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+#: Defaults of `extractor run --doc-timeout / --doc-memory`.
+DEFAULT_SECONDS = 60.0
+DEFAULT_MEMORY_MB = 2048
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one document may use: wall-clock seconds, and memory in MB above what a worker
+    holds before it starts (None: unbounded)."""
+
+    seconds: float | None = DEFAULT_SECONDS
+    memory_mb: int | None = DEFAULT_MEMORY_MB
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a document has no payload: 'timeout', 'memory', 'died' (the worker process ended
+    without an answer) or 'error' (fn raised; `detail` is the exception)."""
+
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Done:
+    key: Hashable
+    payload: Any  # fn's return value when `failure` is None
+    failure: Failure | None
+    seconds: float
+
+
+class _Spawning:
+    """Set while a worker is being forked: an interrupt then waits until the fork is done
+    (a KeyboardInterrupt raised inside the fork's Python hooks is swallowed by them and
+    leaves a lock of the logging module held)."""
+
+    depth = 0
+    pending = False
+
+
+def interrupt_when_safe(signum: int, frame: object) -> None:
+    """Signal handler for SIGINT and SIGTERM during a run: KeyboardInterrupt, except while a
+    worker is being started, where it is raised right after."""
+    if _Spawning.depth:
+        _Spawning.pending = True
+        return
+    raise KeyboardInterrupt
+
+
+def _context() -> Any:
+    # fork: a worker starts in milliseconds with everything the parent imported; it is the
+    # default on Linux. Elsewhere fork is unsafe (macOS) or absent (Windows).
+    return mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux), and watch the
+    parent everywhere (a busy worker does not read its pipe)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _limit_memory(mb: int | None) -> None:
+    """Cap the address space at what the worker already maps plus `mb` megabytes: a document
+    that needs more gets MemoryError instead of taking the machine's memory."""
+    if mb is None:
+        return
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    base = 0
+    try:
+        with open("/proc/self/statm") as f:
+            base = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        pass
+    limit = base + mb * 2**20
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _serve(conn: Connection, fn: Callable[[str], Any], memory_mb: int | None, parent: int,
+           inherited: list[Connection]) -> None:
+    """A worker's life: one path in, one answer out, until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _Spawning.depth, _Spawning.pending = 0, False
+    for c in inherited:  # the parent's ends of the pipes (fork copies them): closed, so that
+        c.close()  # end of file on our pipe means the parent is gone
+    _die_with_parent(parent)
+    _limit_memory(memory_mb)
+    while True:
+        try:
+            path = conn.recv()
+        except (EOFError, OSError):
+            os._exit(0)
+        try:
+            answer: tuple[str, Any] = ("ok", fn(path))
+        except MemoryError:
+            answer = ("memory", "")
+        except BaseException as e:  # noqa: BLE001 - reported to the parent as this input's error
+            answer = ("error", f"{type(e).__name__}: {e}"[:500])
+        try:
+            conn.send(answer)
+        except MemoryError:
+            answer = ("memory", "")
+            with contextlib.suppress(Exception):
+                conn.send(answer)
+        except Exception as e:  # noqa: BLE001 - e.g. a payload that does not pickle
+            with contextlib.suppress(Exception):
+                conn.send(("error", f"{type(e).__name__}: {e}"[:500]))
+        if answer[0] == "memory":
+            os._exit(0)  # a fresh worker for the next document
+
+
+class _Worker:
+    def __init__(self, pool: BoundedPool) -> None:
+        ctx = _context()
+        self.conn, child = ctx.Pipe(duplex=True)
+        others = [w.conn for w in pool.workers if w is not None] + [self.conn]
+        self.proc = ctx.Process(target=_serve, daemon=True, name="extractor-worker",
+                                args=(child, pool.fn, pool.limits.memory_mb, os.getpid(), others))
+        _Spawning.depth += 1
+        try:
+            self.proc.start()
+        finally:
+            _Spawning.depth -= 1
+            child.close()
+        if _Spawning.pending and not _Spawning.depth:
+            _Spawning.pending = False
+            self.kill()
+            raise KeyboardInterrupt
+        self.key: Hashable | None = None
+        self.started = 0.0
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join()
+        self.conn.close()
+        self.proc.close()
+
+
+class BoundedPool:
+    """`jobs` worker processes running `fn` on one path each, under `limits`."""
+
+    def __init__(self, fn: Callable[[str], Any], jobs: int, limits: Limits) -> None:
+        self.fn = fn
+        self.limits = limits
+        self.workers: list[_Worker | None] = [None] * max(1, jobs)
+
+    def __enter__(self) -> BoundedPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def free(self) -> int:
+        return sum(1 for w in self.workers if w is None or w.key is None)
+
+    def busy(self) -> int:
+        return len(self.workers) - self.free()
+
+    def submit(self, key: Hashable, path: str) -> None:
+        """Hand `path` to an idle worker (there must be one: see `free`)."""
+        i = next(i for i, w in enumerate(self.workers) if w is None or w.key is None)
+        w = self.workers[i]
+        if w is None:
+            w = self.workers[i] = _Worker(self)
+        try:
+            w.conn.send(path)
+        except OSError:  # it died while idle: a new one
+            w.kill()
+            w = self.workers[i] = _Worker(self)
+            w.conn.send(path)
+        w.key, w.started = key, time.monotonic()
+
+    def wait(self) -> list[Done]:
+        """Block until at least one busy worker has an answer, failed, or ran out of time."""
+        if not self.busy():
+            return []
+        while True:
+            busy = [(i, w) for i, w in enumerate(self.workers) if w is not None and w.key is not None]
+            timeout = None
+            if self.limits.seconds is not None:
+                first = min(w.started for _, w in busy) + self.limits.seconds
+                timeout = max(0.0, first - time.monotonic())
+            ready = set(wait([w.conn for _, w in busy] + [w.proc.sentinel for _, w in busy],
+                             timeout))
+            done: list[Done] = []
+            now = time.monotonic()
+            for i, w in busy:
+                if w.conn in ready or w.proc.sentinel in ready:
+                    done.append(self._answer(i, w, now))
+                elif self.limits.seconds is not None and now - w.started >= self.limits.seconds:
+                    done.append(self._retire(i, w, Failure(
+                        "timeout", f"took over {self.limits.seconds:g} s"), now))
+            if done:
+                return done
+
+    def _answer(self, i: int, w: _Worker, now: float) -> Done:
+        try:
+            if w.conn.poll():
+                kind, value = w.conn.recv()
+                key, w.key = w.key, None
+                if kind == "ok":
+                    return Done(key, value, None, now - w.started)
+                if kind == "memory":
+                    self._retire(i, w, None, now)
+                    mb = self.limits.memory_mb
+                    return Done(key, None, Failure("memory", f"needed over {mb} MB of memory"),
+                                now - w.started)
+                return Done(key, None, Failure("error", str(value)), now - w.started)
+        except (EOFError, OSError):
+            pass
+        w.proc.join(5)
+        code = w.proc.exitcode
+        how = (f"killed by {signal.Signals(-code).name}" if code is not None and code < 0
+               and -code in signal.valid_signals() else f"exit status {code}")
+        return self._retire(i, w, Failure("died", f"the worker process ended ({how})"), now)
+
+    def _retire(self, i: int, w: _Worker, failure: Failure | None, now: float) -> Done:
+        key = w.key
+        w.kill()
+        self.workers[i] = None
+        return Done(key, None, failure, now - w.started)
+
+    def close(self) -> None:
+        """Kill every worker (documents in hand are dropped; a re-run redoes them)."""
+        for i, w in enumerate(self.workers):
+            if w is not None:
+                w.kill()
+                self.workers[i] = None
