@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -61,11 +62,14 @@ def main() -> None:
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Seconds to wait for one LLM reply (default 120; a small model on a CPU "
                    "may need 600).")
+@click.option("--ocr", type=click.Choice(["off", "auto", "on"]), default="auto", show_default=True,
+              help="Read scans by OCR (the 'ocr' extra): off; auto (PDF pages without a text "
+                   "layer, and PNG/JPEG/TIFF inputs); on (every PDF page).")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary line.")
 def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str | None,
             base_url: str | None, mode: str | None, config: Path | None, no_cache: bool,
             refresh_cache: bool, max_cost: Decimal | None, rpm: int | None, tpm: int | None,
-            redo: bool, timeout: float | None, quiet: bool) -> None:
+            redo: bool, timeout: float | None, ocr: str, quiet: bool) -> None:
     """Extract and verify every report in PATHS (files or folders).
 
     Documents already done in OUT's store with the same content, schema version and
@@ -83,12 +87,21 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
         second = _llm_pass(llm, config, model=model, base_url=base_url, mode=mode, max_cost=max_cost,
                            rpm=rpm, tpm=tpm, timeout=timeout,
                            cache="off" if no_cache else "refresh" if refresh_cache else None)
+    from extractor.ingest.ocr import ENV as OCR_ENV
+
+    before = os.environ.get(OCR_ENV)
+    os.environ[OCR_ENV] = ocr  # read by the ingest stage, in worker processes too
     try:
         with RunDisplay(quiet=quiet) as display:
             totals = run_batch(list(paths), out, second, jobs=jobs, on_event=display,
                                redo=redo or refresh_cache)
     except StoreError as e:
         raise click.UsageError(str(e)) from e
+    finally:
+        if before is None:
+            os.environ.pop(OCR_ENV, None)
+        else:
+            os.environ[OCR_ENV] = before
     if second is not None:
         _llm_summary(second, quiet)
         second.client.close()

@@ -33,6 +33,10 @@ class PdfError(Exception):
     """A PDF that cannot be read, with the reason."""
 
 
+class NoTextLayer(PdfError):
+    """A PDF whose pages are images (a scan): OCR can read it (`extractor.ingest.ocr`)."""
+
+
 @dataclass(frozen=True)
 class RenderedPdf:
     text: str
@@ -109,7 +113,7 @@ def render_pdf(raw: bytes) -> RenderedPdf:
             pos += len(chunk)
     text = "".join(parts)
     if len("".join(text.split())) < MIN_TEXT_CHARS:
-        raise PdfError(
+        raise NoTextLayer(
             "the PDF has no text layer (scanned or image-only pages): OCR is needed before "
             "it can be read"
         )
