@@ -53,6 +53,14 @@ def rules(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # Close one-pixel breaks of a scanned rule.
     horiz = cv2.dilate(horiz, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 3)))
     vert = cv2.dilate(vert, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 5)))
+    # A long stroke of a large character survives the opening too, but on its own: rules
+    # are joined into a table's frame, long in one direction at least.
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_or(horiz, vert), connectivity=8)
+    long = (stats[:, cv2.CC_STAT_WIDTH] >= w // 8) | (stats[:, cv2.CC_STAT_HEIGHT] >= h // 8)
+    long[0] = False
+    frame = long[labels]
+    horiz[~frame] = 0
+    vert[~frame] = 0
     return horiz, vert
 
 
