@@ -3,7 +3,8 @@
 The golden PDF is rendered page by page to 200 dpi images (pypdfium2) and saved as an
 image-only PDF; each complete golden text report is drawn onto A4 page images with PIL (its
 tab rows as ruled tables, its other lines as text) when a CJK font is installed (Debian's
-fonts-wqy-microhei; `--font PATH` for another). Each scan is extracted and compared with its
+fonts-wqy-microhei; `--font PATH` for another): the text as the reader renders it, so an
+HTML report's tables are tab rows too. Each scan is extracted and compared with its
 golden file: cells correct / flagged (wrong but flagged) / silent (wrong and not flagged:
 the goal is 0), seconds per page, peak memory (max RSS of this process).
 
@@ -25,6 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 import extractor
 from extractor.evaluate.expected import cell_reading, expected_cells, load_expected
+from extractor.ingest.reader import load
 from extractor.schema import CellStatus, iter_cells
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,10 +128,11 @@ def main() -> int:
         src = ROOT / "golden" / "inputs" / name
         if src.suffix == ".pdf":
             raw = scan_pdf(src)
-        elif src.suffix in (".txt",) and args.font.exists():
-            raw = draw_text_report(src.read_text(encoding="utf-8"), args.font)
+        elif args.font.exists():  # the text as the reader renders it (HTML tables as tab rows)
+            raw = draw_text_report(load(src).text, args.font)
         else:
-            print(f"{name}: skipped (HTML/Markdown, or no CJK font)", file=sys.stderr)
+            print(f"{name}: skipped (no CJK font: apt-get install fonts-wqy-microhei)",
+                  file=sys.stderr)
             continue
         t0 = time.perf_counter()
         try:

@@ -213,3 +213,20 @@ def test_a_failed_identity_over_ocr_digits_is_an_extraction_error():
     record = verify(extraction, text)
     failed = [f for f in record.flags if f.rule == "I3" and cell.path in f.paths]
     assert failed and all(f.verdict == "extraction_error" for f in failed)
+
+
+def test_page_count_limit_refuses_before_reading(monkeypatch):
+    from extractor.ingest import ocr
+    from extractor.ingest.ocr import read
+
+    monkeypatch.setattr(read, "MAX_OCR_PAGES", 1)
+    frame = Image.open(io.BytesIO(_table_png()))
+    buf = io.BytesIO()
+    frame.save(buf, format="TIFF", save_all=True, append_images=[frame])
+    with pytest.raises(IngestError, match="2 pages, over the 1-page OCR limit"):
+        load_bytes(buf.getvalue(), "scan.tiff")
+    monkeypatch.setattr(ocr, "MAX_OCR_PAGES", 1)
+    pdf = io.BytesIO()
+    frame.convert("RGB").save(pdf, format="PDF", save_all=True, append_images=[frame.convert("RGB")])
+    with pytest.raises(IngestError, match="2 pages need OCR, over the 1-page limit"):
+        load_bytes(pdf.getvalue(), "scan.pdf")

@@ -16,6 +16,7 @@ from typing import Literal, cast
 from extractor.ingest.ocr.boxes import OcrBox, OcrError, OcrPage
 from extractor.ingest.ocr.engine import EXTRA_HINT, OcrUnavailable, available
 from extractor.ingest.ocr.read import (
+    MAX_OCR_PAGES,
     image_frames,
     ocr_pages,
     pages_without_text,
@@ -64,6 +65,9 @@ def ocr_pdf(raw: bytes, layer: list[str], pages: list[int]) -> OcrText:
     """A PDF's text: page by page, the text layer's text (`layer`, one string per page) or,
     for the `pages` listed, the page read by OCR."""
     _require_engine()
+    if len(pages) > MAX_OCR_PAGES:
+        raise OcrError(f"{len(pages)} pages need OCR, over the {MAX_OCR_PAGES}-page limit "
+                       "for a report")
     read = ocr_pages(pdf_images(raw, pages))
     return _assemble(layer, read)
 
