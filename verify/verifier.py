@@ -137,9 +137,6 @@ def verify(extraction: Extraction, text: str) -> Record:
     warnings: list[Issue] = [i for i in extraction.issues if i.severity == "warning"]
 
     grounded = _cell_checks(cells, template, text, flags)
-    for path, cell in cells.items():
-        # OCR's text is its own reading of a picture: never proof of what the page prints.
-        grounded[path] = grounded[path] and not read_by_ocr(cell)
     for issue in blank_pattern_issues(cells, template):
         for p in issue.paths:
             cells[p].reasons.append(f"{issue.rule}: {issue.message}")
@@ -179,7 +176,9 @@ def _cell_checks(cells: dict[str, Cell], template: str, text: str,
     grounded: dict[str, bool] = {}
     for path, cell in cells.items():
         why = ground(cell, text)
-        grounded[path] = why is None and cell.state not in (CellState.MISSING, CellState.UNREADABLE)
+        # OCR's text is its own reading of a picture: never proof of what the page prints.
+        grounded[path] = (why is None and cell.state not in (CellState.MISSING, CellState.UNREADABLE)
+                          and not read_by_ocr(cell))
         if why is not None:
             msg = f"{title(path)}: {why}"
             cell.reasons.append(f"GROUND: {msg}")
