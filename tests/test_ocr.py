@@ -230,3 +230,16 @@ def test_page_count_limit_refuses_before_reading(monkeypatch):
     frame.convert("RGB").save(pdf, format="PDF", save_all=True, append_images=[frame.convert("RGB")])
     with pytest.raises(IngestError, match="2 pages need OCR, over the 1-page limit"):
         load_bytes(pdf.getvalue(), "scan.pdf")
+
+
+def test_a_blank_page_of_a_text_pdf_needs_no_ocr(monkeypatch):
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # no engine installed
+    src = pdfium.PdfDocument(GOLDEN_PDF)
+    out = pdfium.PdfDocument.new()
+    out.import_pages(src)
+    out.new_page(595, 842)  # a blank last page: no text, no image
+    buf = io.BytesIO()
+    out.save(buf)
+    doc = load_bytes(buf.getvalue(), "with_blank.pdf")
+    assert doc.ocr_pages == [] and doc.ocr_boxes == []
+    assert doc.pages == 7

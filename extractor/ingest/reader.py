@@ -167,7 +167,8 @@ def _load_pdf(path: Path, raw: bytes, sha: str, ocr: str | None = None) -> Docum
         doc = _ocr_pdf(path, raw, sha, mode, pdf)
         if doc is not None:
             return doc
-    assert pdf is not None
+    if pdf is None:
+        raise IngestError("the PDF has no text layer and no page image to read by OCR")
     norm = normalize(pdf.text)
     # Page starts in the normalized text: the first character at or after each page's start.
     starts = [bisect_left(norm.offsets, s) for s in pdf.page_starts]
@@ -180,8 +181,13 @@ def _ocr_pdf(path: Path, raw: bytes, sha: str, mode: str,
     read by OCR; None when no page needs it."""
     try:
         n, pages = pdf_pages_to_read(raw, ocr_mode(mode))
-        if not pages:
+    except Exception as e:  # noqa: BLE001 - pdfium refuses a file pdfplumber read: no OCR
+        if pdf is not None:
             return None
+        raise IngestError(f"damaged or invalid PDF: {type(e).__name__}: {e}") from e
+    if not pages:
+        return None
+    try:
         layer = [""] * n
         if pdf is not None and pdf.pages == n:
             ends = [*pdf.page_starts[1:], len(pdf.text)]

@@ -137,23 +137,29 @@ def ocr_pages(images: Iterator[tuple[int, np.ndarray]]) -> dict[int, OcrPage]:
 
 
 def pages_without_text(raw: bytes, min_chars: int = 20) -> tuple[int, list[int]]:
-    """(number of pages, the 1-based pages whose text layer has fewer than `min_chars`
-    printed characters: scanned pages)."""
+    """(number of pages, the 1-based pages that are scans: their text layer has fewer than
+    `min_chars` printed characters and they show an image; a blank page is not a scan)."""
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     pdf = pdfium.PdfDocument(raw)
     try:
-        empty: list[int] = []
+        scans: list[int] = []
         for i in range(len(pdf)):
             page = pdf[i]
-            tp = page.get_textpage()
             try:
-                text = tp.get_text_range()
+                tp = page.get_textpage()
+                try:
+                    text = tp.get_text_range()
+                finally:
+                    tp.close()
+                if len("".join(text.split())) >= min_chars:
+                    continue
+                images = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3)
+                if next(iter(images), None) is not None:
+                    scans.append(i + 1)
             finally:
-                tp.close()
                 page.close()
-            if len("".join(text.split())) < min_chars:
-                empty.append(i + 1)
-        return len(pdf), empty
+        return len(pdf), scans
     finally:
         pdf.close()
