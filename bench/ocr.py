@@ -3,8 +3,8 @@
 The golden PDF is rendered page by page to 200 dpi images (pypdfium2) and saved as an
 image-only PDF; each complete golden text report is drawn onto A4 page images with PIL (its
 tab rows as ruled tables, its other lines as text) when a CJK font is installed (Debian's
-fonts-wqy-microhei; `--font PATH` for another): the text as the reader renders it, so an
-HTML report's tables are tab rows too. Each scan is extracted and compared with its
+fonts-wqy-microhei; `--font PATH` for another): its recovered table rows as ruled rows (blank
+cells kept), its other lines as text, as a scan of the printed report would show it. Each scan is extracted and compared with its
 golden file: cells correct / flagged (wrong but flagged) / silent (wrong and not flagged:
 the goal is 0), seconds per page, peak memory (max RSS of this process).
 
@@ -27,6 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 import extractor
 from extractor.evaluate.expected import cell_reading, expected_cells, load_expected
 from extractor.ingest.reader import load
+from extractor.layout import with_rows
 from extractor.schema import CellStatus, iter_cells
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,8 +44,23 @@ def scan_pdf(path: Path) -> bytes:
     return buf.getvalue()
 
 
-def draw_text_report(text: str, font_path: Path) -> bytes:
-    """A text report drawn on A4 pages: tab rows as ruled table rows, other lines as text."""
+def report_rows(src: Path) -> list[list[str] | str]:
+    """A report as printed: its recovered table rows as lists of cell texts (blank cells
+    kept), its other lines as text (so a layout the text file lost, one cell per line, is
+    drawn as the table it stands for, as a scan of the paper would show it)."""
+    doc = with_rows(load(src))
+    out: list[list[str] | str] = []
+    for row in doc.rows:
+        if row.is_line or len(row.cells) < 2:
+            if row.text.strip():
+                out.append(row.text.strip())
+        else:
+            out.append([c.text for c in row.cells])
+    return out
+
+
+def draw_report(rows: list[list[str] | str], font_path: Path) -> bytes:
+    """Rows drawn on A4 page images: table rows as ruled rows, lines as text."""
     font = ImageFont.truetype(str(font_path), 26)
     margin, line_h, width = 120, 44, PAGE[0] - 240
     pages: list[Image.Image] = []
@@ -59,29 +75,21 @@ def draw_text_report(text: str, font_path: Path) -> bytes:
         y = margin
 
     new_page()
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        if not line.strip():
-            continue
-        cells = line.split("\t") if "\t" in line else None
-        if cells is None and line.count("|") >= 2:
-            if set(line) <= set("|-: "):
-                continue  # a Markdown separator row
-            cells = line.strip().strip("|").split("|")
-        height = line_h if cells is None else 2 * line_h
-        if y + height > PAGE[1] - margin:
-            new_page()
-        if cells is None:
-            chunk = 38
-            for i in range(0, len(line), chunk):
+    for item in rows:
+        if isinstance(item, str):
+            for i in range(0, len(item), 38):
                 if y + line_h > PAGE[1] - margin:
                     new_page()
-                draw.text((margin, y), line[i:i + chunk], font=font, fill="black")
+                draw.text((margin, y), item[i:i + 38], font=font, fill="black")
                 y += line_h
             continue
+        cells = item
+        height = 2 * line_h
+        if y + height > PAGE[1] - margin:
+            new_page()
         label_w = int(width * 0.42) if len(cells) > 2 else width // 2
         rest = (width - label_w) // max(1, len(cells) - 1)
-        xs = [margin, margin + label_w] + [margin + label_w + rest * k for k in range(2, len(cells))]
+        xs = [margin, margin + label_w] + [margin + label_w + rest * k for k in range(1, len(cells) - 1)]
         xs.append(margin + width)
         draw.rectangle([margin, y, margin + width, y + height], outline="black", width=2)
         for x in xs[1:-1]:
@@ -129,7 +137,7 @@ def main() -> int:
         if src.suffix == ".pdf":
             raw = scan_pdf(src)
         elif args.font.exists():  # the text as the reader renders it (HTML tables as tab rows)
-            raw = draw_text_report(load(src).text, args.font)
+            raw = draw_report(report_rows(src), args.font)
         else:
             print(f"{name}: skipped (no CJK font: apt-get install fonts-wqy-microhei)",
                   file=sys.stderr)
