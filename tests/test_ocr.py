@@ -91,6 +91,7 @@ def test_mixed_pdf_marks_its_ocr_pages_and_cells(mixed):
     _, record = mixed
     assert record.meta.ocr is True
     assert record.meta.ocr_pages == list(SCANNED)
+    assert bool(extractor.to_frame(record)["ocr"].iloc[0]) is True  # the exports say so
     for cell in iter_cells(record.tables):
         if cell.page in SCANNED and cell.state is not CellState.MISSING:
             assert cell.ocr is not None, cell.path
