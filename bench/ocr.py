@@ -142,24 +142,26 @@ def main() -> int:
             print(f"{name}: skipped (no CJK font: apt-get install fonts-wqy-microhei)",
                   file=sys.stderr)
             continue
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             record = extractor.extract(raw, name=f"{Path(name).stem}.scan.pdf", ocr="on")
         except Exception as e:  # noqa: BLE001 - a bench reports and goes on
             print(f"{name}: {type(e).__name__}: {e}")
             continue
-        took = time.perf_counter() - t0
+        took, cpu = time.perf_counter() - t0, time.process_time() - c0
         pages = record.meta.pages or 1
         s = score(record, golden)
-        rows.append((name, pages, took, s))
-        print(f"{name}: {pages} pages, {took / pages:.1f} s/page, correct {s['correct']}, "
+        rows.append((name, pages, took, s, cpu))
+        print(f"{name}: {pages} pages, {took / pages:.1f} s/page ({cpu / pages:.1f} s of CPU), "
+              f"correct {s['correct']}, "
               f"flagged {s['flagged']}, silent {s['silent']}", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = {k: sum(r[3][k] for r in rows) for k in ("correct", "flagged", "silent")}
     pages = sum(r[1] for r in rows)
     secs = sum(r[2] for r in rows)
+    cpu = sum(r[4] for r in rows)
     print(f"TOTAL {len(rows)} reports, {pages} pages: correct {total['correct']}, flagged "
-          f"{total['flagged']}, silent {total['silent']}; {secs / max(pages, 1):.1f} s/page; "
+          f"{total['flagged']}, silent {total['silent']}; {secs / max(pages, 1):.1f} s/page ({cpu / max(pages, 1):.1f} s of CPU); "
           f"peak memory {peak:.0f} MB")
     return 0
 
