@@ -75,7 +75,8 @@ def recognize(crops: list[np.ndarray]) -> list[Reading]:
     """Recognise one text line in each crop (RGB arrays), in order."""
     if not crops:
         return []
-    results, _ = _engine().text_rec(crops, True)
+    # The models were trained on OpenCV's BGR images.
+    results, _ = _engine().text_rec([c[..., ::-1].copy() for c in crops], True)
     out: list[Reading] = []
     for res in results:
         text, score = res[0], float(res[1])
@@ -97,7 +98,7 @@ def detect(image: np.ndarray, scale: float = 1.0) -> list[Box]:
     small = image
     if scale != 1.0:
         small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    boxes, _ = eng.text_det(small)
+    boxes, _ = eng.text_det(small[..., ::-1].copy())
     if boxes is None or len(boxes) == 0:
         return []
     crops: list[np.ndarray] = []
