@@ -155,12 +155,13 @@ def _load_pdf(path: Path, raw: bytes, sha: str, ocr: str | None = None) -> Docum
     if not raw[:1024].lstrip().startswith(b"%PDF"):
         raise IngestError("the file is named .pdf but is not a PDF")
     mode = ocr_mode(ocr)
+    no_text: NoTextLayer | None = None
     try:
         pdf = render_pdf(raw)
     except NoTextLayer as e:
         if mode == "off":
             raise IngestError(f"{e} (--ocr off)") from e
-        pdf = None
+        pdf, no_text = None, e
     except PdfError as e:
         raise IngestError(str(e)) from e
     if mode != "off":
@@ -168,7 +169,7 @@ def _load_pdf(path: Path, raw: bytes, sha: str, ocr: str | None = None) -> Docum
         if doc is not None:
             return doc
     if pdf is None:
-        raise IngestError("the PDF has no text layer and no page image to read by OCR")
+        raise IngestError(f"{no_text} (but no page shows an image to read by OCR)")
     norm = normalize(pdf.text)
     # Page starts in the normalized text: the first character at or after each page's start.
     starts = [bisect_left(norm.offsets, s) for s in pdf.page_starts]
