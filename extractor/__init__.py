@@ -41,14 +41,15 @@ __version__ = "0.1.0"
 
 
 def extract(source: str | os.PathLike[str] | bytes, *, name: str | None = None,
-            llm: LLMPass | None = None) -> Record:
+            llm: LLMPass | None = None, ocr: str | None = None) -> Record:
     """Extract and verify one report: a path, the report's text, or a file's bytes.
 
+    `ocr`: "off", "auto" (default: only pages without a text layer, and images) or "on".
     Raises `extractor.IngestError` (cannot be read) or `extractor.NotAReport`.
     """
     from extractor.run.pipeline import extract_report
 
-    return extract_report(source, name=name, llm=llm)
+    return extract_report(source, name=name, llm=llm, ocr=ocr)
 
 
 def read_run(out: str | os.PathLike[str], shape: str = "wide",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import sqlite3
 import sys
 from decimal import Decimal
@@ -99,12 +100,15 @@ def main() -> None:
 @click.option("--doc-memory", type=click.IntRange(min=64), default=2048, show_default=True,
               help="MB of memory one document may take (rules only); over it, it is an error "
                    "line and the batch goes on.")
+@click.option("--ocr", type=click.Choice(["off", "auto", "on"]), default="auto", show_default=True,
+              help="Read scans by OCR (the 'ocr' extra): off; auto (PDF pages without a text "
+                   "layer, and PNG/JPEG/TIFF inputs); on (every PDF page).")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary line.")
 def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str | None,
             base_url: str | None, mode: str | None, config: Path | None, no_cache: bool,
             refresh_cache: bool, max_cost: Decimal | None, rpm: int | None, tpm: int | None,
             redo: bool, timeout: float | None, aliases: Path | None, doc_timeout: float,
-            doc_memory: int, quiet: bool) -> None:
+            doc_memory: int, ocr: str, quiet: bool) -> None:
     """Extract and verify every report in PATHS (files or folders).
 
     Documents already done in OUT's store with the same content, schema version and
@@ -127,7 +131,7 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
         if errors:
             raise Refused(f"nothing to process: {', '.join(e.path for e in errors)}: "
                           f"{NO_SUCH_PATH}")
-        raise Refused("nothing to process: no report files (.txt, .md, .html, .pdf, .docx) in "
+        raise Refused("nothing to process: no report files (.txt, .md, .html, .pdf, .docx, .png, .jpg, .tif) in "
                       f"{', '.join(str(p) for p in paths)}"
                       + (f" ({skipped} other files)" if skipped else ""))
     alias_map = _aliases(aliases)
@@ -136,6 +140,10 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
         second = _llm_pass(llm, config, model=model, base_url=base_url, mode=mode, max_cost=max_cost,
                            rpm=rpm, tpm=tpm, timeout=timeout,
                            cache="off" if no_cache else "refresh" if refresh_cache else None)
+    from extractor.ingest.ocr import ENV as OCR_ENV
+
+    before = os.environ.get(OCR_ENV)
+    os.environ[OCR_ENV] = ocr  # read by the ingest stage, in worker processes too
     try:
         with RunDisplay(quiet=quiet) as display:
             totals = run_batch(list(paths), out, second, jobs=jobs, on_event=display,
@@ -145,6 +153,11 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
         raise Refused(str(e)) from e
     except (OSError, sqlite3.DatabaseError) as e:
         raise _environment_error(e, out) from e
+    finally:
+        if before is None:
+            os.environ.pop(OCR_ENV, None)
+        else:
+            os.environ[OCR_ENV] = before
     if second is not None:
         _llm_summary(second, quiet)
         second.client.close()

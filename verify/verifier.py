@@ -36,6 +36,7 @@ from extractor.schema.identities import (
     with_group_total,
 )
 from verify.grounding import ground
+from verify.ocr import low_confidence_issues, read_by_ocr
 from verify.patterns import blank_pattern_issues
 from verify.soft_rules import check_soft_rules
 from verify.subtotals import check_subtotals
@@ -153,6 +154,7 @@ def verify(extraction: Extraction, text: str) -> Record:
     flags += [i for i in sub_issues if i.severity == "flag"]
     warnings += [i for i in sub_issues if i.severity == "warning"]
 
+    flags += low_confidence_issues(cells, passed)
     _set_statuses(cells, passed)
     return Record(
         meta=extraction.meta,
@@ -174,7 +176,9 @@ def _cell_checks(cells: dict[str, Cell], template: str, text: str,
     grounded: dict[str, bool] = {}
     for path, cell in cells.items():
         why = ground(cell, text)
-        grounded[path] = why is None and cell.state not in (CellState.MISSING, CellState.UNREADABLE)
+        # OCR's text is its own reading of a picture: never proof of what the page prints.
+        grounded[path] = (why is None and cell.state not in (CellState.MISSING, CellState.UNREADABLE)
+                          and not read_by_ocr(cell))
         if why is not None:
             msg = f"{title(path)}: {why}"
             cell.reasons.append(f"GROUND: {msg}")
@@ -208,7 +212,8 @@ def _identities(extraction: Extraction, cells: dict[str, Cell], grounded: dict[s
         for c in sub.cells:
             if c.path not in totals:
                 totals[c.path] = c
-                grounded[c.path] = ground(c, text) is None and c.state is not CellState.UNREADABLE
+                grounded[c.path] = (ground(c, text) is None and c.state is not CellState.UNREADABLE
+                                    and not read_by_ocr(c))
     terms = {**totals, **cells}
     for eq in instances(template):
         eq = _group_totals(eq, terms, template)

@@ -6,6 +6,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from extractor.ingest.normalize import Normalized
+from extractor.ingest.ocr.boxes import OcrBox
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ class Document:
     pages: int | None = None
     #: The text was traditional Chinese, mapped to simplified character for character.
     traditional: bool = False
+    #: Pages read by OCR (1-based), and the OCR'd pieces of text (normalized-text offsets)
+    #: with their page, box and confidence (`extractor.ingest.ocr`).
+    ocr_pages: list[int] = field(default_factory=list)
+    ocr_boxes: list[OcrBox] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number of a normalized-text offset, or None for unpaged input."""

@@ -34,6 +34,10 @@ RENDERERS = ("pdfium", "pdfplumber")
 RENDERER_ENV = "EXTRACTOR_PDF_RENDERER"
 
 
+class NoTextLayer(PdfError):
+    """A PDF whose pages are images (a scan): OCR can read it (`extractor.ingest.ocr`)."""
+
+
 @dataclass(frozen=True)
 class RenderedPdf:
     text: str
@@ -79,7 +83,7 @@ def render_pdf(raw: bytes, renderer: str | None = None) -> RenderedPdf:
         raise ValueError(f"unknown PDF renderer {renderer!r}: one of {', '.join(RENDERERS)}")
     pdf = _render(raw, renderer)
     if is_image_only(pdf.text):
-        raise PdfError(
+        raise NoTextLayer(
             "the PDF has no text layer (scanned or image-only pages): OCR is needed before "
             "it can be read"
         )

@@ -20,12 +20,24 @@ from extractor.ingest.hanzi import simplified_map
 from extractor.ingest.html_reader import declared_charset, looks_like_html, render_html
 from extractor.ingest.normalize import Normalized, normalize
 from extractor.ingest.pdf_budget import PdfBudgetError, check_text_budget
-from extractor.ingest.pdf_reader import PdfError, render_pdf
+from extractor.ingest.ocr import (
+    OcrError,
+    OcrText,
+    OcrUnavailable,
+    ocr_image,
+    ocr_mode,
+    ocr_pdf,
+    pdf_pages_to_read,
+)
+from extractor.ingest.pdf_reader import NoTextLayer, PdfError, RenderedPdf, render_pdf
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 PDF_SUFFIXES = {".pdf"}
 DOCX_SUFFIXES = {".docx"}
+#: Scans as image files, read by OCR (`extractor.ingest.ocr`).
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 #: Formats recognised but not read: a clear error says what to do.
 UNSUPPORTED_SUFFIXES = {
     ".doc": "Word 97-2003 .doc input is not supported; save it as .docx (or convert it with "
@@ -33,7 +45,8 @@ UNSUPPORTED_SUFFIXES = {
     ".wps": "WPS input is not supported; save it as .docx",
 }
 INPUT_SUFFIXES = (
-    TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES | set(UNSUPPORTED_SUFFIXES)
+    TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES | IMAGE_SUFFIXES
+    | set(UNSUPPORTED_SUFFIXES)
 )
 
 #: Larger inputs are refused rather than read into memory.
@@ -129,8 +142,9 @@ def _is_binary(raw: bytes) -> bool:
     return control > max(8, len(head) // 100)
 
 
-def load(path: Path) -> Document:
-    """The document of a file (its rows are recovered by the layout stage)."""
+def load(path: Path, ocr: str | None = None) -> Document:
+    """The document of a file (its rows are recovered by the layout stage). `ocr`: off, auto
+    or on (default $EXTRACTOR_OCR, else auto), see `extractor.ingest.ocr`."""
     suffix = path.suffix.lower()
     if suffix in UNSUPPORTED_SUFFIXES:
         raise IngestError(UNSUPPORTED_SUFFIXES[suffix])
@@ -143,10 +157,10 @@ def load(path: Path) -> Document:
         raise
     except OSError as e:
         raise IngestError(f"cannot read the file: {e.strerror or e}") from e
-    return load_bytes(raw, path.name, str(path))
+    return load_bytes(raw, path.name, str(path), ocr=ocr)
 
 
-def load_bytes(raw: bytes, name: str, path: str = "") -> Document:
+def load_bytes(raw: bytes, name: str, path: str = "", ocr: str | None = None) -> Document:
     """The document of a file's content; `name`'s suffix hints at the format (the content
     decides where it is unambiguous: %PDF, a ZIP, HTML markup)."""
     suffix = Path(name).suffix.lower()
@@ -157,7 +171,9 @@ def load_bytes(raw: bytes, name: str, path: str = "") -> Document:
     where = Path(path or name)
     sha = hashlib.sha256(raw).hexdigest()
     if raw[:1024].lstrip().startswith(b"%PDF") or suffix in PDF_SUFFIXES:
-        return _load_pdf(where, raw, sha)
+        return _load_pdf(where, raw, sha, ocr)
+    if raw.startswith(_IMAGE_MAGIC) or suffix in IMAGE_SUFFIXES:
+        return _load_image(where, raw, sha, ocr)
     if raw.startswith(b"PK\x03\x04") or suffix in DOCX_SUFFIXES:
         return _load_docx(where, raw, sha)
     wide = raw.startswith((b"\xff\xfe", b"\xfe\xff"))  # NUL bytes are its text, not binary
@@ -203,18 +219,74 @@ def _simplify(norm: Normalized) -> tuple[Normalized, bool]:
     return replace(norm, text=norm.text.translate(table)), True
 
 
-def _load_pdf(path: Path, raw: bytes, sha: str) -> Document:
+def _load_pdf(path: Path, raw: bytes, sha: str, ocr: str | None = None) -> Document:
     if not raw[:1024].lstrip().startswith(b"%PDF"):
         raise IngestError("the file is named .pdf but is not a PDF")
+    mode = ocr_mode(ocr)
+    no_text: NoTextLayer | None = None
     try:
         check_text_budget(raw)
         pdf = render_pdf(raw)
+    except NoTextLayer as e:
+        if mode == "off":
+            raise IngestError(f"{e} (--ocr off)") from e
+        pdf, no_text = None, e
     except (PdfError, PdfBudgetError) as e:
         raise IngestError(str(e)) from e
+    if mode != "off":
+        doc = _ocr_pdf(path, raw, sha, mode, pdf)
+        if doc is not None:
+            return doc
+    if pdf is None:
+        raise IngestError(f"{no_text} (but no page shows an image to read by OCR)")
     norm = normalize(pdf.text)
     # Page starts in the normalized text: the first character at or after each page's start.
     starts = [bisect_left(norm.offsets, s) for s in pdf.page_starts]
     return _document(path, sha, "pdf", "n/a", norm, starts, pdf.pages)
+
+
+def _ocr_pdf(path: Path, raw: bytes, sha: str, mode: str,
+             pdf: RenderedPdf | None) -> Document | None:
+    """The document of a PDF with its pages without a text layer (every page with --ocr on)
+    read by OCR; None when no page needs it."""
+    try:
+        n, pages = pdf_pages_to_read(raw, ocr_mode(mode))
+    except Exception as e:  # noqa: BLE001 - pdfium refuses a file pdfplumber read: no OCR
+        if pdf is not None:
+            return None
+        raise IngestError(f"damaged or invalid PDF: {type(e).__name__}: {e}") from e
+    if not pages:
+        return None
+    try:
+        layer = [""] * n
+        if pdf is not None and pdf.pages == n:
+            ends = [*pdf.page_starts[1:], len(pdf.text)]
+            layer = [pdf.text[a:b] for a, b in zip(pdf.page_starts, ends, strict=True)]
+        return _ocr_document(path, sha, "pdf", ocr_pdf(raw, layer, pages))
+    except (OcrError, OcrUnavailable) as e:
+        raise IngestError(str(e)) from e
+
+
+def _load_image(path: Path, raw: bytes, sha: str, ocr: str | None) -> Document:
+    if ocr_mode(ocr) == "off":
+        raise IngestError("an image (a scan) can only be read by OCR, and OCR is off (--ocr off)")
+    try:
+        return _ocr_document(path, sha, "image", ocr_image(raw))
+    except (OcrError, OcrUnavailable) as e:
+        raise IngestError(str(e)) from e
+
+
+def _ocr_document(path: Path, sha: str, fmt: str, read: OcrText) -> Document:
+    """The document of a text with OCR'd pages: spans of the OCR'd pieces kept as boxes."""
+    norm = normalize(read.text)
+    starts = [bisect_left(norm.offsets, s) for s in read.page_starts]
+    if not norm.text.strip():
+        raise IngestError(f"OCR found no text on the {read.pages} page(s) of the scan")
+    doc = _document(path, sha, fmt, "n/a", norm, starts, read.pages)
+    doc.ocr_pages = read.ocr_pages
+    doc.ocr_boxes = [replace(b, start=bisect_left(norm.offsets, b.start),
+                             end=bisect_left(norm.offsets, b.end)) for b in read.boxes]
+    return doc
 
 
 def _load_docx(path: Path, raw: bytes, sha: str) -> Document:

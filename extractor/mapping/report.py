@@ -9,6 +9,7 @@ value count does not fit the template is not guessed at: its cells are flagged.
 from __future__ import annotations
 
 from extractor.ingest.document import Document
+from extractor.ingest.ocr.provenance import attach as attach_ocr
 from extractor.mapping.assemble import place
 from extractor.mapping.completeness import (
     absent_tables,
@@ -64,6 +65,8 @@ def extract(doc: Document) -> Extraction:
         year=year,
         template=template,  # type: ignore[arg-type]
         template_evidence=evidence,
+        ocr=bool(doc.ocr_pages),
+        ocr_pages=doc.ocr_pages,
     )
     titled = agency.value is not None or year.value is not None
     if layout is None or (
@@ -85,6 +88,7 @@ def extract(doc: Document) -> Extraction:
             "the template version could not be determined: the document prints no header word "
             f"of either version and no year; its rows are read in the {layout} template's layout, "
             "and the rows it prints are the same in both versions")))
+    attach_ocr(doc, [*cells.values(), *(c for sub in subtotals for c in sub.cells)])
     return Extraction(
         meta=meta,
         sections=sections,

@@ -77,6 +77,7 @@ REPORT_COLUMNS: tuple[Column, ...] = (
     Column("year", "int", "年度"),
     Column("template", "label", "模板"),
     Column("truncated", "bool", "文件不完整"),
+    Column("ocr", "bool", "扫描件(OCR)"),
     Column("cells", "int", "单元格"),
     Column("numbers", "int", "数字"),
     *(Column(s, "int", s) for s in STATUSES),
@@ -185,7 +186,7 @@ def report_values(item: Item) -> list[object]:
     statuses = Counter(c.status.value for c in cells.values() if c.status is not None)
     values: list[object] = [
         item.file, item.input_path, _text(r.meta.agency.value), _year(r.meta.year.value),
-        r.tables.template, r.truncated, len(cells),
+        r.tables.template, r.truncated, r.meta.ocr, len(cells),
         sum(c.state is CellState.NUMBER for c in cells.values()),
         *(statuses[s] for s in STATUSES),
         sum(c.state is CellState.MISSING for c in cells.values()), len(r.flags),

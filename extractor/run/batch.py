@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from extractor import __version__
+from extractor.ingest.ocr import ocr_mode
 from extractor.outputs.export import write_run
 from extractor.panel import PanelBuilder, run_panel
 from extractor.run.fingerprint import code_fingerprint
@@ -95,7 +96,10 @@ def extraction_config(second: LLMPass | None) -> dict[str, object]:
         s = second.client.settings
         llm = {"model": s.model, "endpoint": urlparse(s.endpoint).netloc.lower(), "mode": s.mode,
                "always": second.always, "prompts": {t: load(t).version for t in TASKS}}
-    return {"tool": __version__, "llm": llm}
+    config: dict[str, object] = {"tool": __version__, "llm": llm}
+    if (ocr := ocr_mode()) != "auto":  # --ocr (the default leaves earlier keys as they were)
+        config["ocr"] = ocr
+    return config
 
 
 def _work(path: str) -> tuple[bool, str]:

@@ -20,23 +20,24 @@ if TYPE_CHECKING:
     from extractor.llm.reader import LLMPass
 
 
-def read_document(path: Path) -> Document:
+def read_document(path: Path, ocr: str | None = None) -> Document:
     """Ingest and layout: the document of a file with its table rows recovered."""
-    return with_rows(load(path))
+    return with_rows(load(path, ocr=ocr))
 
 
 def extract_report(source: str | os.PathLike[str] | bytes, *, name: str | None = None,
-                   llm: LLMPass | None = None) -> Record:
+                   llm: LLMPass | None = None, ocr: str | None = None) -> Record:
     """One report in, its verified record out; raises `IngestError` or `NotAReport`.
 
     `source` is a path (a `pathlib.Path`, or a `str` naming an existing file), the report's
     text (a `str` that is not a file's name; HTML markup is recognised), or a file's bytes.
     `name` is the file name recorded for text or bytes (its suffix hints at the format).
+    `ocr`: off, auto or on (default $EXTRACTOR_OCR, else auto), see `extractor.ingest.ocr`.
     """
     if isinstance(source, bytes):
-        doc = load_bytes(source, name or "report")
+        doc = load_bytes(source, name or "report", ocr=ocr)
     elif isinstance(source, os.PathLike) or _names_a_file(source):
-        doc = load(Path(source))
+        doc = load(Path(source), ocr=ocr)
     else:
         doc = load_bytes(source.encode("utf-8"), name or "report")
     doc = with_rows(doc)
@@ -53,9 +54,9 @@ def _names_a_file(text: str) -> bool:
         return False
 
 
-def process(path: Path, llm: LLMPass | None = None) -> Record | InputError:
+def process(path: Path, llm: LLMPass | None = None, ocr: str | None = None) -> Record | InputError:
     try:
-        doc = read_document(path)
+        doc = read_document(path, ocr)
         extraction = extract(doc)
         if llm is not None:
             return llm.run(doc, extraction)

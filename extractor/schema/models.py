@@ -79,6 +79,18 @@ class Correction(Strict):
     decided_at: str | None = Field(default=None, description="ISO 8601 time of the decision")
 
 
+class OcrReading(Strict):
+    """Where on a page image OCR read a cell, and how sure the engine was."""
+
+    page: int = Field(description="1-based page number")
+    bbox: tuple[float, float, float, float] = Field(
+        description="The cell's box (x0, y0, x1, y1) as fractions of the page's width and "
+        "height, origin top left")
+    confidence: float = Field(
+        description="The engine's lowest per-character confidence over the cell's digits "
+        "(over all its characters when it has none; 1.0 for a cell with no ink)")
+
+
 class Cell(Strict):
     """One numeric table cell with its provenance."""
 
@@ -112,6 +124,9 @@ class Cell(Strict):
     second: SecondReading | None = Field(default=None, description="The LLM's reading, if any")
     correction: Correction | None = Field(
         default=None, description="A person's decision on this cell (status is then corrected)")
+    ocr: OcrReading | None = Field(
+        default=None, description="The cell was read by OCR from a page image: its box and "
+        "the engine's confidence (null for a text layer)")
 
 
 def _row_model(name: str, cols: tuple[str, ...]) -> type[BaseModel]:
@@ -218,6 +233,10 @@ class ReportMeta(Strict):
     year: Located = Field(default_factory=Located)
     template: TemplateVersion | None = None
     template_evidence: list[str] = Field(default_factory=list)
+    ocr: bool = Field(
+        default=False, description="some pages were read by OCR from page images (a scan): "
+        "their cells carry `ocr` provenance and are never verified unless an identity holds")
+    ocr_pages: list[int] = Field(default_factory=list, description="1-based pages read by OCR")
 
 
 class Subtotal(Strict):
