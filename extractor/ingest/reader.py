@@ -19,7 +19,6 @@ from extractor.ingest.docx_reader import DocxError, render_docx
 from extractor.ingest.hanzi import simplified_map
 from extractor.ingest.html_reader import declared_charset, looks_like_html, render_html
 from extractor.ingest.normalize import Normalized, normalize
-from extractor.ingest.pdf_budget import PdfBudgetError, check_text_budget
 from extractor.ingest.ocr import (
     OcrError,
     OcrText,
@@ -29,6 +28,7 @@ from extractor.ingest.ocr import (
     ocr_pdf,
     pdf_pages_to_read,
 )
+from extractor.ingest.pdf_budget import PdfBudgetError, check_text_budget
 from extractor.ingest.pdf_reader import NoTextLayer, PdfError, RenderedPdf, render_pdf
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
