@@ -51,22 +51,30 @@ def run_items(store: Store, run_id: int) -> Iterator[Item]:
     or the error of each. Two inputs with the same content share one stored result and are
     two items, each with its own path and file name; a renamed file has its new name."""
     corrected = store.has_corrections()
-    for seq, path, sha, rid, kind, error in store.run_items(run_id):
-        name = Path(path).name
-        if rid is None:
-            yield Item(None, None, InputError(file=name, path=path, kind=kind or "internal",
-                                              error=error or ""), seq, name, path, sha)
-            continue
-        raw = store.record_json(rid)
-        record = Record.model_validate_json(raw)
-        if sha in corrected:
-            record = corrections.apply(record, store.corrections(sha or ""))
-            raw = record.model_dump_json()
-        if record.meta.source_file != name:  # the content was met earlier under another name
-            record = record.model_copy(
-                update={"meta": record.meta.model_copy(update={"source_file": name})})
-            raw = record.model_dump_json()
-        yield Item(record, raw, None, seq, name, path, sha)
+    for row in store.run_items(run_id):
+        yield item_of(store, row, corrected)
+
+
+RunItemRow = tuple[int, str, "str | None", "int | None", "str | None", "str | None"]
+
+
+def item_of(store: Store, row: RunItemRow, corrected: set[str]) -> Item:
+    """The item of one row of `Store.run_items`; `corrected`: `Store.has_corrections()`."""
+    seq, path, sha, rid, kind, error = row
+    name = Path(path).name
+    if rid is None:
+        return Item(None, None, InputError(file=name, path=path, kind=kind or "internal",
+                                           error=error or ""), seq, name, path, sha)
+    raw = store.record_json(rid)
+    record = Record.model_validate_json(raw)
+    if sha in corrected:
+        record = corrections.apply(record, store.corrections(sha or ""))
+        raw = record.model_dump_json()
+    if record.meta.source_file != name:  # the content was met earlier under another name
+        record = record.model_copy(
+            update={"meta": record.meta.model_copy(update={"source_file": name})})
+        raw = record.model_dump_json()
+    return Item(record, raw, None, seq, name, path, sha)
 
 
 def read_run(target: Path) -> Iterator[Item]:

@@ -23,16 +23,15 @@ from urllib.parse import urlparse
 
 from extractor import __version__
 from extractor.outputs.export import write_run
+from extractor.outputs.spool import Spool
 from extractor.run.fingerprint import code_fingerprint
-from extractor.run.pipeline import discover, process
+from extractor.run.payload import Payload, produce
+from extractor.run.pipeline import discover
 from extractor.schema import (
     ALL_PATHS,
     SCHEMA_VERSION,
-    CellState,
-    CellStatus,
     InputError,
     Record,
-    iter_cells,
     section_fingerprints,
 )
 from extractor.store.store import Store, config_key, sha256_file
@@ -75,6 +74,7 @@ class Event:
     error: InputError | None
     reused: bool
     totals: Totals
+    truncated: bool = False  # a result of a truncated report (`record` is None for those made now)
 
 
 def extraction_config(second: LLMPass | None) -> dict[str, object]:
@@ -97,12 +97,9 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _work(path: str) -> tuple[bool, str]:
-    """Process-pool worker: (ok, Record JSON) or (False, InputError JSON)."""
-    result = process(Path(path))
-    if isinstance(result, InputError):
-        return False, result.model_dump_json()
-    return True, result.model_dump_json()
+def _work(path: str, seq: int, sha256: str) -> Payload | InputError:
+    """Process-pool worker: what the main process writes for the input (`payload.produce`)."""
+    return produce(Path(path), seq, sha256)
 
 
 def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs: int = 1,
@@ -114,10 +111,8 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
     files, missing, skipped = discover(paths)
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
     budget = second.client.settings.max_cost if second is not None else None
-    with Store(out) as store:
-        for stale in out.glob(".*.tmp"):  # an export a killed run did not finish
-            stale.unlink(missing_ok=True)
-        batch = _Batch(store, totals, config_key(extraction_config(second)), on_event)
+    with Store(out) as store, _fresh_spool(out) as spool:
+        batch = _Batch(store, totals, config_key(extraction_config(second)), on_event, spool)
         totals.corrections_moved = store.moved_corrections
         totals.corrections_orphaned = store.orphan_corrections(frozenset(ALL_PATHS))
         batch.run_id = store.begin_run(batch.key, SCHEMA_VERSION, argv or sys.argv[1:], batch.code)
@@ -127,7 +122,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                 if isinstance(outcome, InputError):
                     batch.failed(seq, outcome, sha)
                 else:
-                    batch.stored(seq, item, sha, size, *outcome)
+                    batch.stored(seq, item, sha, size, outcome)
         except KeyboardInterrupt:
             totals.interrupted = True
             return totals
@@ -139,7 +134,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                 batch.failed(seq, InputError(
                     file=item.name, path=str(item), kind="input",
                     error="same content as another input of this run, which failed"), sha)
-        write_run(store, batch.run_id, out)
+        write_run(store, batch.run_id, out, spool=spool)
         store.finish_run(batch.run_id)
     return totals
 
@@ -156,6 +151,7 @@ class _Batch:
     totals: Totals
     key: str
     on_event: Callable[[Event], None] | None
+    spool: Spool | None = None
     code: str = field(default_factory=code_fingerprint)
     fingerprints: dict[str, str] = field(default_factory=section_fingerprints)
     run_id: int = 0
@@ -217,32 +213,41 @@ class _Batch:
         self.store.add_reused(self.run_id, seq, item, sha, result_id)
         self._event(str(item), None, None, True)
 
-    def stored(self, seq: int, item: Path, sha: str, size: int, record: Record,
-               record_json: str) -> None:
+    def stored(self, seq: int, item: Path, sha: str, size: int, payload: Payload) -> None:
+        """A worker's result: its rows into the store and its lines into the spool, as
+        they are (nothing parsed or serialized here)."""
         t = self.totals
         t.reports += 1
         t.processed += 1
-        missing = sum(1 for c in iter_cells(record.tables)
-                      if c.status is CellStatus.FLAGGED and c.state is CellState.MISSING)
-        t.add_cells(record.summary.flagged, missing)
+        rows = payload.rows
+        t.add_cells(rows.flagged, rows.missing)
         prev = self.store.previous(sha, self.key)
-        if prev is not None and prev.schema_version != record.schema_version:
+        if prev is not None and prev.schema_version != rows.schema_version:
             t.schema_redone += 1
             t.sections_changed |= {s for s, fp in self.fingerprints.items()
                                    if prev.sections.get(s) != fp}
-        self.store.add_result(self.run_id, seq, item, sha, size, record_json, record, self.key,
-                              self.fingerprints, self.code)
-        self._event(str(item), record, None, False)
+        self.store.add_rows(self.run_id, seq, item, sha, size, rows, self.key,
+                            self.fingerprints, self.code)
+        if self.spool is not None:
+            self.spool.add(seq, payload.lines)
+        self._event(str(item), None, None, False, payload.truncated)
 
     def _event(self, path: str, record: Record | None, error: InputError | None,
-               reused: bool) -> None:
+               reused: bool, truncated: bool = False) -> None:
         self.done += 1
         if self.on_event is not None:
             self.on_event(Event(self.done, self.totals.inputs, path, record, error, reused,
-                                self.totals))
+                                self.totals, truncated))
 
 
-Outcome = InputError | tuple[Record, str]
+def _fresh_spool(out: Path) -> Spool:
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".*.tmp"):  # an export or a spool a killed run did not finish
+        stale.unlink(missing_ok=True)
+    return Spool(out)
+
+
+Outcome = InputError | Payload
 
 
 def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, jobs: int,
@@ -259,13 +264,12 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
                           error=f"not processed: the LLM budget --max-cost {budget} is spent "
                           f"({second.client.spent():.4f}); run again to continue")
 
-    def one(item: Path) -> Outcome:
-        result = process(item, second)
-        return result if isinstance(result, InputError) else (result, result.model_dump_json())
+    def one(item: Path, seq: int, sha: str) -> Outcome:
+        return produce(item, seq, sha, second)
 
     if jobs <= 1:
         for seq, item, sha, size in todo:
-            yield seq, item, sha, size, not_processed(item) if spent() else one(item)
+            yield seq, item, sha, size, not_processed(item) if spent() else one(item, seq, sha)
         return
     if second is None:
         pool: cf.Executor = cf.ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
@@ -284,7 +288,8 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
                     if spent():
                         yield seq, item, sha, size, not_processed(item)
                         continue
-                    fut = pool.submit(_work, str(item)) if second is None else pool.submit(one, item)
+                    fut = (pool.submit(_work, str(item), seq, sha) if second is None
+                           else pool.submit(one, item, seq, sha))
                     pending[fut] = nxt
                 if not pending:
                     return
@@ -303,9 +308,4 @@ def _outcome(fut: cf.Future[object], item: Path) -> Outcome:
     except Exception as e:  # noqa: BLE001 - a worker that died is one input's error
         return InputError(file=item.name, path=str(item), kind="internal",
                           error=f"internal error (please report): worker failed: {e!r}"[:500])
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], bool):
-        ok, raw = value
-        if ok:
-            return Record.model_validate_json(raw), raw
-        return InputError.model_validate_json(raw)
-    return value  # type: ignore[return-value]
+    return value  # type: ignore[return-value]  # a Payload or an InputError

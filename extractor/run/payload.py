@@ -1,0 +1,46 @@
+"""What a worker hands back for one input: everything the main process writes, made where
+the record was made, so the main process parses, validates and serializes nothing.
+
+`produce` extracts one input and returns a `Payload` (plain picklable data: the store's rows
+with the compressed record, and the lines of each standard output) or the input's error.
+The main process inserts the rows (`Store.add_rows`) and spools the lines
+(`extractor.outputs.spool`); the exports copy them in input order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from extractor.outputs.items import Item
+from extractor.outputs.rows import BatchWriter, item_lines
+from extractor.run.pipeline import process
+from extractor.schema import InputError, Record
+from extractor.store.store import ResultRows, result_rows
+
+if TYPE_CHECKING:
+    from extractor.llm.reader import LLMPass
+
+
+@dataclass(frozen=True)
+class Payload:
+    rows: ResultRows  # the store's rows of the result (the record zlib-compressed within)
+    lines: dict[str, bytes]  # this input's lines of each standard output (UTF-8)
+    source_file: str
+    truncated: bool
+
+
+def produce(path: Path, seq: int, sha256: str, llm: LLMPass | None = None) -> Payload | InputError:
+    """Extract the input at `path` (position `seq` of the run, content `sha256`)."""
+    result = process(path, llm)
+    return result if isinstance(result, InputError) else pack(result, path, seq, sha256)
+
+
+def pack(record: Record, path: Path, seq: int, sha256: str) -> Payload:
+    """One serialization of the record, shared by the store and results.jsonl."""
+    record_json = record.model_dump_json()
+    item = Item(record, record_json, None, seq, path.name, str(path), sha256)
+    return Payload(result_rows(record, record_json),
+                   item_lines(item, BatchWriter.FILES, record_json),
+                   record.meta.source_file, record.truncated)
