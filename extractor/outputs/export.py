@@ -63,7 +63,7 @@ TABLES: tuple[tuple[str, tuple[Column, ...], Callable[[Item], list[list[object]]
 
 #: Bump when what the exports hold changes without a change of columns (the columns are
 #: part of the layout hash below): a resumed run then rewrites the files of an older tool.
-EXPORT_VERSION = "2"
+EXPORT_VERSION = "3"
 
 
 def export_layout() -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from extractor.schema import InputError, Record
 from extractor.store import corrections
+from extractor.store.codec import decode, encode
 from extractor.store.store import STORE_NAME, Store, StoreError
 
 RESULTS = "results.jsonl"
@@ -66,14 +67,14 @@ def item_of(store: Store, row: RunItemRow, corrected: set[str]) -> Item:
         return Item(None, None, InputError(file=name, path=path, kind=kind or "internal",
                                            error=error or ""), seq, name, path, sha)
     raw = store.record_json(rid)
-    record = Record.model_validate_json(raw)
+    record = decode(raw)
     if sha in corrected:
         record = corrections.apply(record, store.corrections(sha or ""))
-        raw = record.model_dump_json()
+        raw = encode(record)
     if record.meta.source_file != name:  # the content was met earlier under another name
         record = record.model_copy(
             update={"meta": record.meta.model_copy(update={"source_file": name})})
-        raw = record.model_dump_json()
+        raw = encode(record)
     return Item(record, raw, None, seq, name, path, sha)
 
 
@@ -120,7 +121,7 @@ def _store_items(out: Path) -> Iterator[Item]:
 def _jsonl_items(results: Path, errors: Path) -> Iterator[Item]:
     for n, line in _lines(results):
         try:
-            record = Record.model_validate_json(line)
+            record = decode(line)
         except ValueError as e:
             first = str(e).splitlines()[0]
             raise RunSourceError(f"{results}, line {n}: not a result record: {first}") from e

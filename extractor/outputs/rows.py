@@ -20,7 +20,7 @@ from typing import IO
 
 from extractor.outputs.fields import SECTION_NAMES
 from extractor.outputs.items import Item
-from extractor.outputs.safe import neutralise
+from extractor.outputs.safe import TRIGGERS, neutralise
 from extractor.outputs.tables import (
     CELL_COLUMNS,
     FLAG_COLUMNS,
@@ -32,6 +32,7 @@ from extractor.outputs.tables import (
     report_values,
 )
 from extractor.schema import InputError, Record
+from extractor.store.codec import encode
 
 # The review page points where flags.csv points.
 _issue_span = issue_span
@@ -62,8 +63,13 @@ def header(columns: Iterable[Column]) -> list[str]:
     return [c.name for c in columns]
 
 
-def _text_rows(rows: Iterable[list[object]]) -> Iterable[list[str]]:
-    return ([csv_text(v) for v in row] for row in rows)
+def _text_rows(rows: Iterable[list[object]]) -> Iterable[list[object]]:
+    """Rows for `csv.writer`: None, ints and text that cannot be a formula go as they are
+    (the writer renders None as an empty field and an int as `str` does, as `csv_text`
+    would: checked inline, as this runs for every value of every export); the rest through
+    `csv_text`."""
+    return ([v if v is None or (t := type(v)) is int or (t is str and v[:1] not in TRIGGERS)
+             else csv_text(v) for v in row] for row in rows)
 
 
 def csv_lines(rows: Iterable[list[object]]) -> str:
@@ -85,7 +91,7 @@ def item_lines(item: Item, files: Iterable[str], record_json: str | None = None)
     assert r is not None
     out: dict[str, bytes] = {}
     if "results.jsonl" in files:
-        out["results.jsonl"] = ((record_json or r.model_dump_json()) + "\n").encode()
+        out["results.jsonl"] = ((record_json or encode(r)) + "\n").encode()
     for name, rows_of in _ROWS_OF:
         if name in files:
             out[name] = csv_lines(rows_of(item)).encode()

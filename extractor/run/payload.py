@@ -17,6 +17,7 @@ from extractor.outputs.items import Item
 from extractor.outputs.rows import BatchWriter, item_lines
 from extractor.run.pipeline import process
 from extractor.schema import InputError, Record
+from extractor.store.codec import encode
 from extractor.store.store import ResultRows, result_rows
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def produce(path: Path, seq: int, sha256: str, llm: LLMPass | None = None) -> Pa
 
 def pack(record: Record, path: Path, seq: int, sha256: str) -> Payload:
     """One serialization of the record, shared by the store and results.jsonl."""
-    record_json = record.model_dump_json()
+    record_json = encode(record)
     item = Item(record, record_json, None, seq, path.name, str(path), sha256)
     return Payload(result_rows(record, record_json),
                    item_lines(item, BatchWriter.FILES, record_json),
