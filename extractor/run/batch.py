@@ -97,8 +97,10 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _work(path: str, seq: int, sha256: str) -> Payload | InputError:
-    """Process-pool worker: what the main process writes for the input (`payload.produce`)."""
+def _work(task: tuple[str, int, str]) -> Payload | InputError:
+    """Process-pool worker, for one task (path, position in the run, content sha256): what
+    the main process writes for the input (`payload.produce`; plain picklable data)."""
+    path, seq, sha256 = task
     return produce(Path(path), seq, sha256)
 
 
@@ -288,7 +290,7 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
                     if spent():
                         yield seq, item, sha, size, not_processed(item)
                         continue
-                    fut = (pool.submit(_work, str(item), seq, sha) if second is None
+                    fut = (pool.submit(_work, (str(item), seq, sha)) if second is None
                            else pool.submit(one, item, seq, sha))
                     pending[fut] = nxt
                 if not pending:
