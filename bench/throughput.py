@@ -18,7 +18,7 @@ distinct document (the store would otherwise extract identical content once). Se
   speed-up, the main process's share of the CPU; over the PDF corpus: reports/s, ms/page;
 - bytes: what the run wrote per report (each output file, and the store);
 - history (--history K): the text corpus run again after K earlier runs of other content
-  into the same store, ms/report before and after.
+  into the same store, CPU ms/report before and after.
 
 Ends with one summary line comparable across commits (``throughput: ...``).
 """
@@ -196,13 +196,13 @@ def main_() -> None:
                   f"{wp * 1000 / pages:.0f} ms/page")
         if args.history:
             hist = tmp / "hist"
-            first, _, _ = run_cli(tmp / "text", hist, 1)
+            first = sum(run_cli(tmp / "text", hist, 1)[1:])
             for h in range(args.history):
                 make_corpus(tmp / f"h{h}", args.files, pdf=False, tag=f"h{h}-")
                 run_cli(tmp / f"h{h}", hist, 1)
             make_corpus(tmp / "last", args.files, pdf=False, tag="last-")
-            last, _, _ = run_cli(tmp / "last", hist, 1)
-            print(f"history: {first * 1000 / n:.2f} ms/report into an empty store, "
+            last = sum(run_cli(tmp / "last", hist, 1)[1:])
+            print(f"history: CPU {first * 1000 / n:.2f} ms/report into an empty store, "
                   f"{last * 1000 / n:.2f} after {args.history + 1} earlier runs")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"throughput: text {n / w1:.0f} reports/s ({w1 * 1000 / n:.2f} ms, CPU "
