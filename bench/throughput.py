@@ -1,21 +1,39 @@
-"""Deterministic throughput: `extractor run` over the golden inputs repeated to N files.
+"""Deterministic throughput (issue 17): where the time of a text report goes, text and PDF
+reports/s, the I/O floor, --jobs 2 vs --jobs 1, bytes written per report, and the cost with
+a store that holds earlier runs.
 
-Run by hand:  python bench/throughput.py [--files 1000] [--no-pdf]
+Run by hand on an idle machine (median of --repeat runs):
 
-Every copy gets a line appended so it is a distinct document (the run store would
-otherwise extract identical content once). `--no-pdf` leaves the PDF out: pdfplumber's
-layout analysis costs about 1.5 s for a 6-page report, 100 times a text report.
-Ends with one summary line comparable across commits:
-``throughput: <reports/s> reports/s, peak RSS <MB> MB (...)``.
+    python bench/throughput.py [--files 1000] [--pdf-files 6] [--repeat 3] [--history 0]
+
+The corpus is the golden inputs repeated; every copy gets a line appended so it is a
+distinct document (the store would otherwise extract identical content once). Sections:
+
+- stages: CPU ms/report of each stage over the text corpus, in one process (read+decode,
+  normalize is part of ingest; layout; mapping; verify; the payload: one serialization,
+  store rows and export lines; the store insert; the export write);
+- floor: read + decode + a regex scan of the same files (CPU), and the ratio of the run to
+  it (wall time, and CPU time: on a busy machine only the CPU ratio means anything);
+- run: `extractor run` over the text corpus with --jobs 1 and --jobs 2: reports/s, the
+  speed-up, the main process's share of the CPU; over the PDF corpus: reports/s, ms/page;
+- bytes: what the run wrote per report (each output file, and the store);
+- history (--history K): the text corpus run again after K earlier runs of other content
+  into the same store, CPU ms/report before and after.
+
+Ends with one summary line comparable across commits (``throughput: ...``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import resource
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,34 +42,174 @@ sys.path.insert(0, str(ROOT))  # this checkout's packages, not an installed copy
 from click.testing import CliRunner  # noqa: E402
 
 from extractor.cli import main  # noqa: E402
+from extractor.ingest.reader import load  # noqa: E402
+from extractor.layout import with_rows  # noqa: E402
+from extractor.mapping.report import extract  # noqa: E402
+from extractor.outputs.export import write_run  # noqa: E402
+from extractor.store.store import Store, sha256_file  # noqa: E402
+from verify import verify  # noqa: E402
+
+NUMBER = re.compile(r"\d[\d,.]*")
+
+
+def make_corpus(folder: Path, n: int, pdf: bool, tag: str = "") -> list[Path]:
+    inputs = sorted(p for p in (ROOT / "golden" / "inputs").iterdir()
+                    if (p.suffix == ".pdf") == pdf)
+    folder.mkdir(parents=True)
+    out = []
+    for i in range(n):
+        src = inputs[i % len(inputs)]
+        extra = {".pdf": f"\n% copy {tag}{i}\n", ".html": f"\n<!-- copy {tag}{i} -->\n"}.get(
+            src.suffix, f"\n（副本 {tag}{i}）\n")
+        dst = folder / f"{i:05d}_{src.name}"
+        dst.write_bytes(src.read_bytes() + extra.encode())
+        out.append(dst)
+    return out
+
+
+def cpu() -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def floor_ms(files: list[Path]) -> float:
+    """Read, decode and regex-scan every file: the cost no extraction can go below."""
+    t0 = time.process_time()
+    found = 0
+    for f in files:
+        text = f.read_bytes().decode("utf-8", errors="replace")
+        found += len(NUMBER.findall(text))
+    assert found
+    return (time.process_time() - t0) * 1000 / len(files)
+
+
+def stages(files: list[Path], tmp: Path) -> dict[str, float]:
+    """CPU ms/report of each stage, in this process (CPU, not wall time: the figures hold
+    on a busy machine too)."""
+    from extractor.outputs.spool import Spool
+    from extractor.run.payload import pack
+
+    spent = dict.fromkeys(("read+normalize", "layout", "mapping", "verify", "payload",
+                           "store insert", "export write"), 0.0)
+
+    def timed(name: str, fn: Callable[[], object]) -> object:
+        t0 = time.process_time()
+        value = fn()
+        spent[name] += time.process_time() - t0
+        return value
+
+    out = tmp / "stages"
+    with Store(out) as store:
+        run_id = store.begin_run("bench", "bench", [], "bench")
+        with Spool(out) as spool:
+            for seq, f in enumerate(files):
+                doc = timed("read+normalize", lambda f=f: load(f))
+                doc = timed("layout", lambda d=doc: with_rows(d))
+                ex = timed("mapping", lambda d=doc: extract(d))
+                rec = timed("verify", lambda e=ex, d=doc: verify(e, d.text))
+                sha = sha256_file(f)
+                p = timed("payload", lambda r=rec, f=f, s=seq, h=sha: pack(r, f, s, h))
+
+                def insert(p=p, f=f, s=seq, h=sha) -> None:
+                    store.add_rows(run_id, s, f, h, f.stat().st_size, p.rows, "bench", {},
+                                   "bench")
+                    spool.add(s, p.lines)
+                timed("store insert", insert)
+            timed("export write", lambda: write_run(store, run_id, out, spool=spool))
+    return {k: v * 1000 / len(files) for k, v in spent.items()}
+
+
+def run_cli(corpus: Path, out: Path, jobs: int) -> tuple[float, float, float]:
+    """(wall s, main-process CPU s, worker CPU s) of `extractor run`."""
+    c0, k0 = cpu()
+    t0 = time.perf_counter()
+    result = CliRunner().invoke(main, ["run", str(corpus), "-o", str(out), "-q",
+                                       "--jobs", str(jobs)])
+    wall = time.perf_counter() - t0
+    c1, k1 = cpu()
+    assert result.exit_code == 0, result.output
+    return wall, c1 - c0, k1 - k0
+
+
+def median_run(corpus: Path, tmp: Path, jobs: int, repeat: int) -> tuple[float, float, float]:
+    runs = []
+    for r in range(repeat):
+        out = tmp / f"out-j{jobs}-{r}"
+        runs.append(run_cli(corpus, out, jobs))
+    runs.sort()
+    return runs[len(runs) // 2]
+
+
+def output_bytes(out: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_size for p in sorted(out.iterdir()) if p.is_file()
+            and not p.name.startswith(".")} | {
+        "store (with WAL)": sum(p.stat().st_size for p in out.glob("store.sqlite*"))}
+
+
+def pdf_pages(files: list[Path]) -> int:
+    import pypdfium2 as pdfium
+
+    return sum(len(pdfium.PdfDocument(str(f))) for f in files)
 
 
 def main_() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--files", type=int, default=1000)
-    ap.add_argument("--no-pdf", action="store_true", help="text, markdown and HTML inputs only")
+    ap.add_argument("--files", type=int, default=1000, help="text reports in the corpus")
+    ap.add_argument("--pdf-files", type=int, default=6, help="PDF reports (0: none)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per figure (the median)")
+    ap.add_argument("--history", type=int, default=0,
+                    help="earlier runs of other content before a last timed run")
+    ap.add_argument("--no-stages", action="store_true")
     args = ap.parse_args()
-    inputs = sorted(p for p in (ROOT / "golden" / "inputs").iterdir()
-                    if not (args.no_pdf and p.suffix == ".pdf"))
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        corpus.mkdir()
-        for i in range(args.files):
-            src = inputs[i % len(inputs)]
-            extra = {".pdf": f"\n% copy {i}\n", ".html": f"\n<!-- copy {i} -->\n"}.get(
-                src.suffix, f"\n（副本 {i}）\n")
-            (corpus / f"{i:05d}_{src.name}").write_bytes(src.read_bytes() + extra.encode())
-        out = Path(tmp) / "out"
-        t0 = time.perf_counter()
-        result = CliRunner().invoke(main, ["run", str(corpus), "-o", str(out), "-q"])
-        elapsed = time.perf_counter() - t0
-        assert result.exit_code == 0, result.output
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-        run_summary = result.stdout.strip().rsplit(" -> ", 1)[0]
-        print(f"run: {run_summary}")
-        print(f"throughput: {args.files / elapsed:.0f} reports/s, peak RSS {peak_mb:.0f} MB "
-              f"({args.files} reports in {elapsed:.2f}s, one process"
-              f"{', no PDF' if args.no_pdf else ''})")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        files = make_corpus(tmp / "text", args.files, pdf=False)
+        floor = statistics.median(floor_ms(files) for _ in range(3))
+        print(f"floor: read+decode+regex {floor:.3f} CPU ms/report")
+        if not args.no_stages:
+            st = stages(files, tmp)
+            total = sum(st.values())
+            print("stages (CPU ms/report, one process): " + ", ".join(
+                f"{k} {v:.2f}" for k, v in st.items()) + f"; total {total:.2f}")
+        w1, m1, k1 = median_run(tmp / "text", tmp, 1, args.repeat)
+        w2, m2, k2 = median_run(tmp / "text", tmp, 2, args.repeat)
+        n = args.files
+        print(f"text --jobs 1: {n / w1:.0f} reports/s, {w1 * 1000 / n:.2f} ms/report, "
+              f"{w1 * 1000 / n / floor:.0f}x the floor; CPU {(m1 + k1) * 1000 / n:.2f} ms/report "
+              f"({(m1 + k1) * 1000 / n / floor:.0f}x the floor)")
+        print(f"text --jobs 2: {n / w2:.0f} reports/s, speed-up {w1 / w2:.2f}x, CPU "
+              f"{(m2 + k2) / (m1 + k1):.2f}x of --jobs 1, main process {m2 / (m2 + k2):.0%} "
+              f"of the CPU ({m2 * 1000 / n:.2f} ms/report)")
+        sizes = output_bytes(tmp / "out-j1-0")
+        per = {k: v / n / 1024 for k, v in sizes.items() if k != "store.sqlite"}
+        print("bytes (KB/report): " + ", ".join(f"{k} {v:.1f}" for k, v in per.items())
+              + f"; total {sum(per.values()):.1f}")
+        pdf_line = ""
+        if args.pdf_files:
+            pdfs = make_corpus(tmp / "pdf", args.pdf_files, pdf=True)
+            (tmp / "pdfout").mkdir()
+            wp, _, _ = median_run(tmp / "pdf", tmp / "pdfout", 1, 1)
+            pages = pdf_pages(pdfs)
+            pdf_line = f", PDF {args.pdf_files / wp:.2f} reports/s ({wp * 1000 / pages:.0f} ms/page)"
+            print(f"pdf --jobs 1: {args.pdf_files / wp:.2f} reports/s, {pages} pages, "
+                  f"{wp * 1000 / pages:.0f} ms/page")
+        if args.history:
+            hist = tmp / "hist"
+            first = sum(run_cli(tmp / "text", hist, 1)[1:])
+            for h in range(args.history):
+                make_corpus(tmp / f"h{h}", args.files, pdf=False, tag=f"h{h}-")
+                run_cli(tmp / f"h{h}", hist, 1)
+            make_corpus(tmp / "last", args.files, pdf=False, tag="last-")
+            last = sum(run_cli(tmp / "last", hist, 1)[1:])
+            print(f"history: CPU {first * 1000 / n:.2f} ms/report into an empty store, "
+                  f"{last * 1000 / n:.2f} after {args.history + 1} earlier runs")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"throughput: text {n / w1:.0f} reports/s ({w1 * 1000 / n:.2f} ms, CPU "
+              f"{(m1 + k1) * 1000 / n:.2f} ms, {(m1 + k1) * 1000 / n / floor:.0f}x floor), "
+              f"--jobs 2 {w1 / w2:.2f}x, main CPU "
+              f"{m2 / (m2 + k2):.0%}, {sum(per.values()):.0f} KB/report{pdf_line}, "
+              f"peak RSS {rss:.0f} MB ({n} reports, pid {os.getpid()})")
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def test_every_number_carries_a_span_into_the_text_as_stored(tmp_path: Path, gol
                     ss, se = cell["source_span"]
                     assert source[ss:se] == cell["raw"]  # the file as stored reads the same
                     assert cell["status"] in ("verified", "inferred", "grounded", "flagged")
-                    assert (cell["page"] is not None) == (record["meta"]["format"] == "pdf")
+                    assert (cell.get("page") is not None) == (record["meta"]["format"] == "pdf")
 
 
 def test_bad_inputs_each_get_a_clear_error_and_never_stop_the_batch(tmp_path: Path, golden_inputs: Path) -> None:

@@ -62,9 +62,9 @@ def test_llm_on_cold_then_warm_cache_is_free_and_byte_identical(fake_llm, config
         for sec in ("s2", "s3", "s4"):
             for row in r["tables"][sec].values():
                 for cell in row.values():  # every LLM reading agrees or is flagged
-                    second = cell["second"]
+                    second = cell.get("second")
                     assert second is None or second["agrees"] or cell["status"] == "flagged" \
-                        or second["cell_id"] is None
+                        or second.get("cell_id") is None
     haining = next(r for r in records if r["meta"]["source_file"] == "haining_health_2020.txt")
     assert any(w["key"].startswith("C1:punishment") for w in haining["warnings"])
 

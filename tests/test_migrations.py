@@ -27,7 +27,7 @@ from extractor.store.store import Store, StoreError, config_key, sha256_file
 
 INPUT = Path(__file__).resolve().parent.parent / "golden" / "inputs" / "lvyuan_health_2020.txt"
 NAMES = ["m001_initial", "m002_results_keep_history", "m003_code_fingerprint",
-         "m004_typed_cells"]
+         "m004_typed_cells", "m005_lookup_indexes"]
 
 #: Tables every format shared (documents, cells, flags, corrections, runs, run_items, meta).
 COMMON_DDL = """
@@ -234,7 +234,7 @@ def test_a_format_1_store_is_upgraded_in_place_without_loss(
         (NAMES[0], True), *((n, False) for n in NAMES[1:])]
     assert shape(path) == fresh_shape(tmp_path)
     db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key='format'").fetchone() == ("4",)
+    assert db.execute("SELECT value FROM meta WHERE key='format'").fetchone() == ("5",)
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from extractor.outputs.fields import FIELD_COLUMNS, field_rows
-from extractor.outputs.items import Item, run_items
+from extractor.outputs.items import Item, item_of, run_items
 from extractor.outputs.rows import BatchWriter
+from extractor.outputs.spool import Spool
 from extractor.outputs.tables import (
     AMOUNT_SCALE,
     CELL_COLUMNS,
@@ -62,7 +63,7 @@ TABLES: tuple[tuple[str, tuple[Column, ...], Callable[[Item], list[list[object]]
 
 #: Bump when what the exports hold changes without a change of columns (the columns are
 #: part of the layout hash below): a resumed run then rewrites the files of an older tool.
-EXPORT_VERSION = "2"
+EXPORT_VERSION = "3"
 
 
 def export_layout() -> str:
@@ -76,20 +77,35 @@ class ExportError(Exception):
 
 
 def write_run(store: Store, run_id: int, out: Path,
-              files: tuple[str, ...] = BatchWriter.FILES,
-              also: Callable[[Item], None] | None = None) -> bool:
+              files: tuple[str, ...] = BatchWriter.FILES, spool: Spool | None = None,
+              also: Callable[[int, Item | None], None] | None = None) -> bool:
     """Write a run's exports into `out`; False when the files there are already exactly
     these (same items, same decisions: a resumed run with nothing new skips the rewrite).
-    `also`: called with every item written (the run's panel reads the records only once)."""
+
+    `spool`: the lines the run's workers made (`item_lines`), copied as they are for each
+    input they made that has no stored decision; every other item (reused, a twin, corrected)
+    is read from the store, which renders the same bytes. `also`: called in input order with
+    each input's position and its item, or None where the spool's lines were copied (the
+    run's panel reads each record once: from the store here, or in the worker)."""
     standard = files == BatchWriter.FILES
     stamp = f"{store.export_stamp(run_id)}:{export_layout()}"
     if standard and store.get_meta(f"exported:{out.resolve()}") == stamp and all(
             (out / f).is_file() for f in files):
         return False
+    corrected = store.has_corrections()
     with BatchWriter(out, files) as writer:
-        for item in run_items(store, run_id):
+        for row in store.run_items(run_id):
+            seq, sha, rid = row[0], row[2], row[3]
+            lines = (spool.get(seq) if spool is not None and rid is not None
+                     and sha not in corrected else None)
+            if lines is not None:
+                writer.add_lines(lines)
+                if also is not None:
+                    also(seq, None)
+                continue
+            item = item_of(store, row, corrected)
             if also is not None:
-                also(item)
+                also(seq, item)
             if item.error is not None:
                 writer.add_error(item.error)
             elif item.record is not None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from extractor.schema import InputError, Record
 from extractor.store import corrections
+from extractor.store.codec import decode, encode
 from extractor.store.store import STORE_NAME, Store, StoreError
 
 RESULTS = "results.jsonl"
@@ -51,22 +52,30 @@ def run_items(store: Store, run_id: int) -> Iterator[Item]:
     or the error of each. Two inputs with the same content share one stored result and are
     two items, each with its own path and file name; a renamed file has its new name."""
     corrected = store.has_corrections()
-    for seq, path, sha, rid, kind, error in store.run_items(run_id):
-        name = Path(path).name
-        if rid is None:
-            yield Item(None, None, InputError(file=name, path=path, kind=kind or "internal",
-                                              error=error or ""), seq, name, path, sha)
-            continue
-        raw = store.record_json(rid)
-        record = Record.model_validate_json(raw)
-        if sha in corrected:
-            record = corrections.apply(record, store.corrections(sha or ""))
-            raw = record.model_dump_json()
-        if record.meta.source_file != name:  # the content was met earlier under another name
-            record = record.model_copy(
-                update={"meta": record.meta.model_copy(update={"source_file": name})})
-            raw = record.model_dump_json()
-        yield Item(record, raw, None, seq, name, path, sha)
+    for row in store.run_items(run_id):
+        yield item_of(store, row, corrected)
+
+
+RunItemRow = tuple[int, str, "str | None", "int | None", "str | None", "str | None"]
+
+
+def item_of(store: Store, row: RunItemRow, corrected: set[str]) -> Item:
+    """The item of one row of `Store.run_items`; `corrected`: `Store.has_corrections()`."""
+    seq, path, sha, rid, kind, error = row
+    name = Path(path).name
+    if rid is None:
+        return Item(None, None, InputError(file=name, path=path, kind=kind or "internal",
+                                           error=error or ""), seq, name, path, sha)
+    raw = store.record_json(rid)
+    record = decode(raw)
+    if sha in corrected:
+        record = corrections.apply(record, store.corrections(sha or ""))
+        raw = encode(record)
+    if record.meta.source_file != name:  # the content was met earlier under another name
+        record = record.model_copy(
+            update={"meta": record.meta.model_copy(update={"source_file": name})})
+        raw = encode(record)
+    return Item(record, raw, None, seq, name, path, sha)
 
 
 def read_run(target: Path) -> Iterator[Item]:
@@ -112,7 +121,7 @@ def _store_items(out: Path) -> Iterator[Item]:
 def _jsonl_items(results: Path, errors: Path) -> Iterator[Item]:
     for n, line in _lines(results):
         try:
-            record = Record.model_validate_json(line)
+            record = decode(line)
         except ValueError as e:
             first = str(e).splitlines()[0]
             raise RunSourceError(f"{results}, line {n}: not a result record: {first}") from e

@@ -10,6 +10,7 @@ and renamed, so a killed run never leaves a half-written file behind.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ from typing import IO
 
 from extractor.outputs.fields import SECTION_NAMES
 from extractor.outputs.items import Item
-from extractor.outputs.safe import neutralise
+from extractor.outputs.safe import TRIGGERS, neutralise
 from extractor.outputs.tables import (
     CELL_COLUMNS,
     FLAG_COLUMNS,
@@ -31,6 +32,7 @@ from extractor.outputs.tables import (
     report_values,
 )
 from extractor.schema import InputError, Record
+from extractor.store.codec import encode
 
 # The review page points where flags.csv points.
 _issue_span = issue_span
@@ -61,8 +63,39 @@ def header(columns: Iterable[Column]) -> list[str]:
     return [c.name for c in columns]
 
 
-def _text_rows(rows: Iterable[list[object]]) -> Iterable[list[str]]:
-    return ([csv_text(v) for v in row] for row in rows)
+def _text_rows(rows: Iterable[list[object]]) -> Iterable[list[object]]:
+    """Rows for `csv.writer`: None, ints and text that cannot be a formula go as they are
+    (the writer renders None as an empty field and an int as `str` does, as `csv_text`
+    would: checked inline, as this runs for every value of every export); the rest through
+    `csv_text`."""
+    return ([v if v is None or (t := type(v)) is int or (t is str and v[:1] not in TRIGGERS)
+             else csv_text(v) for v in row] for row in rows)
+
+
+def csv_lines(rows: Iterable[list[object]]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(_text_rows(rows))
+    return buf.getvalue()
+
+
+_ROWS_OF = (("cells.csv", cell_values), ("reports.csv", lambda i: [report_values(i)]),
+            ("flags.csv", flag_values))
+_BOM = "\ufeff".encode()
+
+
+def item_lines(item: Item, files: Iterable[str], record_json: str | None = None) -> dict[str, bytes]:
+    """What the standard outputs hold for one run item with a record, per file (UTF-8):
+    the one rendering both a worker (as it makes the record) and an export from the store
+    use, so a run's files are the same bytes whichever wrote them."""
+    r = item.record
+    assert r is not None
+    out: dict[str, bytes] = {}
+    if "results.jsonl" in files:
+        out["results.jsonl"] = ((record_json or encode(r)) + "\n").encode()
+    for name, rows_of in _ROWS_OF:
+        if name in files:
+            out[name] = csv_lines(rows_of(item)).encode()
+    return out
 
 
 class BatchWriter:
@@ -77,17 +110,13 @@ class BatchWriter:
     def __init__(self, out: Path, files: tuple[str, ...] = FILES) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.out = out
-        self._fh: dict[str, IO[str]] = {}
+        self._fh: dict[str, IO[bytes]] = {}
         for name in files:
-            bom = name.endswith(".csv")
-            self._fh[name] = open(  # noqa: SIM115 - closed in close()
-                out / f".{name}.tmp", "w", encoding="utf-8-sig" if bom else "utf-8", newline=""
-            )
-        self._csv = {name: csv.writer(fh) for name, fh in self._fh.items() if name.endswith(".csv")}
+            self._fh[name] = open(out / f".{name}.tmp", "wb")  # noqa: SIM115 - closed in close()
         for name, columns in (("cells.csv", CELL_COLUMNS), ("reports.csv", REPORT_COLUMNS),
                               ("flags.csv", FLAG_COLUMNS)):
-            if name in self._csv:
-                self._csv[name].writerow(header(columns))
+            if name in self._fh:
+                self._fh[name].write(_BOM + csv_lines([header(columns)]).encode())  # type: ignore[list-item]
 
     def __enter__(self) -> BatchWriter:
         return self
@@ -97,20 +126,21 @@ class BatchWriter:
 
     def add_error(self, error: InputError) -> None:
         if "errors.jsonl" in self._fh:
-            self._fh["errors.jsonl"].write(json.dumps(error.model_dump(), ensure_ascii=False) + "\n")
+            self._fh["errors.jsonl"].write(
+                (json.dumps(error.model_dump(), ensure_ascii=False) + "\n").encode())
 
     def add(self, r: Record, record_json: str | None = None, item: Item | None = None) -> None:
         """`record_json`: the record already serialized (saves a dump when exporting);
         `item`: the run item it is (input path and position; default: the record alone)."""
         item = item or Item.of(r)
-        if "results.jsonl" in self._fh:
-            self._fh["results.jsonl"].write((record_json or r.model_dump_json()) + "\n")
-        if "cells.csv" in self._csv:
-            self._csv["cells.csv"].writerows(_text_rows(cell_values(item)))
-        if "reports.csv" in self._csv:
-            self._csv["reports.csv"].writerows(_text_rows([report_values(item)]))
-        if "flags.csv" in self._csv:
-            self._csv["flags.csv"].writerows(_text_rows(flag_values(item)))
+        self.add_lines(item_lines(item, self._fh, record_json))
+
+    def add_lines(self, lines: dict[str, bytes]) -> None:
+        """One item's lines as `item_lines` made them (e.g. in a worker): written as they are."""
+        for name, data in lines.items():
+            fh = self._fh.get(name)
+            if fh is not None:
+                fh.write(data)
 
     def close(self, commit: bool = True) -> None:
         for name, fh in self._fh.items():

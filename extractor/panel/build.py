@@ -11,9 +11,10 @@ listed in the panel, not linked.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from extractor.outputs.items import Item
@@ -60,7 +61,7 @@ class PanelDoc:
     row: tuple[object, ...]  # the reports row's fields (`report_values` after its head)
     cells: dict[str, CellRef]  # the cells the rules read
     nonzero: frozenset[tuple[str, int | Decimal]]  # every non-zero number, by path
-    numbers: int  # hash of every (path, number) of the report: equal numbers, equal hash
+    numbers: str  # digest of every (path, number) of the report: equal numbers, equal digest
     version: int = 1
     versions: int = 1
     duplicates: list[str] = field(default_factory=list)  # inputs with the same numbers
@@ -110,7 +111,8 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc |
                     year if isinstance(year, int) else None, r.tables.template,
                     agency_identity(r.meta.agency.value, aliases), r.meta.agency.span,
                     tuple(report_values(item)[len(REPORT_HEAD):]), cells,
-                    frozenset(nonzero), hash(tuple(numbers)))
+                    frozenset(nonzero),
+                    hashlib.sha256(repr(numbers).encode()).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -215,13 +217,19 @@ class PanelBuilder:
         """Take one item; never raises (it runs inside the export of a run): an item the
         panel cannot take is left out and named in `errors`."""
         try:
-            doc = panel_doc(item, self.aliases)
+            doc = panel_doc(item)  # the alias file is applied in `add_doc`
         except Exception as e:  # noqa: BLE001 - one report never costs a run its exports
             self.errors.append(f"{item.input_path or item.file}: internal error (please "
                                f"report): {e!r}"[:500])
             return
-        if doc is None:
-            return
+        if doc is not None:
+            self.add_doc(doc)
+
+    def add_doc(self, doc: PanelDoc) -> None:
+        """Take a report made into a `PanelDoc` elsewhere (in a worker process, where its
+        record was made, without the alias file: its identity is resolved again here)."""
+        if self.aliases:
+            doc = replace(doc, identity=agency_identity(doc.identity.read, self.aliases))
         if doc.identity.key is None or doc.year is None:
             self.unlinked.append(doc)
             if doc.identity.identity == "doubtful":

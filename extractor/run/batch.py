@@ -26,18 +26,19 @@ from urllib.parse import urlparse
 from extractor import __version__
 from extractor.ingest.ocr import ocr_mode
 from extractor.outputs.export import write_run
+from extractor.outputs.items import Item
+from extractor.outputs.spool import Spool
 from extractor.panel import PanelBuilder, run_panel
+from extractor.panel.build import PanelDoc
 from extractor.run.fingerprint import code_fingerprint
-from extractor.run.pipeline import discover, process
+from extractor.run.payload import Payload, produce
+from extractor.run.pipeline import discover
 from extractor.run.worker import BoundedPool, Done, Limits, interrupt_when_safe
 from extractor.schema import (
     ALL_PATHS,
     SCHEMA_VERSION,
-    CellState,
-    CellStatus,
     InputError,
     Record,
-    iter_cells,
     section_fingerprints,
 )
 from extractor.store.lock import write_lock
@@ -83,6 +84,7 @@ class Event:
     error: InputError | None
     reused: bool
     totals: Totals
+    truncated: bool = False  # a result of a truncated report (`record` is None for those made now)
 
 
 def extraction_config(second: LLMPass | None) -> dict[str, object]:
@@ -102,13 +104,12 @@ def extraction_config(second: LLMPass | None) -> dict[str, object]:
     return config
 
 
-def _work(path: str) -> tuple[bool, str]:
-    """What a worker process computes for one document: (ok, Record JSON) or (False,
-    InputError JSON). The parent turns it into an Outcome in `_outcome`."""
-    result = process(Path(path))
-    if isinstance(result, InputError):
-        return False, result.model_dump_json()
-    return True, result.model_dump_json()
+def _work(task: tuple[str, int, str]) -> Payload | InputError:
+    """What a worker process computes for one task (path, position in the run, content
+    sha256): what the main process writes for the input (`payload.produce`; plain picklable
+    data). The parent turns it, or why there is none, into an Outcome in `_outcome`."""
+    path, seq, sha256 = task
+    return produce(Path(path), seq, sha256)
 
 
 def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs: int = 1,
@@ -124,10 +125,8 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
     files, missing, skipped = discover(paths, exclude=out)
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
     budget = second.client.settings.max_cost if second is not None else None
-    with write_lock(out, "run"), Store(out) as store:
-        for stale in out.glob(".*.tmp"):  # an export a killed run did not finish
-            stale.unlink(missing_ok=True)
-        batch = _Batch(store, totals, config_key(extraction_config(second)), on_event)
+    with write_lock(out, "run"), Store(out) as store, _fresh_spool(out) as spool:
+        batch = _Batch(store, totals, config_key(extraction_config(second)), on_event, spool)
         totals.corrections_moved = store.moved_corrections
         totals.corrections_orphaned = store.orphan_corrections(frozenset(ALL_PATHS))
         batch.run_id = store.begin_run(batch.key, SCHEMA_VERSION, argv or sys.argv[1:], batch.code)
@@ -139,7 +138,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                     if isinstance(outcome, InputError):
                         batch.failed(seq, outcome, sha)
                     else:
-                        batch.stored(seq, item, sha, size, *outcome)
+                        batch.stored(seq, item, sha, size, outcome)
         except KeyboardInterrupt:
             totals.interrupted = True
             return totals
@@ -152,7 +151,15 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                     file=item.name, path=str(item), kind="input",
                     error="same content as another input of this run, which failed"), sha)
         seen = PanelBuilder(aliases)
-        wrote = write_run(store, batch.run_id, out, also=seen.add)
+
+        def panel_takes(seq: int, item: Item | None) -> None:
+            if item is not None:  # read from the store
+                seen.add(item)
+            elif (doc := batch.panel_docs.pop(seq, None)) is not None:  # made in the worker
+                seen.add_doc(doc)
+
+        wrote = write_run(store, batch.run_id, out, spool=spool, also=panel_takes)
+        seen.errors += batch.panel_errors
         try:
             panel = run_panel(store, batch.run_id, out, aliases, force=wrote,
                               seen=seen if wrote else None)
@@ -191,10 +198,14 @@ class _Batch:
     totals: Totals
     key: str
     on_event: Callable[[Event], None] | None
+    spool: Spool | None = None
     code: str = field(default_factory=code_fingerprint)
     fingerprints: dict[str, str] = field(default_factory=section_fingerprints)
     run_id: int = 0
     done: int = 0
+    #: what the panel keeps of each input processed in this run, made in the worker (by seq)
+    panel_docs: dict[int, PanelDoc] = field(default_factory=dict)
+    panel_errors: list[str] = field(default_factory=list)
 
     def plan(self, items: list[Path | InputError], redo: bool) -> tuple[list[Todo], list[tuple[int, Path, str]]]:
         """Settle what needs no extraction (missing paths, unreadable files, documents done,
@@ -252,32 +263,45 @@ class _Batch:
         self.store.add_reused(self.run_id, seq, item, sha, result_id)
         self._event(str(item), None, None, True)
 
-    def stored(self, seq: int, item: Path, sha: str, size: int, record: Record,
-               record_json: str) -> None:
+    def stored(self, seq: int, item: Path, sha: str, size: int, payload: Payload) -> None:
+        """A worker's result: its rows into the store and its lines into the spool, as
+        they are (nothing parsed or serialized here)."""
         t = self.totals
         t.reports += 1
         t.processed += 1
-        missing = sum(1 for c in iter_cells(record.tables)
-                      if c.status is CellStatus.FLAGGED and c.state is CellState.MISSING)
-        t.add_cells(record.summary.flagged, missing)
+        rows = payload.rows
+        t.add_cells(rows.flagged, rows.missing)
         prev = self.store.previous(sha, self.key)
-        if prev is not None and prev.schema_version != record.schema_version:
+        if prev is not None and prev.schema_version != rows.schema_version:
             t.schema_redone += 1
             t.sections_changed |= {s for s, fp in self.fingerprints.items()
                                    if prev.sections.get(s) != fp}
-        self.store.add_result(self.run_id, seq, item, sha, size, record_json, record, self.key,
-                              self.fingerprints, self.code)
-        self._event(str(item), record, None, False)
+        self.store.add_rows(self.run_id, seq, item, sha, size, rows, self.key,
+                            self.fingerprints, self.code)
+        if self.spool is not None:
+            self.spool.add(seq, payload.lines)
+        if payload.panel is not None:
+            self.panel_docs[seq] = payload.panel
+        if payload.panel_error is not None:
+            self.panel_errors.append(payload.panel_error)
+        self._event(str(item), None, None, False, payload.truncated)
 
     def _event(self, path: str, record: Record | None, error: InputError | None,
-               reused: bool) -> None:
+               reused: bool, truncated: bool = False) -> None:
         self.done += 1
         if self.on_event is not None:
             self.on_event(Event(self.done, self.totals.inputs, path, record, error, reused,
-                                self.totals))
+                                self.totals, truncated))
 
 
-Outcome = InputError | tuple[Record, str]
+def _fresh_spool(out: Path) -> Spool:
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".*.tmp"):  # an export or a spool a killed run did not finish
+        stale.unlink(missing_ok=True)
+    return Spool(out)
+
+
+Outcome = InputError | Payload
 
 
 def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, jobs: int,
@@ -299,17 +323,16 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
                           error=f"not processed: the LLM budget --max-cost {budget} is spent "
                           f"({second.client.spent():.4f}); run again to continue")
 
-    def one(item: Path) -> Outcome:
+    def one(item: Path, seq: int, sha: str) -> Outcome:
         try:
-            result = process(item, second)
+            return produce(item, seq, sha, second)
         except MemoryError:
             return InputError(file=item.name, path=str(item), kind="budget",
                               error="ran out of memory; skipped")
-        return result if isinstance(result, InputError) else (result, result.model_dump_json())
 
     if jobs <= 1:
         for seq, item, sha, size in todo:
-            yield seq, item, sha, size, not_processed(item) if spent() else one(item)
+            yield seq, item, sha, size, not_processed(item) if spent() else one(item, seq, sha)
         return
     with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
         pending: dict[cf.Future[Outcome], tuple[int, Path, str, int]] = {}
@@ -324,7 +347,7 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
                     if spent():
                         yield seq, item, sha, size, not_processed(item)
                         continue
-                    pending[pool.submit(one, item)] = nxt
+                    pending[pool.submit(one, item, seq, sha)] = nxt
                 if not pending:
                     return
                 finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
@@ -350,7 +373,7 @@ def _bounded(todo: list[Todo], jobs: int, limits: Limits) -> Iterator[tuple[int,
                 nxt = next(queue, None)
                 if nxt is None:
                     break
-                pool.submit(nxt[0], str(nxt[1]))
+                pool.submit(nxt[0], (str(nxt[1]), nxt[0], nxt[2]))
                 pending[nxt[0]] = nxt
             if not pending:
                 return
@@ -369,8 +392,7 @@ def _outcome(done: Done, item: Path, limits: Limits) -> Outcome:
     that knows what `_work` returns)."""
     f = done.failure
     if f is None:
-        ok, raw = done.payload
-        return (Record.model_validate_json(raw), raw) if ok else InputError.model_validate_json(raw)
+        return done.payload  # type: ignore[no-any-return]  # a Payload or an InputError
     if f.reason == "timeout":
         return InputError(file=item.name, path=str(item), kind="budget",
                           error=f"{f.detail}; skipped (--doc-timeout raises the limit; the next "

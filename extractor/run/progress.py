@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import IO
 
 import click
@@ -43,8 +44,8 @@ class RunDisplay:
     def __call__(self, ev: Event) -> None:
         if ev.error is not None:
             self._line(f"ERROR {ev.error.path}: {ev.error.error}")
-        elif ev.record is not None and ev.record.truncated and not self.quiet:
-            self._line(f"WARN  {ev.record.meta.source_file}: truncated report: the document "
+        elif ev.truncated and not self.quiet:
+            self._line(f"WARN  {Path(ev.path).name}: truncated report: the document "
                        "stops before a template table; the cells it cuts off are missing")
         t = ev.totals
         tallies = (f"{t.flagged - t.missing} flagged cells to review, {t.missing} missing, "

@@ -130,7 +130,7 @@ def _limit_memory(mb: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _serve(conn: Connection, fn: Callable[[str], Any], memory_mb: int | None, parent: int,
+def _serve(conn: Connection, fn: Callable[[Any], Any], memory_mb: int | None, parent: int,
            inherited: list[Connection]) -> None:
     """A worker's life: one path in, one answer out, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -195,7 +195,7 @@ class _Worker:
 class BoundedPool:
     """`jobs` worker processes running `fn` on one path each, under `limits`."""
 
-    def __init__(self, fn: Callable[[str], Any], jobs: int, limits: Limits) -> None:
+    def __init__(self, fn: Callable[[Any], Any], jobs: int, limits: Limits) -> None:
         self.fn = fn
         self.limits = limits
         self.workers: list[_Worker | None] = [None] * max(1, jobs)
@@ -212,8 +212,8 @@ class BoundedPool:
     def busy(self) -> int:
         return len(self.workers) - self.free()
 
-    def submit(self, key: Hashable, path: str) -> None:
-        """Hand `path` to an idle worker (there must be one: see `free`)."""
+    def submit(self, key: Hashable, path: Any) -> None:
+        """Hand `path` (fn's argument: any picklable value) to an idle worker (there must be one: see `free`)."""
         i = next(i for i, w in enumerate(self.workers) if w is None or w.key is None)
         w = self.workers[i]
         if w is None:

@@ -251,6 +251,19 @@ def _typed_cell_004(row: tuple) -> tuple:
     return (result_id, path, state, count, fen, *rest)
 
 
+@migration
+def m005_lookup_indexes(db: sqlite3.Connection) -> None:
+    """An index for every lookup a batch makes per input, so its cost does not grow with the
+    store's history: `run_items (sha256, run_id)` for the known input error of a content
+    (it scanned every item of every earlier run), and `results (sha256, config_key,
+    created)` for the newest result of a document under a config (`Store.previous` and the
+    view `latest`). The other lookups use a primary key or `results_key`."""
+    script(db, """
+CREATE INDEX IF NOT EXISTS run_items_sha ON run_items (sha256, run_id);
+CREATE INDEX IF NOT EXISTS results_newest ON results (sha256, config_key, created);
+""")
+
+
 # --------------------------------------------------------------------------- applying them
 
 

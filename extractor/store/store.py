@@ -41,6 +41,29 @@ from extractor.store.migrations import MigrationError, migrate
 STORE_NAME = "store.sqlite"
 
 
+#: Every query a batch or an export makes per input (named for `EXPLAIN QUERY PLAN` in the
+#: tests: each must search an index or a primary key, never scan a table, so the cost per
+#: input stays flat as the store's history grows).
+LOOKUPS: dict[str, str] = {
+    "find": "SELECT id, complete FROM results WHERE sha256=? AND schema_version=?"
+            " AND config_key=? AND code IS ? ORDER BY id DESC LIMIT 1",
+    "made_by_other_code": "SELECT 1 FROM results WHERE sha256=? AND schema_version=?"
+                          " AND config_key=? AND code IS NOT ? LIMIT 1",
+    "previous": "SELECT id, sha256, schema_version, config_key, sections FROM results"
+                " WHERE sha256=? AND config_key=? ORDER BY created DESC, id DESC LIMIT 1",
+    "known_input_error": "SELECT i.error_kind, i.error FROM run_items i JOIN runs r"
+                         " ON r.id=i.run_id WHERE i.sha256=? AND r.config_key=? AND r.code IS ?"
+                         " AND i.error_kind='input' ORDER BY i.run_id DESC LIMIT 1",
+    "run_items": "SELECT seq, path, sha256, result_id, error_kind, error FROM run_items"
+                 " WHERE run_id=? ORDER BY seq",
+    "flagged_cells": "SELECT count(*) FILTER (WHERE status='flagged'), count(*) FILTER"
+                     " (WHERE status='flagged' AND state='missing') FROM cells WHERE result_id=?",
+    "record_json": "SELECT record FROM results WHERE id=?",
+    "corrections": "SELECT path, decision, value, state, machine_value, machine_state,"
+                   " reviewer, note, decided_at FROM corrections WHERE sha256=?",
+}
+
+
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -66,6 +89,43 @@ def typed_value(cell: Cell) -> tuple[int | None, int | None]:
         scaled = number * 10**6
         return None, int(scaled) if scaled == scaled.to_integral_value() else None
     return (int(number) if number == number.to_integral_value() else None), None
+
+
+@dataclass(frozen=True)
+class ResultRows:
+    """A result as the store's rows, without the run's key columns (plain, picklable data:
+    a worker makes them, the main process only inserts them). `result` is the results row
+    from `file` to `record` (the zlib-compressed record JSON); `cells` and `flags` the rows
+    of those tables without `result_id`."""
+
+    schema_version: str
+    result: tuple[object, ...]
+    cells: list[tuple[object, ...]]
+    flags: list[tuple[object, ...]]
+    flagged: int  # flagged cells, and of them missing (the run's progress tally)
+    missing: int
+
+
+def result_rows(record: Record, record_json: str) -> ResultRows:
+    m, s, llm = record.meta, record.summary, record.llm
+    cells = []
+    missing = 0
+    for c in iter_cells(record.tables):
+        status = c.status.value if c.status else None
+        missing += status == "flagged" and c.state is CellState.MISSING
+        cells.append((c.path, c.state.value, *typed_value(c), c.unit, c.raw, status,
+                      " | ".join(c.reasons), c.span[0] if c.span else None,
+                      c.span[1] if c.span else None, c.page, c.placement))
+    flags = [(f.key, f.rule, f.verdict, f.message, " ".join(f.paths),
+              f.span[0] if f.span else None, f.span[1] if f.span else None)
+             for f in record.flags]
+    result = (m.source_file, m.agency.value, m.year.value, m.template, int(record.truncated),
+              s.cells, s.verified, s.grounded, s.flagged, len(record.flags),
+              llm.prompt_tokens if llm else 0, llm.completion_tokens if llm else 0,
+              str(llm.cost) if llm else "0",
+              int(llm is None or all(t.outcome != "failed" for t in llm.tasks)),
+              zlib.compress(record_json.encode(), 6))
+    return ResultRows(record.schema_version, result, cells, flags, s.flagged, missing)
 
 
 @dataclass(frozen=True)
@@ -135,25 +195,20 @@ class Store:
         """The stored result for this key, made by this extraction code, and whether it is
         complete (no LLM task failed)."""
         row = self.db.execute(
-            "SELECT id, complete FROM results WHERE sha256=? AND schema_version=? AND config_key=?"
-            " AND code IS ? ORDER BY id DESC LIMIT 1",
-            (sha256, schema_version, config, code)).fetchone()
+            LOOKUPS["find"], (sha256, schema_version, config, code)).fetchone()
         return None if row is None else (int(row[0]), bool(row[1]))
 
     def made_by_other_code(self, sha256: str, schema_version: str, config: str,
                            code: str) -> bool:
         """A result for this key exists, but other extraction code made it (an upgrade)."""
         row = self.db.execute(
-            "SELECT 1 FROM results WHERE sha256=? AND schema_version=? AND config_key=?"
-            " AND code IS NOT ? LIMIT 1", (sha256, schema_version, config, code)).fetchone()
+            LOOKUPS["made_by_other_code"], (sha256, schema_version, config, code)).fetchone()
         return row is not None
 
     def previous(self, sha256: str, config: str) -> StoredResult | None:
         """The newest result of the document under the same config, any schema version."""
         row = self.db.execute(
-            "SELECT id, sha256, schema_version, config_key, sections FROM results "
-            "WHERE sha256=? AND config_key=? ORDER BY created DESC, id DESC LIMIT 1",
-            (sha256, config)).fetchone()
+            LOOKUPS["previous"], (sha256, config)).fetchone()
         if row is None:
             return None
         return StoredResult(row[0], row[1], row[2], row[3], json.loads(row[4]))
@@ -163,9 +218,14 @@ class Store:
     def add_result(self, run_id: int, seq: int, path: Path, sha256: str, size: int,
                    record_json: str, record: Record, config: str,
                    sections: dict[str, str], code: str) -> int:
+        return self.add_rows(run_id, seq, path, sha256, size, result_rows(record, record_json),
+                             config, sections, code)
+
+    def add_rows(self, run_id: int, seq: int, path: Path, sha256: str, size: int,
+                 rows: ResultRows, config: str, sections: dict[str, str], code: str) -> int:
+        """Store a result from its rows (`result_rows`, made where the record was made): no
+        record is parsed or serialized here."""
         now = time.time()
-        m, s = record.meta, record.summary
-        llm = record.llm
         with self._tx():
             self.db.execute(
                 "INSERT INTO documents VALUES (?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET "
@@ -175,25 +235,13 @@ class Store:
                 " year, template, truncated, cells, verified, grounded, flagged, n_flags,"
                 " prompt_tokens, completion_tokens, cost, complete, record, created, code)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (sha256, record.schema_version, config, json.dumps(sections), m.source_file,
-                 m.agency.value, m.year.value, m.template, int(record.truncated), s.cells,
-                 s.verified, s.grounded, s.flagged, len(record.flags),
-                 llm.prompt_tokens if llm else 0, llm.completion_tokens if llm else 0,
-                 str(llm.cost) if llm else "0",
-                 int(llm is None or all(t.outcome != "failed" for t in llm.tasks)),
-                 zlib.compress(record_json.encode(), 6), now, code))
+                (sha256, rows.schema_version, config, json.dumps(sections), *rows.result,
+                 now, code))
             rid = int(cur.lastrowid or 0)
-            self.db.executemany(
-                "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(rid, c.path, c.state.value, *typed_value(c), c.unit, c.raw,
-                  c.status.value if c.status else None, " | ".join(c.reasons),
-                  c.span[0] if c.span else None, c.span[1] if c.span else None, c.page, c.placement)
-                 for c in iter_cells(record.tables)])
-            self.db.executemany(
-                "INSERT OR REPLACE INTO flags VALUES (?,?,?,?,?,?,?,?)",
-                [(rid, f.key, f.rule, f.verdict, f.message, " ".join(f.paths),
-                  f.span[0] if f.span else None, f.span[1] if f.span else None)
-                 for f in record.flags])
+            self.db.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                [(rid, *c) for c in rows.cells])
+            self.db.executemany("INSERT OR REPLACE INTO flags VALUES (?,?,?,?,?,?,?,?)",
+                                [(rid, *f) for f in rows.flags])
             self._item(run_id, seq, path, sha256, rid, reused=False)
         return rid
 
@@ -219,9 +267,7 @@ class Store:
         before: a re-run reports it again without reading the file again. Internal errors
         are retried, and so is every input after an upgrade (new code may read it)."""
         row = self.db.execute(
-            "SELECT i.error_kind, i.error FROM run_items i JOIN runs r ON r.id=i.run_id "
-            "WHERE i.sha256=? AND r.config_key=? AND r.code IS ? AND i.error_kind='input' "
-            "ORDER BY i.run_id DESC LIMIT 1", (sha256, config, code)).fetchone()
+            LOOKUPS["known_input_error"], (sha256, config, code)).fetchone()
         return None if row is None else (row[0], row[1])
 
     def _tx(self) -> _Transaction:
@@ -231,20 +277,15 @@ class Store:
 
     def run_items(self, run_id: int) -> Iterator[tuple[int, str, str | None, int | None, str | None, str | None]]:
         """(seq, path, sha256, result_id, error_kind, error) of a run, in input order."""
-        yield from self.db.execute(
-            "SELECT seq, path, sha256, result_id, error_kind, error FROM run_items "
-            "WHERE run_id=? ORDER BY seq", (run_id,))
+        yield from self.db.execute(LOOKUPS["run_items"], (run_id,))
 
     def flagged_cells(self, result_id: int) -> tuple[int, int]:
         """(flagged, of them missing) cells of a stored result, before decisions."""
-        row = self.db.execute(
-            "SELECT count(*) FILTER (WHERE status='flagged'), count(*) FILTER (WHERE"
-            " status='flagged' AND state='missing') FROM cells WHERE result_id=?",
-            (result_id,)).fetchone()
+        row = self.db.execute(LOOKUPS["flagged_cells"], (result_id,)).fetchone()
         return int(row[0]), int(row[1])
 
     def record_json(self, result_id: int) -> str:
-        row = self.db.execute("SELECT record FROM results WHERE id=?", (result_id,)).fetchone()
+        row = self.db.execute(LOOKUPS["record_json"], (result_id,)).fetchone()
         return zlib.decompress(row[0]).decode()
 
     def export_stamp(self, run_id: int) -> str:
@@ -270,8 +311,7 @@ class Store:
         out: dict[str, Correction] = {}
         for (path, decision, value, state, mvalue, mstate, reviewer, note,
              decided_at) in self.db.execute(
-                "SELECT path, decision, value, state, machine_value, machine_state, reviewer, "
-                "note, decided_at FROM corrections WHERE sha256=?", (sha256,)):
+                LOOKUPS["corrections"], (sha256,)):
             out[path] = Correction(
                 decision=decision, value=value, state=state, machine_value=mvalue,
                 machine_state=mstate or CellState.MISSING, reviewer=reviewer, note=note,

@@ -1,0 +1,52 @@
+"""The export lines a run's workers made, kept on disk by input position until the run's
+exports are written in input order (results arrive in any order; memory stays flat).
+
+One append-only file in the output folder (`.exports.spool.tmp`, removed when the exports
+are written, and by the next run if a killed run left it): for each input position, the
+offset and the length of its lines in each output file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+NAME = ".exports.spool.tmp"
+
+
+class Spool:
+    def __init__(self, out: Path) -> None:
+        self.path = out / NAME
+        self._fh = open(self.path, "w+b")  # noqa: SIM115 - closed in close()
+        self._end = 0
+        self._at: dict[int, tuple[int, tuple[tuple[str, int], ...]]] = {}
+
+    def add(self, seq: int, lines: dict[str, bytes]) -> None:
+        self._fh.seek(self._end)
+        sizes = []
+        for name, data in lines.items():
+            self._fh.write(data)
+            sizes.append((name, len(data)))
+        self._at[seq] = (self._end, tuple(sizes))
+        self._end += sum(n for _, n in sizes)
+
+    def get(self, seq: int) -> dict[str, bytes] | None:
+        """The lines of the input at `seq`, or None when no worker made them in this run."""
+        at = self._at.get(seq)
+        if at is None:
+            return None
+        offset, sizes = at
+        self._fh.seek(offset)
+        return {name: self._fh.read(n) for name, n in sizes}
+
+    def __contains__(self, seq: int) -> bool:
+        return seq in self._at
+
+    def close(self) -> None:
+        self._fh.close()
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,54 @@
+"""What a worker hands back for one input: everything the main process writes, made where
+the record was made, so the main process parses, validates and serializes nothing.
+
+`produce` extracts one input and returns a `Payload` (plain picklable data: the store's rows
+with the compressed record, and the lines of each standard output) or the input's error.
+The main process inserts the rows (`Store.add_rows`) and spools the lines
+(`extractor.outputs.spool`); the exports copy them in input order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from extractor.outputs.items import Item
+from extractor.outputs.rows import BatchWriter, item_lines
+from extractor.panel.build import PanelDoc, panel_doc
+from extractor.run.pipeline import process
+from extractor.schema import InputError, Record
+from extractor.store.codec import encode
+from extractor.store.store import ResultRows, result_rows
+
+if TYPE_CHECKING:
+    from extractor.llm.reader import LLMPass
+
+
+@dataclass(frozen=True)
+class Payload:
+    rows: ResultRows  # the store's rows of the result (the record zlib-compressed within)
+    lines: dict[str, bytes]  # this input's lines of each standard output (UTF-8)
+    source_file: str
+    truncated: bool
+    panel: PanelDoc | None = None  # what the run's panel keeps of it (None: it could not)
+    panel_error: str | None = None
+
+
+def produce(path: Path, seq: int, sha256: str, llm: LLMPass | None = None) -> Payload | InputError:
+    """Extract the input at `path` (position `seq` of the run, content `sha256`)."""
+    result = process(path, llm)
+    return result if isinstance(result, InputError) else pack(result, path, seq, sha256)
+
+
+def pack(record: Record, path: Path, seq: int, sha256: str) -> Payload:
+    """One serialization of the record, shared by the store and results.jsonl."""
+    record_json = encode(record)
+    item = Item(record, record_json, None, seq, path.name, str(path), sha256)
+    try:
+        doc, problem = panel_doc(item), None
+    except Exception as e:  # noqa: BLE001 - the panel never costs an input its result
+        doc, problem = None, f"{path}: internal error (please report): {e!r}"[:500]
+    return Payload(result_rows(record, record_json),
+                   item_lines(item, BatchWriter.FILES, record_json),
+                   record.meta.source_file, record.truncated, doc, problem)
