@@ -65,14 +65,14 @@ def test_every_query_a_batch_repeats_per_input_searches_an_index(
     monkeypatch.setattr(store_module.sqlite3, "connect", traced)
     inputs = tmp_path / "in"
     inputs.mkdir()
-    for src in TEXT_REPORTS[:4]:
+    for src in TEXT_REPORTS[:7]:
         (inputs / src.name).write_bytes(src.read_bytes())
     (inputs / "not_a_report.txt").write_text("会议纪要\n今天天气很好。\n", encoding="utf-8")
     out = tmp_path / "out"
-    n_inputs = 5
+    n_inputs = 8  # more than twice the runs: a statement run once or twice a run is not per input
     run_batch([inputs], out)
     run_batch([inputs], out)  # every input reused or a known input error
-    (inputs / "new.txt").write_bytes(TEXT_REPORTS[5].read_bytes())
+    (inputs / "new.txt").write_bytes(TEXT_REPORTS[7].read_bytes())
     run_batch([inputs], out)
     counts = Counter(_normalise(s) for s in executed if s.lstrip().upper().startswith("SELECT"))
     per_input = [sql for sql, n in counts.items()

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from extractor.outputs.items import Item
 from extractor.outputs.rows import BatchWriter, item_lines
-from extractor.panel.build import PanelDoc, panel_doc
+from extractor.panel import build as panel_build
+from extractor.panel.build import PanelDoc
 from extractor.run.pipeline import process
 from extractor.schema import InputError, Record
 from extractor.store.codec import encode
@@ -46,7 +47,7 @@ def pack(record: Record, path: Path, seq: int, sha256: str) -> Payload:
     record_json = encode(record)
     item = Item(record, record_json, None, seq, path.name, str(path), sha256)
     try:
-        doc, problem = panel_doc(item), None
+        doc, problem = panel_build.panel_doc(item), None
     except Exception as e:  # noqa: BLE001 - the panel never costs an input its result
         doc, problem = None, f"{path}: internal error (please report): {e!r}"[:500]
     return Payload(result_rows(record, record_json),
