@@ -123,17 +123,23 @@ def test_narrative_breakdown_and_c1_against_the_table(oracle, llm_settings, gold
     assert warning.severity == "warning"
 
 
-def test_unalignable_quotes_are_dropped_and_fuzzy_ones_kept(fake_llm, llm_settings, golden_inputs) -> None:
+def test_a_claim_is_kept_only_where_its_sentence_prints_the_number(fake_llm, llm_settings,
+                                                                  golden_inputs) -> None:
     from fake_llm import Reply
 
     fake_llm.script(Reply(arguments={"claims": [
-        {"topic": "active_total", "number": "207", "quote": "我局公布政府信息207条", "part_of": None},
-        {"topic": "active_part", "number": "62", "quote": "其中工作类信息62条", "part_of": 0},  # fuzzy
-        {"topic": "applications_received", "number": "9", "quote": "收到申请9件", "part_of": None},  # invented
+        {"topic": "active_total", "sentence": 2, "number": "207", "part_of": None},
+        {"topic": "active_part", "sentence": 2, "number": "62", "part_of": 0},
+        {"topic": "applications_received", "sentence": 2, "number": "9", "part_of": None},  # invented
+        {"topic": "other", "sentence": 2, "number": "6", "part_of": None},  # only inside 62
+        {"topic": "other", "sentence": 999, "number": "207", "part_of": None},  # no such sentence
     ]}))
     record = run(llm_settings, golden_inputs / "pinghu_health_2024.txt", always=False)
-    assert [(c.value, c.alignment) for c in record.llm.claims] == [(207, "exact"), (62, "fuzzy")]
-    assert record.llm.dropped_claims == 1
+    sent = next(m["content"] for m in fake_llm.requests[0]["messages"] if m["role"] == "user")
+    assert "[2] 2024年度我局公布政府信息207条" in sent
+    assert [(c.value, c.part_of) for c in record.llm.claims] == [(207, None), (62, 0)]
+    assert record.llm.claims[1].quote == "其中工作信息62条"
+    assert record.llm.dropped_claims == 3
 
 
 def test_a_failed_task_ends_null_and_is_reported(fake_llm, llm_settings, golden_inputs) -> None:
