@@ -58,6 +58,8 @@ class Totals:
     corrections_moved: int = 0  # stored decisions moved to renamed field paths
     corrections_orphaned: int = 0  # stored decisions on fields the schema no longer has
     llm_retried: int = 0  # documents redone because an LLM task failed in an earlier run
+    llm_tasks: int = 0  # LLM tasks attempted in this run (not skipped)
+    llm_failed: int = 0  # of those, failed
 
     def add_cells(self, flagged: int, missing: int) -> None:
         self.flagged += flagged
@@ -225,6 +227,10 @@ class _Batch:
         missing = sum(1 for c in iter_cells(record.tables)
                       if c.status is CellStatus.FLAGGED and c.state is CellState.MISSING)
         t.add_cells(record.summary.flagged, missing)
+        if record.llm is not None:
+            tried = [x for x in record.llm.tasks if x.outcome != "skipped"]
+            t.llm_tasks += len(tried)
+            t.llm_failed += sum(1 for x in tried if x.outcome == "failed")
         prev = self.store.previous(sha, self.key)
         if prev is not None and prev.schema_version != record.schema_version:
             t.schema_redone += 1

@@ -43,12 +43,18 @@ class RunDisplay:
     def __call__(self, ev: Event) -> None:
         if ev.error is not None:
             self._line(f"ERROR {ev.error.path}: {ev.error.error}")
+        if ev.record is not None and ev.record.llm is not None:
+            for task in ev.record.llm.tasks:
+                if task.outcome == "failed":
+                    where = f" {task.section}" if task.section else ""
+                    self._line(f"ERROR {ev.path}: LLM {task.task}{where} failed: {task.detail}")
         elif ev.record is not None and ev.record.truncated and not self.quiet:
             self._line(f"WARN  {ev.record.meta.source_file}: truncated report: the document "
                        "stops before a template table; the cells it cuts off are missing")
         t = ev.totals
         tallies = (f"{t.flagged - t.missing} flagged cells to review, {t.missing} missing, "
-                   f"{t.errors} failed, {t.reused} already done")
+                   f"{t.errors} failed, {t.reused} already done"
+                   + (f", {t.llm_failed} LLM tasks failed" if t.llm_failed else ""))
         if self.live:
             self._bar(ev, tallies)
         elif not self.quiet and ev.total >= 20:
