@@ -75,10 +75,11 @@ def test_a_cell_only_the_llm_places_is_accepted_only_when_verified(oracle, llm_s
             for c in iter_cells(ex.tables) if c.path.startswith("s4.")}
     record = run(llm_settings, path, always=False, extraction=with_cells(ex, lost))
     s4 = [c for c in iter_cells(record.tables) if c.path.startswith("s4.")]
-    # Accepted because an identity holds on the LLM's reading; that identity chose to accept
-    # the placement, so it cannot also confirm it: inferred, placement llm.
-    assert all(c.reader == "llm" and c.placement == "llm" and c.status is CellStatus.INFERRED
-               for c in s4)
+    # Accepted because the cited text grounds and an identity holds on the LLM's reading:
+    # verified, with the LLM's citation as the evidence of its position (placement llm).
+    assert all(c.reader == "llm" and c.placement == "llm" and c.status is CellStatus.VERIFIED
+               and c.second is not None and c.second.cell_id is not None for c in s4)
+    assert record.summary.verified >= 15
     assert record.llm.llm_only == 15
     tasks = {(t.task, t.section): t.outcome for t in record.llm.tasks}
     assert tasks[("table_mapping", "s4")] == "ok" and tasks[("table_mapping", "s3")] == "skipped"

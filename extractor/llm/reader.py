@@ -32,6 +32,7 @@ from extractor.schema import (
     LLMTask,
     Record,
     iter_cells,
+    summarize,
 )
 from verify import verify
 from verify.narrative import check_claims
@@ -76,6 +77,20 @@ def open_rows(parser: Record, template: str, section: str,
     return rows, taken
 
 
+def confirm_llm_cells(record: Record) -> None:
+    """A cell only the LLM placed (reader and placement `llm`: the evidence is the LLM's
+    citation) whose cited text grounds and that a passing identity covers is verified: the
+    LLM chose the cell and the identity, which played no part in that choice, confirms it.
+    The verifier marks every non-direct placement inferred; this is the one it may raise.
+    A reason on the cell (a failing identity, grounding) keeps it flagged."""
+    passed = {p for c in record.checks if c.outcome == "pass" for p in c.paths}
+    for cell in iter_cells(record.tables):
+        if (cell.reader == "llm" and cell.placement == "llm" and not cell.reasons
+                and cell.status is CellStatus.INFERRED and cell.path in passed):
+            cell.status = CellStatus.VERIFIED
+    record.summary = summarize(record.tables)
+
+
 @dataclass
 class LLMPass:
     client: LLMClient
@@ -108,6 +123,7 @@ class LLMPass:
             merged = with_cells(extraction, {})
         self._metadata(doc, merged, parser, report, usage)
         record = verify(merged, text)
+        confirm_llm_cells(record)
         self._narrative(doc, extraction, record, report, usage)
         report.prompt_tokens, report.completion_tokens = usage.prompt_tokens, usage.completion_tokens
         report.cost = self.client.cost(usage)
