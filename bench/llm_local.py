@@ -109,6 +109,23 @@ def score(path: Path, rules, record) -> dict[str, int]:  # type: ignore[no-untyp
     return s
 
 
+def export(client: LLMClient, settings: LLMSettings, rows: list[dict], path: Path) -> None:  # type: ignore[type-arg]
+    """The replies the run used, as JSON lines: a header (settings, prompt versions, the
+    figures per report), then one {"key", "value"} per cached reply."""
+    from extractor.llm.prompts import load
+    from extractor.llm.reader import TASKS
+
+    cache = client.cache
+    assert cache is not None
+    header = {"base_url": settings.base_url, "model": settings.model, "mode": settings.mode,
+              "max_tokens": settings.max_tokens, "reasks": settings.reasks,
+              "prompt_versions": {t: load(t).version for t in TASKS}, "reports": rows}
+    lines = [json.dumps(header, ensure_ascii=False)]
+    for key in sorted(cache._cache.iterkeys()):  # noqa: SLF001 - a dedicated bench cache
+        lines.append(json.dumps({"key": key, "value": cache.get(key)}, ensure_ascii=False))
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--base-url", default="http://127.0.0.1:8765/v1")
@@ -118,6 +135,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--report", action="append", default=None, help="golden input name; repeatable")
     ap.add_argument("--json", type=Path, default=None, help="write the per-report figures here")
+    ap.add_argument("--export", type=Path, default=None,
+                    help="write the run's cached replies here (JSON lines) for the offline "
+                    "replay in tests/test_local_llm.py, with the settings and figures")
     args = ap.parse_args(argv)
     files = ([GOLDEN / "inputs" / n for n in args.report] if args.report else open_reports())
     settings = LLMSettings(base_url=args.base_url, model=args.model, mode=args.mode,
@@ -147,6 +167,8 @@ def main(argv: list[str] | None = None) -> None:
                          for t in record.llm.tasks], **s}
         rows.append(row)
         print(json.dumps(row, ensure_ascii=False), flush=True)
+    if args.export:
+        export(client, settings, rows, args.export)
     client.close()
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")
