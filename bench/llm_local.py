@@ -202,8 +202,8 @@ def main(argv: list[str] | None = None) -> None:
                          for t in record.llm.tasks], **s}
         rows.append(row)
         print(json.dumps(row, ensure_ascii=False), flush=True)
-    if args.export:
-        export(client, settings, rows, args.export)
+        if args.export:  # after each report: a run stopped early still leaves a replay
+            export(client, settings, rows, args.export)
     client.close()
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), "utf-8")

@@ -190,3 +190,30 @@ def test_a_plausible_agency_from_the_llm_is_filled_and_flagged(oracle, fake_llm,
     assert record.meta.agency.value == "桃源县交通运输局"
     flag = next(f for f in record.flags if f.key == "META_LLM:agency")
     assert flag.severity == "flag" and "check it" in flag.message
+
+
+def test_the_schema_sent_constrains_ids_to_the_open_value_cells(oracle, fake_llm, llm_settings,
+                                                                golden_inputs) -> None:
+    from llm_oracle import task_of
+
+    from extractor.llm.grid import build_grid
+
+    path = golden_inputs / "lvyuan_health_2020.txt"
+    doc = read_document(path)
+    ex = extract(doc)
+    lost = {p: c.model_copy(update={"state": CellState.UNREADABLE, "value": None,
+                                    "reasons": ["LAYOUT: simulated"]})
+            for p, c in cells_of(ex).items() if p.startswith("s4.review.")}
+    run(llm_settings, path, always=False, extraction=with_cells(ex, lost))
+    (request,) = [q for q in fake_llm.requests if task_of(q) == "table_mapping"]
+    schema = request["response_format"]["json_schema"]["schema"]  # json_schema mode
+    assert set(schema["properties"]) == {"review"}  # only the open row is asked
+    ids = schema["$defs"]["CellId"]["enum"]
+    grid = build_grid(doc, ex.sections, "s4")
+    labels = [cid for cid, tc in grid.cells.items() if tc.text.strip() in ("行政复议", "结果维持", "总计")]
+    assert labels and not set(labels) & set(ids)  # a label can never be cited
+    # the cells the rules settled in other rows (litigation) are not offered
+    settled = {cells_of(ex)[p].span for p in cells_of(ex) if p.startswith("s4.litigation")}
+    assert not {(grid.cells[i].start, grid.cells[i].end) for i in ids} & settled
+    item = schema["properties"]["review"]["items"]
+    assert {"$ref": "#/$defs/CellId"} in item["anyOf"] and {"type": "null"} in item["anyOf"]
