@@ -25,8 +25,9 @@ and scores every cell against the hand-read golden file (`golden/expected`):
   the whole normalized document's tokens (the server's own tokenizer, via /extras/tokenize
   when it has one, else chars/1.5).
 
-The replies go to `--cache-dir` (default bench/llm_local_cache): a second run is a replay
-that makes no model call, and `tests/test_local_llm.py` replays the committed cache offline.
+The replies go to `--cache-dir` (default ~/.cache/report-extractor/llm-local-bench): a
+second run is a replay that makes no model call. `--export tests/data/llm_local_replies.jsonl`
+writes them as text (after each report), which `tests/test_local_llm.py` replays offline.
 Ends with one line: ``llm_local: <model> recovered R of F flagged cells, wrong-flagged W,
 silent S; claims K kept / D dropped; X s/report; T tokens/report (whole document Y)``.
 """
@@ -55,7 +56,7 @@ from extractor.schema import CellStatus, iter_cells  # noqa: E402
 from verify import verify  # noqa: E402
 
 GOLDEN = ROOT / "golden"
-DEFAULT_CACHE = ROOT / "bench" / "llm_local_cache"
+DEFAULT_CACHE = Path("~/.cache/report-extractor/llm-local-bench").expanduser()
 
 
 def _open(want, cell) -> bool:  # type: ignore[no-untyped-def]
