@@ -46,4 +46,4 @@ case "$which_model" in
   *) echo "usage: $0 [0.5b|1.5b|both]" >&2; exit 2 ;;
 esac
 echo "start a server with e.g.:"
-echo "  $LLAMA_VENV/bin/python -m llama_cpp.server --model $MODELS/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf --n_ctx 16384 --n_threads 2 --n_threads_batch 2 --port 8765"
+echo "  $LLAMA_VENV/bin/python -m llama_cpp.server --model $MODELS/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf --model_alias qwen0.5b --n_ctx 8192 --n_threads 2 --n_threads_batch 2 --port 8765"

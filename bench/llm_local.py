@@ -3,8 +3,8 @@
 Run by hand, never in CI (a CPU model takes minutes per request):
 
     bash bench/build_local_llm.sh            # builds the server, assembles the model (once)
-    python -m llama_cpp.server --model /work/models/qwen2.5-coder-0.5b-q4_k_m.gguf \\
-        --n_ctx 16384 --n_threads 2 --n_threads_batch 2 --port 8765 &
+    python -m llama_cpp.server --model /work/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf \\
+        --model_alias qwen0.5b --n_ctx 8192 --n_threads 2 --n_threads_batch 2 --port 8765 &
     python bench/llm_local.py --base-url http://127.0.0.1:8765/v1 --model qwen0.5b
 
 The golden set reads 100% right with the rules, so the bench makes its own open cells: on
