@@ -46,6 +46,7 @@ base_url = "{url}"
 model = "fake-model"
 timeout = 10.0
 cache_dir = "{cache}"
+probe = false  # the endpoint check never uses the cache: this bench measures the cache
 """, encoding="utf-8")
     return path
 

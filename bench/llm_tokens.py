@@ -50,7 +50,7 @@ from extractor.run.pipeline import process, read_document  # noqa: E402
 from extractor.schema import Record  # noqa: E402
 
 #: The line each task's user message puts before its excerpt of the document.
-MARKERS = ("The table as recovered:\n", "The narrative text:\n",
+MARKERS = ("The table as recovered:\n", "The narrative, one numbered sentence per line:\n",
            "First and last lines of the report:\n")
 
 Counter = Callable[[str], int]

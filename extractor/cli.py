@@ -161,6 +161,9 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     if second is not None:
         _llm_summary(second, quiet)
         second.client.close()
+        if totals.llm_tasks:
+            click.echo(f"LLM tasks: {totals.llm_tasks - totals.llm_failed} ok, "
+                       f"{totals.llm_failed} failed", err=True)
     elif llm != "off" and not quiet:
         click.echo(f"note: {LLM_WOULD_ADD}", err=True)
     if totals.interrupted:
@@ -189,6 +192,8 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     reused = f" ({totals.reused} already done)" if totals.reused else ""
     click.echo(f"{totals.reports} reports{reused}, {_cells_line(out)}; "
                f"{totals.errors} errors{extra} -> {out}")
+    if totals.llm_tasks and totals.llm_failed == totals.llm_tasks:
+        sys.exit(1)  # every LLM task failed: the run did not do what was asked
 
 
 def _cells_line(out: Path) -> str:
@@ -373,7 +378,13 @@ def _llm_pass(llm: str, config: Path | None, **flags: object) -> LLMPass | None:
                 "--llm on needs an LLM: set EXTRACTOR_MODEL and OPENAI_BASE_URL (or "
                 "OPENAI_API_KEY for OpenAI), or pass --model and --base-url")
         return None
-    return LLMPass(LLMClient(settings), always=llm == "on")
+    client = LLMClient(settings)
+    problem = client.probe() if settings.probe else None
+    if problem is not None:  # fail fast: one line, exit 2, before any report
+        client.close()
+        click.echo(f"Error: {problem}", err=True)
+        sys.exit(2)
+    return LLMPass(client, always=llm == "on")
 
 
 def _llm_summary(second: LLMPass, quiet: bool) -> None:
@@ -385,7 +396,9 @@ def _llm_summary(second: LLMPass, quiet: bool) -> None:
         click.echo(
             f"LLM {c.settings.model} ({c.mode}): {s.http_calls} HTTP calls, {s.cache_hits} cache "
             f"hits, {s.retries} retries; paid this run: {s.live_prompt_tokens} prompt + "
-            f"{s.live_completion_tokens} completion tokens, cost {c.spent():.4f}", err=True)
+            f"{s.live_completion_tokens} completion tokens, cost {c.spent():.4f}"
+            + (f" ({s.usage_estimated} replies reported impossible token usage: estimated)"
+               if s.usage_estimated else ""), err=True)
 
 
 @main.command("review")

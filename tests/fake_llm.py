@@ -6,7 +6,12 @@ body; when the queue is empty the function (if any) answers.
 
 A `Reply` says what to send: the structured arguments (wrapped as a tool call or as message
 content, following the request's mode), raw content, an HTTP error with headers, a delay
-before answering (for timeouts) or a raw body (malformed JSON).
+before answering (for timeouts), a raw body (malformed JSON, an HTML proxy page), the usage
+it reports (negative or absurd counts), or a huge body streamed without Content-Length.
+
+The endpoint check the command line sends before the first report (`client.probe`) is
+answered `{"ok": true}` by the server itself unless `answer_probe` is False (the fault tests
+let the probe meet the faults too).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ class Reply:
     body: str | None = None  # raw HTTP body (overrides everything)
     delay: float = 0.0  # seconds to wait before answering
     finish_reason: str = "stop"
+    usage: dict[str, Any] | None = None  # reported usage (default: counted)
+    huge: int = 0  # stream this many bytes of junk, no Content-Length (a reply-size test)
 
 
 Responder = Callable[[dict[str, Any]], Reply]
@@ -61,9 +68,15 @@ def completion(request: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "id": "chatcmpl-fake", "object": "chat.completion", "created": 0,
         "model": request.get("model", "fake"),
         "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
-        "usage": {"prompt_tokens": tokens(prompt), "completion_tokens": tokens(out),
-                  "total_tokens": tokens(prompt) + tokens(out)},
+        "usage": reply.usage if reply.usage is not None else {
+            "prompt_tokens": tokens(prompt), "completion_tokens": tokens(out),
+            "total_tokens": tokens(prompt) + tokens(out)},
     }
+
+
+def is_probe(request: dict[str, Any]) -> bool:
+    msgs = request.get("messages") or [{}]
+    return str(msgs[0].get("content") or "").startswith("This is an endpoint check")
 
 
 class FakeLLM:
@@ -72,6 +85,7 @@ class FakeLLM:
     def __init__(self) -> None:
         self.queue: deque[Reply] = deque()
         self.responder: Responder | None = None
+        self.answer_probe = True
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -118,11 +132,15 @@ class FakeLLM:
                     fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                 if not self.path.endswith("/chat/completions"):
                     return self._send(Reply(status=404, body='{"error": {"message": "not found"}}'))
+                if fake.answer_probe and is_probe(request):
+                    return self._send(Reply(arguments={"ok": True}), request)
                 self._send(fake._next(request), request)
 
             def _send(self, reply: Reply, request: dict[str, Any] | None = None) -> None:
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.huge:
+                    return self._stream(reply.huge)
                 if reply.body is not None:
                     body = reply.body
                 elif reply.status != 200:
@@ -140,6 +158,21 @@ class FakeLLM:
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client timed out and left
+
+            def _stream(self, size: int) -> None:
+                chunk = b'{"junk": "' + b"x" * 65536
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    sent = 0
+                    while sent < size:
+                        self.wfile.write(chunk)
+                        sent += len(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading: what a bounded reader does
+                self.close_connection = True
 
         return Handler
 

@@ -39,6 +39,8 @@ _PART = re.compile(r"[,，]\s*(?:其中)?([^，。,；;\d]{2,14}?)(\d+)条")
 
 def task_of(request: dict[str, Any]) -> str:
     system = request["messages"][0]["content"]
+    if system.startswith("This is an endpoint check"):
+        return "probe"
     if "map the cells" in system:
         return "table_mapping"
     if "narrative part" in system:
@@ -101,16 +103,21 @@ def fit(mapping: Mapping, request_text: str) -> Mapping:
 
 
 def narrative_claims(text: str) -> list[dict[str, Any]]:
+    """Claims found with regular expressions in the numbered sentences (`[N] text`)."""
     claims: list[dict[str, Any]] = []
-    for topic, pat in _PATTERNS:
-        for m in re.finditer(pat, text):
-            claims.append({"topic": topic, "number": m.group(1), "quote": m.group(0), "part_of": None})
-            if topic == "active_total":
-                total = len(claims) - 1
-                sentence_end = text.find("。", m.end())
-                for p in _PART.finditer(text, m.end(), sentence_end if sentence_end > 0 else len(text)):
-                    claims.append({"topic": "active_part", "number": p.group(2),
-                                   "quote": p.group(0).lstrip(",，").strip(), "part_of": total})
+    for line in text.splitlines():
+        m0 = re.match(r"\[(\d+)\] (.*)", line)
+        if m0 is None:
+            continue
+        n, sentence = int(m0.group(1)), m0.group(2)
+        for topic, pat in _PATTERNS:
+            for m in re.finditer(pat, sentence):
+                claims.append({"topic": topic, "sentence": n, "number": m.group(1), "part_of": None})
+                if topic == "active_total":
+                    total = len(claims) - 1
+                    for p in _PART.finditer(sentence, m.end()):
+                        claims.append({"topic": "active_part", "sentence": n, "number": p.group(2),
+                                       "part_of": total})
     return claims
 
 

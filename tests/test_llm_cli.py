@@ -47,11 +47,12 @@ def test_llm_on_cold_then_warm_cache_is_free_and_byte_identical(fake_llm, config
     cold = fake_llm.calls
     n = len(list(golden_inputs.iterdir()))
     assert cold >= n * 2  # tables, narrative and metadata per report (identical requests once)
-    assert f"{n} reports" in stdout and f"{cold} HTTP calls" in stderr
+    assert f"{n} reports" in stdout and f"{cold} HTTP calls" in stderr  # the probe included
     code, _, stderr = run("run", str(golden_inputs), "-o", str(tmp_path / "b"), "--llm", "on",
                           "--config", str(config))
-    assert code == 0 and fake_llm.calls == cold  # warm cache: zero HTTP calls
-    assert "LLM fake-model (json_schema): 0 HTTP calls" in stderr  # identical requests of
+    # warm cache: the endpoint check is the only HTTP call (it never uses the cache)
+    assert code == 0 and fake_llm.calls == cold + 1
+    assert "LLM fake-model (json_schema): 1 HTTP calls" in stderr  # identical requests of
     # two reports (same section grid) were already one HTTP call in the cold run
     for f in OUTPUTS:
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
@@ -141,7 +142,8 @@ def test_a_report_whose_llm_task_failed_is_tried_again_by_the_next_run(
     code, stdout, stderr = run("run", report, "-o", out, "--llm", "on", "--config", str(config))
     assert code == 0 and "already done" not in stdout
     assert "1 documents redone because an LLM task failed" in stderr
-    assert [task_of(q) for q in fake_llm.requests[before:]] == ["narrative"]  # the rest: cache
+    # the endpoint check, then the narrative; the rest comes from the cache
+    assert [task_of(q) for q in fake_llm.requests[before:]] == ["probe", "narrative"]
     record = json.loads((tmp_path / "o" / "results.jsonl").read_text("utf-8"))
     assert all(t["outcome"] != "failed" for t in record["llm"]["tasks"])
 

@@ -85,7 +85,7 @@ def test_malformed_json_is_re_asked_once_then_flagged(fake_llm, llm_settings) ->
     assert ask(client).value.n == 4 and fake_llm.calls == 2
     fake_llm.script(Reply(content="not json at all"), Reply(content="{still not"))
     failed = ask(client, version="x")
-    assert failed.value is None and "no valid reply after 2 attempt(s)" in (failed.error or "")
+    assert failed.value is None and "unparseable reply: the model's answer is not JSON after 2 attempt(s)" in (failed.error or "")
     assert fake_llm.calls == 4  # 1 + settings.reasks, then no more
 
 

@@ -75,10 +75,11 @@ def test_a_cell_only_the_llm_places_is_accepted_only_when_verified(oracle, llm_s
             for c in iter_cells(ex.tables) if c.path.startswith("s4.")}
     record = run(llm_settings, path, always=False, extraction=with_cells(ex, lost))
     s4 = [c for c in iter_cells(record.tables) if c.path.startswith("s4.")]
-    # Accepted because an identity holds on the LLM's reading; that identity chose to accept
-    # the placement, so it cannot also confirm it: inferred, placement llm.
-    assert all(c.reader == "llm" and c.placement == "llm" and c.status is CellStatus.INFERRED
-               for c in s4)
+    # Accepted because the cited text grounds and an identity holds on the LLM's reading:
+    # verified, with the LLM's citation as the evidence of its position (placement llm).
+    assert all(c.reader == "llm" and c.placement == "llm" and c.status is CellStatus.VERIFIED
+               and c.second is not None and c.second.cell_id is not None for c in s4)
+    assert record.summary.verified >= 15
     assert record.llm.llm_only == 15
     tasks = {(t.task, t.section): t.outcome for t in record.llm.tasks}
     assert tasks[("table_mapping", "s4")] == "ok" and tasks[("table_mapping", "s3")] == "skipped"
@@ -123,17 +124,23 @@ def test_narrative_breakdown_and_c1_against_the_table(oracle, llm_settings, gold
     assert warning.severity == "warning"
 
 
-def test_unalignable_quotes_are_dropped_and_fuzzy_ones_kept(fake_llm, llm_settings, golden_inputs) -> None:
+def test_a_claim_is_kept_only_where_its_sentence_prints_the_number(fake_llm, llm_settings,
+                                                                  golden_inputs) -> None:
     from fake_llm import Reply
 
     fake_llm.script(Reply(arguments={"claims": [
-        {"topic": "active_total", "number": "207", "quote": "我局公布政府信息207条", "part_of": None},
-        {"topic": "active_part", "number": "62", "quote": "其中工作类信息62条", "part_of": 0},  # fuzzy
-        {"topic": "applications_received", "number": "9", "quote": "收到申请9件", "part_of": None},  # invented
+        {"topic": "active_total", "sentence": 2, "number": "207", "part_of": None},
+        {"topic": "active_part", "sentence": 2, "number": "62", "part_of": 0},
+        {"topic": "applications_received", "sentence": 2, "number": "9", "part_of": None},  # invented
+        {"topic": "other", "sentence": 2, "number": "6", "part_of": None},  # only inside 62
+        {"topic": "other", "sentence": 999, "number": "207", "part_of": None},  # no such sentence
     ]}))
     record = run(llm_settings, golden_inputs / "pinghu_health_2024.txt", always=False)
-    assert [(c.value, c.alignment) for c in record.llm.claims] == [(207, "exact"), (62, "fuzzy")]
-    assert record.llm.dropped_claims == 1
+    sent = next(m["content"] for m in fake_llm.requests[0]["messages"] if m["role"] == "user")
+    assert "[2] 2024年度我局公布政府信息207条" in sent
+    assert [(c.value, c.part_of) for c in record.llm.claims] == [(207, None), (62, 0)]
+    assert record.llm.claims[1].quote == "其中工作信息62条"
+    assert record.llm.dropped_claims == 3
 
 
 def test_a_failed_task_ends_null_and_is_reported(fake_llm, llm_settings, golden_inputs) -> None:
@@ -183,3 +190,30 @@ def test_a_plausible_agency_from_the_llm_is_filled_and_flagged(oracle, fake_llm,
     assert record.meta.agency.value == "桃源县交通运输局"
     flag = next(f for f in record.flags if f.key == "META_LLM:agency")
     assert flag.severity == "flag" and "check it" in flag.message
+
+
+def test_the_schema_sent_constrains_ids_to_the_open_value_cells(oracle, fake_llm, llm_settings,
+                                                                golden_inputs) -> None:
+    from llm_oracle import task_of
+
+    from extractor.llm.grid import build_grid
+
+    path = golden_inputs / "lvyuan_health_2020.txt"
+    doc = read_document(path)
+    ex = extract(doc)
+    lost = {p: c.model_copy(update={"state": CellState.UNREADABLE, "value": None,
+                                    "reasons": ["LAYOUT: simulated"]})
+            for p, c in cells_of(ex).items() if p.startswith("s4.review.")}
+    run(llm_settings, path, always=False, extraction=with_cells(ex, lost))
+    (request,) = [q for q in fake_llm.requests if task_of(q) == "table_mapping"]
+    schema = request["response_format"]["json_schema"]["schema"]  # json_schema mode
+    assert set(schema["properties"]) == {"review"}  # only the open row is asked
+    ids = schema["$defs"]["CellId"]["enum"]
+    grid = build_grid(doc, ex.sections, "s4")
+    labels = [cid for cid, tc in grid.cells.items() if tc.text.strip() in ("行政复议", "结果维持", "总计")]
+    assert labels and not set(labels) & set(ids)  # a label can never be cited
+    # the cells the rules settled in other rows (litigation) are not offered
+    settled = {cells_of(ex)[p].span for p in cells_of(ex) if p.startswith("s4.litigation")}
+    assert not {(grid.cells[i].start, grid.cells[i].end) for i in ids} & settled
+    item = schema["properties"]["review"]["items"]
+    assert {"$ref": "#/$defs/CellId"} in item["anyOf"] and {"type": "null"} in item["anyOf"]

@@ -19,11 +19,17 @@ import httpx2
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from extractor.llm.cache import ReplyCache
 from extractor.llm.config import LLMSettings, auto_mode
-from extractor.llm.transport import PROMPT_HEADER, LLMTransport, Stats, unsupported_format
+from extractor.llm.transport import (
+    FAILURE_HEADER,
+    PROMPT_HEADER,
+    LLMTransport,
+    Stats,
+    unsupported_format,
+)
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -58,6 +64,22 @@ class Answer(Generic[T]):
     usage: Usage
     mode: str
     error: str | None = None
+
+
+class ProbeAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: bool
+
+
+PROBE_MESSAGES = [
+    {"role": "system", "content": "This is an endpoint check of report-extractor. "
+     "Answer with ok = true."},
+    {"role": "user", "content": "ok?"},
+]
+
+
+class EndpointError(Exception):
+    """The endpoint cannot serve the run (unreachable, refused, misconfigured)."""
 
 
 def _usage(obj: Any) -> Usage:
@@ -114,8 +136,25 @@ class LLMClient:
             return True
 
     def ask(self, prompt_version: str, messages: list[dict[str, str]],
-            response_model: type[T], context: dict[str, Any] | None = None) -> Answer[T]:
+            response_model: type[T], context: dict[str, Any] | None = None,
+            max_tokens: int | None = None, use_cache: bool = True) -> Answer[T]:
+        """One task's structured request (with instructor's re-asks). Its replies are
+        cached only when it succeeds."""
         usage = Usage()
+        self.transport.begin(use_cache)
+        try:
+            ans = self._ask(prompt_version, messages, response_model, context, max_tokens, usage)
+        except BaseException:
+            self.transport.discard()
+            raise
+        if ans.value is None:
+            self.transport.discard()
+        else:
+            self.transport.commit()
+        return ans
+
+    def _ask(self, prompt_version: str, messages: list[dict[str, str]], response_model: type[T],
+             context: dict[str, Any] | None, max_tokens: int | None, usage: Usage) -> Answer[T]:
         while True:
             mode = self.mode
             try:
@@ -126,7 +165,7 @@ class LLMClient:
                     context=context,
                     max_retries=self.settings.reasks,
                     temperature=self.settings.temperature,
-                    max_tokens=self.settings.max_tokens,
+                    max_tokens=max_tokens or self.settings.max_tokens,
                     extra_headers={PROMPT_HEADER: prompt_version},
                 )
             except IncompleteOutputException as e:
@@ -136,7 +175,8 @@ class LLMClient:
             except InstructorRetryException as e:
                 usage += _usage(e.total_usage)
                 cause = e.__cause__
-                if isinstance(cause, openai.APIStatusError) and unsupported_format(
+                if isinstance(cause, openai.APIStatusError) and not cause.response.headers.get(
+                        FAILURE_HEADER) and unsupported_format(
                         cause.status_code, str(cause.message) + str(cause.body)):
                     if self._fall_back(mode, str(cause.message)):
                         continue
@@ -146,6 +186,23 @@ class LLMClient:
             total = getattr(value, "_total_usage", None)
             usage += _usage(total if total is not None else raw)
             return Answer(value, usage, mode)
+
+    def probe(self) -> str | None:
+        """One cheap request before the first report: connection, authentication, model
+        name, structured-output mode (an unsupported mode moves down the chain here). None
+        when the endpoint can serve the run, else one line saying what is wrong. Bypasses
+        the cache both ways."""
+        ans = self.ask("probe", PROBE_MESSAGES, ProbeAnswer, max_tokens=32, use_cache=False)
+        if ans.value is not None:
+            return None
+        err = ans.error or "no answer"
+        where = f"the LLM endpoint {self.settings.endpoint} (model {self.settings.model})"
+        if err.startswith("wrong shape: the reply did not fit"):
+            # The server answers chat completions; only this tiny schema was not followed.
+            self.notes.append(f"{where} answered the endpoint check but not in the requested "
+                              f"shape ({err[:160]}); going on")
+            return None
+        return f"{where} failed the endpoint check: {err}"
 
     def cost(self, usage: Usage) -> Decimal:
         price = self.settings.price()
@@ -163,14 +220,28 @@ class LLMClient:
 
 
 def _describe(e: BaseException, attempts: int) -> str:
+    """What happened, in words a user can act on (each kind of failure reads differently)."""
     if isinstance(e, openai.APIStatusError):
-        return f"the LLM endpoint answered HTTP {e.status_code}: {str(e.message)[:200]}"
+        if e.response.headers.get(FAILURE_HEADER):  # our own checks below the client
+            body = e.body if isinstance(e.body, dict) else {}
+            return str(body.get("message") or e.message)[:300]
+        status = e.status_code
+        hint = {401: " (authentication: check OPENAI_API_KEY)", 403: " (forbidden: check the key)",
+                404: " (not found: check --model and that --base-url ends in /v1)",
+                429: " (rate limited; retries exhausted)"}.get(status, "")
+        if status >= 500:
+            hint = " (server error; retries exhausted)"
+        return f"the LLM endpoint answered HTTP {status}{hint}: {str(e.message)[:200]}"
     if isinstance(e, openai.APITimeoutError):
         return "the LLM endpoint timed out (after retries)"
     if isinstance(e, openai.APIConnectionError):
-        return "the LLM endpoint could not be reached (after retries)"
+        cause = e.__cause__
+        why = f": {cause}" if cause is not None and str(cause) else ""
+        return f"the LLM endpoint is unreachable{why[:160]} (after retries)"
     lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
     # pydantic's first line only names the model ("1 validation error for Map2021S2"); the
     # next one says what was wrong ("invalid cell citations: ... is not a cell id").
     text = "; ".join(lines[:3]) if lines else type(e).__name__
-    return f"no valid reply after {attempts} attempt(s): {text[:300]}"
+    kind = ("unparseable reply: the model's answer is not JSON" if "json_invalid" in text
+            or "Invalid JSON" in text else "wrong shape: the reply did not fit the schema")
+    return f"{kind} after {attempts} attempt(s): {text[:300]}"

@@ -43,6 +43,8 @@ class LLMSettings(BaseModel):
     backoff_max: float = 60.0  # cap of one wait (also caps Retry-After)
     retry_budget: float = 300.0  # total seconds one request may spend retrying
     reasks: int = 1  # validation re-asks after an invalid reply (instructor max_retries)
+    max_reply_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # a larger reply is not read
+    probe: bool = True  # one cheap request checks the endpoint before the first report
     cache: CacheUse = "use"
     cache_dir: Path = DEFAULT_CACHE_DIR
     prices: dict[str, Price] = Field(default_factory=dict)  # model name -> price

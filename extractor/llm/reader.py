@@ -25,12 +25,14 @@ from extractor.schema import (
     LAYOUTS,
     Cell,
     CellState,
+    CellStatus,
     Extraction,
     Issue,
     LLMReport,
     LLMTask,
     Record,
     iter_cells,
+    summarize,
 )
 from verify import verify
 from verify.narrative import check_claims
@@ -50,6 +52,43 @@ def needs_mapping(parser: Record, section: str) -> str | None:
                 f.rule in ("GROUND", "LAYOUT") or f.verdict == "extraction_error"):
             return f"flag {f.key}"
     return None
+
+
+def open_rows(parser: Record, template: str, section: str,
+              everything: bool = False) -> tuple[list[str], list[tuple[int, int]]]:
+    """The template rows of a section the rules left open (a cell missing, unreadable or
+    flagged), and the spans of the cells the rules settled (not flagged) in the other rows,
+    which the LLM is not offered. `everything` (--llm on): every row, every value cell."""
+    prefix = section + "."
+    rows: list[str] = []
+    taken: list[tuple[int, int]] = []
+    by_row: dict[str, list[Cell]] = {}
+    for c in iter_cells(parser.tables):
+        if c.path.startswith(prefix):
+            by_row.setdefault(c.path.split(".")[1], []).append(c)
+    for row in LAYOUTS[template][section]:
+        cells = by_row.get(row, [])
+        if everything or any(c.status is CellStatus.FLAGGED
+                             or c.state in (CellState.MISSING, CellState.UNREADABLE) for c in cells):
+            rows.append(row)
+    if not everything:  # a settled cell of an open row stays citable: its row is asked whole
+        taken = [c.span for row, cells in by_row.items() if row not in rows for c in cells
+                 if c.span is not None and c.status is not CellStatus.FLAGGED]
+    return rows, taken
+
+
+def confirm_llm_cells(record: Record) -> None:
+    """A cell only the LLM placed (reader and placement `llm`: the evidence is the LLM's
+    citation) whose cited text grounds and that a passing identity covers is verified: the
+    LLM chose the cell and the identity, which played no part in that choice, confirms it.
+    The verifier marks every non-direct placement inferred; this is the one it may raise.
+    A reason on the cell (a failing identity, grounding) keeps it flagged."""
+    passed = {p for c in record.checks if c.outcome == "pass" for p in c.paths}
+    for cell in iter_cells(record.tables):
+        if (cell.reader == "llm" and cell.placement == "llm" and not cell.reasons
+                and cell.status is CellStatus.INFERRED and cell.path in passed):
+            cell.status = CellStatus.VERIFIED
+    record.summary = summarize(record.tables)
 
 
 @dataclass
@@ -84,6 +123,7 @@ class LLMPass:
             merged = with_cells(extraction, {})
         self._metadata(doc, merged, parser, report, usage)
         record = verify(merged, text)
+        confirm_llm_cells(record)
         self._narrative(doc, extraction, record, report, usage)
         report.prompt_tokens, report.completion_tokens = usage.prompt_tokens, usage.completion_tokens
         report.cost = self.client.cost(usage)
@@ -109,18 +149,26 @@ class LLMPass:
                 report.tasks.append(LLMTask(task="table_mapping", section=section, outcome="skipped",
                                             detail="no table rows with numbers in this section"))
                 continue
-            model = table_mapping.mapping_model(template, section)
-            msgs = table_mapping.messages(prompt, template, section, grid)
-            context = {"cell_ids": set(grid.cells)}
+            rows, taken = open_rows(parser, template, section, everything=self.always)
+            ids = table_mapping.value_ids(grid, taken)
+            if not rows or not ids:
+                report.tasks.append(LLMTask(task="table_mapping", section=section, outcome="skipped",
+                                            detail="no open row" if not rows else
+                                            "no grid cell left that holds a value"))
+                continue
+            model = table_mapping.mapping_model(template, section, ids, rows)
+            msgs = table_mapping.messages(prompt, template, section, grid, rows)
+            context = {"cell_ids": set(ids)}
             ans = self._ask(report, usage, prompt.version, msgs, model, context)
             if ans.value is None:
                 report.tasks.append(LLMTask(task="table_mapping", section=section, outcome="failed",
                                             detail=ans.error))
                 continue
             mapping = ans.value
-            if not any(cid for row in type(mapping).model_fields for cid in getattr(mapping, row)):
+            if not any(cid for row in type(mapping).model_fields
+                       for cid in table_mapping.cited_ids(mapping, row)):
                 report.tasks.append(LLMTask(task="table_mapping", section=section,
-                                            outcome="failed", detail="no cell cited at all"))
+                                            outcome="ok", detail=f"{why}; no cell cited"))
                 continue
             cells = table_mapping.cells_from_mapping(doc, template, section, grid, mapping)
             # One feedback round when the LLM's cells break identities the parser's did not.
@@ -136,8 +184,8 @@ class LLMPass:
                         cells, mapping = cells2, again.value
                 detail = f"{why}; identities fed back once ({len(fails)} failing)"
             for row in type(mapping).model_fields:
-                for col, cid in zip(LAYOUTS[template][section][row], getattr(mapping, row),
-                                    strict=True):
+                for col, cid in zip(LAYOUTS[template][section][row],
+                                    table_mapping.cited_ids(mapping, row), strict=True):
                     cited[f"{section}.{row}.{col}"] = cid
             llm_cells.update(cells)
             report.tasks.append(LLMTask(task="table_mapping", section=section, outcome="ok",
@@ -194,15 +242,20 @@ class LLMPass:
             return
         prompt = load("narrative")
         passage = Passage.of(pieces)
-        ans = self._ask(report, usage, prompt.version, narrative.messages(prompt, passage),
+        numbered = narrative.sentences(passage)
+        if not numbered:
+            report.tasks.append(LLMTask(task="narrative", outcome="skipped",
+                                        detail="no narrative sentence states a number"))
+            return
+        ans = self._ask(report, usage, prompt.version, narrative.messages(prompt, numbered),
                         narrative.NarrativeFacts)
         if ans.value is None:
             report.tasks.append(LLMTask(task="narrative", outcome="failed", detail=ans.error))
             return
-        claims, dropped = narrative.ground_claims(ans.value, passage, doc.text)
+        claims, dropped = narrative.ground_claims(ans.value, numbered, passage, doc.text)
         report.claims, report.dropped_claims = claims, dropped
         checks, warnings = check_claims(claims, record)
         record.checks.extend(checks)
         record.warnings.extend(warnings)
-        detail = f"{len(claims)} claims grounded, {dropped} dropped (quote not found in the text)"
+        detail = f"{len(claims)} claims grounded, {dropped} dropped (the sentence cited does not print the number)"
         report.tasks.append(LLMTask(task="narrative", outcome="ok", detail=detail))

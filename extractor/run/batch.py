@@ -67,6 +67,8 @@ class Totals:
     corrections_orphaned: int = 0  # stored decisions on fields the schema no longer has
     llm_retried: int = 0  # documents redone because an LLM task failed in an earlier run
     panel_problems: list[str] = field(default_factory=list)  # the panel step's, if any
+    llm_tasks: int = 0  # LLM tasks attempted in this run (not skipped)
+    llm_failed: int = 0  # of those, failed
 
     def add_cells(self, flagged: int, missing: int) -> None:
         self.flagged += flagged
@@ -85,6 +87,7 @@ class Event:
     reused: bool
     totals: Totals
     truncated: bool = False  # a result of a truncated report (`record` is None for those made now)
+    llm_failures: tuple[str, ...] = ()  # the LLM tasks that failed on it, as messages
 
 
 def extraction_config(second: LLMPass | None) -> dict[str, object]:
@@ -271,6 +274,9 @@ class _Batch:
         t.processed += 1
         rows = payload.rows
         t.add_cells(rows.flagged, rows.missing)
+        t.llm_tasks += payload.llm_tasks
+        failures = payload.llm_failures
+        t.llm_failed += len(failures)
         prev = self.store.previous(sha, self.key)
         if prev is not None and prev.schema_version != rows.schema_version:
             t.schema_redone += 1
@@ -284,14 +290,14 @@ class _Batch:
             self.panel_docs[seq] = payload.panel
         if payload.panel_error is not None:
             self.panel_errors.append(payload.panel_error)
-        self._event(str(item), None, None, False, payload.truncated)
+        self._event(str(item), None, None, False, payload.truncated, failures)
 
     def _event(self, path: str, record: Record | None, error: InputError | None,
-               reused: bool, truncated: bool = False) -> None:
+               reused: bool, truncated: bool = False, llm_failures: tuple[str, ...] = ()) -> None:
         self.done += 1
         if self.on_event is not None:
             self.on_event(Event(self.done, self.totals.inputs, path, record, error, reused,
-                                self.totals, truncated))
+                                self.totals, truncated, llm_failures))
 
 
 def _fresh_spool(out: Path) -> Spool:

@@ -34,6 +34,8 @@ class Payload:
     truncated: bool
     panel: PanelDoc | None = None  # what the run's panel keeps of it (None: it could not)
     panel_error: str | None = None
+    llm_tasks: int = 0  # LLM tasks attempted (not skipped)
+    llm_failures: tuple[str, ...] = ()  # those that failed, as messages
 
 
 def produce(path: Path, seq: int, sha256: str, llm: LLMPass | None = None) -> Payload | InputError:
@@ -50,6 +52,9 @@ def pack(record: Record, path: Path, seq: int, sha256: str) -> Payload:
         doc, problem = panel_build.panel_doc(item), None
     except Exception as e:  # noqa: BLE001 - the panel never costs an input its result
         doc, problem = None, f"{path}: internal error (please report): {e!r}"[:500]
+    tried = [t for t in record.llm.tasks if t.outcome != "skipped"] if record.llm else []
+    failures = tuple(f"LLM {t.task}{' ' + t.section if t.section else ''} failed: {t.detail}"
+                     for t in tried if t.outcome == "failed")
     return Payload(result_rows(record, record_json),
                    item_lines(item, BatchWriter.FILES, record_json),
-                   record.meta.source_file, record.truncated, doc, problem)
+                   record.meta.source_file, record.truncated, doc, problem, len(tried), failures)

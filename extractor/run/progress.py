@@ -44,12 +44,15 @@ class RunDisplay:
     def __call__(self, ev: Event) -> None:
         if ev.error is not None:
             self._line(f"ERROR {ev.error.path}: {ev.error.error}")
-        elif ev.truncated and not self.quiet:
+        for failure in ev.llm_failures:
+            self._line(f"ERROR {ev.path}: {failure}")
+        if ev.error is None and ev.truncated and not self.quiet:
             self._line(f"WARN  {Path(ev.path).name}: truncated report: the document "
                        "stops before a template table; the cells it cuts off are missing")
         t = ev.totals
         tallies = (f"{t.flagged - t.missing} flagged cells to review, {t.missing} missing, "
-                   f"{t.errors} failed, {t.reused} already done")
+                   f"{t.errors} failed, {t.reused} already done"
+                   + (f", {t.llm_failed} LLM tasks failed" if t.llm_failed else ""))
         if self.live:
             self._bar(ev, tallies)
         elif not self.quiet and ev.total >= 20:
