@@ -8,7 +8,7 @@ from pathlib import Path
 
 from extractor.ingest.document import Document
 from extractor.llm.grid import build_grid
-from extractor.llm.table_mapping import cells_from_mapping, mapping_model
+from extractor.llm.table_mapping import cells_from_mapping, mapping_model, value_ids
 from extractor.mapping.report import extract
 from extractor.run.pipeline import read_document
 from extractor.schema import LAYOUTS, Cell, Extraction, iter_cells
@@ -31,7 +31,7 @@ def llm_cells(doc: Document, extraction: Extraction, cited: dict[str, list[str]]
     ids = {tc.text: cid for cid, tc in grid.cells.items()}
     rows = {row: [None] * len(cols) for row, cols in LAYOUTS["2019"]["s2"].items()}
     rows.update({row: [ids[t] for t in texts] for row, texts in cited.items()})
-    mapping = mapping_model("2019", "s2")(**rows)
+    mapping = mapping_model("2019", "s2", value_ids(grid, set()))(**rows)
     return cells_from_mapping(doc, "2019", "s2", grid, mapping)
 
 
