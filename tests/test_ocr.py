@@ -130,6 +130,32 @@ def test_the_crop_of_a_cell_is_its_box_on_the_page_image(mixed):
     assert crop_data_uri(raw, record.tables.s4.review.total) is None
 
 
+def test_the_review_page_shows_the_scan_beside_a_flag_on_ocr_cells(mixed, tmp_path):
+    """A flag on cells read by OCR carries the crop of the scan around them; a flag on text-
+    layer cells carries none."""
+    from extractor.review.page import _with_crops, report_data
+    from extractor.schema import CellStatus, Issue
+
+    raw, record = mixed
+    record = record.model_copy(deep=True)
+    ocr_cell = record.tables.s2.licensing.decisions  # page 3: a scanned page
+    text_cell = record.tables.s4.review.total  # a text page
+    assert ocr_cell.ocr is not None and text_cell.ocr is None
+    for cell in (ocr_cell, text_cell):
+        cell.status = CellStatus.FLAGGED
+    record.flags = [Issue(rule="OCR", key="OCR:x", message="m", paths=[ocr_cell.path]),
+                    Issue(rule="I1", key="I1:x", message="m", paths=[text_cell.path])]
+    source = tmp_path / "scan.pdf"
+    source.write_bytes(raw)
+    data = report_data(record)
+    _with_crops(data, record, source)
+    on_scan, on_text = data["flags"]
+    assert on_scan["image"].startswith("data:image/png;base64,")
+    img = Image.open(io.BytesIO(base64.b64decode(on_scan["image"].split(",", 1)[1])))
+    assert 0 < img.size[1] < img.size[0] < 600  # the cell, not the page
+    assert "image" not in on_text
+
+
 def _table_png() -> bytes:
     """A ruled table of numbers drawn with PIL: a header cell spanning two columns, a blank
     cell, a lone 0."""

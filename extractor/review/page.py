@@ -30,7 +30,7 @@ import csv
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -49,6 +49,7 @@ from extractor.schema import (
     CellState,
     CellStatus,
     Issue,
+    OcrReading,
     Record,
     iter_cells,
     title,
@@ -468,13 +469,43 @@ def _with_cross(data: dict[str, Any], found: list[dict[str, Any]]) -> None:
         data["flags"].append(f)
 
 
+def _with_crops(data: dict[str, Any], record: Record, source: Path) -> None:
+    """For a report read by OCR: each flag whose flagged cells were read from a page image
+    gets the crop of the scan around them (``image``), to compare with the digits read. The
+    crop covers the flag's OCR'd cells on the page of the first one. A crop that cannot be
+    made leaves the flag as it is (the page never fails for a picture)."""
+    from extractor.ingest.ocr.crop import crop_png
+
+    cells = list(iter_cells(record.tables))
+    try:
+        raw = source.read_bytes()
+    except OSError:
+        return
+    for f in data["flags"]:
+        read = [cells[i].ocr for i in f["c"]
+                if cells[i].ocr is not None and data["cells"][i]["st"] == CellStatus.FLAGGED.value]
+        if not read:
+            continue
+        page = read[0].page
+        boxes = [r.bbox for r in read if r.page == page]
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+               max(b[2] for b in boxes), max(b[3] for b in boxes))
+        reading = OcrReading(page=page, bbox=box, confidence=min(r.confidence for r in read))
+        try:
+            png = crop_png(raw, reading)
+        except Exception:  # noqa: BLE001 - a damaged or moved input: no picture, the rest stands
+            continue
+        f["image"] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 def write_review(records: Iterable[Record], dest: Path, include_all: bool = False,
                  source: str = "", cross: dict[str, list[dict[str, Any]]] | None = None,
-                 ) -> ReviewResult:
+                 source_of: Callable[[str], str | None] | None = None) -> ReviewResult:
     """Write ``dest/index.html`` and ``dest/decisions.csv`` from `records`, streaming (one
     report in memory at a time). Reports without flags are left out unless `include_all`.
     `cross`: cross-document flags by document sha256 (`cross_flags`), shown with the
-    report's own flags and linking the other document.
+    report's own flags and linking the other document. `source_of`: a document's input path
+    by sha256, for the scan crops of reports read by OCR (`_with_crops`).
 
     Both files are written under temporary names and renamed when complete.
     """
@@ -500,6 +531,9 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
                 continue
             data = report_data(record)
             _with_cross(data, xflags)
+            where = source_of(record.meta.sha256) if source_of and record.meta.ocr else None
+            if where:
+                _with_crops(data, record, Path(where))
             page.write(f'<script type="application/json" id="r{len(entries)}">'
                        f"{script_json(data)}</script>\n")
             entries.append(index_entry(record, data))
@@ -598,10 +632,22 @@ def review(target: Path, dest: Path | None = None, include_all: bool = False) ->
     """`extractor review OUT`: the page and decisions file for a run (see `load_records`),
     written to `dest`, by default ``review/`` in the run's folder (beside a results.jsonl
     named directly)."""
-    records = load_records(target)
+    try:
+        items = read_run(target)
+    except RunSourceError as e:
+        raise ReviewError(str(e)) from e
+    paths: dict[str, str] = {}
     folder = target if target.is_dir() else target.parent
-    return write_review(records, dest or folder / "review", include_all, source=str(target),
-                        cross=cross_flags(folder))
+    return write_review(_records(_noting(items, paths)), dest or folder / "review", include_all,
+                        source=str(target), cross=cross_flags(folder), source_of=paths.get)
+
+
+def _noting(items: Iterator[Item], paths: dict[str, str]) -> Iterator[Item]:
+    """The items as they come, noting each record's input path by sha256 on the way."""
+    for item in items:
+        if item.record is not None and item.input_path:
+            paths[item.record.meta.sha256] = item.input_path
+        yield item
 
 
 __all__ = ["COLUMNS", "ReviewError", "ReviewResult", "cross_flags", "decision_rows", "flag_group", "grid_layouts",
