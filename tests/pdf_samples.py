@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import json
 import random
-from html import escape
 from pathlib import Path
 from typing import Any
 
-from render import Block, TCell, blocks, place, renderable
+from render import Block, TCell, blocks, pdf_story, place, renderable
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 FONT = "STSong-Light"
@@ -49,43 +48,7 @@ def _register() -> None:
 
 
 def _story(bs: list[Block]) -> list[Any]:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
-
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16, wordWrap="CJK")
-    styles = {
-        "title": ParagraphStyle("title", parent=body, fontSize=16, leading=24, alignment=1),
-        "heading": ParagraphStyle("heading", parent=body, fontSize=12, leading=20),
-        "para": body,
-    }
-    cell_style = ParagraphStyle("cell", fontName=FONT, fontSize=7.5, leading=9.5,
-                                wordWrap="CJK")
-    width = A4[0] - 100
-    story: list[Any] = []
-    for b in bs:
-        if b.kind != "table":
-            story.append(Paragraph(escape(b.text), styles[b.kind]))
-            continue
-        assert b.grid is not None
-        placed, nrows, ncols = place(b.grid)
-        data: list[list[Any]] = [["" for _ in range(ncols)] for _ in range(nrows)]
-        commands: list[tuple[Any, ...]] = [
-            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-            ("FONTNAME", (0, 0), (-1, -1), FONT),
-            ("FONTSIZE", (0, 0), (-1, -1), 8),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ]
-        for p in placed:
-            c = p.cell
-            data[p.row][p.col] = Paragraph(escape(c.text), cell_style) if c.header else c.text
-            if c.rowspan > 1 or c.colspan > 1:
-                commands.append(("SPAN", (p.col, p.row),
-                                 (p.col + c.colspan - 1, p.row + c.rowspan - 1)))
-        story.append(Table(data, colWidths=[width / ncols] * ncols, style=TableStyle(commands)))
-        story.append(Spacer(1, 8))
-    return story
+    return pdf_story(bs, FONT)
 
 
 def _build(story: list[Any], path: Path) -> None:

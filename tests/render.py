@@ -399,19 +399,18 @@ def write_docx(bs: list[Block], path: Path) -> None:
 _PDF_FONT = "STSong-Light"
 
 
-def write_pdf(bs: list[Block], path: Path) -> None:
+def pdf_story(bs: list[Block], font: str = _PDF_FONT) -> list[Any]:
+    """The blocks as a reportlab story (the font registered by the caller): paragraphs, and
+    ruled tables with merged cells spanned."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-    pdfmetrics.registerFont(UnicodeCIDFont(_PDF_FONT))
-    body = ParagraphStyle("body", fontName=_PDF_FONT, fontSize=10.5, leading=16, wordWrap="CJK")
+    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
     title = ParagraphStyle("title", parent=body, fontSize=16, leading=24, alignment=1)
     heading = ParagraphStyle("heading", parent=body, fontSize=12, leading=20, spaceBefore=6)
-    cell_style = ParagraphStyle("cell", fontName=_PDF_FONT, fontSize=7.5, leading=9.5,
+    cell_style = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=9.5,
                                 wordWrap="CJK")
     styles = {"title": title, "heading": heading, "para": body}
     width = A4[0] - 2 * 50
@@ -426,7 +425,7 @@ def write_pdf(bs: list[Block], path: Path) -> None:
         data: list[list[Any]] = [["" for _ in range(ncols)] for _ in range(nrows)]
         commands: list[tuple[Any, ...]] = [
             ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-            ("FONTNAME", (0, 0), (-1, -1), _PDF_FONT),
+            ("FONTNAME", (0, 0), (-1, -1), font),
             ("FONTSIZE", (0, 0), (-1, -1), 8),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("ALIGN", (0, 0), (-1, -1), "CENTER"),
@@ -445,9 +444,19 @@ def write_pdf(bs: list[Block], path: Path) -> None:
             widths = [width / ncols] * ncols
         story.append(Table(data, colWidths=widths, style=TableStyle(commands)))
         story.append(Spacer(1, 8))
+    return story
+
+
+def write_pdf(bs: list[Block], path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import SimpleDocTemplate
+
+    pdfmetrics.registerFont(UnicodeCIDFont(_PDF_FONT))
     SimpleDocTemplate(str(path), pagesize=A4, leftMargin=50, rightMargin=50,
                       topMargin=50, bottomMargin=50,
-                      title="政府信息公开工作年度报告").build(story)
+                      title="政府信息公开工作年度报告").build(pdf_story(bs))
 
 
 def _text_writer(row_line: Callable[[list[str]], str], table_end: str) -> Callable[..., None]:
