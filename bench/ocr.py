@@ -84,20 +84,24 @@ def draw_report(rows: list[list[str] | str], font_path: Path) -> bytes:
                 y += line_h
             continue
         cells = item
-        height = 2 * line_h
-        if y + height > PAGE[1] - margin:
-            new_page()
         label_w = int(width * 0.42) if len(cells) > 2 else width // 2
         rest = (width - label_w) // max(1, len(cells) - 1)
         xs = [margin, margin + label_w] + [margin + label_w + rest * k for k in range(1, len(cells) - 1)]
         xs.append(margin + width)
-        draw.rectangle([margin, y, margin + width, y + height], outline="black", width=2)
-        for x in xs[1:-1]:
-            draw.line([(x, y), (x, y + height)], fill="black", width=2)
+        # Every character of a cell is drawn (as on a printed page): the row grows with its
+        # longest cell, wrapped to the column's width.
+        wrapped = []
         for k, cell in enumerate(cells):
             cell = cell.strip()
             room = max(1, (xs[k + 1] - xs[k] - 16) // 27)
-            parts = [cell[i:i + room] for i in range(0, len(cell), room)][:2] or [""]
+            wrapped.append([cell[i:i + room] for i in range(0, len(cell), room)] or [""])
+        height = max(2 * line_h, 16 + 36 * max(len(w) for w in wrapped))
+        if y + height > PAGE[1] - margin:
+            new_page()
+        draw.rectangle([margin, y, margin + width, y + height], outline="black", width=2)
+        for x in xs[1:-1]:
+            draw.line([(x, y), (x, y + height)], fill="black", width=2)
+        for k, parts in enumerate(wrapped):
             for j, part in enumerate(parts):
                 draw.text((xs[k] + 8, y + 8 + j * 36), part, font=font, fill="black")
         y += height
