@@ -95,8 +95,8 @@ def main() -> None:
               default=None, help="Agency alias CSV (name, canonical, region_code) for the panel "
               "OUT/panel.csv built at the end (see `extractor panel`).")
 @click.option("--doc-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Seconds one document may take (rules only); over it, it is an error line "
-                   "and the batch goes on.")
+              help="Seconds one document may take (rules only; each page read by OCR adds 90 s); "
+                   "over it, it is an error line and the batch goes on.")
 @click.option("--doc-memory", type=click.IntRange(min=64), default=2048, show_default=True,
               help="MB of memory one document may take (rules only); over it, it is an error "
                    "line and the batch goes on.")

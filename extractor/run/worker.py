@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from extractor.schema import budget
+
 #: Defaults of `extractor run --doc-timeout / --doc-memory`.
 DEFAULT_SECONDS = 60.0
 DEFAULT_MEMORY_MB = 2048
@@ -140,6 +142,7 @@ def _serve(conn: Connection, fn: Callable[[Any], Any], memory_mb: int | None, pa
         c.close()  # end of file on our pipe means the parent is gone
     _die_with_parent(parent)
     _limit_memory(memory_mb)
+    budget.listen(lambda seconds: conn.send(("extend", seconds)))
     while True:
         try:
             path = conn.recv()
@@ -183,6 +186,8 @@ class _Worker:
             raise KeyboardInterrupt
         self.key: Hashable | None = None
         self.started = 0.0
+        self.extra = 0.0  # seconds the document asked for on top of the budget (`budget.extend`)
+        self.pending: Any = None  # an answer read while taking requests for more time
 
     def kill(self) -> None:
         if self.proc.is_alive():
@@ -224,7 +229,7 @@ class BoundedPool:
             w.kill()
             w = self.workers[i] = _Worker(self)
             w.conn.send(path)
-        w.key, w.started = key, time.monotonic()
+        w.key, w.started, w.extra, w.pending = key, time.monotonic(), 0.0, None
 
     def wait(self) -> list[Done]:
         """Block until at least one busy worker has an answer, failed, or ran out of time."""
@@ -234,25 +239,51 @@ class BoundedPool:
             busy = [(i, w) for i, w in enumerate(self.workers) if w is not None and w.key is not None]
             timeout = None
             if self.limits.seconds is not None:
-                first = min(w.started for _, w in busy) + self.limits.seconds
+                first = min(w.started + w.extra for _, w in busy) + self.limits.seconds
                 timeout = max(0.0, first - time.monotonic())
             ready = set(wait([w.conn for _, w in busy] + [w.proc.sentinel for _, w in busy],
                              timeout))
             done: list[Done] = []
             now = time.monotonic()
             for i, w in busy:
+                if w.conn in ready and self._extended(w):
+                    continue  # more time asked for, no answer yet
                 if w.conn in ready or w.proc.sentinel in ready:
                     done.append(self._answer(i, w, now))
-                elif self.limits.seconds is not None and now - w.started >= self.limits.seconds:
+                elif (self.limits.seconds is not None
+                      and now - w.started >= self.limits.seconds + w.extra):
+                    more = f" (with {w.extra:g} s more it asked for)" if w.extra else ""
                     done.append(self._retire(i, w, Failure(
-                        "timeout", f"took over {self.limits.seconds:g} s"), now))
+                        "timeout", f"took over {self.limits.seconds + w.extra:g} s{more}"), now))
             if done:
                 return done
 
+    @staticmethod
+    def _extended(w: _Worker) -> bool:
+        """Take the worker's requests for more time; True when nothing else is waiting (no
+        answer yet, and the process is alive)."""
+        try:
+            while w.conn.poll():
+                msg = w.conn.recv()
+                if isinstance(msg, tuple) and len(msg) == 2 and msg[0] == "extend":
+                    w.extra += float(msg[1])
+                    continue
+                w.pending = msg
+                return False
+        except (EOFError, OSError):
+            return False
+        return w.proc.is_alive()
+
     def _answer(self, i: int, w: _Worker, now: float) -> Done:
         try:
-            if w.conn.poll():
-                kind, value = w.conn.recv()
+            msg, w.pending = w.pending, None
+            while msg is None or (isinstance(msg, tuple) and msg[:1] == ("extend",)):
+                if not w.conn.poll():
+                    msg = None
+                    break
+                msg = w.conn.recv()  # requests for more time before the end are moot now
+            if msg is not None:
+                kind, value = msg
                 key, w.key = w.key, None
                 if kind == "ok":
                     return Done(key, value, None, now - w.started)

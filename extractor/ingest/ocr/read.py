@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from extractor.ingest.footer import is_footer
 from extractor.ingest.ocr.boxes import OcrBox, OcrError, OcrPage
+from extractor.schema import budget
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,6 +38,9 @@ MAX_OCR_PAGES = 40
 PAGE_SECONDS = 180.0
 #: Wall-clock seconds the OCR of one document may take in all.
 DOCUMENT_SECONDS = 1800.0
+#: Wall-clock seconds a page read by OCR adds to the document's budget in a bounded run
+#: (`extractor run --doc-timeout` is sized for text; a page takes ~15 s on one core).
+PAGE_ALLOWANCE = 90.0
 
 
 def page_text(lines: list[Line], page: int, width: int, height: int) -> OcrPage:
@@ -123,6 +127,7 @@ def ocr_pages(images: Iterator[tuple[int, np.ndarray]]) -> dict[int, OcrPage]:
     for n, image in images:
         if len(out) >= MAX_OCR_PAGES:
             raise OcrError(f"more than {MAX_OCR_PAGES} pages need OCR: over the limit for a report")
+        budget.extend(PAGE_ALLOWANCE)  # the run's per-document timeout grows by a page
         t0 = time.process_time()
         h, w = image.shape[:2]
         out[n] = page_text(read_page(image), n, w, h)

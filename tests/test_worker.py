@@ -1,0 +1,60 @@
+"""The bounded worker pool: a document over its wall-clock budget is killed, unless it asked
+for more time (`extractor.schema.budget.extend`, as OCR does once per page) and finished
+within what it asked for."""
+
+from __future__ import annotations
+
+import time
+
+from extractor.run.worker import BoundedPool, Done, Limits
+from extractor.schema import budget
+
+
+def _plain(x: int) -> int:
+    time.sleep(1.5)
+    return x * 2
+
+
+def _asks_enough(x: int) -> int:
+    for _ in range(3):  # three "pages", each asking before it starts
+        budget.extend(1.0)
+        time.sleep(0.5)
+    return x * 2
+
+
+def _asks_too_little(x: int) -> int:
+    budget.extend(0.25)
+    time.sleep(3.0)
+    return x * 2
+
+
+def one(fn: object, seconds: float) -> Done:
+    with BoundedPool(fn, 1, Limits(seconds=seconds, memory_mb=None)) as pool:  # type: ignore[arg-type]
+        pool.submit("doc", 21)
+        done: list[Done] = []
+        while not done:
+            done = pool.wait()
+    assert len(done) == 1 and done[0].key == "doc"
+    return done[0]
+
+
+def test_a_document_over_its_budget_is_killed() -> None:
+    done = one(_plain, 1.0)
+    assert done.failure is not None and done.failure.reason == "timeout"
+    assert done.failure.detail == "took over 1 s"
+
+
+def test_a_document_that_asked_for_more_time_finishes_within_it() -> None:
+    done = one(_asks_enough, 1.0)  # 1.5 s of work, 1 + 3 s allowed
+    assert done.failure is None and done.payload == 42
+
+
+def test_more_time_is_only_what_was_asked_for() -> None:
+    done = one(_asks_too_little, 1.0)  # 3 s of work, 1.25 s allowed
+    assert done.failure is not None and done.failure.reason == "timeout"
+    assert done.failure.detail == "took over 1.25 s (with 0.25 s more it asked for)"
+    assert done.seconds < 2.5
+
+
+def test_outside_a_bounded_worker_asking_for_time_does_nothing() -> None:
+    budget.extend(5.0)  # no listener in this process: no error, no effect
