@@ -359,7 +359,7 @@ def test_on_a_terminal_the_progress_bar_shows_counts_and_tallies() -> None:
         display._console = Console(file=stream, force_terminal=True, width=160)
         err = InputError(file="x.pdf", path="in/x.pdf", kind="input", error="encrypted PDF")
         for i in range(1, 4):
-            display(Event(i, 3, f"in/{i}.txt", None, err if i == 2 else None, False, totals))
+            display(Event(i, 3, f"in/{i}.txt", err if i == 2 else None, False, totals))
     text = stream.getvalue()
     assert "ERROR in/x.pdf: encrypted PDF" in text
     assert "3/3" in text and "2 flagged cells to review, 5 missing, 1 failed" in text

@@ -38,7 +38,6 @@ from extractor.schema import (
     ALL_PATHS,
     SCHEMA_VERSION,
     InputError,
-    Record,
     section_fingerprints,
 )
 from extractor.store.lock import write_lock
@@ -82,11 +81,10 @@ class Event:
     done: int
     total: int
     path: str
-    record: Record | None
     error: InputError | None
     reused: bool
     totals: Totals
-    truncated: bool = False  # a result of a truncated report (`record` is None for those made now)
+    truncated: bool = False  # a result of a truncated report
     llm_failures: tuple[str, ...] = ()  # the LLM tasks that failed on it, as messages
 
 
@@ -256,7 +254,7 @@ class _Batch:
     def failed(self, seq: int, error: InputError, sha: str | None) -> None:
         self.totals.errors += 1
         self.store.add_error(self.run_id, seq, error.path, sha, error.kind, error.error)
-        self._event(error.path, None, error, False)
+        self._event(error.path, error, False)
 
     def reused(self, seq: int, item: Path, sha: str, result_id: int) -> None:
         t = self.totals
@@ -264,7 +262,7 @@ class _Batch:
         t.reused += 1
         t.add_cells(*self.store.flagged_cells(result_id))
         self.store.add_reused(self.run_id, seq, item, sha, result_id)
-        self._event(str(item), None, None, True)
+        self._event(str(item), None, True)
 
     def stored(self, seq: int, item: Path, sha: str, size: int, payload: Payload) -> None:
         """A worker's result: its rows into the store and its lines into the spool, as
@@ -290,13 +288,13 @@ class _Batch:
             self.panel_docs[seq] = payload.panel
         if payload.panel_error is not None:
             self.panel_errors.append(payload.panel_error)
-        self._event(str(item), None, None, False, payload.truncated, failures)
+        self._event(str(item), None, False, payload.truncated, failures)
 
-    def _event(self, path: str, record: Record | None, error: InputError | None,
-               reused: bool, truncated: bool = False, llm_failures: tuple[str, ...] = ()) -> None:
+    def _event(self, path: str, error: InputError | None, reused: bool, truncated: bool = False,
+               llm_failures: tuple[str, ...] = ()) -> None:
         self.done += 1
         if self.on_event is not None:
-            self.on_event(Event(self.done, self.totals.inputs, path, record, error, reused,
+            self.on_event(Event(self.done, self.totals.inputs, path, error, reused,
                                 self.totals, truncated, llm_failures))
 
 
