@@ -32,7 +32,7 @@ Considered and left out, because a correct report can break them:
   which covers every cell of every section.
 
 Cross-document relations (this year's 现行有效 against last year's, 上一年项目数量 against last
-year's count) need several reports of one agency: see `verify.crossdoc`.
+year's count) need several reports of one agency: the panel checks them (`extractor.panel.rules`, X2).
 """
 
 from __future__ import annotations

@@ -215,12 +215,6 @@ class Store:
 
     # -- writes (one transaction per document) ---------------------------------------------
 
-    def add_result(self, run_id: int, seq: int, path: Path, sha256: str, size: int,
-                   record_json: str, record: Record, config: str,
-                   sections: dict[str, str], code: str) -> int:
-        return self.add_rows(run_id, seq, path, sha256, size, result_rows(record, record_json),
-                             config, sections, code)
-
     def add_rows(self, run_id: int, seq: int, path: Path, sha256: str, size: int,
                  rows: ResultRows, config: str, sections: dict[str, str], code: str) -> int:
         """Store a result from its rows (`result_rows`, made where the record was made): no
