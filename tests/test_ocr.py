@@ -133,7 +133,8 @@ def test_the_crop_of_a_cell_is_its_box_on_the_page_image(mixed):
 def test_the_review_page_shows_the_scan_beside_a_flag_on_ocr_cells(mixed, tmp_path):
     """A flag on cells read by OCR carries the crop of the scan around them; a flag on text-
     layer cells carries none."""
-    from extractor.review.page import _with_crops, report_data
+    from extractor.review.extras import with_crops
+    from extractor.review.page import report_data
     from extractor.schema import CellStatus, Issue
 
     raw, record = mixed
@@ -148,7 +149,7 @@ def test_the_review_page_shows_the_scan_beside_a_flag_on_ocr_cells(mixed, tmp_pa
     source = tmp_path / "scan.pdf"
     source.write_bytes(raw)
     data = report_data(record)
-    _with_crops(data, record, source)
+    with_crops(data, record, source)
     on_scan, on_text = data["flags"]
     assert on_scan["image"].startswith("data:image/png;base64,")
     img = Image.open(io.BytesIO(base64.b64decode(on_scan["image"].split(",", 1)[1])))

@@ -25,15 +25,11 @@ How the page stays safe and small:
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,6 +37,9 @@ from extractor.outputs.items import Item, RunSourceError, read_run
 from extractor.outputs.rows import SECTION_NAMES, _issue_span
 from extractor.outputs.safe import safe_row, unneutralise
 from extractor.review.decisions import COLUMNS
+from extractor.review.extras import cross_flags, sections_of, with_crops, with_cross
+from extractor.review.frame import asset, page_head, script_json
+from extractor.review.keep import prior_work, set_aside
 from extractor.schema import (
     ALL_PATHS,
     LAYOUTS,
@@ -49,7 +48,6 @@ from extractor.schema import (
     CellState,
     CellStatus,
     Issue,
-    OcrReading,
     Record,
     iter_cells,
     title,
@@ -172,11 +170,6 @@ def segments(text: str, cell_spans: Iterable[tuple[int, int] | None],
 # --- the page ----------------------------------------------------------------------------------
 
 
-def _sections(paths: Iterable[str]) -> list[str]:
-    found = sorted({p.split(".")[0] for p in paths if p.split(".")[0] in SECTION_NAMES})
-    return found or ["none"]
-
-
 #: The table view's headings: the template's table titles.
 SECTION_TITLES = {"s2": "二、主动公开政府信息情况", "s3": "三、收到和处理政府信息公开申请情况",
                   "s4": "四、政府信息公开行政复议、行政诉讼情况"}
@@ -240,7 +233,7 @@ def report_data(record: Record) -> dict[str, Any]:
                 f"by {k.reviewer}" if k.reviewer else "", k.note or "") if x)
         cell_rows.append(row)
     flags = [{"r": f.rule, "k": f.key, "m": f.message, "v": f.verdict,
-              "c": [index[p] for p in f.paths if p in index], "s": _sections(f.paths),
+              "c": [index[p] for p in f.paths if p in index], "s": sections_of(f.paths),
               "sp": list(span) if span is not None else None, "g": flag_group(f, by_path)}
              for f, span in zip(record.flags, flag_spans, strict=True)]
     return {
@@ -312,86 +305,6 @@ def grid_layouts() -> dict[str, dict[str, list[dict[str, Any]]]]:
     return out
 
 
-_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                   "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_SCRIPT_ESCAPE_TABLE = str.maketrans(_SCRIPT_ESCAPES)
-
-
-def script_json(data: object) -> str:
-    """JSON safe to place inside a ``<script type="application/json">`` element: nothing in
-    it can end the element or be read as markup (the escapes are valid JSON)."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(
-        _SCRIPT_ESCAPE_TABLE)
-
-
-def _asset(name: str) -> str:
-    return resources.files("extractor.review").joinpath(name).read_text("utf-8")
-
-
-def _csp_hash(source: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
-
-
-def content_security_policy(script: str, style: str) -> str:
-    """Nothing may load or run but the page's own inline script and style, by hash."""
-    return (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
-            "img-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'; "
-            "require-trusted-types-for 'script'; trusted-types 'none'")
-
-
-def _page_head(title_text: str, script: str, style: str) -> str:
-    from html import escape
-
-    return (
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{escape(content_security_policy(script, style), quote=False)}\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<meta name=\"referrer\" content=\"no-referrer\">\n"
-        f"<title>{escape(title_text)}</title>\n<style>{style}</style>\n</head>\n<body>\n"
-        "<noscript><p>This page needs JavaScript; decisions.csv next to it can be filled in "
-        "a spreadsheet instead.</p></noscript>\n" + SKELETON
-    )
-
-
-#: The static frame of the page; review.js fills it from the JSON blocks.
-SKELETON = """<header id="top">
-<div class="bar">
-<h1>Review</h1>
-<span id="batch" class="small"></span>
-<strong id="progress" aria-live="polite"></strong>
-<span id="decided" class="small"></span>
-<label>reviewer <input id="reviewer" placeholder="your name"></label>
-<button id="download" type="button">Download decisions.csv</button>
-<a id="csv-link" href="decisions.csv">decisions.csv (as written)</a>
-</div>
-<p id="guide"><strong>1.</strong> Pick a report and work down its <strong>Decide</strong> flags: <kbd>j</kbd>/<kbd>k</kbd>
-next/previous flag, then <kbd>a</kbd> accept the value, <kbd>s</kbd> set the right value,
-<kbd>w</kbd> the source itself is wrong (<kbd>u</kbd> undo, <kbd>?</kbd> all keys).<br>
-<strong>2.</strong> Click any number in the table or the text to see it in the source. Done? <strong>Download
-decisions.csv</strong> and run <code>extractor correct decisions.csv</code>.</p>
-<div id="keys" class="small" hidden>j or n: next flag · k or p: previous flag · a: accept · s: set a
-value (Enter: next) · w: source is wrong · u: undo the decision · ?: this help. Keys act on the
-selected cell (outlined in the table).</div>
-<div class="bar">
-<span class="legend" aria-label="legend"><span class="key verified">verified</span><span
- class="key inferred" title="placed by the identities: trusted only as far as the source is
- consistent">inferred</span><span class="key grounded">grounded only</span><span class="key flagged">flagged</span><span
- class="key corrected">corrected by a person</span><span class="key hit">selected</span></span>
-<label>rule <select id="f-rule"><option value="">all</option></select></label>
-<label>section <select id="f-section"><option value="">all</option></select></label>
-<label>agency <select id="f-agency"><option value="">all</option></select></label>
-<label>search <input id="f-text" type="search" placeholder="file or agency"></label>
-</div>
-</header>
-<div id="layout">
-<section id="reports" aria-label="reports"><p id="report-count" class="small"></p><ol id="report-list"></ol></section>
-<section id="report" aria-label="flags"><p class="small">Choose a report.</p></section>
-<section id="grid" aria-label="extracted tables"><div id="equation" hidden></div><div id="tables"></div></section>
-<section id="source" aria-label="source text"><div id="panel" class="small">Click a number in the table or the text to see it in the source.</div><div id="text"></div></section>
-</div>
-"""
-
-
 @dataclass
 class ReviewResult:
     page: Path
@@ -419,85 +332,6 @@ def _commit(fh: IO[str], path: Path) -> None:
     os.replace(path.parent / f".{path.name}.tmp", path)
 
 
-def cross_flags(folder: Path) -> dict[str, list[dict[str, Any]]]:
-    """The panel's cross-document findings of a run folder (``panel_flags.csv``, written by
-    `extractor run` / `extractor panel`), as page flags by document sha256: one per document
-    involved, at that document's cells and span, with a link to the other document. Flags
-    (X1, X3, X4, AGENCY) go with the flags to decide where the document has a flagged cell
-    among them (`_with_cross`), otherwise, like the warnings (X2), they are for information."""
-    path = folder / "panel_flags.csv"
-    out: dict[str, list[dict[str, Any]]] = {}
-    if not path.is_file():
-        return out
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return out
-
-    def side(row: dict[str, str], s: str) -> dict[str, str]:
-        return {k[2:]: unneutralise(v or "") for k, v in row.items() if k and k.startswith(s + "_")}
-
-    for row in rows:
-        for me, other in (("a", "b"), ("b", "a")):
-            a, b = side(row, me), side(row, other)
-            if not a.get("sha256"):
-                continue
-            start, end = a.get("span_start"), a.get("span_end")
-            links = ([{"sha": b["sha256"], "file": b.get("file", ""),
-                       "label": " · ".join(x for x in (b.get("year", ""), b.get("file", "")) if x)}]
-                     if b.get("sha256") else [])
-            out.setdefault(a["sha256"], []).append({
-                "r": row.get("rule", ""), "k": row.get("key", ""),
-                "m": unneutralise(row.get("message", "")), "v": row.get("verdict") or None,
-                "paths": (a.get("paths") or "").split(),
-                "sp": [int(start), int(end)] if start and end else None,
-                "g": "decide" if row.get("severity") == "flag" else "info", "links": links})
-    return out
-
-
-def _with_cross(data: dict[str, Any], found: list[dict[str, Any]]) -> None:
-    """Add a report's cross-document flags (`cross_flags`) to its page data."""
-    index = {c["p"]: i for i, c in enumerate(data["cells"])}
-    for f in found:
-        f = dict(f)
-        paths = f.pop("paths")
-        f["c"] = [index[p] for p in paths if p in index]
-        f["s"] = _sections(paths)
-        if not any(data["cells"][c]["st"] == CellStatus.FLAGGED.value for c in f["c"]):
-            f["g"] = "info"  # nothing flagged here to decide: the other side may be
-        data["flags"].append(f)
-
-
-def _with_crops(data: dict[str, Any], record: Record, source: Path) -> None:
-    """For a report read by OCR: each flag whose flagged cells were read from a page image
-    gets the crop of the scan around them (``image``), to compare with the digits read. The
-    crop covers the flag's OCR'd cells on the page of the first one. A crop that cannot be
-    made leaves the flag as it is (the page never fails for a picture)."""
-    from extractor.ingest.ocr.crop import crop_png
-
-    cells = list(iter_cells(record.tables))
-    try:
-        raw = source.read_bytes()
-    except OSError:
-        return
-    for f in data["flags"]:
-        read = [cells[i].ocr for i in f["c"]
-                if cells[i].ocr is not None and data["cells"][i]["st"] == CellStatus.FLAGGED.value]
-        if not read:
-            continue
-        page = read[0].page
-        boxes = [r.bbox for r in read if r.page == page]
-        box = (min(b[0] for b in boxes), min(b[1] for b in boxes),
-               max(b[2] for b in boxes), max(b[3] for b in boxes))
-        reading = OcrReading(page=page, bbox=box, confidence=min(r.confidence for r in read))
-        try:
-            png = crop_png(raw, reading)
-        except Exception:  # noqa: BLE001 - a damaged or moved input: no picture, the rest stands
-            continue
-        f["image"] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def write_review(records: Iterable[Record], dest: Path, include_all: bool = False,
                  source: str = "", cross: dict[str, list[dict[str, Any]]] | None = None,
                  source_of: Callable[[str], str | None] | None = None) -> ReviewResult:
@@ -505,13 +339,13 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
     report in memory at a time). Reports without flags are left out unless `include_all`.
     `cross`: cross-document flags by document sha256 (`cross_flags`), shown with the
     report's own flags and linking the other document. `source_of`: a document's input path
-    by sha256, for the scan crops of reports read by OCR (`_with_crops`).
+    by sha256, for the scan crops of reports read by OCR (`with_crops`).
 
     Both files are written under temporary names and renamed when complete.
     """
     dest.mkdir(parents=True, exist_ok=True)
     page_path, csv_path = dest / "index.html", dest / "decisions.csv"
-    script, style = _asset("review.js"), _asset("review.css")
+    script, style = asset("review.js"), asset("review.css")
     prior = prior_work(csv_path)
     keep = prior.keep  # decided before the rows are taken out of it
     carried = 0
@@ -519,7 +353,7 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
     try:
         writer = csv.writer(table)
         writer.writerow(COLUMNS)
-        page.write(_page_head(f"Review · {source}" if source else "Review", script, style))
+        page.write(page_head(f"Review · {source}" if source else "Review", script, style))
         entries: list[dict[str, Any]] = []
         shas = hashlib.sha256()
         skipped = flags = rows = 0
@@ -530,10 +364,10 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
                 skipped += 1
                 continue
             data = report_data(record)
-            _with_cross(data, xflags)
+            with_cross(data, xflags)
             where = source_of(record.meta.sha256) if source_of and record.meta.ocr else None
             if where:
-                _with_crops(data, record, Path(where))
+                with_crops(data, record, Path(where))
             page.write(f'<script type="application/json" id="r{len(entries)}">'
                        f"{script_json(data)}</script>\n")
             entries.append(index_entry(record, data))
@@ -572,60 +406,12 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
             fh.close()
             (path.parent / f".{path.name}.tmp").unlink(missing_ok=True)
         raise
-    backup = _set_aside(csv_path) if keep else None
+    backup = set_aside(csv_path) if keep else None
     _commit(table, csv_path)
     _commit(page, page_path)
     return ReviewResult(page=page_path, decisions=csv_path, reports=len(entries),
                         skipped=skipped, flags=flags, rows=rows, kept_aside=backup,
                         carried=carried, appended=len(prior.rows))
-
-
-def _work(row: dict[str, str]) -> bool:
-    """A row holds a reviewer's work: a decision, a value or a note."""
-    return any((row.get(k) or "").strip() for k in ("decision", "value", "note"))
-
-
-@dataclass
-class PriorWork:
-    """The reviewer's work in a decisions file about to be replaced (`prior_work`)."""
-
-    path: Path
-    rows: dict[tuple[str, str], list[str]]  # (sha256, path) -> the row, in COLUMNS order
-    unreadable: bool = False  # the file is there but is not a decisions file we can read
-
-    @property
-    def keep(self) -> bool:
-        return bool(self.rows) or self.unreadable
-
-
-def prior_work(csv_path: Path) -> PriorWork:
-    """The rows of an existing decisions file that hold work, by cell."""
-    rows: dict[tuple[str, str], list[str]] = {}
-    if not csv_path.is_file():
-        return PriorWork(csv_path, rows)
-    try:
-        with open(csv_path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            if "decision" not in (reader.fieldnames or ()):
-                return PriorWork(csv_path, rows, unreadable=csv_path.stat().st_size > 0)
-            for r in reader:
-                if _work(r):
-                    key = ((r.get("sha256") or "").strip().lower(), (r.get("path") or "").strip())
-                    rows[key] = [r.get(k) or "" for k in COLUMNS]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return PriorWork(csv_path, {}, unreadable=True)
-    return PriorWork(csv_path, rows)
-
-
-def _set_aside(path: Path) -> Path:
-    """Rename `path` to ``decisions.before-<UTC time>.csv`` beside it (never over a file)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    backup, n = path.with_name(f"{path.stem}.before-{stamp}{path.suffix}"), 1
-    while backup.exists():
-        n += 1
-        backup = path.with_name(f"{path.stem}.before-{stamp}-{n}{path.suffix}")
-    os.replace(path, backup)
-    return backup
 
 
 def review(target: Path, dest: Path | None = None, include_all: bool = False) -> ReviewResult:
