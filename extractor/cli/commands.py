@@ -1,213 +1,21 @@
-"""Command line: `extractor run PATH... -o OUT`, `extractor eval OUT --expected DIR`,
-`extractor panel OUT`,
-`extractor review OUT`, `extractor schema`."""
+"""The commands over a run's folder: `export`, `correct`, `eval`, `review`, `panel`, and `fields`, `schema`."""
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import sqlite3
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from extractor import __version__
 from extractor.evaluate import evaluation as ev
 from extractor.schema import SCHEMA_VERSION, Record
 
 if TYPE_CHECKING:
-    from extractor.llm.reader import LLMPass
-
-LLM_WOULD_ADD = (
-    "no LLM configured: deterministic path only. An LLM would add the numbers stated in the "
-    "narrative and their checks against the tables (C1), a second reading of tables whose "
-    "layout the rules could not place, and metadata the rules miss; configure one with "
-    "EXTRACTOR_MODEL and OPENAI_BASE_URL (or --model/--base-url, see README)."
-)
-
-
-class Refused(click.ClickException):
-    """A user mistake or an unusable folder: one line ("Error: …") and exit status 2."""
-
-    exit_code = 2
-
-
-def _environment_error(e: BaseException, out: Path) -> Refused:
-    """One line for what went wrong with the output folder or its store (no traceback);
-    what was stored before stays."""
-    from extractor.store.store import STORE_NAME
-
-    text = str(e)
-    if isinstance(e, OSError) and e.errno == errno.ENOSPC or "disk is full" in text:
-        return Refused(f"the disk is full while writing to {out}: free some space and run the "
-                       "same command again (finished documents are kept and not redone)")
-    if isinstance(e, sqlite3.DatabaseError):
-        return Refused(f"the run store {out / STORE_NAME} cannot be used ({text}); what it "
-                       "holds stays. Move it away (or recover it with `sqlite3 store.sqlite "
-                       "\".recover\"`) and run again")
-    if isinstance(e, OSError):
-        where = e.filename or out
-        return Refused(f"cannot write to {where}: {e.strerror or e}; choose an output folder "
-                       "you can write to (-o)")
-    return Refused(text)
-
-
-@click.group()
-@click.version_option(__version__, prog_name="extractor")
-def main() -> None:
-    """Verified numbers from government information-disclosure annual reports."""
-
-
-@main.command("run")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
-@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Output folder (created if needed); holds the run store, store.sqlite.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Documents processed at once (processes for the rules, threads for the LLM).")
-@click.option("--llm", type=click.Choice(["off", "auto", "on"]), default="auto", show_default=True,
-              help="Use an LLM: off, auto (when configured), on (required).")
-@click.option("--model", help="LLM model name (env EXTRACTOR_MODEL).")
-@click.option("--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 "
-              "(env OPENAI_BASE_URL). The API key is read from OPENAI_API_KEY only.")
-@click.option("--mode", "mode", type=click.Choice(["auto", "json_schema", "tools", "md_json"]),
-              default=None, help="Structured-output mode (default auto: by endpoint).")
-@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="TOML config file (default ~/.config/report-extractor/config.toml).")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the LLM reply cache.")
-@click.option("--refresh-cache", is_flag=True, help="Ask again and overwrite cached replies.")
-@click.option("--max-cost", type=Decimal, default=None,
-              help="Stop before the next report once the LLM spend reaches this (price table units).")
-@click.option("--rpm", type=click.IntRange(min=1), default=None,
-              help="At most this many LLM requests per minute (all jobs together).")
-@click.option("--tpm", type=click.IntRange(min=1), default=None,
-              help="At most this many LLM tokens per minute (all jobs together).")
-@click.option("--redo", is_flag=True,
-              help="Process every document again, even those the store has done "
-                   "(--refresh-cache implies it).")
-@click.option("--timeout", type=click.FloatRange(min=1), default=None,
-              help="Seconds to wait for one LLM reply (default 120; a small model on a CPU "
-                   "may need 600).")
-@click.option("--aliases", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              default=None, help="Agency alias CSV (name, canonical, region_code) for the panel "
-              "OUT/panel.csv built at the end (see `extractor panel`).")
-@click.option("--doc-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Seconds one document may take (rules only; each page read by OCR adds 90 s); "
-                   "over it, it is an error line and the batch goes on.")
-@click.option("--doc-memory", type=click.IntRange(min=64), default=2048, show_default=True,
-              help="MB of memory one document may take (rules only); over it, it is an error "
-                   "line and the batch goes on.")
-@click.option("--ocr", type=click.Choice(["off", "auto", "on"]), default="auto", show_default=True,
-              help="Read scans by OCR (the 'ocr' extra): off; auto (PDF pages without a text "
-                   "layer, and PNG/JPEG/TIFF inputs); on (every PDF page).")
-@click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary line.")
-def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str | None,
-            base_url: str | None, mode: str | None, config: Path | None, no_cache: bool,
-            refresh_cache: bool, max_cost: Decimal | None, rpm: int | None, tpm: int | None,
-            redo: bool, timeout: float | None, aliases: Path | None, doc_timeout: float,
-            doc_memory: int, ocr: str, quiet: bool) -> None:
-    """Extract and verify every report in PATHS (files or folders).
-
-    Documents already done in OUT's store with the same content, schema version and
-    configuration are not processed again: run the same command after an interruption and
-    it resumes. Exports (results.jsonl, the CSVs) are rewritten from the store at the end.
-    """
-    from extractor.run.batch import run_batch
-    from extractor.run.pipeline import NO_SUCH_PATH, discover
-    from extractor.run.progress import RunDisplay
-    from extractor.run.worker import Limits
-    from extractor.store.lock import LockError
-    from extractor.store.store import StoreError
-
-    if no_cache and refresh_cache:
-        raise click.UsageError("--no-cache and --refresh-cache exclude each other")
-    if out.exists() and not out.is_dir():
-        raise Refused(f"-o {out}: is a file, not a folder")
-    files, errors, skipped = discover(list(paths), exclude=out)
-    if not files and all(e.error == NO_SUCH_PATH for e in errors):
-        if errors:
-            raise Refused(f"nothing to process: {', '.join(e.path for e in errors)}: "
-                          f"{NO_SUCH_PATH}")
-        raise Refused("nothing to process: no report files (.txt, .md, .html, .pdf, .docx, .png, .jpg, .tif) in "
-                      f"{', '.join(str(p) for p in paths)}"
-                      + (f" ({skipped} other files)" if skipped else ""))
-    alias_map = _aliases(aliases)
-    second = None
-    if llm != "off":
-        second = _llm_pass(llm, config, model=model, base_url=base_url, mode=mode, max_cost=max_cost,
-                           rpm=rpm, tpm=tpm, timeout=timeout,
-                           cache="off" if no_cache else "refresh" if refresh_cache else None)
-    from extractor.ingest.ocr import ENV as OCR_ENV
-
-    before = os.environ.get(OCR_ENV)
-    os.environ[OCR_ENV] = ocr  # read by the ingest stage, in worker processes too
-    try:
-        with RunDisplay(quiet=quiet) as display:
-            totals = run_batch(list(paths), out, second, jobs=jobs, on_event=display,
-                               redo=redo or refresh_cache, aliases=alias_map,
-                               limits=Limits(seconds=doc_timeout, memory_mb=doc_memory))
-    except (StoreError, LockError) as e:
-        raise Refused(str(e)) from e
-    except (OSError, sqlite3.DatabaseError) as e:
-        raise _environment_error(e, out) from e
-    finally:
-        if before is None:
-            os.environ.pop(OCR_ENV, None)
-        else:
-            os.environ[OCR_ENV] = before
-    if second is not None:
-        _llm_summary(second, quiet)
-        second.client.close()
-        if totals.llm_tasks:
-            click.echo(f"LLM tasks: {totals.llm_tasks - totals.llm_failed} ok, "
-                       f"{totals.llm_failed} failed", err=True)
-    elif llm != "off" and not quiet:
-        click.echo(f"note: {LLM_WOULD_ADD}", err=True)
-    if totals.interrupted:
-        click.echo(f"interrupted: {totals.processed} documents stored in {out}; run the same "
-                   "command again to resume (finished documents are not redone)", err=True)
-        sys.exit(130)
-    if totals.schema_redone and not quiet:
-        click.echo(f"schema {SCHEMA_VERSION}: {totals.schema_redone} documents re-extracted; "
-                   f"sections whose schema changed: {', '.join(sorted(totals.sections_changed)) or 'none'}",
-                   err=True)
-    if totals.code_redone and not quiet:
-        click.echo(f"{totals.code_redone} documents re-extracted: the extraction code changed "
-                   "since their stored results were made (an upgrade or a fix)", err=True)
-    if totals.llm_retried and not quiet:
-        click.echo(f"{totals.llm_retried} documents redone because an LLM task failed in an "
-                   "earlier run (answers that succeeded come from the cache)", err=True)
-    if totals.corrections_moved and not quiet:
-        click.echo(f"schema {SCHEMA_VERSION}: {totals.corrections_moved} stored decisions moved "
-                   "to renamed fields", err=True)
-    if totals.corrections_orphaned:
-        click.echo(f"note: {totals.corrections_orphaned} stored decisions refer to fields this "
-                   "schema no longer has; they are kept in the store and not applied", err=True)
-    for problem in totals.panel_problems:
-        click.echo(f"panel: {problem}", err=True)
-    extra = f", {totals.skipped_files} other files skipped" if totals.skipped_files else ""
-    reused = f" ({totals.reused} already done)" if totals.reused else ""
-    click.echo(f"{totals.reports} reports{reused}, {_cells_line(out)}; "
-               f"{totals.errors} errors{extra} -> {out}")
-    if totals.llm_tasks and totals.llm_failed == totals.llm_tasks:
-        sys.exit(1)  # every LLM task failed: the run did not do what was asked
-
-
-def _cells_line(out: Path) -> str:
-    """'3778 cells: 1641 verified, 291 grounded only, 66 flagged (need a person), 1780
-    missing (…), 0 corrected' for the run just written to OUT, decisions applied."""
-    from extractor.outputs.summary import cell_counts
-    from extractor.store.store import Store
-
-    with Store(out) as store:
-        run_id = store.latest_run()
-        counts = cell_counts(store, run_id) if run_id is not None else None
-    if counts is None:
-        return "0 cells"
-    return f"{counts.cells} cells: {counts.describe()}"
+    pass
+from extractor.cli import Refused, aliases_of, environment_error, main
 
 
 @main.command("export")
@@ -237,7 +45,7 @@ def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None) -> No
     except (ExportError, StoreError) as e:
         raise click.UsageError(str(e)) from e
     except (OSError, sqlite3.DatabaseError) as e:
-        raise _environment_error(e, dest or out / "export") from e
+        raise environment_error(e, dest or out / "export") from e
     for p in written:
         click.echo(str(p))
 
@@ -270,7 +78,7 @@ def correct_cmd(decisions: Path, out: Path | None) -> None:
     except (StoreError, LockError) as e:
         raise Refused(str(e)) from e
     except (OSError, sqlite3.DatabaseError) as e:
-        raise _environment_error(e, out) from e
+        raise environment_error(e, out) from e
 
 
 def _import_decisions(out: Path, decisions: Path, rows: list, undecided: int) -> None:
@@ -361,45 +169,6 @@ def eval_cmd(out: Path, expected_dir: Path, max_silent: int | None, min_accuracy
         sys.exit(1)
 
 
-def _llm_pass(llm: str, config: Path | None, **flags: object) -> LLMPass | None:
-    from pydantic import ValidationError
-
-    from extractor.llm.client import LLMClient
-    from extractor.llm.config import load_settings
-    from extractor.llm.reader import LLMPass
-
-    try:
-        settings = load_settings(config, **flags)
-    except (ValidationError, OSError, ValueError) as e:
-        raise click.UsageError(f"LLM configuration: {e}") from e
-    if not settings.configured:
-        if llm == "on":
-            raise click.UsageError(
-                "--llm on needs an LLM: set EXTRACTOR_MODEL and OPENAI_BASE_URL (or "
-                "OPENAI_API_KEY for OpenAI), or pass --model and --base-url")
-        return None
-    client = LLMClient(settings)
-    problem = client.probe() if settings.probe else None
-    if problem is not None:  # fail fast: one line, exit 2, before any report
-        client.close()
-        click.echo(f"Error: {problem}", err=True)
-        sys.exit(2)
-    return LLMPass(client, always=llm == "on")
-
-
-def _llm_summary(second: LLMPass, quiet: bool) -> None:
-    c = second.client
-    s = c.stats
-    for note in c.notes:
-        click.echo(f"note: {note}", err=True)
-    if not quiet:
-        click.echo(
-            f"LLM {c.settings.model} ({c.mode}): {s.http_calls} HTTP calls, {s.cache_hits} cache "
-            f"hits, {s.retries} retries; paid this run: {s.live_prompt_tokens} prompt + "
-            f"{s.live_completion_tokens} completion tokens, cost {c.spent():.4f}"
-            + (f" ({s.usage_estimated} replies reported impossible token usage: estimated)"
-               if s.usage_estimated else ""), err=True)
-
 
 @main.command("review")
 @click.argument("out", type=click.Path(path_type=Path))
@@ -436,14 +205,6 @@ def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
                    "to decide (nothing was lost)", err=True)
 
 
-def _aliases(path: Path | None) -> dict | None:
-    from extractor.panel import AliasError, load_aliases
-
-    try:
-        return load_aliases(path) if path is not None else None
-    except AliasError as e:
-        raise click.UsageError(str(e)) from e
-
 
 @main.command("panel")
 @click.argument("out", type=click.Path(path_type=Path, exists=True))
@@ -465,7 +226,7 @@ def panel_cmd(out: Path, aliases: Path | None, formats: tuple[str, ...], dest: P
     from extractor.panel import panel_step, run_panel
     from extractor.store.store import STORE_NAME, Store, StoreError
 
-    alias_map = _aliases(aliases)
+    alias_map = aliases_of(aliases)
     folder = out if out.is_dir() else out.parent
     try:
         if out.is_dir() and (out / STORE_NAME).is_file():
@@ -511,7 +272,3 @@ def schema_cmd() -> None:
     """Print the JSON Schema of one results.jsonl record."""
     json.dump(Record.model_json_schema(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,5 @@
+"""`python -m extractor.cli`."""
+
+from extractor.cli import main
+
+main()
