@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +154,24 @@ def test_a_report_whose_llm_task_failed_is_tried_again_by_the_next_run(
     assert "1 reports (1 already done)" in stdout
     code, stdout, _ = run("run", report, "-o", out, "--llm", "on", "--config", str(config), "--redo")
     assert code == 0 and "already done" not in stdout
+
+
+def test_a_run_without_an_llm_never_loads_the_openai_sdk(tmp_path: Path, golden_inputs: Path) -> None:
+    """The SDK costs ~1.5 CPU-s to import; a rules-only run (the default `--llm auto` with no
+    endpoint configured) must not pay it."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "r.txt").write_bytes((golden_inputs / "pinghu_health_2024.txt").read_bytes())
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("EXTRACTOR_MODEL", "OPENAI_BASE_URL", "OPENAI_API_KEY")}
+    code = ("import sys; from extractor.cli import main\n"
+            "try:\n"
+            f"    main(['run', {str(src)!r}, '-o', {str(tmp_path / 'out')!r}, '-q'])\n"
+            "except SystemExit as e:\n"
+            "    assert not e.code, e.code\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('openai', 'instructor')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "cells.csv").exists()
+    assert done.stdout.splitlines()[-1] == "[]"

@@ -170,9 +170,7 @@ def _cells_line(out: Path) -> str:
 def _llm_pass(llm: str, config: Path | None, **flags: object) -> LLMPass | None:
     from pydantic import ValidationError
 
-    from extractor.llm.client import LLMClient
     from extractor.llm.config import load_settings
-    from extractor.llm.reader import LLMPass
 
     try:
         settings = load_settings(config, **flags)
@@ -184,6 +182,11 @@ def _llm_pass(llm: str, config: Path | None, **flags: object) -> LLMPass | None:
                 "--llm on needs an LLM: set EXTRACTOR_MODEL and OPENAI_BASE_URL (or "
                 "OPENAI_API_KEY for OpenAI), or pass --model and --base-url")
         return None
+    # Only now: the client imports the OpenAI SDK (~1.5 CPU-s), which a run without an LLM
+    # (the default) never needs.
+    from extractor.llm.client import LLMClient
+    from extractor.llm.reader import LLMPass
+
     client = LLMClient(settings)
     problem = client.probe() if settings.probe else None
     if problem is not None:  # fail fast: one line, exit 2, before any report
