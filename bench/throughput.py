@@ -15,7 +15,9 @@ distinct document (the store would otherwise extract identical content once). Se
 - floor: read + decode + a regex scan of the same files (CPU), and the ratio of the run to
   it (wall time, and CPU time: on a busy machine only the CPU ratio means anything);
 - run: `extractor run` over the text corpus with --jobs 1 and --jobs 2: reports/s, the
-  speed-up, the main process's share of the CPU; over the PDF corpus: reports/s, ms/page;
+  speed-up, the main process's share of the CPU; the CPU of a run of one report (what every
+  run costs: a new store, a worker, the panel, the exports) and the CPU per report beyond it;
+  over the PDF corpus: reports/s, ms/page;
 - bytes: what the run wrote per report (each output file, and the store);
 - history (--history K): the text corpus run again after K earlier runs of other content
   into the same store, CPU ms/report before and after.
@@ -175,6 +177,13 @@ def main_() -> None:
         w1, m1, k1 = median_run(tmp / "text", tmp, 1, args.repeat)
         w2, m2, k2 = median_run(tmp / "text", tmp, 2, args.repeat)
         n = args.files
+        # What a run costs whatever its size (a new store, forking a worker, the panel, the
+        # exports' headers): a run of one report. The per-report figure is the rest.
+        make_corpus(tmp / "one", 1, pdf=False, tag="one-")
+        wf, mf, kf = median_run(tmp / "one", tmp / "one-out", 1, args.repeat)
+        marginal = ((m1 + k1) - (mf + kf)) * 1000 / (n - 1)
+        print(f"text --jobs 1 per report (the run of {n} less a run of 1: {wf:.2f} s, CPU "
+              f"{mf + kf:.2f} s): CPU {marginal:.2f} ms/report, {1000 / marginal:.0f} reports/s")
         print(f"text --jobs 1: {n / w1:.0f} reports/s, {w1 * 1000 / n:.2f} ms/report, "
               f"{w1 * 1000 / n / floor:.0f}x the floor; CPU {(m1 + k1) * 1000 / n:.2f} ms/report "
               f"({(m1 + k1) * 1000 / n / floor:.0f}x the floor)")
@@ -206,7 +215,8 @@ def main_() -> None:
                   f"{last * 1000 / n:.2f} after {args.history + 1} earlier runs")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"throughput: text {n / w1:.0f} reports/s ({w1 * 1000 / n:.2f} ms, CPU "
-              f"{(m1 + k1) * 1000 / n:.2f} ms, {(m1 + k1) * 1000 / n / floor:.0f}x floor), "
+              f"{(m1 + k1) * 1000 / n:.2f} ms, {(m1 + k1) * 1000 / n / floor:.0f}x floor; "
+              f"per report past a run's fixed cost CPU {marginal:.2f} ms), "
               f"--jobs 2 {w1 / w2:.2f}x, main CPU "
               f"{m2 / (m2 + k2):.0%}, {sum(per.values()):.0f} KB/report{pdf_line}, "
               f"peak RSS {rss:.0f} MB ({n} reports, pid {os.getpid()})")
