@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -89,8 +89,10 @@ def _rule_paths() -> frozenset[str]:
 RULE_PATHS = _rule_paths()
 
 
-def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc | None:
-    """What the panel keeps of a run item (None for an input that failed)."""
+def panel_doc(item: Item, aliases: dict[str, Alias] | None = None,
+              report_row: Sequence[object] | None = None) -> PanelDoc | None:
+    """What the panel keeps of a run item (None for an input that failed). `report_row`:
+    the item's `report_values`, when the caller has made them already (for reports.csv)."""
     r = item.record
     if r is None:
         return None
@@ -110,7 +112,7 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc |
     return PanelDoc(item.seq, item.file, item.input_path, item.sha256,
                     year if isinstance(year, int) else None, r.tables.template,
                     agency_identity(r.meta.agency.value, aliases), r.meta.agency.span,
-                    tuple(report_values(item)[len(REPORT_HEAD):]), cells,
+                    tuple((report_row or report_values(item))[len(REPORT_HEAD):]), cells,
                     frozenset(nonzero),
                     hashlib.sha256(repr(numbers).encode()).hexdigest())
 
