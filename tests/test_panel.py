@@ -415,7 +415,9 @@ def test_panel_command_rebuilds_without_aliases_and_replaces_its_flags(run_out: 
                                                                      tmp_path: Path) -> None:
     out = tmp_path / "again"
     shutil.copytree(run_out, out)
-    stdout = invoke("panel", str(out))
+    empty = tmp_path / "no-aliases.csv"
+    empty.write_text("name,canonical\n", "utf-8")
+    stdout = invoke("panel", str(out), "--aliases", str(empty))
     # without the alias file 嘉善's two reports are two agencies and not linked
     assert "5 links" in stdout and "X1 33 pass, 2 fail" in stdout
     rows = {r["file"]: r for r in read_csv(out / "panel.csv")}
@@ -424,6 +426,49 @@ def test_panel_command_rebuilds_without_aliases_and_replaces_its_flags(run_out: 
     invoke("panel", str(out))  # twice: flags.csv holds each cross-document flag once
     x = [r for r in read_csv(out / "flags.csv") if r["rule"] in ("X1", "X3", "X4", "AGENCY")]
     assert len(x) == 9
+    # the empty alias file is now the folder's: the second build had no aliases either
+    assert {r["file"]: r for r in read_csv(out / "panel.csv")}["c_2025.txt"]["previous_year"] == ""
+
+
+def test_the_folders_alias_file_is_used_again_until_another_is_given(corpus: Path, run_out: Path,
+                                                                     tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    shutil.copytree(run_out, out)
+    (out / "panel.csv").unlink()  # a resumed run without --aliases rebuilds it...
+    result = CliRunner().invoke(main, ["run", str(corpus), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    # ...with the alias file the first run was given, and says so
+    assert "built with the alias file an earlier run" in result.stderr and "(1 names)" in result.stderr
+    assert read_csv(out / "panel.csv") == read_csv(run_out / "panel.csv")
+    result = CliRunner().invoke(main, ["panel", str(out), "--format", "csv"])
+    assert result.exit_code == 0 and "alias file given earlier" in result.stderr
+    assert {r["file"]: r for r in read_csv(out / "panel.csv")}["c_2025.txt"]["previous_year"] == "2024"
+
+
+def test_correct_rebuilds_the_panel_with_the_decisions(run_out: Path, tmp_path: Path) -> None:
+    from extractor.review.decisions import COLUMNS
+
+    out = tmp_path / "corrected"
+    shutil.copytree(run_out, out)
+    before = [r for r in read_csv(out / "panel_flags.csv") if r["rule"] == "X1"]
+    assert sorted(r["key"].split(":")[1] for r in before) == ["natural_person", "total"]
+    # a person reads b_2025's 上年结转 again and sets it to what 2024 carried forward (1)
+    sha = records(out)["b_2025.txt"].meta.sha256
+    decisions = tmp_path / "decisions.csv"
+    with open(decisions, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w.writeheader()
+        for col in ("natural_person", "total"):
+            w.writerow({"sha256": sha, "path": f"s3.carried_over.{col}", "machine_value": "4",
+                        "machine_state": "number", "decision": "set", "value": "1"})
+    stdout = invoke("correct", str(decisions), "-o", str(out))
+    assert "panel rebuilt with these decisions" in stdout and ", 0 fail;" in stdout
+    assert [r for r in read_csv(out / "panel_flags.csv") if r["rule"] == "X1"] == []
+    assert [r for r in read_csv(out / "flags.csv") if r["rule"] == "X1"] == []
+    rows = {r["file"]: r for r in read_csv(out / "panel.csv")}
+    assert rows["b_2025.txt"]["s3.carried_over.natural_person"] == "1"
+    assert rows["b_2025.txt"]["s3.carried_over.natural_person:status"] == "corrected"
+    assert rows["c_2025.txt"]["previous_year"] == "2024"  # the folder's alias file, again
 
 
 def test_panel_formats_are_typed(run_out: Path, tmp_path: Path) -> None:
@@ -486,7 +531,9 @@ def test_a_resumed_run_keeps_the_panel_and_follows_the_alias_file(corpus: Path, 
     invoke("run", str(corpus), "-o", str(out), "-q", "--aliases", str(aliases))
     assert (out / "panel.csv").read_bytes() == (run_out / "panel.csv").read_bytes()
     assert len([r for r in read_csv(out / "flags.csv") if r["rule"] == "X1"]) == 4
-    invoke("panel", str(out))  # without the alias file
+    empty = tmp_path / "no-aliases.csv"
+    empty.write_text("", "utf-8")
+    invoke("panel", str(out), "--aliases", str(empty))  # without aliases
     assert read_csv(out / "panel.csv") != read_csv(run_out / "panel.csv")
     invoke("run", str(corpus), "-o", str(out), "-q", "--aliases", str(aliases))
     assert read_csv(out / "panel.csv") == read_csv(run_out / "panel.csv")

@@ -83,6 +83,7 @@ def correct_cmd(decisions: Path, out: Path | None) -> None:
 
 def _import_decisions(out: Path, decisions: Path, rows: list, undecided: int) -> None:
     from extractor.outputs.export import write_run
+    from extractor.panel import folder_aliases, run_panel
     from extractor.store.corrections import recheck_run
     from extractor.store.store import STORE_NAME, Store
 
@@ -95,17 +96,22 @@ def _import_decisions(out: Path, decisions: Path, rows: list, undecided: int) ->
         n = store.put_corrections((r.sha256, r.path, SCHEMA_VERSION, r.correction) for r in rows)
         latest = store.latest_run()
         checked = []
+        panel = None
         if latest is not None:
             write_run(store, latest, out)
             checked = recheck_run(store, latest, {r.sha256 for r in rows})
+            if (out / "panel.csv").is_file():  # the run built one: rebuilt on the decisions
+                aliases, _ = folder_aliases(store, None)
+                panel = run_panel(store, latest, out, aliases, force=True)
     kinds = {d: sum(r.correction.decision == d for r in rows) for d in ("accept", "set", "source_wrong")}
     click.echo(f"{n} decisions imported ({kinds['accept']} accept, {kinds['set']} set, "
                f"{kinds['source_wrong']} source_wrong; {undecided} rows undecided) into "
                f"{out / STORE_NAME}; exports rewritten")
     _correct_summary(checked)
-    if (out / "panel.csv").is_file():
-        click.echo(f"the panel was built before these decisions: `extractor panel {out}` (with "
-                   "the run's --aliases, if any) rebuilds it and adds its flags to flags.csv again")
+    if panel is not None:
+        x1 = panel.outcomes("X1")
+        click.echo(f"panel rebuilt with these decisions: X1 {x1['pass']} pass, {x1['fail']} "
+                   f"fail; {len(panel.flags)} cross-document findings")
 
 
 def _correct_summary(checked: list) -> None:  # list[tuple[str, corrections.Applied]]
@@ -223,7 +229,7 @@ def panel_cmd(out: Path, aliases: Path | None, formats: tuple[str, ...], dest: P
     """
     from extractor.outputs.export import ExportError
     from extractor.outputs.items import RunSourceError, read_run
-    from extractor.panel import panel_step, run_panel
+    from extractor.panel import folder_aliases, panel_step, run_panel
     from extractor.store.store import STORE_NAME, Store, StoreError
 
     alias_map = aliases_of(aliases)
@@ -234,6 +240,10 @@ def panel_cmd(out: Path, aliases: Path | None, formats: tuple[str, ...], dest: P
                 run_id = store.latest_run()
                 if run_id is None:
                     raise click.UsageError(f"{out} holds no run yet: run `extractor run` first")
+                alias_map, recalled = folder_aliases(store, alias_map)
+                if recalled and alias_map is not None:
+                    click.echo(f"with the alias file given earlier in {out} ({len(alias_map)} "
+                               "names); --aliases FILE replaces it", err=True)
                 p = run_panel(store, run_id, out, alias_map, True, formats, dest)
         else:
             p = panel_step(read_run(out), folder, alias_map, formats, dest)

@@ -142,6 +142,9 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     if totals.corrections_orphaned:
         click.echo(f"note: {totals.corrections_orphaned} stored decisions refer to fields this "
                    "schema no longer has; they are kept in the store and not applied", err=True)
+    if totals.aliases_recalled is not None and not quiet:
+        click.echo(f"panel: built with the alias file an earlier run in {out} was given "
+                   f"({totals.aliases_recalled} names); --aliases FILE replaces it", err=True)
     for problem in totals.panel_problems:
         click.echo(f"panel: {problem}", err=True)
     extra = f", {totals.skipped_files} other files skipped" if totals.skipped_files else ""

@@ -36,6 +36,27 @@ def panel_step(items: Iterable[Item] | PanelBuilder, out: Path,
     return panel
 
 
+#: The store's meta key holding the alias names the folder's panel is built with.
+ALIASES_KEY = "panel_aliases"
+
+
+def folder_aliases(store: Store, aliases: dict[str, Alias] | None
+                   ) -> tuple[dict[str, Alias] | None, bool]:
+    """The alias names the panel of this store's folder is built with, and whether they were
+    recalled: `aliases` when given (then remembered for the folder: a later `run`, `panel` or
+    `correct` there builds the same panel), else those an earlier `--aliases` gave (an empty
+    alias file given later forgets them), else None."""
+    if aliases is not None:
+        store.set_meta(ALIASES_KEY, json.dumps(
+            sorted([k, a.canonical, a.region_code] for k, a in aliases.items()),
+            ensure_ascii=False))
+        return aliases, False
+    raw = store.get_meta(ALIASES_KEY)
+    if raw is None:
+        return None, False
+    return {k: Alias(canonical, region) for k, canonical, region in json.loads(raw)}, True
+
+
 def panel_stamp(store: Store, run_id: int, aliases: dict[str, Alias] | None) -> str:
     """What the panel of a run depends on: the run's items and decisions (the exports'
     stamp), the panel's layout and the alias file's content."""
@@ -64,5 +85,5 @@ def run_panel(store: Store, run_id: int, out: Path, aliases: dict[str, Alias] | 
     return panel
 
 
-__all__ = ["AliasError", "Panel", "PanelBuilder", "agency_identity", "build_panel",
-           "load_aliases", "merge_run_flags", "panel_step", "run_panel", "write_panel"]
+__all__ = ["ALIASES_KEY", "AliasError", "Panel", "PanelBuilder", "agency_identity",
+           "build_panel", "folder_aliases", "load_aliases", "merge_run_flags", "panel_step", "run_panel", "write_panel"]

@@ -28,7 +28,7 @@ from extractor.ingest.ocr import ocr_mode
 from extractor.outputs.export import write_run
 from extractor.outputs.items import Item
 from extractor.outputs.spool import Spool
-from extractor.panel import PanelBuilder, run_panel
+from extractor.panel import PanelBuilder, folder_aliases, run_panel
 from extractor.panel.build import PanelDoc
 from extractor.run.fingerprint import code_fingerprint
 from extractor.run.payload import Payload, produce
@@ -66,6 +66,7 @@ class Totals:
     corrections_orphaned: int = 0  # stored decisions on fields the schema no longer has
     llm_retried: int = 0  # documents redone because an LLM task failed in an earlier run
     panel_problems: list[str] = field(default_factory=list)  # the panel step's, if any
+    aliases_recalled: int | None = None  # names of an earlier run's alias file, used again
     llm_tasks: int = 0  # LLM tasks attempted in this run (not skipped)
     llm_failed: int = 0  # of those, failed
 
@@ -151,6 +152,8 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                 batch.failed(seq, InputError(
                     file=item.name, path=str(item), kind="input",
                     error="same content as another input of this run, which failed"), sha)
+        aliases, recalled = folder_aliases(store, aliases)
+        totals.aliases_recalled = len(aliases) if recalled and aliases is not None else None
         seen = PanelBuilder(aliases)
 
         def panel_takes(seq: int, item: Item | None) -> None:
