@@ -215,7 +215,8 @@ def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
 @main.command("panel")
 @click.argument("out", type=click.Path(path_type=Path, exists=True))
 @click.option("--aliases", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              default=None, help="Agency alias CSV: name, canonical, region_code.")
+              default=None, help="Agency alias CSV: name, canonical, region_code. Remembered "
+              "for OUT (default: the one OUT was last given; an empty file for none).")
 @click.option("--format", "formats", type=click.Choice(["csv", "parquet", "sqlite", "xlsx"]),
               multiple=True, default=("csv",), show_default=True, help="Repeat for several.")
 @click.option("--to", "dest", type=click.Path(path_type=Path, file_okay=False), default=None,

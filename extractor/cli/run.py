@@ -49,7 +49,8 @@ from extractor.cli import LLM_WOULD_ADD, Refused, aliases_of, environment_error,
                    "may need 600).")
 @click.option("--aliases", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               default=None, help="Agency alias CSV (name, canonical, region_code) for the panel "
-              "OUT/panel.csv built at the end (see `extractor panel`).")
+              "OUT/panel.csv built at the end (see `extractor panel`). Remembered for OUT: later "
+              "runs there use it until another is given (an empty file for none).")
 @click.option("--doc-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Seconds one document may take (rules only; each page read by OCR adds 90 s); "
                    "over it, it is an error line and the batch goes on.")
