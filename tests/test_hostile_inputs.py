@@ -222,6 +222,37 @@ def test_a_document_over_its_memory_ceiling_is_an_error_line_and_the_batch_goes_
     assert errors["big_text.txt"]["error"].startswith("needed over 64 MB of memory; skipped")
 
 
+def test_an_llm_run_bounds_each_document_too(fake_llm, tmp_path: Path) -> None:
+    """With the LLM on, the rules' half of every document runs in the same killable worker
+    processes (the LLM's half in threads): a slow document is an error line, the others get
+    their LLM pass."""
+    from llm_oracle import Oracle
+
+    fake_llm.responder = Oracle([REPORT])
+    config = tmp_path / "extractor.toml"
+    config.write_text(f"""
+[llm]
+base_url = "{fake_llm.url}"
+model = "fake-model"
+timeout = 5.0
+cache_dir = "{tmp_path / 'cache'}"
+""", encoding="utf-8")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    CASES["nested_tables"](inputs)  # seconds of parsing: far over a 0.5 s budget
+    shutil.copy(REPORT, inputs / "z_report.txt")
+    out = tmp_path / "out"
+    ran = run("run", inputs, "-o", out, "--llm", "on", "--config", config, "--jobs", "1",
+              "--doc-timeout", "0.5", timeout=120)
+    assert ran.code == 0, ran.err
+    results, errors = outcomes(out)
+    assert set(results) == {"z_report.txt"}
+    tasks = results["z_report.txt"]["llm"]["tasks"]
+    assert tasks and all(t["outcome"] == "ok" for t in tasks), tasks
+    assert errors["nested_tables.html"]["kind"] == "budget"
+    assert errors["nested_tables.html"]["error"].startswith("took over 0.5 s; skipped")
+
+
 # -- the parent's death and signals -------------------------------------------------------------
 
 def _children(pid: int) -> set[int]:

@@ -58,3 +58,16 @@ def test_more_time_is_only_what_was_asked_for() -> None:
 
 def test_outside_a_bounded_worker_asking_for_time_does_nothing() -> None:
     budget.extend(5.0)  # no listener in this process: no error, no effect
+
+
+def test_wait_with_a_timeout_returns_nothing_until_a_worker_answers() -> None:
+    """What an LLM run's loop relies on to look at its threads while documents are read."""
+    with BoundedPool(_plain, 1, Limits(seconds=10, memory_mb=None)) as pool:
+        pool.submit("doc", 21)
+        t0 = time.monotonic()
+        assert pool.wait(timeout=0.2) == []
+        assert time.monotonic() - t0 < 1.0  # the worker sleeps 1.5 s: it did not wait for it
+        done: list[Done] = []
+        while not done:
+            done = pool.wait(timeout=0.2)
+        assert [(d.key, d.payload, d.failure) for d in done] == [("doc", 42, None)]

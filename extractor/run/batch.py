@@ -31,12 +31,13 @@ from extractor.outputs.spool import Spool
 from extractor.panel import PanelBuilder, folder_aliases, run_panel
 from extractor.panel.build import PanelDoc
 from extractor.run.fingerprint import code_fingerprint
-from extractor.run.payload import Payload, produce
-from extractor.run.pipeline import discover
+from extractor.run.payload import Payload, pack, produce
+from extractor.run.pipeline import discover, finish, prepare
 from extractor.run.worker import BoundedPool, Done, Limits, interrupt_when_safe
 from extractor.schema import (
     ALL_PATHS,
     SCHEMA_VERSION,
+    Extraction,
     InputError,
     section_fingerprints,
 )
@@ -44,6 +45,7 @@ from extractor.store.lock import write_lock
 from extractor.store.store import Store, config_key, sha256_file
 
 if TYPE_CHECKING:
+    from extractor.ingest.document import Document
     from extractor.llm.reader import LLMPass
     from extractor.panel.names import Alias
 
@@ -315,9 +317,10 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
              budget: Decimal | None, limits: Limits) -> Iterator[tuple[int, Path, str, int, Outcome]]:
     """Results as they complete (any order); the caller commits each one at once.
 
-    Rules only: every document in a worker process under `limits`, `--jobs 1` included.
-    With the LLM: threads (the work is waiting on HTTP; the rate limiter and the reply cache
-    are shared)."""
+    Every document is read by the rules in a worker process under `limits`, `--jobs 1`
+    included. With the LLM, the second half (the LLM's tasks, the merge, the verification)
+    runs in threads of this process: the work is waiting on HTTP, bounded by its timeouts,
+    and the rate limiter, the reply cache and the --max-cost budget are shared."""
     if second is None:
         yield from _bounded(todo, jobs, limits)
         return
@@ -330,44 +333,66 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
                           error=f"not processed: the LLM budget --max-cost {budget} is spent "
                           f"({second.client.spent():.4f}); run again to continue")
 
-    def one(item: Path, seq: int, sha: str) -> Outcome:
+    def second_half(item: Path, seq: int, sha: str, prepared: tuple[Document, str]) -> Outcome:
+        doc, extraction = prepared
         try:
-            return produce(item, seq, sha, second)
+            record = finish(item, doc, Extraction.model_validate_json(extraction), second)
         except MemoryError:
             return InputError(file=item.name, path=str(item), kind="budget",
                               error="ran out of memory; skipped")
+        return record if isinstance(record, InputError) else pack(record, item, seq, sha)
 
-    if jobs <= 1:
-        for seq, item, sha, size in todo:
-            yield seq, item, sha, size, not_processed(item) if spent() else one(item, seq, sha)
-        return
-    with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
-        pending: dict[cf.Future[Outcome], tuple[int, Path, str, int]] = {}
-        queue = iter(todo)
+    reading: dict[int, Todo] = {}  # in a worker process
+    asking: dict[cf.Future[Outcome], Todo] = {}  # in a thread, with the LLM
+    queue = iter(todo)
+    with BoundedPool(_prepare, jobs, limits) as pool, cf.ThreadPoolExecutor(max_workers=jobs) as threads:
         try:
             while True:
-                while len(pending) < jobs * 2:
+                while pool.free() and len(asking) < jobs * 2:
                     nxt = next(queue, None)
                     if nxt is None:
                         break
-                    seq, item, sha, size = nxt
                     if spent():
-                        yield seq, item, sha, size, not_processed(item)
+                        yield *nxt, not_processed(nxt[1])
                         continue
-                    pending[pool.submit(one, item, seq, sha)] = nxt
-                if not pending:
+                    pool.submit(nxt[0], (str(nxt[1]), nxt[0], nxt[2]))
+                    reading[nxt[0]] = nxt
+                if not reading and not asking:
                     return
-                finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for fut in finished:
-                    seq, item, sha, size = pending.pop(fut)
-                    try:
-                        outcome = fut.result()
-                    except Exception as e:  # noqa: BLE001 - one input's error
-                        outcome = _internal(item, f"{type(e).__name__}: {e}")
-                    yield seq, item, sha, size, outcome
+                if reading:  # while threads work, look at them 20 times a second
+                    for done in pool.wait(timeout=0.05 if asking else None):
+                        nxt = reading.pop(done.key)  # type: ignore[call-overload]
+                        outcome = _outcome(done, nxt[1], limits)
+                        if isinstance(outcome, InputError):
+                            yield *nxt, outcome
+                        else:
+                            asking[threads.submit(second_half, nxt[1], nxt[0], nxt[2],
+                                                  outcome)] = nxt
+                if asking:
+                    finished, _ = cf.wait(asking, timeout=0 if reading else None,
+                                          return_when=cf.FIRST_COMPLETED)
+                    for fut in finished:
+                        nxt = asking.pop(fut)
+                        try:
+                            outcome = fut.result()
+                        except Exception as e:  # noqa: BLE001 - one input's error
+                            outcome = _internal(nxt[1], f"{type(e).__name__}: {e}")
+                        yield *nxt, outcome
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            threads.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def _prepare(task: tuple[str, int, str]) -> tuple[Document, str] | InputError:
+    """The rules' half of an LLM run, in a worker process under the document's budget: the
+    document with its rows and the rules' extraction, as JSON (the template's models are
+    made at run time and do not pickle)."""
+    path = Path(task[0])
+    prepared = prepare(path)
+    if isinstance(prepared, InputError):
+        return prepared
+    doc, extraction = prepared
+    return doc, extraction.model_dump_json()
 
 
 def _bounded(todo: list[Todo], jobs: int, limits: Limits) -> Iterator[tuple[int, Path, str, int, Outcome]]:

@@ -13,7 +13,7 @@ from extractor.ingest.document import Document
 from extractor.ingest.reader import INPUT_SUFFIXES, IngestError, load, load_bytes
 from extractor.layout import with_rows
 from extractor.mapping.report import NotAReport, extract
-from extractor.schema import InputError, Record
+from extractor.schema import Extraction, InputError, Record
 from verify import verify
 
 if TYPE_CHECKING:
@@ -55,20 +55,38 @@ def _names_a_file(text: str) -> bool:
 
 
 def process(path: Path, llm: LLMPass | None = None, ocr: str | None = None) -> Record | InputError:
+    prepared = prepare(path, ocr)
+    if isinstance(prepared, InputError):
+        return prepared
+    return finish(path, *prepared, llm)
+
+
+def prepare(path: Path, ocr: str | None = None) -> tuple[Document, Extraction] | InputError:
+    """The rules' half: the document with its rows, and what the rules read from it."""
     try:
         doc = read_document(path, ocr)
-        extraction = extract(doc)
-        if llm is not None:
-            return llm.run(doc, extraction)
-        return verify(extraction, doc.text)
-    except (IngestError, NotAReport) as e:
-        return InputError(file=path.name, path=str(path), kind="input", error=str(e))
-    except MemoryError:
-        raise  # over the worker's memory ceiling: the batch runner reports it
+        return doc, extract(doc)
     except Exception as e:  # noqa: BLE001 - one broken file never stops a batch
-        detail = traceback.format_exception_only(type(e), e)[-1].strip()
-        return InputError(file=path.name, path=str(path), kind="internal",
-                          error=f"internal error (please report): {detail}")
+        return _error(path, e)
+
+
+def finish(path: Path, doc: Document, extraction: Extraction,
+           llm: LLMPass | None = None) -> Record | InputError:
+    """The verified record: the rules' extraction verified, or merged with the LLM's."""
+    try:
+        return llm.run(doc, extraction) if llm is not None else verify(extraction, doc.text)
+    except Exception as e:  # noqa: BLE001 - one broken file never stops a batch
+        return _error(path, e)
+
+
+def _error(path: Path, e: Exception) -> InputError:
+    if isinstance(e, IngestError | NotAReport):
+        return InputError(file=path.name, path=str(path), kind="input", error=str(e))
+    if isinstance(e, MemoryError):
+        raise e  # over the worker's memory ceiling: the batch runner reports it
+    detail = traceback.format_exception_only(type(e), e)[-1].strip()
+    return InputError(file=path.name, path=str(path), kind="internal",
+                      error=f"internal error (please report): {detail}")
 
 
 #: The error of a path named on the command line that does not exist.

@@ -231,18 +231,21 @@ class BoundedPool:
             w.conn.send(path)
         w.key, w.started, w.extra, w.pending = key, time.monotonic(), 0.0, None
 
-    def wait(self) -> list[Done]:
-        """Block until at least one busy worker has an answer, failed, or ran out of time."""
+    def wait(self, timeout: float | None = None) -> list[Done]:
+        """Block until at least one busy worker has an answer, failed, or ran out of time
+        (or, with `timeout`, at most that many seconds: then maybe nothing)."""
         if not self.busy():
             return []
+        until = None if timeout is None else time.monotonic() + timeout
         while True:
             busy = [(i, w) for i, w in enumerate(self.workers) if w is not None and w.key is not None]
-            timeout = None
+            left = None if until is None else max(0.0, until - time.monotonic())
             if self.limits.seconds is not None:
                 first = min(w.started + w.extra for _, w in busy) + self.limits.seconds
-                timeout = max(0.0, first - time.monotonic())
+                due = max(0.0, first - time.monotonic())
+                left = due if left is None else min(left, due)
             ready = set(wait([w.conn for _, w in busy] + [w.proc.sentinel for _, w in busy],
-                             timeout))
+                             left))
             done: list[Done] = []
             now = time.monotonic()
             for i, w in busy:
@@ -255,7 +258,7 @@ class BoundedPool:
                     more = f" (with {w.extra:g} s more it asked for)" if w.extra else ""
                     done.append(self._retire(i, w, Failure(
                         "timeout", f"took over {self.limits.seconds + w.extra:g} s{more}"), now))
-            if done:
+            if done or (until is not None and now >= until):
                 return done
 
     @staticmethod
