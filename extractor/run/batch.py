@@ -5,8 +5,9 @@ exports written from the store at the end.
 Resume is the default: a document whose result exists for the same key (content sha256,
 schema version, extraction config) is not processed again, so a re-run after a crash,
 Ctrl-C or kill -9 continues where it stopped without losing or duplicating anything.
-Deterministic work runs in processes (it is CPU-bound); the LLM path runs in threads (it
-waits on HTTP; the rate limiter and the reply cache are shared by all threads).
+The rules read every document in worker processes under a time and memory budget (it is
+CPU-bound, and a hostile file is killed, not waited for); with the LLM, its half runs in
+threads (it waits on HTTP; the rate limiter, the reply cache and the budget are shared).
 """
 
 from __future__ import annotations
@@ -124,8 +125,8 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
     (OUT/panel*.csv, its flags added to flags.csv; `aliases`: an alias file's names); a
     document already done under the same key by the same code is reused. `redo`: process
     every input even when the store has it done (e.g. --refresh-cache). `limits`: each
-    document's time and memory budget (rules only: the LLM path runs in threads, bounded by
-    its HTTP timeouts)."""
+    document's time and memory budget (the rules' half of every document; the LLM's half
+    runs in threads, bounded by its HTTP timeouts)."""
     files, missing, skipped = discover(paths, exclude=out)
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
     budget = second.client.settings.max_cost if second is not None else None
