@@ -572,3 +572,21 @@ def test_the_panel_bench_stays_runnable(tmp_path: Path) -> None:
     bench.fabricate(results, 40, 4)  # 10 agencies with 4 consecutive years each
     panel = build_panel(read_run(results))
     assert (len(panel.docs), panel.agencies, panel.links) == (40, 10, 30)
+
+
+def test_the_copy_rule_compares_numbers_not_how_they_are_printed() -> None:
+    """X4 and the versions rule compare a report's non-zero numbers by a digest: equal
+    numbers (an amount printed 1.50 or 1.5, a count as int or as an integral Decimal) are
+    equal whatever their order; another value or another cell is not."""
+    from decimal import Decimal
+
+    from extractor.panel.build import _nonzero_key
+
+    a = [("s2.fees.amount", Decimal("1.50")), ("s3.granted.total", 3)]
+    assert _nonzero_key(a) == _nonzero_key([("s3.granted.total", Decimal(3)),
+                                            ("s2.fees.amount", Decimal("1.5"))])
+    assert _nonzero_key(a) != _nonzero_key([("s2.fees.amount", Decimal("1.51")),
+                                            ("s3.granted.total", 3)])
+    assert _nonzero_key(a) != _nonzero_key([("s2.fees.amount", Decimal("1.50")),
+                                            ("s3.granted.natural_person", 3)])
+    assert _nonzero_key(a) != _nonzero_key(a[:1])

@@ -12,10 +12,12 @@ listed in the panel, not linked.
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from extractor.outputs.items import Item
 from extractor.outputs.tables import REPORT_HEAD, report_values, snippet
@@ -58,9 +60,15 @@ class PanelDoc:
     template: str
     identity: AgencyIdentity
     agency_span: tuple[int, int] | None
-    row: tuple[object, ...]  # the reports row's fields (`report_values` after its head)
-    cells: dict[str, CellRef]  # the cells the rules read
-    nonzero: frozenset[tuple[str, int | Decimal]]  # every non-zero number, by path
+    # What is large is held packed (`pack`: a run of 100,000 reports keeps every one of them
+    # until the panel is made) and unpacked where it is used: the reports row's fields
+    # (`report_values` after its head) when the panel is written, the cells the rules read
+    # once per pair of linked reports, the non-zero numbers only to name those that differ.
+    packed_row: bytes
+    packed_cells: bytes  # dict[str, CellRef]
+    packed_nonzero: bytes  # frozenset[tuple[str, int | Decimal]]: every non-zero number
+    nonzero_key: str  # digest of the non-zero numbers: equal sets, equal digest
+    nonzero_count: int
     numbers: str  # digest of every (path, number) of the report: equal numbers, equal digest
     version: int = 1
     versions: int = 1
@@ -76,6 +84,35 @@ class PanelDoc:
     @property
     def where(self) -> str:
         return self.input_path or self.file
+
+    @property
+    def row(self) -> tuple[object, ...]:
+        return unpack(self.packed_row)  # type: ignore[no-any-return]
+
+    @property
+    def cells(self) -> dict[str, CellRef]:
+        return unpack(self.packed_cells)  # type: ignore[no-any-return]
+
+    @property
+    def nonzero(self) -> frozenset[tuple[str, int | Decimal]]:
+        return unpack(self.packed_nonzero)  # type: ignore[no-any-return]
+
+
+def pack(value: object) -> bytes:
+    """A value the panel holds until the end, as one bytes object: a report's PanelDoc
+    went from 22 KB to 6 KB held (our own data, so pickle; zlib would halve it again, for
+    0.6 CPU ms a report)."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(blob: bytes) -> Any:
+    return pickle.loads(blob)  # noqa: S301 - made by `pack` in this run
+
+
+def _nonzero_key(nonzero: list[tuple[str, int | Decimal]]) -> str:
+    """Equal for equal sets of (path, number): an amount's 1.50 and 1.5 are one number."""
+    canonical = sorted((p, format(Decimal(v).normalize(), "f")) for p, v in nonzero)
+    return hashlib.sha256(repr(canonical).encode()).hexdigest()
 
 
 def _rule_paths() -> frozenset[str]:
@@ -112,12 +149,12 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None,
     return PanelDoc(item.seq, item.file, item.input_path, item.sha256,
                     year if isinstance(year, int) else None, r.tables.template,
                     agency_identity(r.meta.agency.value, aliases), r.meta.agency.span,
-                    tuple((report_row or report_values(item))[len(REPORT_HEAD):]), cells,
-                    frozenset(nonzero),
+                    pack(tuple((report_row or report_values(item))[len(REPORT_HEAD):])),
+                    pack(cells), pack(frozenset(nonzero)), _nonzero_key(nonzero), len(nonzero),
                     hashlib.sha256(repr(numbers).encode()).hexdigest())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Part:
     """One document's part in a cross-document finding: the document and its cells."""
 
@@ -150,7 +187,7 @@ class Part:
         return f"{self.doc.where} ({self.doc.year}): " + ", ".join(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CrossFlag:
     """A finding across documents: `a` is the earlier report (or the first version), `b` the
     later one; `b` is None for a finding about one report (AGENCY)."""
@@ -166,7 +203,7 @@ class CrossFlag:
     grounded: str | None = None  # both, earlier, later, neither
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CrossCheck:
     """The outcome of one cross-document equation between two linked reports."""
 
@@ -273,7 +310,8 @@ def _versions(key: str, docs: list[PanelDoc], flags: list[CrossFlag]) -> list[Pa
     input, the others listed as duplicates); different numbers are versions, flagged (X3)."""
     kept: list[PanelDoc] = []
     for doc in sorted(docs, key=lambda d: d.seq):
-        same = next((k for k in kept if k.numbers == doc.numbers and k.nonzero == doc.nonzero), None)
+        same = next((k for k in kept if k.numbers == doc.numbers
+                     and k.nonzero_key == doc.nonzero_key), None)
         if same is not None:
             same.duplicates.append(doc.where)
         else:
@@ -307,24 +345,26 @@ def _sum(doc_cells: list[tuple[CellRef, int]]) -> int | Decimal | None:
 def _link(key: str, earlier: PanelDoc, later: PanelDoc, flags: list[CrossFlag],
           checks: list[CrossCheck]) -> None:
     """Every equation between the reports of years N−1 and N of one agency, and X4."""
+    cells = {"earlier": earlier.cells, "later": later.cells}  # unpacked once for the pair
     for eq in instances(earlier.template, later.template):
-        _equation(key, eq, earlier, later, flags, checks)
+        _equation(key, eq, earlier, later, cells, flags, checks)
     spec = rule("X4")
-    if len(later.nonzero) >= spec.min_nonzero and later.nonzero == earlier.nonzero:
+    if later.nonzero_count >= spec.min_nonzero and later.nonzero_key == earlier.nonzero_key:
         later.x4 = True
         flags.append(CrossFlag(
             "X4", f"X4:{key}:{later.year}", spec.severity,
-            f"{later.where} ({later.year}) has the same {len(later.nonzero)} non-zero cells, "
+            f"{later.where} ({later.year}) has the same {later.nonzero_count} non-zero cells, "
             f"every one equal, as {earlier.where} ({earlier.year}) of the same agency: a likely "
             "copy of last year's report", key, Part(earlier, ()), Part(later, ())))
 
 
 def _equation(key: str, eq: CrossEquation, earlier: PanelDoc, later: PanelDoc,
-              flags: list[CrossFlag], checks: list[CrossCheck]) -> None:
+              of: dict[str, dict[str, CellRef]], flags: list[CrossFlag],
+              checks: list[CrossCheck]) -> None:
     docs = {"earlier": earlier, "later": later}
 
     def cells(terms: tuple[tuple[Side, str, int], ...]) -> list[tuple[CellRef, int]]:
-        return [(docs[s].cells[p], sign) for s, p, sign in terms]
+        return [(of[s][p], sign) for s, p, sign in terms]
 
     left, right = _sum(cells(eq.left)), _sum(cells(eq.right))
     outcome = "not_assessable" if left is None or right is None else (
@@ -340,8 +380,8 @@ def _equation(key: str, eq: CrossEquation, earlier: PanelDoc, later: PanelDoc,
             mark[p] = outcome
     if outcome == "pass":
         return
-    a = Part(earlier, tuple(earlier.cells[p] for s, p, _ in eq.terms if s == "earlier"))
-    b = Part(later, tuple(later.cells[p] for s, p, _ in eq.terms if s == "later"))
+    a = Part(earlier, tuple(of["earlier"][p] for s, p, _ in eq.terms if s == "earlier"))
+    b = Part(later, tuple(of["later"][p] for s, p, _ in eq.terms if s == "later"))
     grounded = {(True, True): "both", (True, False): "earlier", (False, True): "later",
                 (False, False): "neither"}[(a.grounded, b.grounded)]
     if grounded == "both":
