@@ -169,6 +169,33 @@ def test_correct_reports_what_the_decisions_did(tmp_path: Path, haining: Record,
     assert cells(records[LVYUAN])["s3.new_received.natural_person"].value == 5
 
 
+def test_a_run_after_decisions_counts_cells_as_the_exports_show_them(tmp_path: Path,
+                                                                    haining: Record,
+                                                                    lvyuan: Record) -> None:
+    """The closing line of a run counts a decided document's cells after the decisions and
+    their re-check: a `set` that completes an identity verifies its neighbours, an `accept`
+    on a reading that has changed since is not a correction."""
+    out = tmp_path / "out"
+    inputs = [str(GOLDEN / HAINING), str(GOLDEN / LVYUAN)]
+    assert CliRunner().invoke(main, ["run", *inputs, "-o", str(out), "-q"]).exit_code == 0
+    write_decisions(tmp_path / "decisions.csv", [
+        {"sha256": haining.meta.sha256, "path": "s3.total_processed.natural_person",
+         "machine_state": "blank", "decision": "set", "value": "1"},
+        {"sha256": lvyuan.meta.sha256, "path": "s3.granted.natural_person",
+         "machine_value": "3", "machine_state": "number", "decision": "accept"},  # it read 0
+    ])
+    assert CliRunner().invoke(main, ["correct", str(tmp_path / "decisions.csv"), "-o",
+                                     str(out)]).exit_code == 0
+    result = CliRunner().invoke(main, ["run", *inputs, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    line = result.stdout.strip().splitlines()[-1]
+    assert line.endswith(", 1 corrected; 0 errors -> " + str(out)), line  # the set only
+    with open(out / "cells.csv", encoding="utf-8-sig", newline="") as fh:
+        statuses = [r["status"] for r in csv.DictReader(fh)]
+    assert f"{statuses.count('verified')} verified," in line
+    assert f"{statuses.count('corrected')} corrected;" in line
+
+
 # --- a reviewer's work is never lost ---------------------------------------------------------------
 
 

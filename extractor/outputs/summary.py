@@ -1,8 +1,11 @@
 """The run's closing line: cells by status, with what needs a person kept apart from what is
 missing because the file is cut off or a table is absent, and people's corrections counted.
 
-Counted in SQL over the run store (cells of each run item's result, decisions by document
-and path), so a resumed run of thousands of documents does not re-read every record.
+Counted in SQL over the run store (cells of each run item's result), so a resumed run of
+thousands of documents does not re-read every record; a document with people's decisions
+is counted from its record with the decisions applied and re-checked, as the exports show
+it (a `set` can verify or flag its neighbours; an `accept` on a reading that has changed
+since is not applied).
 """
 
 from __future__ import annotations
@@ -10,17 +13,24 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from extractor.outputs.items import item_of
 from extractor.outputs.tables import STATUSES
+from extractor.schema import CellState, iter_cells
 from extractor.store.store import Store
 
 _COUNT = """
-SELECT c.status, c.state = 'missing', r.truncated, k.path IS NOT NULL, count(*)
+SELECT c.status, c.state = 'missing', r.truncated, count(*)
 FROM run_items i
 JOIN results r ON r.id = i.result_id
 JOIN cells c ON c.result_id = i.result_id
-LEFT JOIN corrections k ON k.sha256 = i.sha256 AND k.path = c.path
-WHERE i.run_id = ?
-GROUP BY 1, 2, 3, 4
+WHERE i.run_id = ? AND i.sha256 NOT IN (SELECT sha256 FROM corrections)
+GROUP BY 1, 2, 3
+"""
+_DECIDED = """
+SELECT i.seq, i.path, i.sha256, i.result_id, NULL, NULL FROM run_items i
+WHERE i.run_id = ? AND i.result_id IS NOT NULL
+  AND i.sha256 IN (SELECT sha256 FROM corrections)
+ORDER BY i.seq
 """
 _CUT = """
 SELECT count(*) FROM run_items i JOIN results r ON r.id = i.result_id
@@ -37,6 +47,14 @@ class CellCounts:
     missing: int = 0
     missing_in_cut_files: int = 0
     cut_files: int = 0
+
+    def add(self, status: str | None, missing: bool, truncated: bool, n: int = 1) -> None:
+        self.cells += n
+        self.by_status[status or "none"] += n
+        if status == "flagged" and missing:
+            self.missing += n
+            if truncated:
+                self.missing_in_cut_files += n
 
     @property
     def needs_person(self) -> int:
@@ -73,15 +91,14 @@ class CellCounts:
 
 def cell_counts(store: Store, run_id: int) -> CellCounts:
     counts = CellCounts()
-    for status, missing, truncated, decided, n in store.db.execute(_COUNT, (run_id,)):
-        counts.cells += n
-        if decided:
-            counts.by_status["corrected"] += n
-            continue
-        counts.by_status[status or "none"] += n
-        if status == "flagged" and missing:
-            counts.missing += n
-            if truncated:
-                counts.missing_in_cut_files += n
+    for status, missing, truncated, n in store.db.execute(_COUNT, (run_id,)):
+        counts.add(status, bool(missing), bool(truncated), n)
+    decided = store.has_corrections()
+    for row in store.db.execute(_DECIDED, (run_id,)).fetchall():
+        record = item_of(store, row, decided).record
+        assert record is not None
+        for c in iter_cells(record.tables):
+            counts.add(c.status.value if c.status else None, c.state is CellState.MISSING,
+                       record.truncated)
     counts.cut_files = store.db.execute(_CUT, (run_id,)).fetchone()[0]
     return counts
