@@ -25,11 +25,17 @@ from extractor.cli import Refused, aliases_of, environment_error, main
 @click.option("--to", "dest", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder to write into (default OUT/export).")
 @click.option("--run", "run_id", type=int, default=None, help="Run number (default the latest).")
-def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None) -> None:
+@click.option("--with-text", is_flag=True,
+              help="jsonl: results lines carry the normalized text (left out by default).")
+@click.option("--cell-labels", is_flag=True,
+              help="csv: cells.csv with every identity and label column (lean by default).")
+def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None, with_text: bool,
+               cell_labels: bool) -> None:
     """Export a run from OUT's store: one row per report and one row per cell, with people's
     decisions applied (csv: UTF-8 with BOM; parquet needs the `parquet` extra; xlsx: a
     workbook with cells coloured by status)."""
     from extractor.outputs.export import ExportError, export
+    from extractor.outputs.options import OutputOptions
     from extractor.store.store import STORE_NAME, Store, StoreError
 
     if not (out / STORE_NAME).is_file():
@@ -41,7 +47,8 @@ def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None) -> No
                 raise Refused(f"--run {run_id}: {out} has no such run"
                               + (f" (runs 1-{latest}; the latest is the default)" if latest
                                  else " (it holds no run yet)"))
-            written = export(store, fmt, dest or out / "export", run_id)
+            written = export(store, fmt, dest or out / "export", run_id,
+                             OutputOptions(with_text, cell_labels))
     except (ExportError, StoreError) as e:
         raise click.UsageError(str(e)) from e
     except (OSError, sqlite3.DatabaseError) as e:

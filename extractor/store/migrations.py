@@ -264,6 +264,17 @@ CREATE INDEX IF NOT EXISTS results_newest ON results (sha256, config_key, create
 """)
 
 
+@migration
+def m006_text_once(db: sqlite3.Connection) -> None:
+    """The normalized text of a result stored once, in its own column (`results.text`:
+    zlib of the UTF-8 text); the record blob of a result written from now on leaves the
+    text out (reading joins them). Results stored before keep the text inside their record
+    blob and `text` NULL: both read the same."""
+    script(db, """
+ALTER TABLE results ADD COLUMN text BLOB;  -- zlib(normalized text); NULL: inside `record`
+""")
+
+
 # --------------------------------------------------------------------------- applying them
 
 

@@ -36,6 +36,7 @@ from extractor.schema import (
     iter_cells,
     version_key,
 )
+from extractor.store.codec import with_text, zlib_blob
 from extractor.store.migrations import MigrationError, migrate
 
 STORE_NAME = "store.sqlite"
@@ -58,7 +59,7 @@ LOOKUPS: dict[str, str] = {
                  " WHERE run_id=? ORDER BY seq",
     "flagged_cells": "SELECT count(*) FILTER (WHERE status='flagged'), count(*) FILTER"
                      " (WHERE status='flagged' AND state='missing') FROM cells WHERE result_id=?",
-    "record_json": "SELECT record FROM results WHERE id=?",
+    "record_json": "SELECT record, text FROM results WHERE id=?",
     "corrections": "SELECT path, decision, value, state, machine_value, machine_state,"
                    " reviewer, note, decided_at FROM corrections WHERE sha256=?",
 }
@@ -99,14 +100,16 @@ class ResultRows:
     of those tables without `result_id`."""
 
     schema_version: str
-    result: tuple[object, ...]
+    result: tuple[object, ...]  # ends with the record blob and the text blob
     cells: list[tuple[object, ...]]
     flags: list[tuple[object, ...]]
     flagged: int  # flagged cells, and of them missing (the run's progress tally)
     missing: int
 
 
-def result_rows(record: Record, record_json: str) -> ResultRows:
+def result_rows(record: Record, blob: bytes) -> ResultRows:
+    """`blob`: zlib of the record's bare JSON (`codec.deflate`, without the text: the text
+    goes to its own column, compressed here)."""
     m, s, llm = record.meta, record.summary, record.llm
     cells = []
     missing = 0
@@ -124,7 +127,7 @@ def result_rows(record: Record, record_json: str) -> ResultRows:
               llm.prompt_tokens if llm else 0, llm.completion_tokens if llm else 0,
               str(llm.cost) if llm else "0",
               int(llm is None or all(t.outcome != "failed" for t in llm.tasks)),
-              zlib.compress(record_json.encode(), 6))
+              blob, zlib_blob(record.text.encode()))
     return ResultRows(record.schema_version, result, cells, flags, s.flagged, missing)
 
 
@@ -227,8 +230,8 @@ class Store:
             cur = self.db.execute(
                 "INSERT INTO results (sha256, schema_version, config_key, sections, file, agency,"
                 " year, template, truncated, cells, verified, grounded, flagged, n_flags,"
-                " prompt_tokens, completion_tokens, cost, complete, record, created, code)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " prompt_tokens, completion_tokens, cost, complete, record, text, created, code)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (sha256, rows.schema_version, config, json.dumps(sections), *rows.result,
                  now, code))
             rid = int(cur.lastrowid or 0)
@@ -279,8 +282,17 @@ class Store:
         return int(row[0]), int(row[1])
 
     def record_json(self, result_id: int) -> str:
-        row = self.db.execute(LOOKUPS["record_json"], (result_id,)).fetchone()
-        return zlib.decompress(row[0]).decode()
+        """The stored record's compact JSON, text included."""
+        bare, text = self.record_parts(result_id)
+        return bare if text is None else with_text(bare, text)
+
+    def record_parts(self, result_id: int) -> tuple[str, str | None]:
+        """(the stored record's JSON, its text): a result stored since migration 006 keeps
+        the text apart and its JSON lacks it; one stored before has the text inside its JSON,
+        and None here."""
+        blob, text = self.db.execute(LOOKUPS["record_json"], (result_id,)).fetchone()
+        return (zlib.decompress(blob).decode(),
+                None if text is None else zlib.decompress(text).decode())
 
     def export_stamp(self, run_id: int) -> str:
         """What a run's exports depend on: its items in order (which result or error each
