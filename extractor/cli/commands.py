@@ -153,7 +153,7 @@ def eval_cmd(out: Path, expected_dir: Path, max_silent: int | None, min_accuracy
     """Score a run against hand-checked expected files.
 
     OUT is the output folder of `extractor run`: its store's newest run is scored, with
-    people's decisions applied as in the exports. OUT may also be a results.jsonl from
+    people's decisions applied as in the exports. OUT may also be a results.jsonl.gz (or results.jsonl) from
     elsewhere (or a folder holding one and no store); an errors.jsonl beside it is read too.
 
     Exit status: 0 when every threshold holds, 1 when one is violated, 2 on usage errors.
@@ -181,14 +181,14 @@ def eval_cmd(out: Path, expected_dir: Path, max_silent: int | None, min_accuracy
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "dest", type=click.Path(path_type=Path, file_okay=False),
               default=None, help="Where to write index.html and decisions.csv [default: "
-                                 "OUT/review, or review/ beside a results.jsonl].")
+                                 "OUT/review, or review/ beside a results file].")
 @click.option("--all", "include_all", is_flag=True,
               help="Also show reports without flags (to spot-check them).")
 def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
     """Write a review page and a decisions file for a run.
 
     OUT is the output folder of `extractor run`: its store's newest run is reviewed, with
-    people's decisions applied as in the exports. OUT may also be a results.jsonl from
+    people's decisions applied as in the exports. OUT may also be a results.jsonl.gz (or results.jsonl) from
     elsewhere (or a folder holding one and no store).
 
     Open index.html in a browser (no server needed), record a decision per flagged cell, and
@@ -224,7 +224,7 @@ def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
 def panel_cmd(out: Path, aliases: Path | None, formats: tuple[str, ...], dest: Path | None) -> None:
     """Build the agency × year panel of a run and check its reports across years (X1–X4).
 
-    OUT is the output folder of `extractor run` (its newest run) or a results.jsonl. Writes
+    OUT is the output folder of `extractor run` (its newest run) or a results.jsonl.gz. Writes
     panel, panel_flags and panel_checks in each format, and adds the cross-document flags to
     OUT/flags.csv. Never changes a number.
     """

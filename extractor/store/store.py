@@ -60,6 +60,7 @@ LOOKUPS: dict[str, str] = {
     "flagged_cells": "SELECT count(*) FILTER (WHERE status='flagged'), count(*) FILTER"
                      " (WHERE status='flagged' AND state='missing') FROM cells WHERE result_id=?",
     "record_json": "SELECT record, text FROM results WHERE id=?",
+    "cell_text": "SELECT id FROM cell_text WHERE text=?",
     "corrections": "SELECT path, decision, value, state, machine_value, machine_state,"
                    " reviewer, note, decided_at FROM corrections WHERE sha256=?",
 }
@@ -162,6 +163,7 @@ class Store:
             self.db.close()
             raise StoreError(f"{self.path} cannot be used: {e}") from e
         self.moved_corrections = self.migrate_corrections(SCHEMA_VERSION, SCHEMA_RENAMES)
+        self._text_ids: dict[str, int] = {}
 
     def close(self) -> None:
         self.db.close()
@@ -223,24 +225,47 @@ class Store:
         """Store a result from its rows (`result_rows`, made where the record was made): no
         record is parsed or serialized here."""
         now = time.time()
-        with self._tx():
-            self.db.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET "
-                "path=excluded.path", (sha256, str(path), size, now))
-            cur = self.db.execute(
-                "INSERT INTO results (sha256, schema_version, config_key, sections, file, agency,"
-                " year, template, truncated, cells, verified, grounded, flagged, n_flags,"
-                " prompt_tokens, completion_tokens, cost, complete, record, text, created, code)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (sha256, rows.schema_version, config, json.dumps(sections), *rows.result,
-                 now, code))
-            rid = int(cur.lastrowid or 0)
-            self.db.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                [(rid, *c) for c in rows.cells])
-            self.db.executemany("INSERT OR REPLACE INTO flags VALUES (?,?,?,?,?,?,?,?)",
-                                [(rid, *f) for f in rows.flags])
-            self._item(run_id, seq, path, sha256, rid, reused=False)
+        try:
+            with self._tx():
+                self.db.execute(
+                    "INSERT INTO documents VALUES (?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET "
+                    "path=excluded.path", (sha256, str(path), size, now))
+                cur = self.db.execute(
+                    "INSERT INTO results (sha256, schema_version, config_key, sections, file, agency,"
+                    " year, template, truncated, cells, verified, grounded, flagged, n_flags,"
+                    " prompt_tokens, completion_tokens, cost, complete, record, text, created, code)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (sha256, rows.schema_version, config, json.dumps(sections), *rows.result,
+                     now, code))
+                rid = int(cur.lastrowid or 0)
+                ids = self._text_ids
+                text_id = self._text_id
+                self.db.executemany(
+                    "INSERT INTO cell_rows VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(rid, ids.get(field) or text_id(field), ids.get(state) or text_id(state), value,
+                      fen, unit, raw, None if status is None else ids.get(status) or text_id(status),
+                      (ids.get(reasons) or text_id(reasons)) if reasons else None, s0, s1, page,
+                      ids.get(placement) or text_id(placement))
+                     for (field, state, value, fen, unit, raw, status, reasons, s0, s1, page,
+                          placement) in rows.cells])
+                self.db.executemany("INSERT OR REPLACE INTO flags VALUES (?,?,?,?,?,?,?,?)",
+                                    [(rid, *f) for f in rows.flags])
+                self._item(run_id, seq, path, sha256, rid, reused=False)
+        except BaseException:
+            self._text_ids.clear()  # ids added in the rolled back transaction are gone
+            raise
         return rid
+
+    def _text_id(self, text: str) -> int:
+        """The id of `text` in `cell_text` (added when new; inside the caller's transaction).
+        Ids are remembered for this connection (a bounded cache: most texts are paths,
+        states and reasons every report repeats)."""
+        self.db.execute("INSERT OR IGNORE INTO cell_text (text) VALUES (?)", (text,))
+        found = int(self.db.execute(LOOKUPS["cell_text"], (text,)).fetchone()[0])
+        if len(self._text_ids) >= 50_000:
+            self._text_ids.clear()
+        self._text_ids[text] = found
+        return found
 
     def add_reused(self, run_id: int, seq: int, path: Path, sha256: str, result_id: int) -> None:
         with self._tx():
