@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extractor.schema import InputError, Record
+from extractor.schema import Cell, InputError, Record
 from extractor.store import corrections
 from extractor.store.codec import decode, decode_any, encode_bare, with_text
 from extractor.store.store import STORE_NAME, Store, StoreError
@@ -49,6 +49,8 @@ class Item:
     has_text: bool = True
     #: the reports row, made once (`tables.report_values`)
     report_row: list[object] | None = field(default=None, repr=False, compare=False)
+    #: the record's cells in printed order, listed once (`tables.cells_of`)
+    cells: list[Cell] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, record: Record, seq: int = 0, input_path: str = "") -> Item:

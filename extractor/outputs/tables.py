@@ -189,6 +189,15 @@ def _year(value: object) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
+def cells_of(item: Item) -> list[Cell]:
+    """The item's record's cells in printed order (listed once per item: every table of an
+    item reads them)."""
+    if item.cells is None:
+        assert item.record is not None
+        item.cells = list(iter_cells(item.record.tables))
+    return item.cells
+
+
 def report_values(item: Item) -> list[object]:
     """The reports row of a run item with a record, in `REPORT_COLUMNS` order (made once per
     item: reports.csv and the panel share it)."""
@@ -196,7 +205,7 @@ def report_values(item: Item) -> list[object]:
         return item.report_row
     r = item.record
     assert r is not None
-    cells = {c.path: c for c in iter_cells(r.tables)}
+    cells = {c.path: c for c in cells_of(item)}
     # `_value_`: the enum's string without the `value` descriptor (this runs for every cell)
     statuses = Counter(c.status._value_ for c in cells.values() if c.status is not None)
     number, missing = CellState.NUMBER, CellState.MISSING
@@ -237,7 +246,7 @@ def cell_values(item: Item) -> list[list[object]]:
     r = item.record
     assert r is not None
     rows: list[list[object]] = []
-    for c in iter_cells(r.tables):
+    for c in cells_of(item):
         section, row, col = c.path.split(".")
         is_amount = BY_PATH[c.path].is_amount
         n, a = _number(c, is_amount)
@@ -260,7 +269,7 @@ def lean_cell_values(item: Item) -> list[list[object]]:
     rows: list[list[object]] = []
     seq = item.seq
     number = CellState.NUMBER
-    for c in iter_cells(r.tables):
+    for c in cells_of(item):
         is_amount = BY_PATH[c.path].is_amount
         n = a = None
         raw = c.raw
@@ -287,7 +296,9 @@ def lean_cell_values(item: Item) -> list[list[object]]:
 def flag_values(item: Item) -> list[list[object]]:
     r = item.record
     assert r is not None
-    by_path = {c.path: c for c in iter_cells(r.tables)}
+    if not r.flags:
+        return []
+    by_path = {c.path: c for c in cells_of(item)}
     rows: list[list[object]] = []
     for issue in r.flags:
         span = issue_span(issue, by_path)

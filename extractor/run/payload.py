@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from extractor.outputs.items import Item
 from extractor.outputs.options import OutputOptions
 from extractor.outputs.rows import BatchWriter, item_lines
+from extractor.outputs.tables import cells_of
 from extractor.panel import build as panel_build
 from extractor.panel.build import PanelDoc
 from extractor.run.pipeline import process
@@ -61,6 +62,6 @@ def pack(record: Record, path: Path, seq: int, sha256: str,
     tried = [t for t in record.llm.tasks if t.outcome != "skipped"] if record.llm else []
     failures = tuple(f"LLM {t.task}{' ' + t.section if t.section else ''} failed: {t.detail}"
                      for t in tried if t.outcome == "failed")
-    return Payload(result_rows(record, blob),
+    return Payload(result_rows(record, blob, cells_of(item)),
                    item_lines(item, BatchWriter.FILES, options, member),
                    record.meta.source_file, record.truncated, doc, problem, len(tried), failures)

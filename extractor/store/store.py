@@ -84,12 +84,15 @@ def typed_value(cell: Cell) -> tuple[int | None, int | None]:
     """(count, amount in 分) of a cell for the store's typed columns (migration 004): NULL
     unless the cell holds a number; a fractional count or an amount finer than 1 分 is NULL
     there (the record keeps the exact value, and the verifier flags a fractional count)."""
-    if cell.state is not CellState.NUMBER or cell.value is None:
+    value = cell.value
+    if cell.state is not CellState.NUMBER or value is None:
         return None, None
-    number = Decimal(cell.value)
     if cell.path in AMOUNT_FIELDS:
-        scaled = number * 10**6
+        scaled = Decimal(value) * 10**6
         return None, int(scaled) if scaled == scaled.to_integral_value() else None
+    if type(value) is int:  # the common case, without a Decimal
+        return value, None
+    number = Decimal(value)
     return (int(number) if number == number.to_integral_value() else None), None
 
 
@@ -108,16 +111,18 @@ class ResultRows:
     missing: int
 
 
-def result_rows(record: Record, blob: bytes) -> ResultRows:
+def result_rows(record: Record, blob: bytes, cells_in_order: list[Cell] | None = None) -> ResultRows:
     """`blob`: zlib of the record's bare JSON (`codec.deflate`, without the text: the text
-    goes to its own column, compressed here)."""
+    goes to its own column, compressed here); `cells_in_order`: the record's cells, when
+    already listed (`iter_cells`)."""
     m, s, llm = record.meta, record.summary, record.llm
     cells = []
     missing = 0
-    for c in iter_cells(record.tables):
-        status = c.status.value if c.status else None
+    for c in cells_in_order if cells_in_order is not None else iter_cells(record.tables):
+        # `_value_`: the enum's string without the `value` descriptor (for every cell)
+        status = c.status._value_ if c.status is not None else None
         missing += status == "flagged" and c.state is CellState.MISSING
-        cells.append((c.path, c.state.value, *typed_value(c), c.unit, c.raw, status,
+        cells.append((c.path, c.state._value_, *typed_value(c), c.unit, c.raw, status,
                       " | ".join(c.reasons), c.span[0] if c.span else None,
                       c.span[1] if c.span else None, c.page, c.placement))
     flags = [(f.key, f.rule, f.verdict, f.message, " ".join(f.paths),
