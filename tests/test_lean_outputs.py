@@ -167,3 +167,31 @@ def test_a_results_file_without_text_is_reviewed_and_evaluated(runs: dict[str, P
     plain.write_bytes(gzip.decompress((runs["full"] / "results.jsonl.gz").read_bytes()))
     code, stdout, stderr = cli("eval", plain, "--expected", ROOT / "golden" / "expected")
     assert code == 0 and "accuracy 100.0%" in stdout, stderr
+
+
+def test_correct_rewrites_the_files_as_the_run_wrote_them_and_an_old_results_jsonl_goes(
+        tmp_path: Path) -> None:
+    """`extractor correct` rewrites the exports in the layout the run chose (--cell-labels,
+    --with-text stay); a results.jsonl an older version left in the folder is removed, so it
+    is never read as this run's."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results.jsonl").write_text('{"an": "older run"}\n', "utf-8")
+    report = INPUTS / "putuo_health_2020.txt"
+    code, _, stderr = cli("run", report, "-o", out, "--llm", "off", "-q", "--cell-labels",
+                          "--with-text")
+    assert code == 0, stderr
+    assert not (out / "results.jsonl").exists()
+    record = json.loads(results_lines(out)[0])
+    flagged = next(c for rows in record["tables"]["s3"].values() for c in rows.values()
+                   if c.get("status") == "flagged")
+    decisions = tmp_path / "decisions.csv"
+    decisions.write_text("sha256,path,decision,value,reviewer,note\n"
+                         f"{record['meta']['sha256']},{flagged['path']},set,7,ann,\n", "utf-8")
+    code, _, stderr = cli("correct", decisions, "--out", out)
+    assert code == 0, stderr
+    assert (out / "cells.csv").read_text("utf-8-sig").splitlines()[0] == FULL_HEADER
+    row = next(r for r in read_csv(out / "cells.csv") if r["path"] == flagged["path"])
+    assert (row["file"], row["value"], row["status"], row["decision"]) == (
+        "putuo_health_2020.txt", "7", "corrected", "set")
+    assert json.loads(results_lines(out)[0])["text"] == record["text"]
