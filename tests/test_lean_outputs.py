@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import re
 import zlib
 from pathlib import Path
 
@@ -195,3 +196,18 @@ def test_correct_rewrites_the_files_as_the_run_wrote_them_and_an_old_results_jso
     assert (row["file"], row["value"], row["status"], row["decision"]) == (
         "putuo_health_2020.txt", "7", "corrected", "set")
     assert json.loads(results_lines(out)[0])["text"] == record["text"]
+
+
+def test_the_review_page_of_a_run_folder_has_the_text_from_the_store(runs: dict[str, Path],
+                                                                     tmp_path: Path) -> None:
+    code, _, stderr = cli("review", runs["lean"], "-o", tmp_path / "review")
+    assert code == 0, stderr
+    page = (tmp_path / "review" / "index.html").read_text("utf-8")
+    assert "source text is not included" not in page
+    blocks = re.findall(r'<script type="application/json" id="(r\d+)">(.*?)</script>', page, re.S)
+    texts = {i.file: i.record.text for i in read_run(runs["lean"]) if i.record is not None}
+    assert blocks
+    for _, body in blocks:
+        data = json.loads(body)
+        shown = "".join(seg if isinstance(seg, str) else seg[0] for seg in data["seg"])
+        assert shown == texts[data["file"]], data["file"]
