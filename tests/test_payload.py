@@ -18,7 +18,7 @@ from extractor.cli import main
 from extractor.run.payload import Payload, produce
 from extractor.run.pipeline import process
 from extractor.schema import CellState, Record
-from extractor.store.codec import decode, decode_any, encode, full_json
+from extractor.store.codec import decode, decode_any, encode, encode_bare, full_json, with_text
 from extractor.store.store import sha256_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,3 +132,21 @@ def test_a_run_writes_the_bytes_an_export_from_its_store_writes(tmp_path: Path) 
     full = results_lines(tmp_path / "out2full")
     assert [decode(x).meta.source_file for x in full][-1] == "zz_twin.txt"  # with the text
     assert (tmp_path / "out2full" / "cells.csv").read_bytes() != (tmp_path / "out2" / "cells.csv").read_bytes()
+
+
+def test_a_line_without_the_text_reads_as_the_record_with_text_empty(lvyuan: Record) -> None:
+    """The default results line (no text) reads back exactly, amounts as exact decimals;
+    `with_text` puts the text back where `encode` writes it."""
+    amount = lvyuan.tables.s2.procurement.amount.model_copy(update={
+        "state": CellState.NUMBER, "value": Decimal("0.10"), "unit": "万元"})
+    tables = lvyuan.tables.model_copy(update={
+        "s2": lvyuan.tables.s2.model_copy(update={"procurement": lvyuan.tables.s2.procurement
+                                                  .model_copy(update={"amount": amount})})})
+    record = lvyuan.model_copy(update={"tables": tables})
+    bare = encode_bare(record)
+    assert '"text":' not in bare and with_text(bare, record.text) == encode(record)
+    back, has_text = decode_any(bare + "\n")
+    assert not has_text and back == record.model_copy(update={"text": ""})
+    assert back.tables.s2.procurement.amount.value == Decimal("0.10")
+    with pytest.raises(ValueError):
+        decode_any('{"not": "a record"}')

@@ -67,14 +67,13 @@ def decode(text: str | bytes) -> Record:
 def decode_any(line: str) -> tuple[Record, bool]:
     """A record from a results line that may lack its text (a default results line): the
     record (text "" when absent) and whether the line carried the text."""
-    try:
-        return Record.model_validate_json(line), True
-    except ValueError:
-        data = json.loads(line)  # ValueError when not JSON at all
-        if not isinstance(data, dict) or "text" in data:
-            raise
-        data["text"] = ""
-        return Record.model_validate(data), False
+    if '"text":' in line:  # only the record's own field is named so (quotes inside JSON
+        return Record.model_validate_json(line), True  # strings are escaped)
+    body = line.rstrip()
+    if not body.endswith("}"):
+        raise ValueError("not a JSON object")
+    # parsed as JSON, as a line with its text is (amounts stay exact decimals)
+    return Record.model_validate_json(with_text(body, "")), False
 
 
 def full_json(text: str | bytes) -> str:
