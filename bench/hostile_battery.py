@@ -4,12 +4,13 @@ RSS (the largest process of the run: the main one or a worker).
     python bench/hostile_battery.py [--doc-timeout 60] [CASE ...]
 
 Each case is made by tests/hostile.py in a temporary folder and run alone with
-`extractor run CASE -o OUT -q --llm off`; the outcome is what results.jsonl / errors.jsonl say.
+`extractor run CASE -o OUT -q --llm off`; the outcome is what results.jsonl.gz / errors.jsonl say.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import subprocess
@@ -40,12 +41,12 @@ def run_case(name: str, doc_timeout: float, extra: list[str]) -> tuple[str, floa
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         outcome = "?"
         errors = out / "errors.jsonl"
-        results = out / "results.jsonl"
+        results = out / "results.jsonl.gz"
         if errors.is_file() and errors.read_text().strip():
             e = json.loads(errors.read_text().splitlines()[0])
             outcome = f"error[{e['kind']}]: {e['error'][:70]}"
-        elif results.is_file() and results.read_text().strip():
-            r = json.loads(results.read_text().splitlines()[0])
+        elif results.is_file() and gzip.decompress(results.read_bytes()).strip():
+            r = json.loads(gzip.decompress(results.read_bytes()).splitlines()[0])
             outcome = f"result: template {r['meta']['template']}, {r['summary']['flagged']} cells flagged"
         if "Traceback" in err:
             outcome += " [TRACEBACK]"

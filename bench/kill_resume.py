@@ -7,13 +7,14 @@ The inputs are copies of the golden reports (each made distinct by a trailing li
 is a duplicate of another). Each round starts `extractor run DIR -o OUT`, waits a random
 0.5-8 s, sends SIGKILL to the main process only (never its group: the workers must die on
 their own), then checks after 5 s that none of the workers it had is still alive. The last
-round runs to the end; results.jsonl + errors.jsonl must list every input once, and the
+round runs to the end; results.jsonl.gz + errors.jsonl must list every input once, and the
 store must hold one result per distinct content.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import random
@@ -98,7 +99,7 @@ def main() -> None:
         final = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         print(f"resume: exit {final.returncode} in {time.monotonic() - start:.1f} s: "
               f"{final.stdout.strip()}")
-        results = [json.loads(x)["meta"]["source_file"] for x in (out / "results.jsonl").read_text().splitlines()]
+        results = [json.loads(x)["meta"]["source_file"] for x in gzip.decompress((out / "results.jsonl.gz").read_bytes()).splitlines()]
         errors = [json.loads(x)["file"] for x in (out / "errors.jsonl").read_text().splitlines()]
         names = sorted(p.name for p in inputs.iterdir())
         with sqlite3.connect(out / "store.sqlite") as db:

@@ -18,7 +18,9 @@ distinct document (the store would otherwise extract identical content once). Se
   speed-up, the main process's share of the CPU; the CPU of a run of one report (what every
   run costs: a new store, a worker, the panel, the exports) and the CPU per report beyond it;
   over the PDF corpus: reports/s, ms/page;
-- bytes: what the run wrote per report (each output file, and the store);
+- bytes: what the run wrote per report (each output file, and the store), over the corpus
+  (the golden inputs: 10 of the 19 are cut-off excerpts, full of missing cells) and over
+  the complete golden reports alone (closer to real reports);
 - history (--history K): the text corpus run again after K earlier runs of other content
   into the same store, CPU ms/report before and after.
 
@@ -54,9 +56,12 @@ from verify import verify  # noqa: E402
 NUMBER = re.compile(r"\d[\d,.]*")
 
 
-def make_corpus(folder: Path, n: int, pdf: bool, tag: str = "") -> list[Path]:
+def make_corpus(folder: Path, n: int, pdf: bool, tag: str = "",
+                complete: bool = False) -> list[Path]:
+    """`complete`: only the golden reports that are not cut-off excerpts."""
     inputs = sorted(p for p in (ROOT / "golden" / "inputs").iterdir()
-                    if (p.suffix == ".pdf") == pdf)
+                    if (p.suffix == ".pdf") == pdf
+                    and not (complete and p.name.startswith("excerpt_")))
     folder.mkdir(parents=True)
     out = []
     for i in range(n):
@@ -194,6 +199,12 @@ def main_() -> None:
         per = {k: v / n / 1024 for k, v in sizes.items() if k != "store.sqlite"}
         print("bytes (KB/report): " + ", ".join(f"{k} {v:.1f}" for k, v in per.items())
               + f"; total {sum(per.values()):.1f}")
+        make_corpus(tmp / "complete", n, pdf=False, tag="c-", complete=True)
+        run_cli(tmp / "complete", tmp / "out-complete", 1)
+        sizes = output_bytes(tmp / "out-complete")
+        per_full = {k: v / n / 1024 for k, v in sizes.items() if k != "store.sqlite"}
+        print("bytes, complete reports only (KB/report): " + ", ".join(
+            f"{k} {v:.1f}" for k, v in per_full.items()) + f"; total {sum(per_full.values()):.1f}")
         pdf_line = ""
         if args.pdf_files:
             pdfs = make_corpus(tmp / "pdf", args.pdf_files, pdf=True)
@@ -218,7 +229,8 @@ def main_() -> None:
               f"{(m1 + k1) * 1000 / n:.2f} ms, {(m1 + k1) * 1000 / n / floor:.0f}x floor; "
               f"per report past a run's fixed cost CPU {marginal:.2f} ms), "
               f"--jobs 2 {w1 / w2:.2f}x, main CPU "
-              f"{m2 / (m2 + k2):.0%}, {sum(per.values()):.0f} KB/report{pdf_line}, "
+              f"{m2 / (m2 + k2):.0%}, {sum(per.values()):.0f} KB/report "
+              f"({sum(per_full.values()):.0f} complete reports only){pdf_line}, "
               f"peak RSS {rss:.0f} MB ({n} reports, pid {os.getpid()})")
 
 

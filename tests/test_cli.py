@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from results_file import cells_joined, results_json
 
 from extractor.cli import main
 
@@ -20,6 +21,8 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def read_jsonl(path: Path) -> list[dict]:
+    if path.suffix == ".gz":
+        return results_json(path)
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
@@ -30,14 +33,13 @@ def test_run_on_the_golden_folder_writes_every_output(tmp_path: Path, golden_inp
     n = len(list(golden_inputs.iterdir()))
     assert f"{n} reports" in stdout and "0 errors" in stdout and "verified" in stdout
     assert "no LLM configured" in stderr
-    records = read_jsonl(out / "results.jsonl")
+    records = read_jsonl(out / "results.jsonl.gz")
     assert sorted(r["meta"]["source_file"] for r in records) == sorted(
         p.name for p in golden_inputs.iterdir())
     for name in ("cells.csv", "reports.csv", "flags.csv"):
         raw = (out / name).read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), f"{name} must start with a UTF-8 BOM for Excel"
-    with open(out / "cells.csv", encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = cells_joined(out)
     assert len(rows) == sum(r["summary"]["cells"] for r in records)
     shahe = [r for r in rows if r["file"] == "shahe_health_2020.txt" and r["path"] == "s2.punishment.change"]
     assert shahe[0]["value"] == "-47" and shahe[0]["raw"] == "减47"
@@ -54,8 +56,8 @@ def test_run_on_the_golden_folder_writes_every_output(tmp_path: Path, golden_inp
 
 def test_every_number_carries_a_span_into_the_text_as_stored(tmp_path: Path, golden_inputs: Path) -> None:
     out = tmp_path / "out"
-    run("run", str(golden_inputs), "-o", str(out))
-    for record in read_jsonl(out / "results.jsonl"):
+    run("run", str(golden_inputs), "-o", str(out), "--with-text")
+    for record in read_jsonl(out / "results.jsonl.gz"):
         stored = golden_inputs / record["meta"]["source_file"]
         # A PDF's "source" is its extracted text, which is what the normalized text came from.
         source = record["text"] if record["meta"]["format"] == "pdf" else stored.read_text("utf-8")
@@ -94,7 +96,7 @@ def test_bad_inputs_each_get_a_clear_error_and_never_stop_the_batch(tmp_path: Pa
     assert "PDF" in errors["scan.pdf"]
     assert "cannot read" in errors["broken.txt"]
     assert "no such file" in errors["nope.txt"]
-    records = {r["meta"]["source_file"]: r for r in read_jsonl(out / "results.jsonl")}
+    records = {r["meta"]["source_file"]: r for r in read_jsonl(out / "results.jsonl.gz")}
     assert set(records) == {"good.txt", "truncated.txt"}
     truncated = records["truncated.txt"]
     assert truncated["truncated"] is True
@@ -120,7 +122,7 @@ def test_gb18030_and_bom_text_files(tmp_path: Path, golden_inputs: Path) -> None
     (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     out = tmp_path / "out"
     assert run("run", str(tmp_path / "gbk.txt"), str(tmp_path / "bom.txt"), "-o", str(out))[0] == 0
-    records = read_jsonl(out / "results.jsonl")
+    records = read_jsonl(out / "results.jsonl.gz")
     assert [r["meta"]["encoding"] for r in records] == ["gb18030", "utf-8-sig"]
     assert records[0]["tables"] == records[1]["tables"]
     assert records[0]["tables"]["s2"]["licensing"]["decisions"]["value"] == 13
@@ -151,5 +153,6 @@ def test_an_oversized_file_is_refused_without_being_read(tmp_path: Path) -> None
 def test_two_runs_write_byte_identical_outputs(tmp_path: Path, golden_inputs: Path) -> None:
     for name in ("a", "b"):
         assert run("run", str(golden_inputs), "-o", str(tmp_path / name))[0] == 0
-    for f in ("results.jsonl", "cells.csv", "reports.csv", "flags.csv", "errors.jsonl"):
+    for f in ("results.jsonl.gz", "cells.csv", "reports.csv", "flags.csv", "errors.jsonl",
+              "fields.csv"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from collections.abc import Callable
@@ -242,7 +243,7 @@ def test_eval_reads_the_store_with_decisions_applied_not_results_jsonl(tmp_path:
     out = tmp_path / "out"
     assert cli("run", GOLDEN / "inputs", "-o", out, "-q").exit_code == 0
     decide(out, "lvyuan_health_2020.txt", "s3.granted.natural_person", 5)
-    (out / "results.jsonl").write_text("not what the store holds\n", "utf-8")
+    (out / "results.jsonl.gz").write_text("not what the store holds\n", "utf-8")
     (out / "errors.jsonl").unlink()
     doc = as_json(out, "--expected", GOLDEN / "expected")
     assert doc["overall"]["cells"] > 1000 and doc["unexpected_results"] == []
@@ -269,22 +270,31 @@ def test_eval_reads_a_results_jsonl_from_elsewhere_with_its_errors(tmp_path: Pat
     from_store = as_json(out, "--expected", GOLDEN / "expected")
     assert report(from_store, "lvyuan_health_2020.txt")["state"] == "error"
     assert report(from_store, "haining_health_2020.txt")["state"] == "evaluated"
-    # an export copied elsewhere: a folder with results.jsonl and errors.jsonl, no store
+    # an export copied elsewhere: a folder with results.jsonl.gz and errors.jsonl, no store
     assert cli("export", out, "--format", "jsonl", "--to", tmp_path / "copy").exit_code == 0
     assert not (tmp_path / "copy" / "store.sqlite").exists()
     assert as_json(tmp_path / "copy", "--expected", GOLDEN / "expected") == from_store
-    (tmp_path / "copy" / "results.jsonl").rename(tmp_path / "copy" / "theirs.jsonl")
+    (tmp_path / "copy" / "results.jsonl.gz").rename(tmp_path / "copy" / "theirs.jsonl.gz")
+    assert as_json(tmp_path / "copy" / "theirs.jsonl.gz", "--expected", GOLDEN / "expected") == from_store
+    # unzipped, as a user may have it
+    (tmp_path / "copy" / "theirs.jsonl").write_bytes(
+        gzip.decompress((tmp_path / "copy" / "theirs.jsonl.gz").read_bytes()))
     assert as_json(tmp_path / "copy" / "theirs.jsonl", "--expected", GOLDEN / "expected") == from_store
 
 
 def test_a_malformed_results_jsonl_named_directly_is_a_usage_error(
         golden_run: Path, tmp_path: Path) -> None:
     results = tmp_path / "results.jsonl"
-    shutil.copy(golden_run / "results.jsonl", results)
+    results.write_bytes(gzip.decompress((golden_run / "results.jsonl.gz").read_bytes()))
     with open(results, "a", encoding="utf-8") as fh:
         fh.write('{"not": "a record"}\n')
     result = cli("eval", results, "--expected", GOLDEN / "expected")
     assert result.exit_code == 2 and "results.jsonl, line 20: not a result record" in result.stderr
+    zipped = tmp_path / "results.jsonl.gz"  # a member appended to the gzip file, likewise
+    zipped.write_bytes((golden_run / "results.jsonl.gz").read_bytes()
+                       + gzip.compress(b'{"not": "a record"}\n'))
+    result = cli("eval", zipped, "--expected", GOLDEN / "expected")
+    assert result.exit_code == 2 and "results.jsonl.gz, line 20: not a result record" in result.stderr
     result = cli("eval", tmp_path / "nowhere.jsonl", "--expected", GOLDEN / "expected")
     assert result.exit_code == 2 and "does not exist" in result.stderr
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from llm_oracle import Oracle
+from results_file import results_json, results_lines
 
 from extractor.cli import main
 
-OUTPUTS = ("results.jsonl", "cells.csv", "reports.csv", "flags.csv", "errors.jsonl")
+OUTPUTS = ("results.jsonl.gz", "cells.csv", "reports.csv", "flags.csv", "errors.jsonl")
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_llm_on_cold_then_warm_cache_is_free_and_byte_identical(fake_llm, config
     # two reports (same section grid) were already one HTTP call in the cold run
     for f in OUTPUTS:
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
-    records = [json.loads(x) for x in (tmp_path / "a" / "results.jsonl").read_text("utf-8").splitlines()]
+    records = results_json(tmp_path / "a")
     for r in records:
         assert r["llm"]["model"] == "fake-model" and r["llm"]["prompt_tokens"] > 0
         assert set(r["llm"]["prompt_versions"]) == {"table_mapping", "narrative", "metadata"}
@@ -86,7 +87,7 @@ def test_max_cost_stops_cleanly_and_lists_what_was_not_processed(fake_llm, confi
                                "--config", str(config), "--max-cost", "0.001")
     assert code == 0, stderr
     errors = [json.loads(x) for x in (out / "errors.jsonl").read_text("utf-8").splitlines()]
-    results = (out / "results.jsonl").read_text("utf-8").splitlines()
+    results = results_lines(out)
     n = len(list(golden_inputs.iterdir()))
     assert len(results) == 1 and len(errors) == n - 1
     assert all(e["kind"] == "not_processed" and "--max-cost" in e["error"] for e in errors)
@@ -137,7 +138,7 @@ def test_a_report_whose_llm_task_failed_is_tried_again_by_the_next_run(
     fake_llm.responder = narrative_down
     code, _, stderr = run("run", report, "-o", out, "--llm", "on", "--config", str(config))
     assert code == 0, stderr
-    record = json.loads((tmp_path / "o" / "results.jsonl").read_text("utf-8"))
+    record = results_json(tmp_path / "o")[0]
     assert {t["task"]: t["outcome"] for t in record["llm"]["tasks"]}["narrative"] == "failed"
 
     fake_llm.responder = oracle
@@ -147,7 +148,7 @@ def test_a_report_whose_llm_task_failed_is_tried_again_by_the_next_run(
     assert "1 documents redone because an LLM task failed" in stderr
     # the endpoint check, then the narrative; the rest comes from the cache
     assert [task_of(q) for q in fake_llm.requests[before:]] == ["probe", "narrative"]
-    record = json.loads((tmp_path / "o" / "results.jsonl").read_text("utf-8"))
+    record = results_json(tmp_path / "o")[0]
     assert all(t["outcome"] != "failed" for t in record["llm"]["tasks"])
 
     code, stdout, _ = run("run", report, "-o", out, "--llm", "on", "--config", str(config))

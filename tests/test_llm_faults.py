@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from fake_llm import Reply
 from llm_oracle import Oracle, task_of
+from results_file import results_json
 
 from extractor.cli import main
 
@@ -83,7 +84,7 @@ def test_a_dead_endpoint_is_one_usage_error_line_before_any_report(tmp_path, rep
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: the LLM endpoint http://127.0.0.1:")
     assert "unreachable" in lines[0] and "could not be reached" not in lines[0]
-    assert stdout == "" and not (tmp_path / "o" / "results.jsonl").exists()
+    assert stdout == "" and not (tmp_path / "o" / "results.jsonl.gz").exists()
 
 
 @pytest.mark.parametrize(("status", "words"), [(429, "HTTP 429 (rate limited"),
@@ -193,5 +194,5 @@ def test_negative_or_nonsense_usage_cannot_defeat_max_cost(fake_llm, tmp_path, r
     assert "replies reported impossible token usage: estimated" in stderr
     errors = [json.loads(line) for line in (tmp_path / "o" / "errors.jsonl").read_text().splitlines()]
     assert [e["kind"] for e in errors] == ["not_processed"]  # the budget stopped the second
-    record = json.loads((tmp_path / "o" / "results.jsonl").read_text().splitlines()[0])
+    record = results_json(tmp_path / "o")[0]
     assert record["llm"]["prompt_tokens"] > 0 and float(record["llm"]["cost"]) > 0

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from results_file import results_lines, results_records
 
 from extractor.cli import main
 from extractor.run.batch import extraction_config
@@ -27,7 +28,7 @@ from extractor.store.store import Store, StoreError, config_key, sha256_file
 
 INPUT = Path(__file__).resolve().parent.parent / "golden" / "inputs" / "lvyuan_health_2020.txt"
 NAMES = ["m001_initial", "m002_results_keep_history", "m003_code_fingerprint",
-         "m004_typed_cells", "m005_lookup_indexes"]
+         "m004_typed_cells", "m005_lookup_indexes", "m006_text_once", "m007_cell_text_once"]
 
 #: Tables every format shared (documents, cells, flags, corrections, runs, run_items, meta).
 COMMON_DDL = """
@@ -234,7 +235,7 @@ def test_a_format_1_store_is_upgraded_in_place_without_loss(
         (NAMES[0], True), *((n, False) for n in NAMES[1:])]
     assert shape(path) == fresh_shape(tmp_path)
     db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key='format'").fetchone() == ("5",)
+    assert db.execute("SELECT value FROM meta WHERE key='format'").fetchone() == ("7",)
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
@@ -281,8 +282,7 @@ def test_an_upgraded_store_is_used_by_run_export_and_its_decisions_apply(
     # the result stored by older code is redone (and says so); the decision still applies
     assert "1 reports" in result.stdout and "already done" not in result.stdout
     assert "1 documents re-extracted: the extraction code changed" in result.stderr
-    assert Record.model_validate_json(
-        (out / "results.jsonl").read_text("utf-8")).meta.sha256 == record.meta.sha256
+    assert results_records(out)[0].meta.sha256 == record.meta.sha256
     with open(out / "cells.csv", encoding="utf-8-sig", newline="") as fh:
         cell = next(r for r in csv.DictReader(fh) if r["path"] == "s3.granted.natural_person")
     # the decision stored by format 1, applied
@@ -315,7 +315,7 @@ def test_a_failing_migration_leaves_the_store_as_it_was(
     before = (shape(path), rows(path))
 
     def m003_broken(db: sqlite3.Connection) -> None:
-        db.execute("DROP TABLE cells")
+        db.execute("DROP TABLE flags")
         raise sqlite3.OperationalError("disk on fire")
 
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m003_broken])
@@ -334,7 +334,7 @@ def test_cells_are_typed_after_migration_004(tmp_path: Path, record: Record) -> 
                    "s2.procurement.amount": (None, 25100000), "s3.denied_1.total": (None, None)}
     assert {t for (t,) in db.execute("SELECT DISTINCT typeof(value) FROM cells")} == {"integer", "null"}
     with pytest.raises(sqlite3.IntegrityError):  # the CHECK keeps the column typed
-        db.execute("UPDATE cells SET value='12' || 'x' WHERE path='s3.granted.total'")
+        db.execute("UPDATE cell_rows SET value='12' || 'x'")  # `cells` is its view since 007
 
 
 def test_the_latest_view_counts_each_document_once_after_redo(tmp_path: Path) -> None:
@@ -349,3 +349,67 @@ def test_the_latest_view_counts_each_document_once_after_redo(tmp_path: Path) ->
     assert db.execute("SELECT count(*) FROM latest_cells").fetchone() == (198,)
     newest = db.execute("SELECT max(id) FROM results").fetchone()[0]
     assert db.execute("SELECT id FROM latest").fetchone() == (newest,)
+
+
+def test_a_result_stored_before_006_keeps_its_text_in_its_record_and_reads_the_same(
+        tmp_path: Path, record: Record) -> None:
+    """Migration 006 stores the text apart; a result stored before has it inside its record
+    blob (`text` NULL): read back, exported with and without the text, it is the same."""
+    from extractor.outputs.items import run_items
+
+    out = tmp_path / "out"
+    legacy_store(out, 2, record)
+    with Store(out) as store:
+        assert store.db.execute("SELECT text FROM results WHERE id=7").fetchone() == (None,)
+        assert store.record_parts(7) == (record.model_dump_json(), None)
+        (item,) = run_items(store, 1)
+        assert item.record is not None and item.record.text == record.text
+    runner = CliRunner()
+    for extra, folder in (([], "plain"), (["--with-text"], "text")):
+        result = runner.invoke(main, ["export", str(out), "--format", "jsonl", "--to",
+                                      str(tmp_path / folder), *extra])
+        assert result.exit_code == 0, result.output
+    (plain,) = results_lines(tmp_path / "plain")
+    (full,) = results_lines(tmp_path / "text")
+    assert "text" not in json.loads(plain)
+    assert json.loads(full)["text"] == record.text
+    assert json.loads(full)["tables"] == json.loads(plain)["tables"]
+
+
+def test_a_store_at_005_keeps_every_cell_through_007(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Migration 007 moves cells' repeated text to `cell_text`; `cells` (a view since) reads
+    every row, column and value as the table did, reasons and placements included."""
+    store_dir = tmp_path / "out"
+    with monkeypatch.context() as m:
+        m.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:5])
+        Store(store_dir).close()
+    db = sqlite3.connect(store_dir / "store.sqlite")
+    db.execute("INSERT INTO documents VALUES ('abc', 'a.txt', 1, 1.0)")
+    db.execute("INSERT INTO results (id, sha256, schema_version, config_key, sections, file,"
+               " truncated, cells, verified, grounded, flagged, n_flags, complete, record,"
+               " created) VALUES (3, 'abc', '1', 'k', '{}', 'a.txt', 1, 4, 1, 0, 3, 1, 1, x'00', 1.0)")
+    missing = "MISSING: （四）1.本机关不掌握相关政府信息 is absent from the source (the document is truncated)"
+    cells = [
+        (3, "s3.granted.total", "number", 12, None, None, "12", "verified", "", 5, 7, None, "direct"),
+        (3, "s2.fees.amount", "number", None, 25100000, "元", "251000元", "grounded", "", 9, 16, 2,
+         "identities"),
+        (3, "s3.unable_1.total", "missing", None, None, None, None, "flagged", missing, None, None,
+         None, "direct"),
+        (3, "s3.unable_1.natural_person", "missing", None, None, None, None, "flagged", missing,
+         None, None, None, "direct"),
+        (3, "s3.granted.natural_person", "placeholder", None, None, None, "/", None, "", 1, 2,
+         None, None),
+    ]
+    db.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", cells)
+    db.commit()
+    db.close()
+    with Store(store_dir) as store:
+        assert store.migrated == ["m006_text_once", "m007_cell_text_once"]
+        got = sorted(store.db.execute("SELECT * FROM cells").fetchall())
+        assert got == sorted(cells)
+        # the reason shared by two cells is one row of cell_text
+        assert store.db.execute("SELECT count(*) FROM cell_text WHERE text = ?",
+                                (missing,)).fetchone() == (1,)
+        assert store.db.execute("SELECT count(*) FROM latest_cells WHERE status = 'flagged'"
+                                " AND state = 'missing'").fetchone() == (2,)
+        assert store.flagged_cells(3) == (2, 2)

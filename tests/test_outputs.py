@@ -1,14 +1,13 @@
 """Analysis-ready outputs: typed exports, status and state beside every number, the Excel
 workbook, input identity, the data dictionary, CSV injection, the run summary, DataFrames.
 
-Expected values come from results.jsonl parsed as plain JSON (the record the exports are
+Expected values come from results.jsonl.gz parsed as plain JSON (the record the exports are
 views of), from the template layouts of the schema, or are written here by hand.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import re
 import shutil
 import sqlite3
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from results_file import cells_joined, results_json, results_lines
 
 from extractor.cli import main
 from extractor.schema import AMOUNT_FIELDS, LAYOUTS, CellStatus
@@ -49,7 +49,8 @@ def json_cells(record: dict) -> dict[str, dict]:
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+    """The records of a results file (results.jsonl.gz, as plain JSON)."""
+    return results_json(path)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -87,7 +88,7 @@ def test_reports_csv_loads_with_numeric_dtypes_and_no_non_number(golden_run: Pat
 
 
 def test_reports_csv_holds_each_value_with_its_status_and_state(golden_run: Path) -> None:
-    records = {r["meta"]["source_file"]: r for r in read_jsonl(golden_run / "results.jsonl")}
+    records = {r["meta"]["source_file"]: r for r in read_jsonl(golden_run / "results.jsonl.gz")}
     rows = read_csv(golden_run / "reports.csv")
     assert [r["file"] for r in rows] == list(records)
     for row in rows:
@@ -164,8 +165,8 @@ def test_sqlite_columns_hold_only_numbers_and_compare_as_numbers(golden_run: Pat
 
 
 def test_cells_csv_keeps_counts_and_amounts_in_their_own_columns(golden_run: Path) -> None:
-    records = {r["meta"]["source_file"]: r for r in read_jsonl(golden_run / "results.jsonl")}
-    rows = read_csv(golden_run / "cells.csv")
+    records = {r["meta"]["source_file"]: r for r in read_jsonl(golden_run / "results.jsonl.gz")}
+    rows = cells_joined(golden_run)
     assert len(rows) == sum(len(json_cells(r)) for r in records.values())
     for row in rows:
         c = json_cells(records[row["file"]])[row["path"]]
@@ -241,14 +242,14 @@ def check_workbook(path: Path, records: list[dict]) -> None:
 
 
 def test_the_workbook_colours_every_cell_by_status_and_comments_flagged_ones(golden_run: Path) -> None:
-    check_workbook(golden_run / "export" / "export.xlsx", read_jsonl(golden_run / "results.jsonl"))
+    check_workbook(golden_run / "export" / "export.xlsx", read_jsonl(golden_run / "results.jsonl.gz"))
 
 
 def test_a_corrected_cell_is_purple_with_the_decision_in_its_comment(tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     out = tmp_path / "out"
     assert cli("run", INPUTS / "putuo_health_2020.txt", "-o", out, "--llm", "off")[0] == 0
-    record = read_jsonl(out / "results.jsonl")[0]
+    record = read_jsonl(out / "results.jsonl.gz")[0]
     path = next(p for p, c in json_cells(record).items() if c["status"] == "flagged")
     decisions = tmp_path / "decisions.csv"
     decisions.write_text("sha256,path,decision,value,reviewer,note\n"
@@ -256,7 +257,7 @@ def test_a_corrected_cell_is_purple_with_the_decision_in_its_comment(tmp_path: P
     code, _, stderr = cli("correct", decisions, "--out", out)
     assert code == 0, stderr
     assert cli("export", out, "--format", "xlsx")[0] == 0
-    corrected = read_jsonl(out / "results.jsonl")
+    corrected = read_jsonl(out / "results.jsonl.gz")
     check_workbook(out / "export" / "export.xlsx", corrected)
     ws = openpyxl.load_workbook(out / "export" / "export.xlsx")["template 2019"]
     header = [c.value for c in ws[2]]
@@ -298,8 +299,8 @@ def test_two_names_for_one_content_are_two_rows_each_with_its_name_and_path(tmp_
     assert code == 0 and "2 reports (1 already done)" in stdout  # extracted once
     expected = [("a.txt", str(folder / "a.txt")), ("b.txt", str(folder / "sub" / "b.txt"))]
     assert [(r["file"], r["input_path"]) for r in read_csv(out / "reports.csv")] == expected
-    assert [r["meta"]["source_file"] for r in read_jsonl(out / "results.jsonl")] == ["a.txt", "b.txt"]
-    cells = read_csv(out / "cells.csv")
+    assert [r["meta"]["source_file"] for r in read_jsonl(out / "results.jsonl.gz")] == ["a.txt", "b.txt"]
+    cells = cells_joined(out)
     assert {(r["file"], r["input_path"]) for r in cells} == set(expected)
     # Renamed since: the next run's exports carry the new name, although the content is known.
     (folder / "a.txt").rename(folder / "c.txt")
@@ -378,7 +379,7 @@ def test_untrusted_text_is_neutralised_in_csv_and_xlsx_and_numbers_stay_numbers(
     out = tmp_path / "out"
     assert cli("run", folder, "-o", out, "--llm", "off")[0] == 0
     assert cli("export", out, "--format", "xlsx")[0] == 0
-    record = read_jsonl(out / "results.jsonl")[0]
+    record = read_jsonl(out / "results.jsonl.gz")[0]
     assert record["meta"]["source_file"] == name  # JSON keeps the text as it is
     report = read_csv(out / "reports.csv")[0]
     # "@沙河市卫生健康局" is no agency's name: the rules reject it and say so (a person reads
@@ -388,7 +389,7 @@ def test_untrusted_text_is_neutralised_in_csv_and_xlsx_and_numbers_stay_numbers(
     assert report["file"] == "'" + name and report["input_path"] == str(folder / name)
     assert report["agency"] == ""
     assert report["s2.punishment.change"] == "-47"  # a number stays a number
-    cells = {row["path"]: row for row in read_csv(out / "cells.csv")}
+    cells = {row["path"]: row for row in cells_joined(out)}
     assert {row["file"] for row in cells.values()} == {"'" + name}
     assert cells["s2.punishment.change"]["value"] == "-47"
     raw = (out / "cells.csv").read_text("utf-8-sig")
@@ -410,7 +411,7 @@ def test_untrusted_text_is_neutralised_in_csv_and_xlsx_and_numbers_stay_numbers(
 
 
 def test_the_summary_keeps_missing_apart_from_what_needs_a_person(golden_run: Path) -> None:
-    records = read_jsonl(golden_run / "results.jsonl")
+    records = read_jsonl(golden_run / "results.jsonl.gz")
     cells = [(c, r["truncated"]) for r in records for c in json_cells(r).values()]
     missing = [t for c, t in cells if c["status"] == "flagged" and c["state"] == "missing"]
     others = sum(c["status"] == "flagged" and c["state"] != "missing" for c, _ in cells)
@@ -435,7 +436,7 @@ def test_read_run_gives_typed_frames(golden_run: Path) -> None:
     for p in AMOUNTS:
         assert pd.api.types.is_numeric_dtype(wide[p]) and "decimal128(18, 6)" in str(wide[p].dtype)
     assert str(wide["truncated"].dtype) == "boolean"
-    records = read_jsonl(golden_run / "results.jsonl")
+    records = read_jsonl(golden_run / "results.jsonl.gz")
     for i, record in enumerate(records):
         for p, c in json_cells(record).items():
             got = wide.at[i, p]
@@ -450,11 +451,11 @@ def test_read_run_gives_typed_frames(golden_run: Path) -> None:
         and json_cells(r)["s2.procurement.amount"]["state"] == "number")
     long = read_run(golden_run, "long")
     assert len(long) == 3778 and str(long["value"].dtype) == "Int64"
-    one = record_frame(Record.model_validate(records[0]))
+    one = record_frame(Record.model_validate({**records[0], "text": ""}))  # lines lack the text
     assert len(one) == 1 and one.at[0, "file"] == records[0]["meta"]["source_file"]
     with pytest.raises(FramesError):
         read_run(golden_run / "nothing-here")
-    from_jsonl = read_run(golden_run / "results.jsonl")  # results from elsewhere
+    from_jsonl = read_run(golden_run / "results.jsonl.gz")  # results from elsewhere
     assert list(from_jsonl["file"]) == list(wide["file"])
     assert (from_jsonl["s3.granted.total"].fillna(-1) == wide["s3.granted.total"].fillna(-1)).all()
     assert len(read_run(golden_run, run=1)) == 19
@@ -483,9 +484,9 @@ def test_the_readme_pandas_and_sql_examples_give_the_same_answer(golden_run: Pat
     sql = db.execute(query).fetchall()
     frame = [(int(y), int(n), int(s)) for y, (n, s) in per_year.iterrows()]  # type: ignore[attr-defined]
     assert frame == [tuple(r) for r in sql]
-    # And both say what results.jsonl says, counted here with plain JSON.
+    # And both say what results.jsonl.gz says, counted here with plain JSON.
     by_year: dict[int, list[int]] = {}
-    for r in read_jsonl(golden_run / "results.jsonl"):
+    for r in read_jsonl(golden_run / "results.jsonl.gz"):
         c = json_cells(r)["s3.new_received.total"]
         if c["status"] in ("verified", "corrected") and c["state"] == "number":
             by_year.setdefault(r["meta"]["year"].get("value"), []).append(int(c.get("value")))
@@ -512,8 +513,8 @@ def test_printed_text_reasons_and_messages_are_neutralised_too(tmp_path: Path) -
 
     line = INPUTS / "shahe_health_2020.txt"
     out = tmp_path / "out"
-    assert cli("run", line, "-o", out, "--llm", "off", "-q")[0] == 0
-    record = Record.model_validate_json((out / "results.jsonl").read_text("utf-8").splitlines()[0])
+    assert cli("run", line, "-o", out, "--llm", "off", "-q", "--with-text")[0] == 0
+    record = Record.model_validate_json(results_lines(out)[0])
     cell = next(c for c in iter_cells(record.tables) if c.path == "s2.coercion.prev_items")
     cell.state, cell.value, cell.raw = CellState.UNREADABLE, None, "=1+2"
     cell.status = CellStatus.FLAGGED
@@ -559,7 +560,7 @@ def test_the_readme_audit_query_counts_each_cell_once_after_redo(tmp_path: Path)
     assert cli("run", report, "-o", out, "--llm", "off")[0] == 0
     assert cli("run", report, "-o", out, "--llm", "off", "--redo")[0] == 0
     flagged = sum(c["status"] == "flagged"
-                  for c in json_cells(read_jsonl(out / "results.jsonl")[0]).values())
+                  for c in json_cells(read_jsonl(out / "results.jsonl.gz")[0]).values())
     db = sqlite3.connect(out / "store.sqlite")
     assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 2  # history kept
     assert len(db.execute(query).fetchall()) == flagged > 0
@@ -604,14 +605,14 @@ def test_values_a_typed_column_cannot_hold_are_never_rounded(tmp_path: Path) -> 
 
 def read_jsonl_one(report: Path, tmp: Path) -> dict:
     out = tmp / "one"
-    assert cli("run", report, "-o", out, "--llm", "off", "-q")[0] == 0
-    return read_jsonl(out / "results.jsonl")[0]
+    assert cli("run", report, "-o", out, "--llm", "off", "-q", "--with-text")[0] == 0
+    return read_jsonl(out / "results.jsonl.gz")[0]
 
 
 def test_placement_reaches_cells_csv_and_the_store(golden_run: Path) -> None:
     """Hand-read (golden/GOLDEN.md): pingtan_office_2021's section 三 rows are glued digit
     runs placed by the identities; shanghai_office_2025's （二）部分公开 lost its label."""
-    rows = {(r["file"], r["path"]): r for r in read_csv(golden_run / "cells.csv")}
+    rows = {(r["file"], r["path"]): r for r in cells_joined(golden_run)}
     glued = rows[("pingtan_office_2021.txt", "s3.new_received.total")]
     assert (glued["placement"], glued["status"]) == ("identities", "inferred")
     orphan = rows[("shanghai_office_2025.md", "s3.partially_granted.total")]

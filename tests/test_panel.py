@@ -392,7 +392,7 @@ def test_nothing_cross_document_changes_a_number(run_out: Path, tmp_path: Path) 
     invoke("export", str(run_out), "--format", "jsonl", "--to", str(tmp_path / "jsonl"))
     for name in ("cells.csv", "reports.csv"):
         assert (run_out / name).read_bytes() == (tmp_path / "csv" / name).read_bytes(), name
-    assert (run_out / "results.jsonl").read_bytes() == (tmp_path / "jsonl" / "results.jsonl").read_bytes()
+    assert (run_out / "results.jsonl.gz").read_bytes() == (tmp_path / "jsonl" / "results.jsonl.gz").read_bytes()
     ours = [r for r in read_csv(run_out / "flags.csv")
             if r["rule"] not in ("X1", "X2", "X3", "X4", "AGENCY")]
     assert ours == read_csv(tmp_path / "csv" / "flags.csv")

@@ -3,6 +3,7 @@ and the run's exports written from it being the bytes an export from the store w
 
 from __future__ import annotations
 
+import gzip
 import json
 import pickle
 import shutil
@@ -11,18 +12,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from results_file import results_lines
 
 from extractor.cli import main
 from extractor.run.payload import Payload, produce
 from extractor.run.pipeline import process
 from extractor.schema import CellState, Record
-from extractor.store.codec import decode, encode, full_json
+from extractor.store.codec import decode, decode_any, encode, encode_bare, full_json, with_text
 from extractor.store.store import sha256_file
 
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ROOT / "golden" / "inputs"
 LVYUAN = INPUTS / "lvyuan_health_2020.txt"
-OUTPUTS = ("results.jsonl", "errors.jsonl", "cells.csv", "reports.csv", "flags.csv")
+OUTPUTS = ("results.jsonl.gz", "errors.jsonl", "cells.csv", "reports.csv", "flags.csv",
+           "fields.csv")
 
 
 def cli(*args: object) -> tuple[int, str]:
@@ -87,9 +90,13 @@ def test_the_payload_is_plain_picklable_data() -> None:
     back = pickle.loads(pickle.dumps(payload))
     assert back == payload
     assert all(isinstance(v, bytes) for v in payload.lines.values())
-    assert set(payload.lines) == set(OUTPUTS) - {"errors.jsonl"}
-    line = payload.lines["results.jsonl"].decode()
-    assert line.endswith("\n") and decode(line) == process(LVYUAN)
+    assert set(payload.lines) == set(OUTPUTS) - {"errors.jsonl", "fields.csv"}
+    line = gzip.decompress(payload.lines["results.jsonl.gz"]).decode()
+    record, has_text = decode_any(line)
+    assert line.endswith("\n") and line.count("\n") == 1 and not has_text
+    made = process(LVYUAN)
+    assert isinstance(made, Record)
+    assert record == made.model_copy(update={"text": ""})
     assert payload.lines["cells.csv"].decode().count("\r\n") == payload.rows.result[5]  # cells
 
 
@@ -102,12 +109,15 @@ def test_a_run_writes_the_bytes_an_export_from_its_store_writes(tmp_path: Path) 
         shutil.copy(src, folder / src.name)
     shutil.copy(LVYUAN, folder / "zz_twin.txt")
     (folder / "not_a_report.txt").write_text("会议纪要\n", encoding="utf-8")
-    for jobs in ("1", "2"):
+    flags = {"1": (), "2": (), "2full": ("--with-text", "--cell-labels")}
+    for jobs, extra in flags.items():
         out = tmp_path / f"out{jobs}"
-        code, output = cli("run", folder, "-o", out, "--llm", "off", "-q", "--jobs", jobs)
+        code, output = cli("run", folder, "-o", out, "--llm", "off", "-q", "--jobs", jobs[:1],
+                           *extra)
         assert code in (0, 1), output
         for fmt in ("csv", "jsonl"):
-            assert cli("export", out, "--format", fmt, "--to", tmp_path / f"x{jobs}")[0] == 0
+            code, output = cli("export", out, "--format", fmt, "--to", tmp_path / f"x{jobs}", *extra)
+            assert code == 0, output
         for name in OUTPUTS:
             ran = (out / name).read_bytes()
             if name == "flags.csv":  # `run` adds the panel's cross-document flags at the end
@@ -117,5 +127,26 @@ def test_a_run_writes_the_bytes_an_export_from_its_store_writes(tmp_path: Path) 
         assert not list(out.glob(".*.tmp"))  # the spool is gone (.lock stays: see store.lock)
     for name in OUTPUTS:
         assert (tmp_path / "out1" / name).read_bytes() == (tmp_path / "out2" / name).read_bytes()
-    lines = (tmp_path / "out1" / "results.jsonl").read_text("utf-8").splitlines()
-    assert [decode(x).meta.source_file for x in lines][-1] == "zz_twin.txt"
+    lines = results_lines(tmp_path / "out1")
+    assert [decode_any(x)[0].meta.source_file for x in lines][-1] == "zz_twin.txt"
+    full = results_lines(tmp_path / "out2full")
+    assert [decode(x).meta.source_file for x in full][-1] == "zz_twin.txt"  # with the text
+    assert (tmp_path / "out2full" / "cells.csv").read_bytes() != (tmp_path / "out2" / "cells.csv").read_bytes()
+
+
+def test_a_line_without_the_text_reads_as_the_record_with_text_empty(lvyuan: Record) -> None:
+    """The default results line (no text) reads back exactly, amounts as exact decimals;
+    `with_text` puts the text back where `encode` writes it."""
+    amount = lvyuan.tables.s2.procurement.amount.model_copy(update={
+        "state": CellState.NUMBER, "value": Decimal("0.10"), "unit": "万元"})
+    tables = lvyuan.tables.model_copy(update={
+        "s2": lvyuan.tables.s2.model_copy(update={"procurement": lvyuan.tables.s2.procurement
+                                                  .model_copy(update={"amount": amount})})})
+    record = lvyuan.model_copy(update={"tables": tables})
+    bare = encode_bare(record)
+    assert '"text":' not in bare and with_text(bare, record.text) == encode(record)
+    back, has_text = decode_any(bare + "\n")
+    assert not has_text and back == record.model_copy(update={"text": ""})
+    assert back.tables.s2.procurement.amount.value == Decimal("0.10")
+    with pytest.raises(ValueError):
+        decode_any('{"not": "a record"}')

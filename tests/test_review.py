@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import gzip
 import hashlib
 import html.parser
 import io
@@ -21,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from extractor.cli import main
+from extractor.outputs.options import OutputOptions
 from extractor.outputs.rows import BatchWriter, _issue_span
 from extractor.review.decisions import COLUMNS, DECISIONS
 from extractor.review.decisions import read_decisions as read_decision_rows
@@ -84,9 +86,10 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> list[Record]:
 
 @pytest.fixture(scope="module")
 def run_out(records: list[Record], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An output folder as `extractor run` leaves it, reviewed with `extractor review`."""
+    """An output folder as `extractor run --with-text` leaves it (the results carry the text
+    the page shows; there is no store), reviewed with `extractor review`."""
     out = tmp_path_factory.mktemp("out")
-    with BatchWriter(out) as writer:
+    with BatchWriter(out, options=OutputOptions(with_text=True)) as writer:
         for r in records:
             writer.add(r)
     result = CliRunner().invoke(main, ["review", str(out)])
@@ -339,7 +342,7 @@ def test_review_of_a_folder_without_results_is_a_usage_error(tmp_path: Path) -> 
 
 def test_a_malformed_results_line_is_named_and_nothing_is_written(run_out: Path,
                                                                   tmp_path: Path) -> None:
-    shutil.copy(run_out / "results.jsonl", tmp_path / "results.jsonl")
+    (tmp_path / "results.jsonl").write_bytes(gzip.decompress((run_out / "results.jsonl.gz").read_bytes()))
     with open(tmp_path / "results.jsonl", "a", encoding="utf-8") as fh:
         fh.write('{"not": "a record"}\n')
     result = CliRunner().invoke(main, ["review", str(tmp_path)])
@@ -369,7 +372,7 @@ def test_review_reads_the_store_with_decisions_applied_not_results_jsonl(tmp_pat
         store.put_corrections([(first.meta.sha256, decided.path, SCHEMA_VERSION, Correction(
             decision="accept", machine_value=decided.value, machine_state=decided.state,
             reviewer="ann"))])
-    (out / "results.jsonl").unlink()
+    (out / "results.jsonl.gz").unlink()
     result = CliRunner().invoke(main, ["review", str(out)])
     assert result.exit_code == 0, result.output
     assert f"{len(FLAGGED)} reports" in result.output
@@ -390,9 +393,9 @@ def test_review_of_a_store_without_a_run_is_a_usage_error(tmp_path: Path) -> Non
 
 
 def test_review_reads_a_results_jsonl_named_directly(run_out: Path, tmp_path: Path) -> None:
-    theirs = tmp_path / "elsewhere" / "theirs.jsonl"
+    theirs = tmp_path / "elsewhere" / "theirs.jsonl.gz"
     theirs.parent.mkdir()
-    shutil.copy(run_out / "results.jsonl", theirs)
+    shutil.copy(run_out / "results.jsonl.gz", theirs)
     result = CliRunner().invoke(main, ["review", str(theirs)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "elsewhere" / "review" / "decisions.csv").read_bytes() == (

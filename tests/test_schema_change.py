@@ -13,6 +13,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from llm_oracle import Oracle, task_of, user_text
+from results_file import results_json
 
 from extractor.cli import main
 from extractor.review.decisions import COLUMNS
@@ -69,7 +70,7 @@ def test_adding_and_renaming_a_field_redoes_only_that_section(fake_llm, tmp_path
     assert cold >= 6
 
     # A reviewer accepts pinghu's 行政强制 under schema 1.0.
-    first = json.loads((out / "results.jsonl").read_text("utf-8").splitlines()[0])
+    first = results_json(out)[0]
     assert first["meta"]["source_file"] == "pinghu_health_2024.txt"
     decisions = out / "review" / "decisions.csv"
     decisions.parent.mkdir()
@@ -92,7 +93,7 @@ def test_adding_and_renaming_a_field_redoes_only_that_section(fake_llm, tmp_path
     assert "1 stored decisions moved to renamed fields" in done.stderr
     assert "LLM fake-model (json_schema): 2 HTTP calls" in done.stderr  # the check and section 二
 
-    pinghu = json.loads((out / "results.jsonl").read_text("utf-8").splitlines()[0])
+    pinghu = results_json(out)[0]
     assert pinghu["schema_version"] == "1.1"
     s2 = pinghu["tables"]["s2"]
     assert s2["filing"]["decisions"]["state"] == "missing"  # the new field: not in this report

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from results_file import cells_joined, results_records
 
 from extractor.cli import main
 from extractor.review.decisions import COLUMNS
@@ -31,8 +32,7 @@ def cli(*args: object) -> tuple[int, str, str]:
 
 
 def records(out: Path) -> list[Record]:
-    with open(out / "results.jsonl", encoding="utf-8") as fh:
-        return [Record.model_validate_json(line) for line in fh]
+    return results_records(out)
 
 
 def batch(tmp: Path, copies: int) -> Path:
@@ -50,7 +50,9 @@ def test_a_second_run_reuses_every_document_and_writes_the_same_outputs(tmp_path
     out = tmp_path / "out"
     code, first, _ = cli("run", INPUTS, "-o", out, "--llm", "off")
     assert code == 0
-    before = {name: (out / name).read_bytes() for name in ("results.jsonl", "cells.csv", "reports.csv")}
+    # flags.csv's snippets come from the text: the store keeps it for items it renders
+    before = {name: (out / name).read_bytes()
+              for name in ("results.jsonl.gz", "cells.csv", "reports.csv", "flags.csv")}
     code, second, _ = cli("run", INPUTS, "-o", out, "--llm", "off")
     assert code == 0
     n = len(list(INPUTS.iterdir()))
@@ -66,7 +68,7 @@ def test_a_second_run_reuses_every_document_and_writes_the_same_outputs(tmp_path
 def test_parallel_jobs_give_the_same_outputs_in_input_order(tmp_path: Path) -> None:
     assert cli("run", INPUTS, "-o", tmp_path / "one", "--llm", "off")[0] == 0
     assert cli("run", INPUTS, "-o", tmp_path / "two", "--llm", "off", "--jobs", "2")[0] == 0
-    for name in ("results.jsonl", "cells.csv", "reports.csv", "flags.csv"):
+    for name in ("results.jsonl.gz", "cells.csv", "reports.csv", "flags.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
@@ -93,7 +95,7 @@ def test_kill_9_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path: Path) 
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert 5 <= done < 120
-    assert not (out / "results.jsonl").exists()  # the export is written only at the end
+    assert not (out / "results.jsonl.gz").exists()  # the export is written only at the end
 
     code, stdout, _ = cli("run", folder, "-o", out, "--llm", "off")
     assert code == 0
@@ -106,7 +108,7 @@ def test_kill_9_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path: Path) 
 
     clean = tmp_path / "clean"
     assert cli("run", folder, "-o", clean, "--llm", "off")[0] == 0
-    assert (clean / "results.jsonl").read_bytes() == (out / "results.jsonl").read_bytes()
+    assert (clean / "results.jsonl.gz").read_bytes() == (out / "results.jsonl.gz").read_bytes()
 
 
 def test_a_broken_file_is_an_error_in_every_run_and_never_stops_the_batch(tmp_path: Path) -> None:
@@ -154,7 +156,7 @@ def test_exports_csv_jsonl_parquet_sqlite(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "sqlite" / "export.sqlite")
     assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 3
     assert db.execute("SELECT count(*) FROM cells").fetchone()[0] == expected
-    assert (tmp_path / "jsonl" / "results.jsonl").read_bytes() == (out / "results.jsonl").read_bytes()
+    assert (tmp_path / "jsonl" / "results.jsonl.gz").read_bytes() == (out / "results.jsonl.gz").read_bytes()
 
 
 def test_export_of_a_folder_without_a_store_is_a_usage_error(tmp_path: Path) -> None:
@@ -204,8 +206,7 @@ def test_corrections_are_applied_shown_and_survive_reextraction(tmp_path: Path) 
         assert cells[path].correction is not None and cells[path].correction.reviewer == "王"
         assert cells["s3.granted.total"].correction.decision == "source_wrong"
         assert r.summary.corrected == 2
-        with open(out / "cells.csv", encoding="utf-8-sig") as fh:
-            row = next(x for x in csv.DictReader(fh) if x["sha256"] == sha and x["path"] == path)
+        row = next(x for x in cells_joined(out) if x["sha256"] == sha and x["path"] == path)
         assert (row["value"], row["status"], row["decision"]) == ("12345", "corrected", "set")
 
     check()

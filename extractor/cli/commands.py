@@ -25,11 +25,17 @@ from extractor.cli import Refused, aliases_of, environment_error, main
 @click.option("--to", "dest", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder to write into (default OUT/export).")
 @click.option("--run", "run_id", type=int, default=None, help="Run number (default the latest).")
-def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None) -> None:
+@click.option("--with-text", is_flag=True,
+              help="jsonl: results lines carry the normalized text (left out by default).")
+@click.option("--cell-labels", is_flag=True,
+              help="csv: cells.csv with every identity and label column (lean by default).")
+def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None, with_text: bool,
+               cell_labels: bool) -> None:
     """Export a run from OUT's store: one row per report and one row per cell, with people's
     decisions applied (csv: UTF-8 with BOM; parquet needs the `parquet` extra; xlsx: a
     workbook with cells coloured by status)."""
     from extractor.outputs.export import ExportError, export
+    from extractor.outputs.options import OutputOptions
     from extractor.store.store import STORE_NAME, Store, StoreError
 
     if not (out / STORE_NAME).is_file():
@@ -41,7 +47,8 @@ def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None) -> No
                 raise Refused(f"--run {run_id}: {out} has no such run"
                               + (f" (runs 1-{latest}; the latest is the default)" if latest
                                  else " (it holds no run yet)"))
-            written = export(store, fmt, dest or out / "export", run_id)
+            written = export(store, fmt, dest or out / "export", run_id,
+                             OutputOptions(with_text, cell_labels))
     except (ExportError, StoreError) as e:
         raise click.UsageError(str(e)) from e
     except (OSError, sqlite3.DatabaseError) as e:
@@ -152,7 +159,7 @@ def eval_cmd(out: Path, expected_dir: Path, max_silent: int | None, min_accuracy
     """Score a run against hand-checked expected files.
 
     OUT is the output folder of `extractor run`: its store's newest run is scored, with
-    people's decisions applied as in the exports. OUT may also be a results.jsonl from
+    people's decisions applied as in the exports. OUT may also be a results.jsonl.gz (or results.jsonl) from
     elsewhere (or a folder holding one and no store); an errors.jsonl beside it is read too.
 
     Exit status: 0 when every threshold holds, 1 when one is violated, 2 on usage errors.
@@ -180,14 +187,14 @@ def eval_cmd(out: Path, expected_dir: Path, max_silent: int | None, min_accuracy
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "dest", type=click.Path(path_type=Path, file_okay=False),
               default=None, help="Where to write index.html and decisions.csv [default: "
-                                 "OUT/review, or review/ beside a results.jsonl].")
+                                 "OUT/review, or review/ beside a results file].")
 @click.option("--all", "include_all", is_flag=True,
               help="Also show reports without flags (to spot-check them).")
 def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
     """Write a review page and a decisions file for a run.
 
     OUT is the output folder of `extractor run`: its store's newest run is reviewed, with
-    people's decisions applied as in the exports. OUT may also be a results.jsonl from
+    people's decisions applied as in the exports. OUT may also be a results.jsonl.gz (or results.jsonl) from
     elsewhere (or a folder holding one and no store).
 
     Open index.html in a browser (no server needed), record a decision per flagged cell, and
@@ -224,7 +231,7 @@ def review_cmd(out: Path, dest: Path | None, include_all: bool) -> None:
 def panel_cmd(out: Path, aliases: Path | None, formats: tuple[str, ...], dest: Path | None) -> None:
     """Build the agency × year panel of a run and check its reports across years (X1–X4).
 
-    OUT is the output folder of `extractor run` (its newest run) or a results.jsonl. Writes
+    OUT is the output folder of `extractor run` (its newest run) or a results.jsonl.gz. Writes
     panel, panel_flags and panel_checks in each format, and adds the cross-document flags to
     OUT/flags.csv. Never changes a number.
     """

@@ -60,12 +60,18 @@ from extractor.cli import LLM_WOULD_ADD, Refused, aliases_of, environment_error,
 @click.option("--ocr", type=click.Choice(["off", "auto", "on"]), default="auto", show_default=True,
               help="Read scans by OCR (the 'ocr' extra): off; auto (PDF pages without a text "
                    "layer, and PNG/JPEG/TIFF inputs); on (every PDF page).")
+@click.option("--with-text", is_flag=True,
+              help="results.jsonl.gz lines carry the normalized text the spans point into "
+                   "(the store always keeps it; by default the lines leave it out).")
+@click.option("--cell-labels", is_flag=True,
+              help="cells.csv with every identity and label column (file, section, row, "
+                   "column, label, unit, input_path, sha256) instead of the lean default.")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the summary line.")
 def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str | None,
             base_url: str | None, mode: str | None, config: Path | None, no_cache: bool,
             refresh_cache: bool, max_cost: Decimal | None, rpm: int | None, tpm: int | None,
             redo: bool, timeout: float | None, aliases: Path | None, doc_timeout: float,
-            doc_memory: int, ocr: str, quiet: bool) -> None:
+            doc_memory: int, ocr: str, with_text: bool, cell_labels: bool, quiet: bool) -> None:
     """Extract and verify every report in PATHS (files or folders).
 
     Documents already done in OUT's store with the same content, schema version and
@@ -98,9 +104,13 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
                            rpm=rpm, tpm=tpm, timeout=timeout,
                            cache="off" if no_cache else "refresh" if refresh_cache else None)
     from extractor.ingest.ocr import ENV as OCR_ENV
+    from extractor.outputs.options import ENV as OUTPUTS_ENV
+    from extractor.outputs.options import OutputOptions
 
     before = os.environ.get(OCR_ENV)
+    before_outputs = os.environ.get(OUTPUTS_ENV)
     os.environ[OCR_ENV] = ocr  # read by the ingest stage, in worker processes too
+    os.environ[OUTPUTS_ENV] = OutputOptions(with_text, cell_labels).env_value()  # and the outputs
     try:
         with RunDisplay(quiet=quiet) as display:
             totals = run_batch(list(paths), out, second, jobs=jobs, on_event=display,
@@ -111,10 +121,11 @@ def run_cmd(paths: tuple[Path, ...], out: Path, jobs: int, llm: str, model: str 
     except (OSError, sqlite3.DatabaseError) as e:
         raise environment_error(e, out) from e
     finally:
-        if before is None:
-            os.environ.pop(OCR_ENV, None)
-        else:
-            os.environ[OCR_ENV] = before
+        for name, value in ((OCR_ENV, before), (OUTPUTS_ENV, before_outputs)):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     if second is not None:
         _llm_summary(second, quiet)
         second.client.close()

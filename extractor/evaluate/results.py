@@ -20,7 +20,7 @@ class RunOutput(BaseModel):
 
 def load_run(target: Path) -> RunOutput:
     """The run at `target`: the newest run of a folder's store.sqlite, people's decisions
-    applied as the exports apply them, or a results.jsonl (named, or in a folder without a
+    applied as the exports apply them, or a results.jsonl.gz or results.jsonl (named, or in a folder without a
     store) with the errors.jsonl beside it. See `extractor.outputs.items.read_run`."""
     records = []
     errors: dict[str, str] = {}

@@ -1,9 +1,9 @@
 """Exports of the run store: the files analysts open, always with people's decisions applied.
 
-`write_run` writes a run's standard outputs (results.jsonl, errors.jsonl, cells.csv,
-reports.csv, flags.csv) for exactly the inputs of that run, in input order. `export` writes
-one format on demand: csv (reports.csv one row per report, cells.csv one row per cell,
-flags.csv), jsonl (results.jsonl, errors.jsonl), parquet (reports, cells, flags and errors
+`write_run` writes a run's standard outputs (results.jsonl.gz, errors.jsonl, cells.csv with
+fields.csv, reports.csv, flags.csv) for exactly the inputs of that run, in input order.
+`export` writes one format on demand: csv (reports.csv one row per report, cells.csv one row
+per cell with fields.csv, flags.csv), jsonl (results.jsonl.gz, errors.jsonl), parquet (reports, cells, flags and errors
 .parquet; needs the `parquet` extra), sqlite (export.sqlite with tables reports, cells,
 flags, errors and fields) or xlsx (export.xlsx, see `extractor.outputs.xlsx`).
 
@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from extractor.outputs.fields import FIELD_COLUMNS, field_rows
-from extractor.outputs.items import Item, item_of, run_items
-from extractor.outputs.rows import BatchWriter
+from extractor.outputs.items import PLAIN_RESULTS, RESULTS, Item, item_of, run_items
+from extractor.outputs.options import OutputOptions
+from extractor.outputs.rows import FIELDS_FILE, BatchWriter
 from extractor.outputs.spool import Spool
 from extractor.outputs.tables import (
     AMOUNT_SCALE,
@@ -49,7 +50,7 @@ from extractor.store.store import Store
 FORMATS = ("csv", "jsonl", "parquet", "sqlite", "xlsx")
 FILES = {
     "csv": ("cells.csv", "reports.csv", "flags.csv"),
-    "jsonl": ("results.jsonl", "errors.jsonl"),
+    "jsonl": (RESULTS, "errors.jsonl"),
 }
 
 #: The typed tables: name, columns, rows of one run item.
@@ -63,7 +64,7 @@ TABLES: tuple[tuple[str, tuple[Column, ...], Callable[[Item], list[list[object]]
 
 #: Bump when what the exports hold changes without a change of columns (the columns are
 #: part of the layout hash below): a resumed run then rewrites the files of an older tool.
-EXPORT_VERSION = "3"
+EXPORT_VERSION = "4"  # 4: results.jsonl.gz without the text, lean cells.csv, fields.csv
 
 
 def export_layout() -> str:
@@ -78,7 +79,8 @@ class ExportError(Exception):
 
 def write_run(store: Store, run_id: int, out: Path,
               files: tuple[str, ...] = BatchWriter.FILES, spool: Spool | None = None,
-              also: Callable[[int, Item | None], None] | None = None) -> bool:
+              also: Callable[[int, Item | None], None] | None = None,
+              options: OutputOptions | None = None) -> bool:
     """Write a run's exports into `out`; False when the files there are already exactly
     these (same items, same decisions: a resumed run with nothing new skips the rewrite).
 
@@ -86,14 +88,23 @@ def write_run(store: Store, run_id: int, out: Path,
     input they made that has no stored decision; every other item (reused, a twin, corrected)
     is read from the store, which renders the same bytes. `also`: called in input order with
     each input's position and its item, or None where the spool's lines were copied (the
-    run's panel reads each record once: from the store here, or in the worker)."""
+    run's panel reads each record once: from the store here, or in the worker).
+    `options`: `--with-text`, `--cell-labels` (default: as `extractor run` set them in the
+    environment, which is what the spooled lines were made with; outside a run, e.g.
+    `extractor correct`, as the folder's files were last written). A results.jsonl an older
+    version wrote beside results.jsonl.gz is removed (it would read as this run)."""
     standard = files == BatchWriter.FILES
-    stamp = f"{store.export_stamp(run_id)}:{export_layout()}"
+    where = f"outputs:{out.resolve()}"
+    if options is None:
+        options = OutputOptions.from_env() or (
+            OutputOptions() if spool is not None  # the lines a worker made outside `extractor run`
+            else OutputOptions.parse(store.get_meta(where) or ""))
+    stamp = f"{store.export_stamp(run_id)}:{export_layout()}:{options.stamp()}"
     if standard and store.get_meta(f"exported:{out.resolve()}") == stamp and all(
-            (out / f).is_file() for f in files):
+            (out / f).is_file() for f in (*files, FIELDS_FILE)):
         return False
     corrected = store.has_corrections()
-    with BatchWriter(out, files) as writer:
+    with BatchWriter(out, files, options) as writer:
         for row in store.run_items(run_id):
             seq, sha, rid = row[0], row[2], row[3]
             lines = (spool.get(seq) if spool is not None and rid is not None
@@ -110,21 +121,28 @@ def write_run(store: Store, run_id: int, out: Path,
                 writer.add_error(item.error)
             elif item.record is not None:
                 writer.add(item.record, item.record_json, item)
+    if RESULTS in files:
+        (out / PLAIN_RESULTS).unlink(missing_ok=True)
     if standard:
         store.set_meta(f"exported:{out.resolve()}", stamp)
+        store.set_meta(where, options.env_value())
     return True
 
 
-def export(store: Store, fmt: str, dest: Path, run_id: int | None = None) -> list[Path]:
-    """Write one export format of a run (default: the latest) into `dest`; the paths written."""
+def export(store: Store, fmt: str, dest: Path, run_id: int | None = None,
+           options: OutputOptions | None = None) -> list[Path]:
+    """Write one export format of a run (default: the latest) into `dest`; the paths written.
+    `options` (csv, jsonl): `--cell-labels`, `--with-text`. parquet, sqlite and xlsx always
+    have every column (cells with their labels; the text is not in them)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     run_id = run_id if run_id is not None else store.latest_run()
     if run_id is None:
         raise ExportError(f"{store.path} holds no run yet: run `extractor run` first")
     if fmt in FILES:
-        write_run(store, run_id, dest, FILES[fmt])
-        return [dest / f for f in FILES[fmt]]
+        write_run(store, run_id, dest, FILES[fmt], options=options or OutputOptions())
+        extra = (FIELDS_FILE,) if "cells.csv" in FILES[fmt] else ()
+        return [dest / f for f in (*FILES[fmt], *extra)]
     items = run_items(store, run_id)
     if fmt == "parquet":
         return write_parquet(items, dest)

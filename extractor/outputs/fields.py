@@ -144,12 +144,13 @@ FIELDS: tuple[Field, ...] = _build()
 BY_PATH: dict[str, Field] = {f.path: f for f in FIELDS}
 
 FIELD_COLUMNS = ("path", "label", "section", "row", "column", "templates", "type", "unit",
-                 "relation", "other_template", "comparable_as", "note")
+                 "relation", "other_template", "comparable_as", "note", "title")
 
 
 def field_rows() -> list[list[str]]:
     return [[f.path, f.label, f.section, f.row, f.column, " ".join(f.templates), f.type, f.unit,
-             f.relation, f.other_template, f.comparable_as, f.note] for f in FIELDS]
+             f.relation, f.other_template, f.comparable_as, f.note, title(f.path)]
+            for f in FIELDS]
 
 
 def fields_csv() -> str:

@@ -2,23 +2,27 @@
 
 `run_items` reads one run from the store, as every export does. `read_run` is how the
 commands that look at a finished run (`extractor review`, `extractor eval`) find it: the
-newest run of a folder's store, or a results.jsonl from elsewhere (a file named directly,
-or a folder that holds one but no store, such as a copied export).
+newest run of a folder's store, or a results file from elsewhere (results.jsonl.gz or a
+plain results.jsonl, named directly, or in a folder that holds one but no store, such as a
+copied export).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from extractor.schema import InputError, Record
+from extractor.schema import Cell, InputError, Record
 from extractor.store import corrections
-from extractor.store.codec import decode, encode
+from extractor.store.codec import decode, decode_any, encode_bare, with_text
 from extractor.store.store import STORE_NAME, Store, StoreError
 
-RESULTS = "results.jsonl"
+RESULTS = "results.jsonl.gz"
+PLAIN_RESULTS = "results.jsonl"  # written before issue 17, or unzipped by a user
 ERRORS = "errors.jsonl"
 
 
@@ -29,8 +33,9 @@ class RunSourceError(ValueError):
 @dataclass
 class Item:
     """One input of a run: its record or its error, and where it came from (its position in
-    the run, file name, path as given, content sha256; from a results.jsonl: the record's
-    own file name and sha256, the line number, no path)."""
+    the run, file name, path as given, content sha256; from a results file: the record's
+    own file name and sha256, the line number, no path). `record_json`, when set, is the
+    record's compact JSON without its text (`codec.encode_bare`)."""
 
     record: Record | None
     record_json: str | None
@@ -39,6 +44,13 @@ class Item:
     file: str = ""
     input_path: str = ""
     sha256: str | None = None
+    #: False for a record read from a results line without its text (the default lines):
+    #: `record.text` is then "" and no span can be shown
+    has_text: bool = True
+    #: the reports row, made once (`tables.report_values`)
+    report_row: list[object] | None = field(default=None, repr=False, compare=False)
+    #: the record's cells in printed order, listed once (`tables.cells_of`)
+    cells: list[Cell] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, record: Record, seq: int = 0, input_path: str = "") -> Item:
@@ -66,25 +78,34 @@ def item_of(store: Store, row: RunItemRow, corrected: set[str]) -> Item:
     if rid is None:
         return Item(None, None, InputError(file=name, path=path, kind=kind or "internal",
                                            error=error or ""), seq, name, path, sha)
-    raw = store.record_json(rid)
-    record = decode(raw)
+    bare, text = store.record_parts(rid)
+    if text is None:  # stored before migration 006: the text is inside the record's JSON
+        record = decode(bare)
+        raw: str | None = None
+    else:
+        record = decode(with_text(bare, text))
+        raw = bare
     if sha in corrected:
         record = corrections.apply(record, store.corrections(sha or ""))
-        raw = encode(record)
+        raw = None
     if record.meta.source_file != name:  # the content was met earlier under another name
         record = record.model_copy(
             update={"meta": record.meta.model_copy(update={"source_file": name})})
-        raw = encode(record)
-    return Item(record, raw, None, seq, name, path, sha)
+        raw = None
+    return Item(record, raw if raw is not None else encode_bare(record), None, seq, name, path,
+                sha)
 
 
 def read_run(target: Path) -> Iterator[Item]:
     """The items of the run at `target`, one at a time:
 
     - a folder with a store (`extractor run`'s output folder): its newest run, decisions
-      applied exactly as the exports apply them (the folder's results.jsonl is not read);
-    - a results.jsonl file: its records, then the errors of an errors.jsonl beside it;
-    - a folder with a results.jsonl but no store: that file, likewise.
+      applied exactly as the exports apply them (the folder's results file is not read);
+    - a results file (results.jsonl.gz, or a plain results.jsonl): its records, then the
+      errors of an errors.jsonl beside it. A line without the normalized text (the default:
+      `--with-text` keeps it) gives a record whose text is "" and an item with `has_text`
+      False;
+    - a folder with a results file but no store: that file, likewise.
 
     Where to read is decided now (`RunSourceError` when there is nothing to read); the
     items are read as the iterator is consumed.
@@ -97,11 +118,14 @@ def read_run(target: Path) -> Iterator[Item]:
         except StoreError as e:
             raise RunSourceError(str(e)) from e
         return _store_items(target)
-    results = target / RESULTS if target.is_dir() else target
+    results = target
+    if target.is_dir():
+        results = next((target / n for n in (RESULTS, PLAIN_RESULTS) if (target / n).is_file()),
+                       target / RESULTS)
     if not results.is_file():
         if target.is_dir():
-            raise RunSourceError(f"{target}: no {STORE_NAME} and no {RESULTS} (is this the output "
-                                 "folder of `extractor run`?)")
+            raise RunSourceError(f"{target}: no {STORE_NAME} and no {RESULTS} or {PLAIN_RESULTS} "
+                                 "(is this the output folder of `extractor run`?)")
         raise RunSourceError(f"{target} does not exist: name the output folder of `extractor "
                              f"run` or a {RESULTS} file")
     return _jsonl_items(results, results.parent / ERRORS)
@@ -121,11 +145,12 @@ def _store_items(out: Path) -> Iterator[Item]:
 def _jsonl_items(results: Path, errors: Path) -> Iterator[Item]:
     for n, line in _lines(results):
         try:
-            record = decode(line)
+            record, has_text = decode_any(line)
         except ValueError as e:
             first = str(e).splitlines()[0]
             raise RunSourceError(f"{results}, line {n}: not a result record: {first}") from e
-        yield Item(record, line, None, n - 1, record.meta.source_file, "", record.meta.sha256)
+        yield Item(record, None, None, n - 1, record.meta.source_file, "", record.meta.sha256,
+                   has_text)
     if not errors.is_file():
         return
     for n, line in _lines(errors):
@@ -141,7 +166,14 @@ def _jsonl_items(results: Path, errors: Path) -> Iterator[Item]:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if line.strip():
-                yield n, line.rstrip("\r\n")
+    """The lines of a text file, or of a gzip file (told by its first bytes, not its name)."""
+    with open(path, "rb") as raw:
+        zipped = raw.read(2) == b"\x1f\x8b"
+    try:
+        with (gzip.open(path, "rt", encoding="utf-8") if zipped
+              else open(path, encoding="utf-8")) as fh:
+            for n, line in enumerate(fh, start=1):
+                if line.strip():
+                    yield n, line.rstrip("\r\n")
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as e:
+        raise RunSourceError(f"{path}: cannot be read ({e})") from e

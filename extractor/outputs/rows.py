@@ -1,4 +1,9 @@
-"""Write a batch's results: results.jsonl, cells.csv, reports.csv, flags.csv, errors.jsonl.
+"""Write a batch's results: results.jsonl.gz, cells.csv, reports.csv, flags.csv, errors.jsonl,
+and fields.csv (the data dictionary cells.csv's paths join to).
+
+results.jsonl.gz holds one gzip member per report (a multi-member gzip file, which `gzip`,
+`zcat`, pandas and DuckDB read as one stream of JSON lines), each the compact record JSON
+without the normalized text (`--with-text`: with it) and a newline.
 
 The CSV files render the typed tables of `extractor.outputs.tables` as text: numbers as
 numbers (amounts as exact decimals, never in exponent form), null as an empty cell, booleans
@@ -18,21 +23,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from extractor.outputs.fields import SECTION_NAMES
-from extractor.outputs.items import Item
+from extractor.outputs.fields import SECTION_NAMES, fields_csv
+from extractor.outputs.items import RESULTS, Item
+from extractor.outputs.options import OutputOptions
 from extractor.outputs.safe import TRIGGERS, neutralise
 from extractor.outputs.tables import (
     CELL_COLUMNS,
     FLAG_COLUMNS,
+    LEAN_CELL_COLUMNS,
     REPORT_COLUMNS,
     Column,
     cell_values,
     flag_values,
     issue_span,
+    lean_cell_values,
     report_values,
 )
 from extractor.schema import InputError, Record
-from extractor.store.codec import encode
+from extractor.store.codec import encode_bare, gzip_member, with_text
 
 # The review page points where flags.csv points.
 _issue_span = issue_span
@@ -78,23 +86,38 @@ def csv_lines(rows: Iterable[list[object]]) -> str:
     return buf.getvalue()
 
 
-_ROWS_OF = (("cells.csv", cell_values), ("reports.csv", lambda i: [report_values(i)]),
-            ("flags.csv", flag_values))
 _BOM = "\ufeff".encode()
+FIELDS_FILE = "fields.csv"
 
 
-def item_lines(item: Item, files: Iterable[str], record_json: str | None = None) -> dict[str, bytes]:
-    """What the standard outputs hold for one run item with a record, per file (UTF-8):
-    the one rendering both a worker (as it makes the record) and an export from the store
-    use, so a run's files are the same bytes whichever wrote them."""
+def results_member(item: Item, options: OutputOptions) -> bytes:
+    """The item's member of results.jsonl.gz: its record's compact JSON (`item.record_json`,
+    the JSON without the text, when set) and a newline, gzipped."""
     r = item.record
     assert r is not None
+    bare = item.record_json or encode_bare(r)
+    line = with_text(bare, r.text) if options.with_text else bare
+    return gzip_member((line + "\n").encode())
+
+
+def item_lines(item: Item, files: Iterable[str], options: OutputOptions | None = None,
+               member: bytes | None = None) -> dict[str, bytes]:
+    """What the standard outputs hold for one run item with a record, per file: the one
+    rendering both a worker (as it makes the record) and an export from the store use, so a
+    run's files are the same bytes whichever wrote them. `member`: the item's results member
+    already made (`codec.deflate`, without the text)."""
+    options = options or OutputOptions()
     out: dict[str, bytes] = {}
-    if "results.jsonl" in files:
-        out["results.jsonl"] = ((record_json or encode(r)) + "\n").encode()
-    for name, rows_of in _ROWS_OF:
-        if name in files:
-            out[name] = csv_lines(rows_of(item)).encode()
+    if RESULTS in files:
+        out[RESULTS] = (member if member is not None and not options.with_text
+                        else results_member(item, options))
+    if "cells.csv" in files:
+        cells = cell_values if options.cell_labels else lean_cell_values
+        out["cells.csv"] = csv_lines(cells(item)).encode()
+    if "reports.csv" in files:
+        out["reports.csv"] = csv_lines([report_values(item)]).encode()
+    if "flags.csv" in files:
+        out["flags.csv"] = csv_lines(flag_values(item)).encode()
     return out
 
 
@@ -105,15 +128,21 @@ class BatchWriter:
     never leaves a half-written output behind.
     """
 
-    FILES = ("results.jsonl", "errors.jsonl", "cells.csv", "reports.csv", "flags.csv")
+    FILES = (RESULTS, "errors.jsonl", "cells.csv", "reports.csv", "flags.csv")
 
-    def __init__(self, out: Path, files: tuple[str, ...] = FILES) -> None:
+    def __init__(self, out: Path, files: tuple[str, ...] = FILES,
+                 options: OutputOptions | None = None) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.out = out
+        self.options = options or OutputOptions()
         self._fh: dict[str, IO[bytes]] = {}
         for name in files:
             self._fh[name] = open(out / f".{name}.tmp", "wb")  # noqa: SIM115 - closed in close()
-        for name, columns in (("cells.csv", CELL_COLUMNS), ("reports.csv", REPORT_COLUMNS),
+        if "cells.csv" in files:  # the dictionary its paths join to, beside it
+            self._fh[FIELDS_FILE] = open(out / f".{FIELDS_FILE}.tmp", "wb")  # noqa: SIM115
+            self._fh[FIELDS_FILE].write(_BOM + fields_csv().encode())
+        cell_columns = CELL_COLUMNS if self.options.cell_labels else LEAN_CELL_COLUMNS
+        for name, columns in (("cells.csv", cell_columns), ("reports.csv", REPORT_COLUMNS),
                               ("flags.csv", FLAG_COLUMNS)):
             if name in self._fh:
                 self._fh[name].write(_BOM + csv_lines([header(columns)]).encode())  # type: ignore[list-item]
@@ -130,10 +159,13 @@ class BatchWriter:
                 (json.dumps(error.model_dump(), ensure_ascii=False) + "\n").encode())
 
     def add(self, r: Record, record_json: str | None = None, item: Item | None = None) -> None:
-        """`record_json`: the record already serialized (saves a dump when exporting);
+        """`record_json`: the record already serialized without its text (`encode_bare`;
+        saves a dump when exporting);
         `item`: the run item it is (input path and position; default: the record alone)."""
         item = item or Item.of(r)
-        self.add_lines(item_lines(item, self._fh, record_json))
+        if record_json is not None and item.record_json is None:
+            item.record_json = record_json
+        self.add_lines(item_lines(item, self._fh, self.options))
 
     def add_lines(self, lines: dict[str, bytes]) -> None:
         """One item's lines as `item_lines` made them (e.g. in a worker): written as they are."""

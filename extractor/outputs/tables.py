@@ -122,6 +122,17 @@ CELL_COLUMNS: tuple[Column, ...] = (
     *_IDENTITY_TAIL,
 )
 
+#: cells.csv by default (issue 17): the key and the trust and provenance columns. The
+#: identity and label columns of `CELL_COLUMNS` are a join away: `file`, `input_path` and
+#: `sha256` from reports.csv on `item`; `section`, `row`, `column`, the label and the unit
+#: kind from fields.csv on `path`. `raw` is empty where the printed text reads exactly as
+#: the number in `value` or `amount` (`--cell-labels` writes `CELL_COLUMNS`, raw always).
+LEAN_CELL_COLUMNS: tuple[Column, ...] = tuple(
+    next(c for c in CELL_COLUMNS if c.name == name) for name in (
+        "item", "path", "value", "amount", "raw", "state", "status", "placement", "reasons",
+        "span_start", "span_end", "source_start", "source_end", "page", "decision",
+        "machine_value", "machine_amount", "reviewer", "note"))
+
 FLAG_COLUMNS: tuple[Column, ...] = (
     Column("file", "text", "文件"),
     Column("rule", "label", "规则"),
@@ -178,18 +189,32 @@ def _year(value: object) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
+def cells_of(item: Item) -> list[Cell]:
+    """The item's record's cells in printed order (listed once per item: every table of an
+    item reads them)."""
+    if item.cells is None:
+        assert item.record is not None
+        item.cells = list(iter_cells(item.record.tables))
+    return item.cells
+
+
 def report_values(item: Item) -> list[object]:
-    """The reports row of a run item with a record, in `REPORT_COLUMNS` order."""
+    """The reports row of a run item with a record, in `REPORT_COLUMNS` order (made once per
+    item: reports.csv and the panel share it)."""
+    if item.report_row is not None:
+        return item.report_row
     r = item.record
     assert r is not None
-    cells = {c.path: c for c in iter_cells(r.tables)}
-    statuses = Counter(c.status.value for c in cells.values() if c.status is not None)
+    cells = {c.path: c for c in cells_of(item)}
+    # `_value_`: the enum's string without the `value` descriptor (this runs for every cell)
+    statuses = Counter(c.status._value_ for c in cells.values() if c.status is not None)
+    number, missing = CellState.NUMBER, CellState.MISSING
     values: list[object] = [
         item.file, item.input_path, _text(r.meta.agency.value), _year(r.meta.year.value),
         r.tables.template, r.truncated, r.meta.ocr, len(cells),
-        sum(c.state is CellState.NUMBER for c in cells.values()),
+        sum(c.state is number for c in cells.values()),
         *(statuses[s] for s in STATUSES),
-        sum(c.state is CellState.MISSING for c in cells.values()), len(r.flags),
+        sum(c.state is missing for c in cells.values()), len(r.flags),
         item.sha256, item.seq,
     ]
     for f in FIELDS:
@@ -197,9 +222,23 @@ def report_values(item: Item) -> list[object]:
         if c is None:
             values += [None, None, NOT_IN_TEMPLATE]
             continue
-        n, a = _number(c, f.is_amount)
-        values += [a if f.is_amount else n, c.status.value if c.status else None, c.state.value]
+        v = None
+        if c.state is number and c.value is not None:
+            v = amount(c.value) if f.is_amount else count(c.value)
+        values += [v, c.status._value_ if c.status is not None else None, c.state._value_]
+    item.report_row = values
     return values
+
+
+def _correction(c: Cell, is_amount: bool) -> tuple[object, ...]:
+    """decision, machine_value, machine_amount, reviewer, note of a cell."""
+    k = c.correction
+    if k is None:
+        return None, None, None, None, None
+    mn, ma = (None, None)
+    if k.machine_value is not None:
+        mn, ma = (None, amount(k.machine_value)) if is_amount else (count(k.machine_value), None)
+    return k.decision, mn, ma, k.reviewer, k.note
 
 
 def cell_values(item: Item) -> list[list[object]]:
@@ -207,22 +246,49 @@ def cell_values(item: Item) -> list[list[object]]:
     r = item.record
     assert r is not None
     rows: list[list[object]] = []
-    for c in iter_cells(r.tables):
+    for c in cells_of(item):
         section, row, col = c.path.split(".")
         is_amount = BY_PATH[c.path].is_amount
         n, a = _number(c, is_amount)
-        k = c.correction
-        mn, ma = (None, None)
-        if k is not None and k.machine_value is not None:
-            mn, ma = (None, amount(k.machine_value)) if is_amount else (count(k.machine_value), None)
         span = c.span or (None, None)
         src = c.source_span or (None, None)
         rows.append([
             item.file, SECTION_NAMES[section], row, col, c.path, title(c.path), n, a, c.unit,
-            c.raw, c.state.value, c.status.value if c.status else None, c.placement,
+            c.raw, c.state._value_, c.status._value_ if c.status else None, c.placement,
             " | ".join(c.reasons) or None, span[0], span[1], src[0], src[1], c.page,
-            k.decision if k else None, mn, ma, k.reviewer if k else None, k.note if k else None,
-            item.input_path, item.sha256, item.seq,
+            *_correction(c, is_amount), item.input_path, item.sha256, item.seq,
+        ])
+    return rows
+
+
+def lean_cell_values(item: Item) -> list[list[object]]:
+    """One row per template cell of a record, in printed order (`LEAN_CELL_COLUMNS`): `raw`
+    left empty where it reads exactly as the number written in `value` or `amount`."""
+    r = item.record
+    assert r is not None
+    rows: list[list[object]] = []
+    seq = item.seq
+    number = CellState.NUMBER
+    for c in cells_of(item):
+        is_amount = BY_PATH[c.path].is_amount
+        n = a = None
+        raw = c.raw
+        if c.state is number and c.value is not None:
+            if is_amount:
+                a = amount(c.value)
+                if raw is not None and a is not None and raw == format(a, "f"):
+                    raw = None
+            else:
+                n = count(c.value)
+                if raw is not None and n is not None and raw == str(n):
+                    raw = None
+        span = c.span or (None, None)
+        src = c.source_span or (None, None)
+        rows.append([
+            seq, c.path, n, a, raw, c.state._value_,
+            c.status._value_ if c.status is not None else None, c.placement,
+            " | ".join(c.reasons) or None, span[0], span[1], src[0], src[1], c.page,
+            *_correction(c, is_amount),
         ])
     return rows
 
@@ -230,7 +296,9 @@ def cell_values(item: Item) -> list[list[object]]:
 def flag_values(item: Item) -> list[list[object]]:
     r = item.record
     assert r is not None
-    by_path = {c.path: c for c in iter_cells(r.tables)}
+    if not r.flags:
+        return []
+    by_path = {c.path: c for c in cells_of(item)}
     rows: list[list[object]] = []
     for issue in r.flags:
         span = issue_span(issue, by_path)

@@ -59,13 +59,13 @@ Segment = str | list[Any]
 
 
 class ReviewError(ValueError):
-    """There is no run to review at the path given (no store and no results.jsonl, or a
+    """There is no run to review at the path given (no store and no results file, or a
     malformed results line)."""
 
 
 def load_records(target: Path) -> Iterator[Record]:
     """The records of a run, one at a time: the newest run of ``target/store.sqlite`` with
-    people's decisions applied, or a results.jsonl (named, or in a folder without a store).
+    people's decisions applied, or a results.jsonl.gz or results.jsonl (named, or in a folder without a store).
     See `extractor.outputs.items.read_run`."""
     try:
         items = read_run(target)
@@ -194,6 +194,13 @@ def flag_group(flag: Issue, by_path: dict[str, Cell]) -> str:
     return "decide"
 
 
+#: The source pane of a report read from a results line without its text (the default
+#: results.jsonl.gz lines leave it out; the store keeps it).
+NO_TEXT = ("The source text is not included in this results file, so the spans cannot be "
+           "shown here: review the run's output folder (its store keeps the text), or "
+           "re-export with the text: `extractor export OUT --format jsonl --with-text`.")
+
+
 def report_data(record: Record) -> dict[str, Any]:
     """What the page needs of one report: every cell of its template (for the table view;
     their reasons as indices into a table of distinct reasons), its flags with the group a
@@ -243,7 +250,8 @@ def report_data(record: Record) -> dict[str, Any]:
         "cells": cell_rows,
         "reasons": list(reasons_table),
         "flags": flags,
-        "seg": segments(record.text, [c.span for c in cells], flag_spans),
+        "seg": (segments(record.text, [c.span for c in cells], flag_spans) if record.text
+                else [NO_TEXT]),
     }
 
 
@@ -416,7 +424,7 @@ def write_review(records: Iterable[Record], dest: Path, include_all: bool = Fals
 
 def review(target: Path, dest: Path | None = None, include_all: bool = False) -> ReviewResult:
     """`extractor review OUT`: the page and decisions file for a run (see `load_records`),
-    written to `dest`, by default ``review/`` in the run's folder (beside a results.jsonl
+    written to `dest`, by default ``review/`` in the run's folder (beside a results file
     named directly)."""
     try:
         items = read_run(target)

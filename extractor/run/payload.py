@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extractor.outputs.items import Item
+from extractor.outputs.options import OutputOptions
 from extractor.outputs.rows import BatchWriter, item_lines
+from extractor.outputs.tables import cells_of
 from extractor.panel import build as panel_build
 from extractor.panel.build import PanelDoc
 from extractor.run.pipeline import process
 from extractor.schema import InputError, Record
-from extractor.store.codec import encode
+from extractor.store.codec import deflate, encode_bare
 from extractor.store.store import ResultRows, result_rows
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Payload:
-    rows: ResultRows  # the store's rows of the result (the record zlib-compressed within)
+    rows: ResultRows  # the store's rows of the result (the record and its text compressed within)
     lines: dict[str, bytes]  # this input's lines of each standard output (UTF-8)
     source_file: str
     truncated: bool
@@ -44,10 +46,15 @@ def produce(path: Path, seq: int, sha256: str, llm: LLMPass | None = None) -> Pa
     return result if isinstance(result, InputError) else pack(result, path, seq, sha256)
 
 
-def pack(record: Record, path: Path, seq: int, sha256: str) -> Payload:
-    """One serialization of the record, shared by the store and results.jsonl."""
-    record_json = encode(record)
-    item = Item(record, record_json, None, seq, path.name, str(path), sha256)
+def pack(record: Record, path: Path, seq: int, sha256: str,
+         options: OutputOptions | None = None) -> Payload:
+    """One serialization of the record, and one compression of it, shared by the store and
+    results.jsonl.gz (`options`: what `extractor run` asked the outputs to hold, default as
+    it set them in the environment)."""
+    options = options or OutputOptions.from_env() or OutputOptions()
+    bare = encode_bare(record)
+    blob, member = deflate(bare)
+    item = Item(record, bare, None, seq, path.name, str(path), sha256)
     try:
         doc, problem = panel_build.panel_doc(item), None
     except Exception as e:  # noqa: BLE001 - the panel never costs an input its result
@@ -55,6 +62,6 @@ def pack(record: Record, path: Path, seq: int, sha256: str) -> Payload:
     tried = [t for t in record.llm.tasks if t.outcome != "skipped"] if record.llm else []
     failures = tuple(f"LLM {t.task}{' ' + t.section if t.section else ''} failed: {t.detail}"
                      for t in tried if t.outcome == "failed")
-    return Payload(result_rows(record, record_json),
-                   item_lines(item, BatchWriter.FILES, record_json),
+    return Payload(result_rows(record, blob, cells_of(item)),
+                   item_lines(item, BatchWriter.FILES, options, member),
                    record.meta.source_file, record.truncated, doc, problem, len(tried), failures)

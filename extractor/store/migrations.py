@@ -264,6 +264,76 @@ CREATE INDEX IF NOT EXISTS results_newest ON results (sha256, config_key, create
 """)
 
 
+@migration
+def m006_text_once(db: sqlite3.Connection) -> None:
+    """The normalized text of a result stored once, in its own column (`results.text`:
+    zlib of the UTF-8 text); the record blob of a result written from now on leaves the
+    text out (reading joins them). Results stored before keep the text inside their record
+    blob and `text` NULL: both read the same."""
+    script(db, """
+ALTER TABLE results ADD COLUMN text BLOB;  -- zlib(normalized text); NULL: inside `record`
+""")
+
+
+_CELLS_VIEW_007 = """
+CREATE VIEW cells AS
+    SELECT c.result_id, p.text AS path, s.text AS state, c.value, c.amount_fen, c.unit, c.raw,
+           st.text AS status, coalesce(r.text, '') AS reasons, c.span_start, c.span_end,
+           c.page, pl.text AS placement
+    FROM cell_rows c
+    JOIN cell_text p ON p.id = c.path
+    JOIN cell_text s ON s.id = c.state
+    LEFT JOIN cell_text st ON st.id = c.status
+    LEFT JOIN cell_text r ON r.id = c.reasons
+    LEFT JOIN cell_text pl ON pl.id = c.placement;
+CREATE VIEW latest_cells AS
+    SELECT l.sha256, l.file, l.agency, l.year, l.template, c.*
+    FROM latest l JOIN cells c ON c.result_id = l.id;
+"""
+
+
+@migration
+def m007_cell_text_once(db: sqlite3.Connection) -> None:
+    """The cells table without its repeated text: each distinct path, state, status,
+    placement and reasons text is stored once, in `cell_text`, and a cell's row
+    (`cell_rows`) holds their ids (a missing table's reason, the same on each of its cells,
+    was most of the table's bytes). `cells` becomes a view with the table's columns and
+    values as before (`reasons` '' when there are none), so every query over `cells` and
+    `latest_cells` reads as it did."""
+    script(db, """
+CREATE TABLE cell_text (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE cell_rows (
+    result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+    path INTEGER NOT NULL,       -- cell_text ids: the field path,
+    state INTEGER NOT NULL,      -- the state,
+    value INTEGER CHECK (value IS NULL OR typeof(value) = 'integer'),        -- counts
+    amount_fen INTEGER CHECK (amount_fen IS NULL OR typeof(amount_fen) = 'integer'),  -- 分
+    unit TEXT, raw TEXT,
+    status INTEGER,              -- the status (NULL: none),
+    reasons INTEGER,             -- the reasons joined by ' | ' (NULL: none),
+    span_start INTEGER, span_end INTEGER, page INTEGER,
+    placement INTEGER,           -- the placement (NULL: made before 004)
+    PRIMARY KEY (result_id, path)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO cell_text (text)
+    SELECT path FROM cells UNION SELECT state FROM cells
+    UNION SELECT status FROM cells WHERE status IS NOT NULL
+    UNION SELECT reasons FROM cells WHERE reasons IS NOT NULL AND reasons != ''
+    UNION SELECT placement FROM cells WHERE placement IS NOT NULL;
+INSERT INTO cell_rows
+    SELECT c.result_id, p.id, s.id, c.value, c.amount_fen, c.unit, c.raw, st.id, r.id,
+           c.span_start, c.span_end, c.page, pl.id
+    FROM cells c
+    JOIN cell_text p ON p.text = c.path
+    JOIN cell_text s ON s.text = c.state
+    LEFT JOIN cell_text st ON st.text = c.status
+    LEFT JOIN cell_text r ON r.text = nullif(c.reasons, '')
+    LEFT JOIN cell_text pl ON pl.text = c.placement;
+DROP VIEW latest_cells;
+DROP TABLE cells;
+""" + _CELLS_VIEW_007)
+
+
 # --------------------------------------------------------------------------- applying them
 
 

@@ -36,6 +36,7 @@ from extractor.schema import (
     iter_cells,
     version_key,
 )
+from extractor.store.codec import with_text, zlib_blob
 from extractor.store.migrations import MigrationError, migrate
 
 STORE_NAME = "store.sqlite"
@@ -58,7 +59,8 @@ LOOKUPS: dict[str, str] = {
                  " WHERE run_id=? ORDER BY seq",
     "flagged_cells": "SELECT count(*) FILTER (WHERE status='flagged'), count(*) FILTER"
                      " (WHERE status='flagged' AND state='missing') FROM cells WHERE result_id=?",
-    "record_json": "SELECT record FROM results WHERE id=?",
+    "record_json": "SELECT record, text FROM results WHERE id=?",
+    "cell_text": "SELECT id FROM cell_text WHERE text=?",
     "corrections": "SELECT path, decision, value, state, machine_value, machine_state,"
                    " reviewer, note, decided_at FROM corrections WHERE sha256=?",
 }
@@ -82,12 +84,15 @@ def typed_value(cell: Cell) -> tuple[int | None, int | None]:
     """(count, amount in 分) of a cell for the store's typed columns (migration 004): NULL
     unless the cell holds a number; a fractional count or an amount finer than 1 分 is NULL
     there (the record keeps the exact value, and the verifier flags a fractional count)."""
-    if cell.state is not CellState.NUMBER or cell.value is None:
+    value = cell.value
+    if cell.state is not CellState.NUMBER or value is None:
         return None, None
-    number = Decimal(cell.value)
     if cell.path in AMOUNT_FIELDS:
-        scaled = number * 10**6
+        scaled = Decimal(value) * 10**6
         return None, int(scaled) if scaled == scaled.to_integral_value() else None
+    if type(value) is int:  # the common case, without a Decimal
+        return value, None
+    number = Decimal(value)
     return (int(number) if number == number.to_integral_value() else None), None
 
 
@@ -99,21 +104,25 @@ class ResultRows:
     of those tables without `result_id`."""
 
     schema_version: str
-    result: tuple[object, ...]
+    result: tuple[object, ...]  # ends with the record blob and the text blob
     cells: list[tuple[object, ...]]
     flags: list[tuple[object, ...]]
     flagged: int  # flagged cells, and of them missing (the run's progress tally)
     missing: int
 
 
-def result_rows(record: Record, record_json: str) -> ResultRows:
+def result_rows(record: Record, blob: bytes, cells_in_order: list[Cell] | None = None) -> ResultRows:
+    """`blob`: zlib of the record's bare JSON (`codec.deflate`, without the text: the text
+    goes to its own column, compressed here); `cells_in_order`: the record's cells, when
+    already listed (`iter_cells`)."""
     m, s, llm = record.meta, record.summary, record.llm
     cells = []
     missing = 0
-    for c in iter_cells(record.tables):
-        status = c.status.value if c.status else None
+    for c in cells_in_order if cells_in_order is not None else iter_cells(record.tables):
+        # `_value_`: the enum's string without the `value` descriptor (for every cell)
+        status = c.status._value_ if c.status is not None else None
         missing += status == "flagged" and c.state is CellState.MISSING
-        cells.append((c.path, c.state.value, *typed_value(c), c.unit, c.raw, status,
+        cells.append((c.path, c.state._value_, *typed_value(c), c.unit, c.raw, status,
                       " | ".join(c.reasons), c.span[0] if c.span else None,
                       c.span[1] if c.span else None, c.page, c.placement))
     flags = [(f.key, f.rule, f.verdict, f.message, " ".join(f.paths),
@@ -124,7 +133,7 @@ def result_rows(record: Record, record_json: str) -> ResultRows:
               llm.prompt_tokens if llm else 0, llm.completion_tokens if llm else 0,
               str(llm.cost) if llm else "0",
               int(llm is None or all(t.outcome != "failed" for t in llm.tasks)),
-              zlib.compress(record_json.encode(), 6))
+              blob, zlib_blob(record.text.encode()))
     return ResultRows(record.schema_version, result, cells, flags, s.flagged, missing)
 
 
@@ -159,6 +168,7 @@ class Store:
             self.db.close()
             raise StoreError(f"{self.path} cannot be used: {e}") from e
         self.moved_corrections = self.migrate_corrections(SCHEMA_VERSION, SCHEMA_RENAMES)
+        self._text_ids: dict[str, int] = {}
 
     def close(self) -> None:
         self.db.close()
@@ -220,24 +230,47 @@ class Store:
         """Store a result from its rows (`result_rows`, made where the record was made): no
         record is parsed or serialized here."""
         now = time.time()
-        with self._tx():
-            self.db.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET "
-                "path=excluded.path", (sha256, str(path), size, now))
-            cur = self.db.execute(
-                "INSERT INTO results (sha256, schema_version, config_key, sections, file, agency,"
-                " year, template, truncated, cells, verified, grounded, flagged, n_flags,"
-                " prompt_tokens, completion_tokens, cost, complete, record, created, code)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (sha256, rows.schema_version, config, json.dumps(sections), *rows.result,
-                 now, code))
-            rid = int(cur.lastrowid or 0)
-            self.db.executemany("INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                [(rid, *c) for c in rows.cells])
-            self.db.executemany("INSERT OR REPLACE INTO flags VALUES (?,?,?,?,?,?,?,?)",
-                                [(rid, *f) for f in rows.flags])
-            self._item(run_id, seq, path, sha256, rid, reused=False)
+        try:
+            with self._tx():
+                self.db.execute(
+                    "INSERT INTO documents VALUES (?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET "
+                    "path=excluded.path", (sha256, str(path), size, now))
+                cur = self.db.execute(
+                    "INSERT INTO results (sha256, schema_version, config_key, sections, file, agency,"
+                    " year, template, truncated, cells, verified, grounded, flagged, n_flags,"
+                    " prompt_tokens, completion_tokens, cost, complete, record, text, created, code)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (sha256, rows.schema_version, config, json.dumps(sections), *rows.result,
+                     now, code))
+                rid = int(cur.lastrowid or 0)
+                ids = self._text_ids
+                text_id = self._text_id
+                self.db.executemany(
+                    "INSERT INTO cell_rows VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(rid, ids.get(field) or text_id(field), ids.get(state) or text_id(state), value,
+                      fen, unit, raw, None if status is None else ids.get(status) or text_id(status),
+                      (ids.get(reasons) or text_id(reasons)) if reasons else None, s0, s1, page,
+                      ids.get(placement) or text_id(placement))
+                     for (field, state, value, fen, unit, raw, status, reasons, s0, s1, page,
+                          placement) in rows.cells])
+                self.db.executemany("INSERT OR REPLACE INTO flags VALUES (?,?,?,?,?,?,?,?)",
+                                    [(rid, *f) for f in rows.flags])
+                self._item(run_id, seq, path, sha256, rid, reused=False)
+        except BaseException:
+            self._text_ids.clear()  # ids added in the rolled back transaction are gone
+            raise
         return rid
+
+    def _text_id(self, text: str) -> int:
+        """The id of `text` in `cell_text` (added when new; inside the caller's transaction).
+        Ids are remembered for this connection (a bounded cache: most texts are paths,
+        states and reasons every report repeats)."""
+        self.db.execute("INSERT OR IGNORE INTO cell_text (text) VALUES (?)", (text,))
+        found = int(self.db.execute(LOOKUPS["cell_text"], (text,)).fetchone()[0])
+        if len(self._text_ids) >= 50_000:
+            self._text_ids.clear()
+        self._text_ids[text] = found
+        return found
 
     def add_reused(self, run_id: int, seq: int, path: Path, sha256: str, result_id: int) -> None:
         with self._tx():
@@ -279,8 +312,17 @@ class Store:
         return int(row[0]), int(row[1])
 
     def record_json(self, result_id: int) -> str:
-        row = self.db.execute(LOOKUPS["record_json"], (result_id,)).fetchone()
-        return zlib.decompress(row[0]).decode()
+        """The stored record's compact JSON, text included."""
+        bare, text = self.record_parts(result_id)
+        return bare if text is None else with_text(bare, text)
+
+    def record_parts(self, result_id: int) -> tuple[str, str | None]:
+        """(the stored record's JSON, its text): a result stored since migration 006 keeps
+        the text apart and its JSON lacks it; one stored before has the text inside its JSON,
+        and None here."""
+        blob, text = self.db.execute(LOOKUPS["record_json"], (result_id,)).fetchone()
+        return (zlib.decompress(blob).decode(),
+                None if text is None else zlib.decompress(text).decode())
 
     def export_stamp(self, run_id: int) -> str:
         """What a run's exports depend on: its items in order (which result or error each

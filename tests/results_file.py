@@ -1,0 +1,42 @@
+"""Reading a run's results file in tests: results.jsonl.gz (one gzip member per report) as
+its text lines, or as plain JSON."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+RESULTS = "results.jsonl.gz"
+
+
+def results_lines(path: Path) -> list[str]:
+    """The JSON lines of a results file (a folder: its results.jsonl.gz)."""
+    path = path / RESULTS if path.is_dir() else path
+    return gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
+
+
+def results_json(path: Path) -> list[dict]:
+    return [json.loads(line) for line in results_lines(path) if line.strip()]
+
+
+def results_records(path: Path) -> list:
+    """The records of a results file as `Record`s (a line without its text: text "")."""
+    from extractor.store.codec import decode_any
+
+    return [decode_any(line)[0] for line in results_lines(path) if line.strip()]
+
+
+def cells_joined(folder: Path) -> list[dict[str, str]]:
+    """The rows of a folder's lean cells.csv with the columns a join gives back, as the
+    README says to join: `file`, `input_path` and `sha256` from reports.csv on `item`."""
+    import csv
+
+    with open(folder / "reports.csv", encoding="utf-8-sig", newline="") as fh:
+        reports = {r["item"]: r for r in csv.DictReader(fh)}
+    with open(folder / "cells.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        report = reports[row["item"]]
+        row.update(file=report["file"], input_path=report["input_path"], sha256=report["sha256"])
+    return rows
