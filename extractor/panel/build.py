@@ -14,16 +14,16 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from extractor.outputs.items import Item
-from extractor.outputs.tables import REPORT_HEAD, report_values, snippet
+from extractor.outputs.tables import REPORT_HEAD, cells_of, report_values, snippet
 from extractor.panel.names import AgencyIdentity, Alias, agency_identity
 from extractor.panel.rules import CrossEquation, Side, instances, rule
-from extractor.schema import CellState, CellStatus, iter_cells, title
+from extractor.schema import CellState, CellStatus, title
 
 #: Statuses of a cell read where it is printed (the text at its span reads its value).
 GROUNDED = frozenset({CellStatus.VERIFIED.value, CellStatus.INFERRED.value,
@@ -126,10 +126,8 @@ def _rule_paths() -> frozenset[str]:
 RULE_PATHS = _rule_paths()
 
 
-def panel_doc(item: Item, aliases: dict[str, Alias] | None = None,
-              report_row: Sequence[object] | None = None) -> PanelDoc | None:
-    """What the panel keeps of a run item (None for an input that failed). `report_row`:
-    the item's `report_values`, when the caller has made them already (for reports.csv)."""
+def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc | None:
+    """What the panel keeps of a run item (None for an input that failed)."""
     r = item.record
     if r is None:
         return None
@@ -137,19 +135,19 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None,
     cells: dict[str, CellRef] = {}
     nonzero: list[tuple[str, int | Decimal]] = []
     numbers: list[tuple[str, int | Decimal]] = []
-    for c in iter_cells(r.tables):
+    for c in cells_of(item):  # listed once per item (the exports read them too)
         if c.state is CellState.NUMBER and c.value is not None:
             numbers.append((c.path, c.value))
             if c.value != 0:
                 nonzero.append((c.path, c.value))
         if c.path in RULE_PATHS:
             cells[c.path] = CellRef(
-                c.path, c.state.value, c.value, c.status.value if c.status else None, c.span,
+                c.path, c.state._value_, c.value, c.status._value_ if c.status else None, c.span,
                 c.source_span, c.page, snippet(r.text, *c.span, context=12) if c.span else None)
     return PanelDoc(item.seq, item.file, item.input_path, item.sha256,
                     year if isinstance(year, int) else None, r.tables.template,
                     agency_identity(r.meta.agency.value, aliases), r.meta.agency.span,
-                    pack(tuple((report_row or report_values(item))[len(REPORT_HEAD):])),
+                    pack(tuple(report_values(item)[len(REPORT_HEAD):])),
                     pack(cells), pack(frozenset(nonzero)), _nonzero_key(nonzero), len(nonzero),
                     hashlib.sha256(repr(numbers).encode()).hexdigest())
 
