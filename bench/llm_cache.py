@@ -35,7 +35,7 @@ from llm_oracle import Oracle  # noqa: E402
 import extractor.llm.reader  # noqa: E402, F401 - imported before timing, not inside the cold run
 from extractor.cli import main as cli  # noqa: E402
 
-OUTPUTS = ("results.jsonl.gz", "cells.csv", "reports.csv", "flags.csv", "errors.jsonl")
+OUTPUTS = ("results.jsonl.gz", "cells.csv.gz", "reports.csv", "flags.csv", "errors.jsonl")
 _STATS = re.compile(r"LLM \S+ \((?P<mode>\w+)\): (?P<calls>\d+) HTTP calls, (?P<hits>\d+) cache hits")
 
 

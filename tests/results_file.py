@@ -8,6 +8,22 @@ import json
 from pathlib import Path
 
 RESULTS = "results.jsonl.gz"
+CELLS = "cells.csv.gz"  # lean, by default; `--cell-labels`: cells.csv, plain
+
+
+def cells_text(folder: Path) -> str:
+    """The CSV text of a folder's cells (cells.csv.gz, else cells.csv), BOM included."""
+    gz = folder / CELLS
+    if gz.is_file():
+        return gzip.decompress(gz.read_bytes()).decode("utf-8")
+    return (folder / "cells.csv").read_text("utf-8")
+
+
+def cells_rows(folder: Path) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(cells_text(folder).removeprefix("\ufeff"))))
 
 
 def results_lines(path: Path) -> list[str]:
@@ -28,14 +44,13 @@ def results_records(path: Path) -> list:
 
 
 def cells_joined(folder: Path) -> list[dict[str, str]]:
-    """The rows of a folder's lean cells.csv with the columns a join gives back, as the
+    """The rows of a folder's lean cells.csv.gz with the columns a join gives back, as the
     README says to join: `file`, `input_path` and `sha256` from reports.csv on `item`."""
     import csv
 
     with open(folder / "reports.csv", encoding="utf-8-sig", newline="") as fh:
         reports = {r["item"]: r for r in csv.DictReader(fh)}
-    with open(folder / "cells.csv", encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = cells_rows(folder)
     for row in rows:
         report = reports[row["item"]]
         row.update(file=report["file"], input_path=report["input_path"], sha256=report["sha256"])

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-from results_file import cells_joined, results_json
+from results_file import cells_joined, cells_text, results_json
 
 from extractor.cli import main
 
@@ -36,9 +36,10 @@ def test_run_on_the_golden_folder_writes_every_output(tmp_path: Path, golden_inp
     records = read_jsonl(out / "results.jsonl.gz")
     assert sorted(r["meta"]["source_file"] for r in records) == sorted(
         p.name for p in golden_inputs.iterdir())
-    for name in ("cells.csv", "reports.csv", "flags.csv"):
+    for name in ("reports.csv", "flags.csv"):
         raw = (out / name).read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf"), f"{name} must start with a UTF-8 BOM for Excel"
+    assert cells_text(out).startswith("\ufeff")  # cells.csv.gz unzipped, for a spreadsheet too
     rows = cells_joined(out)
     assert len(rows) == sum(r["summary"]["cells"] for r in records)
     shahe = [r for r in rows if r["file"] == "shahe_health_2020.txt" and r["path"] == "s2.punishment.change"]
@@ -153,6 +154,6 @@ def test_an_oversized_file_is_refused_without_being_read(tmp_path: Path) -> None
 def test_two_runs_write_byte_identical_outputs(tmp_path: Path, golden_inputs: Path) -> None:
     for name in ("a", "b"):
         assert run("run", str(golden_inputs), "-o", str(tmp_path / name))[0] == 0
-    for f in ("results.jsonl.gz", "cells.csv", "reports.csv", "flags.csv", "errors.jsonl",
+    for f in ("results.jsonl.gz", "cells.csv.gz", "reports.csv", "flags.csv", "errors.jsonl",
               "fields.csv"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f

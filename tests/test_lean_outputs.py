@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from results_file import results_lines
+from results_file import cells_rows, cells_text, results_lines
 
 from extractor.cli import main
 from extractor.outputs.items import read_run
@@ -54,9 +54,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_a_lean_cells_csv_row_reads_as_the_source_prints_it(runs: dict[str, Path]) -> None:
     out = runs["lean"]
-    assert (out / "cells.csv").read_text("utf-8-sig").splitlines()[0] == LEAN_HEADER
+    assert cells_text(out).removeprefix("\ufeff").splitlines()[0] == LEAN_HEADER
     items = {r["file"]: r["item"] for r in read_csv(out / "reports.csv")}
-    cells = {(r["item"], r["path"]): r for r in read_csv(out / "cells.csv")}
+    cells = {(r["item"], r["path"]): r for r in cells_rows(out)}
     # huaian_gov_2024.pdf page 4: （一）新收 总计 3119, printed as the number: raw left empty
     row = cells[(items["huaian_gov_2024.pdf"], "s3.new_received.total")]
     assert (row["value"], row["amount"], row["raw"], row["state"], row["status"], row["page"]) == (
@@ -85,7 +85,7 @@ def test_fields_csv_in_the_run_folder_labels_every_path_of_cells_csv(runs: dict[
             other["unit"], other["relation"], other["title"]) == (
         "2021", "三", "other_processing_1", "total", "count", "count", "part",
         "（六）1.申请人无正当理由逾期不补·总计")
-    assert {r["path"] for r in read_csv(out / "cells.csv")} <= set(fields)
+    assert {r["path"] for r in cells_rows(out)} <= set(fields)
     assert (out / "fields.csv").read_bytes() == (ROOT / "docs" / "fields.csv").read_bytes()
 
 
@@ -97,7 +97,7 @@ def test_cell_labels_writes_the_readable_layout(runs: dict[str, Path]) -> None:
     assert (row["section"], row["row"], row["column"], row["label"], row["raw"], row["value"]) == (
         "三", "new_received", "total", "一、本年新收·总计", "3119", "3119")
     assert row["input_path"] == str(INPUTS / "huaian_gov_2024.pdf") and len(row["sha256"]) == 64
-    lean = read_csv(runs["lean"] / "cells.csv")
+    lean = cells_rows(runs["lean"])
     assert len(lean) == len(read_csv(out / "cells.csv")) == 3778  # the README's summary line
 
 
@@ -146,7 +146,7 @@ def test_export_flags_follow_the_same_rules(runs: dict[str, Path], tmp_path: Pat
     assert (tmp_path / "c" / "cells.csv").read_bytes() == (runs["full"] / "cells.csv").read_bytes()
     code, _, stderr = cli("export", out, "--format", "csv", "--to", tmp_path / "d")
     assert code == 0, stderr
-    assert (tmp_path / "d" / "cells.csv").read_bytes() == (out / "cells.csv").read_bytes()
+    assert (tmp_path / "d" / "cells.csv.gz").read_bytes() == (out / "cells.csv.gz").read_bytes()
     assert (tmp_path / "d" / "fields.csv").is_file()
 
 
@@ -211,3 +211,22 @@ def test_the_review_page_of_a_run_folder_has_the_text_from_the_store(runs: dict[
         data = json.loads(body)
         shown = "".join(seg if isinstance(seg, str) else seg[0] for seg in data["seg"])
         assert shown == texts[data["file"]], data["file"]
+
+
+def test_lean_cells_are_gzipped_one_member_per_report(runs: dict[str, Path], tmp_path: Path) -> None:
+    """cells.csv.gz: a member with the BOM and the header, then one member per report (19
+    golden reports); the readable layout is plain cells.csv, and a folder never keeps the
+    other layout from an earlier run."""
+    data = (runs["lean"] / "cells.csv.gz").read_bytes()
+    assert data.count(b"\x1f\x8b\x08") >= 20
+    first = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    assert first.decompress(data) == ("\ufeff" + LEAN_HEADER + "\r\n").encode()
+    assert not (runs["lean"] / "cells.csv").exists()
+    assert not (runs["full"] / "cells.csv.gz").exists()
+    out = tmp_path / "out"
+    report = INPUTS / "putuo_health_2020.txt"
+    assert cli("run", report, "-o", out, "--llm", "off", "-q")[0] == 0
+    assert cli("run", report, "-o", out, "--llm", "off", "-q", "--cell-labels")[0] == 0
+    assert (out / "cells.csv").is_file() and not (out / "cells.csv.gz").exists()
+    assert cli("run", report, "-o", out, "--llm", "off", "-q")[0] == 0
+    assert (out / "cells.csv.gz").is_file() and not (out / "cells.csv").exists()

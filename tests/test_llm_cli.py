@@ -15,7 +15,7 @@ from results_file import results_json, results_lines
 
 from extractor.cli import main
 
-OUTPUTS = ("results.jsonl.gz", "cells.csv", "reports.csv", "flags.csv", "errors.jsonl")
+OUTPUTS = ("results.jsonl.gz", "cells.csv.gz", "reports.csv", "flags.csv", "errors.jsonl")
 
 
 @pytest.fixture
@@ -174,5 +174,5 @@ def test_a_run_without_an_llm_never_loads_the_openai_sdk(tmp_path: Path, golden_
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "out" / "cells.csv").exists()
+    assert (tmp_path / "out" / "cells.csv.gz").exists()
     assert done.stdout.splitlines()[-1] == "[]"

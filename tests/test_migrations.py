@@ -7,7 +7,6 @@ depend on the code they test to make them.
 
 from __future__ import annotations
 
-import csv
 import json
 import sqlite3
 import zlib
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from results_file import results_lines, results_records
+from results_file import cells_rows, results_lines, results_records
 
 from extractor.cli import main
 from extractor.run.batch import extraction_config
@@ -283,8 +282,7 @@ def test_an_upgraded_store_is_used_by_run_export_and_its_decisions_apply(
     assert "1 reports" in result.stdout and "already done" not in result.stdout
     assert "1 documents re-extracted: the extraction code changed" in result.stderr
     assert results_records(out)[0].meta.sha256 == record.meta.sha256
-    with open(out / "cells.csv", encoding="utf-8-sig", newline="") as fh:
-        cell = next(r for r in csv.DictReader(fh) if r["path"] == "s3.granted.natural_person")
+    cell = next(r for r in cells_rows(out) if r["path"] == "s3.granted.natural_person")
     # the decision stored by format 1, applied
     assert (cell["status"], cell["value"], cell["decision"], cell["reviewer"]) == (
         "corrected", "5", "set", "ann")

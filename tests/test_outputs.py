@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from results_file import cells_joined, results_json, results_lines
+from results_file import cells_joined, cells_rows, cells_text, results_json, results_lines
 
 from extractor.cli import main
 from extractor.schema import AMOUNT_FIELDS, LAYOUTS, CellStatus
@@ -264,7 +264,7 @@ def test_a_corrected_cell_is_purple_with_the_decision_in_its_comment(tmp_path: P
     x = ws.cell(3, header.index(path) + 1)
     assert (x.value, _fill(x)) == (7, FILLS["corrected"])
     assert "corrected by =王: set" in x.comment.text and "+checked" in x.comment.text
-    row = read_csv(out / "cells.csv")
+    row = cells_rows(out)
     mine = next(r for r in row if r["path"] == path)
     assert (mine["status"], mine["reviewer"], mine["note"]) == ("corrected", "'=王", "'+checked")
     # The run summary counts it.
@@ -392,7 +392,7 @@ def test_untrusted_text_is_neutralised_in_csv_and_xlsx_and_numbers_stay_numbers(
     cells = {row["path"]: row for row in cells_joined(out)}
     assert {row["file"] for row in cells.values()} == {"'" + name}
     assert cells["s2.punishment.change"]["value"] == "-47"
-    raw = (out / "cells.csv").read_text("utf-8-sig")
+    raw = cells_text(out)
     assert "\n=" not in raw and ",=" not in raw and ",@" not in raw and ",+" not in raw
     wb = openpyxl.load_workbook(out / "export" / "export.xlsx")
     reports = list(wb["reports"].iter_rows(min_row=3, values_only=True))
@@ -522,7 +522,7 @@ def test_printed_text_reasons_and_messages_are_neutralised_too(tmp_path: Path) -
     record.flags.append(Issue(rule="X", key="X:1", message="@SUM(1)", paths=[cell.path]))
     with BatchWriter(tmp_path / "w") as writer:
         writer.add(record)
-    row = next(r for r in read_csv(tmp_path / "w" / "cells.csv") if r["path"] == cell.path)
+    row = next(r for r in cells_rows(tmp_path / "w") if r["path"] == cell.path)
     assert (row["raw"], row["reasons"], row["value"]) == ("'=1+2", "'-cmd|' /C calc'!A0", "")
     flag = read_csv(tmp_path / "w" / "flags.csv")[-1]
     assert flag["message"] == "'@SUM(1)"

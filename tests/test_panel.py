@@ -390,7 +390,7 @@ def test_nothing_cross_document_changes_a_number(run_out: Path, tmp_path: Path) 
     panel's own flag rows in flags.csv; the panel's numbers are the reports'."""
     invoke("export", str(run_out), "--to", str(tmp_path / "csv"))
     invoke("export", str(run_out), "--format", "jsonl", "--to", str(tmp_path / "jsonl"))
-    for name in ("cells.csv", "reports.csv"):
+    for name in ("cells.csv.gz", "reports.csv"):
         assert (run_out / name).read_bytes() == (tmp_path / "csv" / name).read_bytes(), name
     assert (run_out / "results.jsonl.gz").read_bytes() == (tmp_path / "jsonl" / "results.jsonl.gz").read_bytes()
     ours = [r for r in read_csv(run_out / "flags.csv")

@@ -24,7 +24,7 @@ from extractor.store.store import sha256_file
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ROOT / "golden" / "inputs"
 LVYUAN = INPUTS / "lvyuan_health_2020.txt"
-OUTPUTS = ("results.jsonl.gz", "errors.jsonl", "cells.csv", "reports.csv", "flags.csv",
+OUTPUTS = ("results.jsonl.gz", "errors.jsonl", "cells.csv.gz", "reports.csv", "flags.csv",
            "fields.csv")
 
 
@@ -90,14 +90,16 @@ def test_the_payload_is_plain_picklable_data() -> None:
     back = pickle.loads(pickle.dumps(payload))
     assert back == payload
     assert all(isinstance(v, bytes) for v in payload.lines.values())
-    assert set(payload.lines) == set(OUTPUTS) - {"errors.jsonl", "fields.csv"}
+    assert set(payload.lines) == {"results.jsonl.gz", "cells.csv", "reports.csv", "flags.csv"}
     line = gzip.decompress(payload.lines["results.jsonl.gz"]).decode()
     record, has_text = decode_any(line)
     assert line.endswith("\n") and line.count("\n") == 1 and not has_text
     made = process(LVYUAN)
     assert isinstance(made, Record)
     assert record == made.model_copy(update={"text": ""})
-    assert payload.lines["cells.csv"].decode().count("\r\n") == payload.rows.result[5]  # cells
+    # the cells' lines: a gzip member of cells.csv.gz (`files` and the lines say cells.csv)
+    cells = gzip.decompress(payload.lines["cells.csv"]).decode()
+    assert cells.count("\r\n") == payload.rows.result[5]  # cells
 
 
 def test_a_run_writes_the_bytes_an_export_from_its_store_writes(tmp_path: Path) -> None:
@@ -119,6 +121,7 @@ def test_a_run_writes_the_bytes_an_export_from_its_store_writes(tmp_path: Path) 
             code, output = cli("export", out, "--format", fmt, "--to", tmp_path / f"x{jobs}", *extra)
             assert code == 0, output
         for name in OUTPUTS:
+            name = "cells.csv" if name == "cells.csv.gz" and extra else name  # --cell-labels
             ran = (out / name).read_bytes()
             if name == "flags.csv":  # `run` adds the panel's cross-document flags at the end
                 ran = b"".join(ln for ln in ran.splitlines(keepends=True)
@@ -131,7 +134,9 @@ def test_a_run_writes_the_bytes_an_export_from_its_store_writes(tmp_path: Path) 
     assert [decode_any(x)[0].meta.source_file for x in lines][-1] == "zz_twin.txt"
     full = results_lines(tmp_path / "out2full")
     assert [decode(x).meta.source_file for x in full][-1] == "zz_twin.txt"  # with the text
-    assert (tmp_path / "out2full" / "cells.csv").read_bytes() != (tmp_path / "out2" / "cells.csv").read_bytes()
+    assert not (tmp_path / "out2full" / "cells.csv.gz").exists()
+    assert (tmp_path / "out2full" / "cells.csv").read_bytes() != gzip.decompress(
+        (tmp_path / "out2" / "cells.csv.gz").read_bytes())
 
 
 def test_a_line_without_the_text_reads_as_the_record_with_text_empty(lvyuan: Record) -> None:

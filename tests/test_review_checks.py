@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from results_file import cells_rows
 
 from extractor.cli import main
 from extractor.outputs.items import read_run
@@ -190,8 +191,7 @@ def test_a_run_after_decisions_counts_cells_as_the_exports_show_them(tmp_path: P
     assert result.exit_code == 0, result.output
     line = result.stdout.strip().splitlines()[-1]
     assert line.endswith(", 1 corrected; 0 errors -> " + str(out)), line  # the set only
-    with open(out / "cells.csv", encoding="utf-8-sig", newline="") as fh:
-        statuses = [r["status"] for r in csv.DictReader(fh)]
+    statuses = [r["status"] for r in cells_rows(out)]
     assert f"{statuses.count('verified')} verified," in line
     assert f"{statuses.count('corrected')} corrected;" in line
 

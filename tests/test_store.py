@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from results_file import cells_joined, results_records
+from results_file import cells_joined, cells_text, results_records
 
 from extractor.cli import main
 from extractor.review.decisions import COLUMNS
@@ -52,7 +52,7 @@ def test_a_second_run_reuses_every_document_and_writes_the_same_outputs(tmp_path
     assert code == 0
     # flags.csv's snippets come from the text: the store keeps it for items it renders
     before = {name: (out / name).read_bytes()
-              for name in ("results.jsonl.gz", "cells.csv", "reports.csv", "flags.csv")}
+              for name in ("results.jsonl.gz", "cells.csv.gz", "reports.csv", "flags.csv")}
     code, second, _ = cli("run", INPUTS, "-o", out, "--llm", "off")
     assert code == 0
     n = len(list(INPUTS.iterdir()))
@@ -68,7 +68,7 @@ def test_a_second_run_reuses_every_document_and_writes_the_same_outputs(tmp_path
 def test_parallel_jobs_give_the_same_outputs_in_input_order(tmp_path: Path) -> None:
     assert cli("run", INPUTS, "-o", tmp_path / "one", "--llm", "off")[0] == 0
     assert cli("run", INPUTS, "-o", tmp_path / "two", "--llm", "off", "--jobs", "2")[0] == 0
-    for name in ("results.jsonl.gz", "cells.csv", "reports.csv", "flags.csv"):
+    for name in ("results.jsonl.gz", "cells.csv.gz", "reports.csv", "flags.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
@@ -143,8 +143,7 @@ def test_exports_csv_jsonl_parquet_sqlite(tmp_path: Path) -> None:
     for fmt in ("csv", "jsonl", "parquet", "sqlite"):
         code, stdout, stderr = cli("export", out, "--format", fmt, "--to", tmp_path / fmt)
         assert code == 0, stderr
-    raw = (tmp_path / "csv" / "cells.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+    assert cells_text(tmp_path / "csv").startswith("\ufeff")  # UTF-8 with BOM, for Excel
     with open(tmp_path / "csv" / "reports.csv", encoding="utf-8-sig") as fh:
         assert len(list(csv.DictReader(fh))) == 3
     import pyarrow.parquet as pq

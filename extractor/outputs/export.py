@@ -29,7 +29,7 @@ from typing import Any
 from extractor.outputs.fields import FIELD_COLUMNS, field_rows
 from extractor.outputs.items import PLAIN_RESULTS, RESULTS, Item, item_of, run_items
 from extractor.outputs.options import OutputOptions
-from extractor.outputs.rows import FIELDS_FILE, BatchWriter
+from extractor.outputs.rows import CELLS, FIELDS_FILE, BatchWriter, disk_name
 from extractor.outputs.spool import Spool
 from extractor.outputs.tables import (
     AMOUNT_SCALE,
@@ -49,7 +49,7 @@ from extractor.store.store import Store
 
 FORMATS = ("csv", "jsonl", "parquet", "sqlite", "xlsx")
 FILES = {
-    "csv": ("cells.csv", "reports.csv", "flags.csv"),
+    "csv": (CELLS, "reports.csv", "flags.csv"),
     "jsonl": (RESULTS, "errors.jsonl"),
 }
 
@@ -64,7 +64,7 @@ TABLES: tuple[tuple[str, tuple[Column, ...], Callable[[Item], list[list[object]]
 
 #: Bump when what the exports hold changes without a change of columns (the columns are
 #: part of the layout hash below): a resumed run then rewrites the files of an older tool.
-EXPORT_VERSION = "4"  # 4: results.jsonl.gz without the text, lean cells.csv, fields.csv
+EXPORT_VERSION = "5"  # 4: results.jsonl.gz without the text, lean cells.csv, fields.csv; 5: cells.csv.gz
 
 
 def export_layout() -> str:
@@ -101,7 +101,7 @@ def write_run(store: Store, run_id: int, out: Path,
             else OutputOptions.parse(store.get_meta(where) or ""))
     stamp = f"{store.export_stamp(run_id)}:{export_layout()}:{options.stamp()}"
     if standard and store.get_meta(f"exported:{out.resolve()}") == stamp and all(
-            (out / f).is_file() for f in (*files, FIELDS_FILE)):
+            (out / disk_name(f, options)).is_file() for f in (*files, FIELDS_FILE)):
         return False
     corrected = store.has_corrections()
     with BatchWriter(out, files, options) as writer:
@@ -140,9 +140,10 @@ def export(store: Store, fmt: str, dest: Path, run_id: int | None = None,
     if run_id is None:
         raise ExportError(f"{store.path} holds no run yet: run `extractor run` first")
     if fmt in FILES:
-        write_run(store, run_id, dest, FILES[fmt], options=options or OutputOptions())
-        extra = (FIELDS_FILE,) if "cells.csv" in FILES[fmt] else ()
-        return [dest / f for f in (*FILES[fmt], *extra)]
+        options = options or OutputOptions()
+        write_run(store, run_id, dest, FILES[fmt], options=options)
+        extra = (FIELDS_FILE,) if CELLS in FILES[fmt] else ()
+        return [dest / disk_name(f, options) for f in (*FILES[fmt], *extra)]
     items = run_items(store, run_id)
     if fmt == "parquet":
         return write_parquet(items, dest)

@@ -1,5 +1,8 @@
-"""Write a batch's results: results.jsonl.gz, cells.csv, reports.csv, flags.csv, errors.jsonl,
-and fields.csv (the data dictionary cells.csv's paths join to).
+"""Write a batch's results: results.jsonl.gz, cells.csv.gz, reports.csv, flags.csv,
+errors.jsonl, and fields.csv (the data dictionary cells' paths join to).
+
+cells.csv.gz, like results.jsonl.gz, is one gzip member per report after a member holding
+the header (`--cell-labels`: cells.csv, plain, with every readable column).
 
 results.jsonl.gz holds one gzip member per report (a multi-member gzip file, which `gzip`,
 `zcat`, pandas and DuckDB read as one stream of JSON lines), each the compact record JSON
@@ -88,6 +91,16 @@ def csv_lines(rows: Iterable[list[object]]) -> str:
 
 _BOM = "\ufeff".encode()
 FIELDS_FILE = "fields.csv"
+CELLS = "cells.csv"  # the cells table's name in `files` and in an item's lines
+#: On disk: lean cells are gzipped, one member per report (a year's run writes ~20 million
+#: rows; pandas, R, DuckDB and `zcat` read it as one CSV); `--cell-labels` writes the
+#: readable layout as plain CSV, to open in a spreadsheet.
+CELLS_GZ = "cells.csv.gz"
+
+
+def disk_name(name: str, options: OutputOptions) -> str:
+    """The file a table of `files` is written to."""
+    return CELLS_GZ if name == CELLS and not options.cell_labels else name
 
 
 def results_member(item: Item, options: OutputOptions) -> bytes:
@@ -111,9 +124,11 @@ def item_lines(item: Item, files: Iterable[str], options: OutputOptions | None =
     if RESULTS in files:
         out[RESULTS] = (member if member is not None and not options.with_text
                         else results_member(item, options))
-    if "cells.csv" in files:
-        cells = cell_values if options.cell_labels else lean_cell_values
-        out["cells.csv"] = csv_lines(cells(item)).encode()
+    if CELLS in files:
+        if options.cell_labels:
+            out[CELLS] = csv_lines(cell_values(item)).encode()
+        else:
+            out[CELLS] = gzip_member(csv_lines(lean_cell_values(item)).encode())
     if "reports.csv" in files:
         out["reports.csv"] = csv_lines([report_values(item)]).encode()
     if "flags.csv" in files:
@@ -128,24 +143,28 @@ class BatchWriter:
     never leaves a half-written output behind.
     """
 
-    FILES = (RESULTS, "errors.jsonl", "cells.csv", "reports.csv", "flags.csv")
+    FILES = (RESULTS, "errors.jsonl", CELLS, "reports.csv", "flags.csv")
 
     def __init__(self, out: Path, files: tuple[str, ...] = FILES,
                  options: OutputOptions | None = None) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.out = out
         self.options = options or OutputOptions()
-        self._fh: dict[str, IO[bytes]] = {}
+        self._fh: dict[str, IO[bytes]] = {}  # by the name in `files`
+        self._disk: dict[str, str] = {}  # ... -> the file it is written to
         for name in files:
-            self._fh[name] = open(out / f".{name}.tmp", "wb")  # noqa: SIM115 - closed in close()
-        if "cells.csv" in files:  # the dictionary its paths join to, beside it
+            self._disk[name] = disk_name(name, self.options)
+            self._fh[name] = open(out / f".{self._disk[name]}.tmp", "wb")  # noqa: SIM115 - closed in close()
+        if CELLS in files:  # the dictionary its paths join to, beside it
+            self._disk[FIELDS_FILE] = FIELDS_FILE
             self._fh[FIELDS_FILE] = open(out / f".{FIELDS_FILE}.tmp", "wb")  # noqa: SIM115
             self._fh[FIELDS_FILE].write(_BOM + fields_csv().encode())
         cell_columns = CELL_COLUMNS if self.options.cell_labels else LEAN_CELL_COLUMNS
-        for name, columns in (("cells.csv", cell_columns), ("reports.csv", REPORT_COLUMNS),
+        for name, columns in ((CELLS, cell_columns), ("reports.csv", REPORT_COLUMNS),
                               ("flags.csv", FLAG_COLUMNS)):
             if name in self._fh:
-                self._fh[name].write(_BOM + csv_lines([header(columns)]).encode())  # type: ignore[list-item]
+                head = _BOM + csv_lines([header(columns)]).encode()  # type: ignore[list-item]
+                self._fh[name].write(gzip_member(head) if self._disk[name] != name else head)
 
     def __enter__(self) -> BatchWriter:
         return self
@@ -179,9 +198,13 @@ class BatchWriter:
             fh.flush()
             os.fsync(fh.fileno())
             fh.close()
-            tmp = self.out / f".{name}.tmp"
+            disk = self._disk[name]
+            tmp = self.out / f".{disk}.tmp"
             if commit:
-                os.replace(tmp, self.out / name)
+                os.replace(tmp, self.out / disk)
+                if name == CELLS:  # the other layout, from an earlier run: it would read as this one
+                    other = CELLS if disk == CELLS_GZ else CELLS_GZ
+                    (self.out / other).unlink(missing_ok=True)
             else:
                 tmp.unlink(missing_ok=True)
         self._fh = {}
