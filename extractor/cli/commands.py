@@ -14,7 +14,7 @@ from extractor.evaluate import evaluation as ev
 from extractor.schema import SCHEMA_VERSION, Record
 
 if TYPE_CHECKING:
-    pass
+    from extractor.store.store import Store
 from extractor.cli import Refused, aliases_of, environment_error, main
 
 
@@ -49,12 +49,31 @@ def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None, with_
                                  else " (it holds no run yet)"))
             written = export(store, fmt, dest or out / "export", run_id,
                              OutputOptions(with_text, cell_labels))
+            if fmt == "csv":  # as the run's own: with the panel and its flags in flags.csv
+                written += _export_panel(store, run_id, dest or out / "export")
     except (ExportError, StoreError) as e:
         raise click.UsageError(str(e)) from e
     except (OSError, sqlite3.DatabaseError) as e:
         raise environment_error(e, dest or out / "export") from e
     for p in written:
         click.echo(str(p))
+
+
+def _export_panel(store: Store, run_id: int | None, dest: Path) -> list[Path]:
+    """The panel of the exported run (with the folder's alias file) beside a csv export,
+    its cross-document flags added to the export's flags.csv."""
+    from extractor.outputs.items import run_items
+    from extractor.panel import folder_aliases, panel_step
+    from extractor.panel.write import TABLES
+
+    rid = run_id if run_id is not None else store.latest_run()
+    if rid is None:
+        return []
+    aliases, _ = folder_aliases(store, None)
+    panel = panel_step(run_items(store, rid), dest, aliases)
+    for problem in panel.errors:
+        click.echo(f"panel: {problem}", err=True)
+    return [dest / f"{name}.csv" for name, _, _ in TABLES]
 
 
 @main.command("correct")
