@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from throughput import load, make_corpus, stages, verify, with_rows, extract  # noqa: E402
+from throughput import extract, load, make_corpus, stages, verify, with_rows  # noqa: E402
 
 RULES = ("read+normalize", "layout", "mapping", "verify")
 
@@ -39,7 +39,7 @@ def main() -> None:
             (tmp / f"r{r}").mkdir()
             runs.append(stages(files, tmp / f"r{r}"))
         med = {k: statistics.median(run[k] for run in runs) for k in runs[0]}
-        print("stages (CPU ms/report, one process, median of %d): " % args.repeat + ", ".join(
+        print(f"stages (CPU ms/report, one process, median of {args.repeat}): " + ", ".join(
             f"{k} {v:.2f}" for k, v in med.items()) + f"; rules {sum(med[k] for k in RULES):.2f}")
         if args.profile:
             def go() -> None:

@@ -11,6 +11,7 @@ chose: `Cell.placement` not direct), verified (an identity covering it holds), e
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from extractor.schema import (
     AMOUNT_FIELDS,
@@ -44,55 +45,76 @@ from verify.subtotals import check_subtotals
 _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
 
 
+@lru_cache(maxsize=4096)
+def _row_title(path: str) -> str:
+    """The row part of a cell's title ('（一）予以公开' of '（一）予以公开·总计')."""
+    return title(path).split("·")[0]
+
+
+@lru_cache(maxsize=4096)
+def _column_title(path: str) -> str:
+    return title(path).split("·")[-1]
+
+
 def _term(cell: Cell) -> str:
     if cell.state is CellState.BLANK:
         return "blank(0)"
     return str(cell.value)
 
 
+def _total(cells: list[Cell]) -> Decimal:
+    values = [c.value for c in cells]
+    if all(type(v) is int or v is None for v in values):
+        # Counts: the integer sum is exact, and as a Decimal it is the Decimal sum.
+        return Decimal(sum(v for v in values if v is not None))
+    return sum((Decimal(v or 0) for v in values), Decimal(0))
+
+
 def _side(paths: tuple[str, ...], cells: dict[str, Cell]) -> tuple[Decimal, str]:
-    total = sum((Decimal(cells[p].value or 0) for p in paths), Decimal(0))
+    side = [cells[p] for p in paths]
+    total = _total(side)
     if len(paths) > 4:
-        shown = [f"{title(p).split('·')[0]} {_term(cells[p])}" for p in paths
-                 if cells[p].state is not CellState.BLANK]
-        blanks = sum(1 for p in paths if cells[p].state is CellState.BLANK)
+        shown = [f"{_row_title(p)} {_term(c)}" for p, c in zip(paths, side, strict=True)
+                 if c.state is not CellState.BLANK]
+        blanks = sum(1 for c in side if c.state is CellState.BLANK)
         if blanks:
             shown.append(f"{blanks} blank(0)")
         return total, " + ".join(shown) + f" = {total}"
-    terms = " + ".join(f"{title(p).split('·')[0]} {_term(cells[p])}" for p in paths)
+    terms = " + ".join(f"{_row_title(p)} {_term(c)}" for p, c in zip(paths, side, strict=True))
     return total, terms if len(paths) == 1 else f"{terms} = {total}"
 
 
 def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = frozenset()) -> CheckResult:
     """Evaluate one equation; `blank_ok` are cells whose blankness is a convention."""
-    column = title(eq.paths[0]).split("·")[-1] if eq.rule in ("I1", "I2") else ""
-    where = f"{eq.key} ({column})" if column else f"{eq.key} ({title(eq.left[0]).split('·')[0]})"
-    bad = [p for p in eq.paths if cells[p].state in _UNASSESSABLE]
+    paths = eq.paths
+    column = _column_title(paths[0]) if eq.rule in ("I1", "I2") else ""
+    where = f"{eq.key} ({column})" if column else f"{eq.key} ({_row_title(eq.left[0])})"
+    bad = [p for p in paths if cells[p].state in _UNASSESSABLE]
     if bad:
         names = ", ".join(f"{title(p)} is {cells[p].state.value}" for p in bad[:3])
         more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
         return CheckResult(rule=eq.rule, key=eq.key, outcome="not_assessable",
-                           message=f"{where} not assessable: {names}{more}", paths=list(eq.paths))
+                           message=f"{where} not assessable: {names}{more}", paths=list(paths))
     left, left_text = _side(eq.left, cells)
     right, right_text = _side(eq.right, cells)
     for side, other in ((eq.left, right), (eq.right, left)):
         if other != 0 and all(p in blank_ok and cells[p].state is CellState.BLANK for p in side):
             return CheckResult(
-                rule=eq.rule, key=eq.key, outcome="not_assessable", paths=list(eq.paths),
+                rule=eq.rule, key=eq.key, outcome="not_assessable", paths=list(paths),
                 message=f"{where} not assessable: 总计 left blank on detail rows "
                 f"(a common practice) while the other side is {other}",
             )
     if left == right:
-        return CheckResult(rule=eq.rule, key=eq.key, outcome="pass", paths=list(eq.paths),
+        return CheckResult(rule=eq.rule, key=eq.key, outcome="pass", paths=list(paths),
                            message=f"{where}: {left_text} = {right_text}")
-    blanks = [p for p in eq.paths if cells[p].state is CellState.BLANK]
+    blanks = [p for p in paths if cells[p].state is CellState.BLANK]
     note = ""
     if blanks:
         note = f"; blank cells counted as 0 decide this: {', '.join(title(p) for p in blanks[:4])}"
         if len(blanks) > 4:
             note += f" and {len(blanks) - 4} more"
     return CheckResult(
-        rule=eq.rule, key=eq.key, outcome="fail", paths=list(eq.paths),
+        rule=eq.rule, key=eq.key, outcome="fail", paths=list(paths),
         message=f"{where} fails: {left_text} ≠ {right_text}{note}",
     )
 
@@ -109,17 +131,28 @@ def _i5(cell: Cell, template: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def _group_subs(eq: Equation, template: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """For each outcome group with sub-rows in `eq`: those paths, and the path of the
+    group's printed total in their column."""
+    out = []
+    for group, rows in outcome_groups(template).items():
+        subs = tuple(p for p in eq.paths if p.split(".")[1] in rows)
+        if subs:
+            out.append((subs, subtotal_path(group, subs[0].rsplit(".", 1)[1])))
+    return tuple(out)
+
+
 def _group_totals(eq: Equation, cells: dict[str, Cell], template: str) -> Equation:
     """`eq` with each outcome group whose sub-rows cannot be read in its column replaced by
     the group's printed total, when the publisher printed one that reads (`cells` holds the
     subtotal cells under `subtotal_path`)."""
     if eq.rule not in GROUP_TOTAL_RULES:
         return eq
-    for group, rows in outcome_groups(template).items():
-        subs = tuple(p for p in eq.paths if p.split(".")[1] in rows)
-        if not subs or any(cells[p].state not in _UNASSESSABLE for p in subs):
+    for subs, total_path in _group_subs(eq, template):
+        if any(cells[p].state not in _UNASSESSABLE for p in subs):
             continue
-        total = cells.get(subtotal_path(group, subs[0].rsplit(".", 1)[1]))
+        total = cells.get(total_path)
         if total is not None and total.state not in _UNASSESSABLE:
             eq = with_group_total(eq, subs, total.path)
     return eq

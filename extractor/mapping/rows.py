@@ -4,7 +4,7 @@ publisher's subtotal row, or a group label that sets the context of the rows bel
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from extractor.ingest.document import Row, TextCell
 from extractor.mapping.matching import bare, best_match, compact
@@ -17,8 +17,13 @@ from extractor.schema.labels import S3_GROUPS, S3_HEADER_WORDS, S3_SUBROWS, S3_T
 _SUBITEM = re.compile(r"^(\d{1,2})\s*[.、,]")
 
 
+@cache
+def _names_s3_header(text: str) -> bool:
+    return bare(text) in S3_HEADER_WORDS or "勾稽关系" in text or "申请人情况" in text
+
+
 def _is_s3_header(labels: list[TextCell]) -> bool:
-    return any(bare(c.text) in S3_HEADER_WORDS for c in labels) or any("勾稽关系" in c.text or "申请人情况" in c.text for c in labels)
+    return any(_names_s3_header(c.text) for c in labels)
 
 
 def s3_row(labels: list[TextCell], st: State) -> str | None:
@@ -145,17 +150,20 @@ _S4_CHARS = frozenset("".join(S4_HEADER_WORDS))
 _S4_ONLY = ("维持", "纠正", "尚未", "审结", "复议", "诉讼", "起诉")
 
 
+@lru_cache(maxsize=16384)
 def is_s4_header(text: str) -> bool:
     """The text is nothing but section 四 header words, or pieces of them."""
     b = bare(text)
     return bool(b) and set(b) <= _S4_CHARS
 
 
+@lru_cache(maxsize=16384)
 def names_s4_header(text: str) -> bool:
     """The text is section 四's header, or a piece of it no other table prints."""
     return is_s4_header(text) and any(w in bare(text) for w in _S4_ONLY)
 
 
+@lru_cache(maxsize=16384)
 def _is_s4_heading(text: str) -> bool:
     """The line is the heading of section 四, in any of its printed titles."""
     return any(h.id == "四" for h in find_sections([Row([TextCell(text, 0, len(text))], "line", 0, len(text))]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -172,14 +173,21 @@ def build_tables(template: str, cells: dict[str, Cell]) -> BaseModel:
     return model.model_validate(data)
 
 
+@cache
+def _field_names(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(model.model_fields)
+
+
 def iter_cells(tables: BaseModel) -> Iterator[Cell]:
     """All cells of typed tables, in printed order."""
     for section in ("s2", "s3", "s4"):
         sec = getattr(tables, section)
-        for row in type(sec).model_fields:
-            row_obj = getattr(sec, row)
-            for col in type(row_obj).model_fields:
-                yield getattr(row_obj, col)
+        rows = sec.__dict__
+        for row in _field_names(type(sec)):
+            row_obj = rows[row]
+            cols = row_obj.__dict__
+            for col in _field_names(type(row_obj)):
+                yield cols[col]
 
 
 class Located(Strict):
