@@ -36,6 +36,7 @@ from extractor.schema.identities import (
     subtotal_path,
     with_group_total,
 )
+from extractor.schema.models import trusted
 from verify.grounding import ground
 from verify.ocr import low_confidence_issues, read_by_ocr
 from verify.patterns import blank_pattern_issues
@@ -43,6 +44,8 @@ from verify.soft_rules import check_soft_rules
 from verify.subtotals import check_subtotals
 
 _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
+#: Check results are built from the template's own equations: valid by construction.
+_check_result = trusted(CheckResult)
 
 
 @lru_cache(maxsize=4096)
@@ -93,19 +96,19 @@ def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = froze
     if bad:
         names = ", ".join(f"{title(p)} is {cells[p].state.value}" for p in bad[:3])
         more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
-        return CheckResult(rule=eq.rule, key=eq.key, outcome="not_assessable",
+        return _check_result(rule=eq.rule, key=eq.key, outcome="not_assessable",
                            message=f"{where} not assessable: {names}{more}", paths=list(paths))
     left, left_text = _side(eq.left, cells)
     right, right_text = _side(eq.right, cells)
     for side, other in ((eq.left, right), (eq.right, left)):
         if other != 0 and all(p in blank_ok and cells[p].state is CellState.BLANK for p in side):
-            return CheckResult(
+            return _check_result(
                 rule=eq.rule, key=eq.key, outcome="not_assessable", paths=list(paths),
                 message=f"{where} not assessable: 总计 left blank on detail rows "
                 f"(a common practice) while the other side is {other}",
             )
     if left == right:
-        return CheckResult(rule=eq.rule, key=eq.key, outcome="pass", paths=list(paths),
+        return _check_result(rule=eq.rule, key=eq.key, outcome="pass", paths=list(paths),
                            message=f"{where}: {left_text} = {right_text}")
     blanks = [p for p in paths if cells[p].state is CellState.BLANK]
     note = ""
@@ -113,7 +116,7 @@ def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = froze
         note = f"; blank cells counted as 0 decide this: {', '.join(title(p) for p in blanks[:4])}"
         if len(blanks) > 4:
             note += f" and {len(blanks) - 4} more"
-    return CheckResult(
+    return _check_result(
         rule=eq.rule, key=eq.key, outcome="fail", paths=list(paths),
         message=f"{where} fails: {left_text} ≠ {right_text}{note}",
     )
@@ -208,6 +211,9 @@ def _cell_checks(cells: dict[str, Cell], template: str, text: str,
     which cells are grounded (read at their span, and a reading at all)."""
     grounded: dict[str, bool] = {}
     for path, cell in cells.items():
+        if cell.state is CellState.MISSING:  # nothing claimed, nothing to check
+            grounded[path] = False
+            continue
         why = ground(cell, text)
         # OCR's text is its own reading of a picture: never proof of what the page prints.
         grounded[path] = (why is None and cell.state not in (CellState.MISSING, CellState.UNREADABLE)

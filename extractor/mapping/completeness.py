@@ -9,6 +9,7 @@ from extractor.ingest.document import Document
 from extractor.mapping.matching import compact
 from extractor.mapping.state import State
 from extractor.schema import LAYOUTS, ROW_TITLES, Cell, CellState, Issue, SectionHit
+from extractor.schema.models import new_cell
 from extractor.schema.templates import template_rows
 
 #: Words printed in each table's header: present in the text although the table was not
@@ -119,5 +120,5 @@ def missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issu
             )
         )
         for p in missed:
-            cells[p] = Cell(path=p, state=CellState.MISSING, reasons=[_missing_reason(p, truncated)])
+            cells[p] = new_cell(path=p, state=CellState.MISSING, reasons=[_missing_reason(p, truncated)])
     return issues
