@@ -22,8 +22,8 @@ from extractor.schema import (
     Extraction,
     Issue,
     Record,
+    Summary,
     iter_cells,
-    summarize,
     title,
 )
 from extractor.schema.identities import (
@@ -191,7 +191,7 @@ def verify(extraction: Extraction, text: str) -> Record:
     warnings += [i for i in sub_issues if i.severity == "warning"]
 
     flags += low_confidence_issues(cells, passed)
-    _set_statuses(cells, passed)
+    summary = _set_statuses(cells, passed)
     return Record(
         meta=extraction.meta,
         sections=extraction.sections,
@@ -200,7 +200,7 @@ def verify(extraction: Extraction, text: str) -> Record:
         checks=checks,
         flags=flags,
         warnings=warnings,
-        summary=summarize(extraction.tables),
+        summary=summary,
         text=text,
     )
 
@@ -273,8 +273,10 @@ def _identities(extraction: Extraction, cells: dict[str, Cell], grounded: dict[s
     return checks, passed
 
 
-def _set_statuses(cells: dict[str, Cell], passed: set[str]) -> None:
-    """Each cell's status from its reasons, its placement and the identities that passed.
+def _set_statuses(cells: dict[str, Cell], passed: set[str]) -> Summary:
+    """Each cell's status from its reasons, its placement and the identities that passed;
+    returns the counts of the cells by state and status (what `summarize` counts, in the
+    same pass: `cells` are the tables' cells).
 
     Reasons and status are set on the extraction's own cells: the verifier takes ownership
     of the extraction it is given (copying 200 models per report cost more than everything
@@ -285,12 +287,23 @@ def _set_statuses(cells: dict[str, Cell], passed: set[str]) -> None:
     blank 总计 under the blank-detail-total convention, is inferred too: it was not read
     where it is printed).
     """
+    counts = dict.fromkeys(CellStatus, 0)
+    numbers = 0
+    number = CellState.NUMBER
+    flagged, inferred, verified, grounded = (CellStatus.FLAGGED, CellStatus.INFERRED,
+                                             CellStatus.VERIFIED, CellStatus.GROUNDED)
     for path, cell in cells.items():
         if cell.reasons:
-            cell.status = CellStatus.FLAGGED
+            status = flagged
         elif cell.placement != "direct":
-            cell.status = CellStatus.INFERRED
+            status = inferred
         elif path in passed:
-            cell.status = CellStatus.VERIFIED
+            status = verified
         else:
-            cell.status = CellStatus.GROUNDED
+            status = grounded
+        cell.status = status
+        counts[status] += 1
+        numbers += cell.state is number
+    return Summary(cells=len(cells), numbers=numbers, verified=counts[verified],
+                   inferred=counts[inferred], grounded=counts[grounded], flagged=counts[flagged],
+                   corrected=counts[CellStatus.CORRECTED])
