@@ -7,14 +7,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from extractor.ingest.document import Document, TextCell
 from extractor.ingest.normalize import normalize
 from extractor.ingest.reader import IngestError, load_bytes
 from extractor.mapping.cells import cell_from_text
 from extractor.mapping.matching import bare
-from extractor.schema import Cell, CellState, CheckResult
-from extractor.schema.models import new_cell, trusted
+from extractor.schema import Cell, CellState, CheckResult, build_tables, iter_cells, template_paths
+from extractor.schema.models import Tables2019, new_cell, trusted
 
 TRADITIONAL = "機關資訊報告數量申請處理結果總計國務院辦公廳會議開"
 SIMPLIFIED = "机关资讯报告数量申请处理结果总计国务院办公厅会议开"
@@ -112,3 +113,21 @@ def test_cells_read_from_text_are_valid_models(printed: str, path: str, state: C
     assert (cell.state, cell.value, cell.unit) == (state, value, unit)
     assert type(cell.value) is type(value)
     assert Cell.model_validate(cell.model_dump()) == cell
+
+
+def test_tables_hold_the_cells_they_are_built_from() -> None:
+    cells = {p: Cell(path=p, state=CellState.BLANK) for p in template_paths("2019")}
+    tables = build_tables("2019", cells)
+    assert tables.template == "2019"
+    assert tables.s3.granted.total is cells["s3.granted.total"]
+    assert [c.path for c in iter_cells(tables)] == list(template_paths("2019"))
+    assert Tables2019.model_validate(tables.model_dump()) == tables
+
+
+def test_tables_from_something_other_than_cells_are_validated() -> None:
+    cells: dict[str, object] = {p: Cell(path=p, state=CellState.BLANK) for p in template_paths("2021")}
+    cells["s3.granted.total"] = {"path": "s3.granted.total", "state": "number", "value": 3}
+    assert build_tables("2021", cells).s3.granted.total.value == 3  # type: ignore[arg-type]
+    cells["s3.granted.total"] = {"path": "s3.granted.total", "state": "seven"}
+    with pytest.raises(ValidationError):
+        build_tables("2021", cells)  # type: ignore[arg-type]

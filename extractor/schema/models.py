@@ -210,8 +210,7 @@ Tables2021 = _tables_model("2021")
 Tables = Annotated[Tables2019 | Tables2021, Field(discriminator="template")]  # type: ignore[valid-type]
 
 
-def build_tables(template: str, cells: dict[str, Cell]) -> BaseModel:
-    """Assemble the typed tables of a template from cells keyed by path."""
+def _validated_tables(template: str, cells: dict[str, Any]) -> BaseModel:
     data: dict[str, Any] = {"template": template}
     for section, rows in LAYOUTS[template].items():
         data[section] = {
@@ -219,6 +218,37 @@ def build_tables(template: str, cells: dict[str, Cell]) -> BaseModel:
         }
     model = Tables2019 if template == "2019" else Tables2021
     return model.model_validate(data)
+
+
+@cache
+def _table_builders(template: str) -> tuple[Callable[..., BaseModel], dict[str, Any]]:
+    """Constructors without validation of a template's typed tables, each section and each
+    row (see `trusted`)."""
+    model = Tables2019 if template == "2019" else Tables2021
+    sections: dict[str, Any] = {}
+    for section, rows in LAYOUTS[template].items():
+        section_model = model.model_fields[section].annotation
+        rows_models = section_model.model_fields  # type: ignore[union-attr]
+        sections[section] = (trusted(section_model),  # type: ignore[arg-type]
+                             {row: trusted(rows_models[row].annotation) for row in rows})
+    return trusted(model), sections
+
+
+def build_tables(template: str, cells: dict[str, Cell]) -> BaseModel:
+    """Assemble the typed tables of a template from cells keyed by path. The cells are
+    models already: the tables hold them as they are (what validation does with model
+    instances), built without validating again."""
+    if not all(type(c) is Cell for c in cells.values()):  # not models yet: validate them
+        return _validated_tables(template, cells)
+    make, sections = _table_builders(template)
+    data: dict[str, Any] = {"template": template}
+    for section, rows in LAYOUTS[template].items():
+        make_section, make_row = sections[section]
+        data[section] = make_section(**{
+            row: make_row[row](**{col: cells[f"{section}.{row}.{col}"] for col in cols})
+            for row, cols in rows.items()
+        })
+    return make(**data)
 
 
 @cache
