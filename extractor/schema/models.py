@@ -48,7 +48,6 @@ class Strict(BaseModel):
 
 
 M = TypeVar("M", bound=BaseModel)
-_REQUIRED = object()
 
 
 def trusted(cls: type[M]) -> Callable[..., M]:
@@ -64,8 +63,9 @@ def trusted(cls: type[M]) -> Callable[..., M]:
     if (any(f.alias or f.validation_alias for f in fields.values()) or cls.__pydantic_post_init__
             or decorators.field_validators or decorators.model_validators):
         raise TypeError(f"{cls.__name__} cannot be built without validation")
-    template = {n: _REQUIRED if f.is_required() else None if f.default_factory else f.default
+    template = {n: None if f.is_required() or f.default_factory else f.default
                 for n, f in fields.items()}
+    required = frozenset(n for n, f in fields.items() if f.is_required())
     factories = tuple((n, f.default_factory) for n, f in fields.items() if f.default_factory)
     count = len(template)
     new = object.__new__
@@ -74,7 +74,7 @@ def trusted(cls: type[M]) -> Callable[..., M]:
     def make(**values: Any) -> M:
         data = template.copy()
         data.update(values)
-        if len(data) != count or _REQUIRED in data.values():
+        if len(data) != count or not values.keys() >= required:
             unknown = sorted(values.keys() - fields.keys())
             raise TypeError(f"{cls.__name__}: unknown fields {unknown}" if unknown else
                             f"{cls.__name__}: a required field is missing from {sorted(values)}")
