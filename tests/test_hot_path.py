@@ -14,6 +14,8 @@ from extractor.ingest.normalize import normalize
 from extractor.ingest.reader import IngestError, load_bytes
 from extractor.mapping.cells import cell_from_text
 from extractor.mapping.matching import bare
+from extractor.mapping.rows import s3_row
+from extractor.mapping.state import State
 from extractor.schema import Cell, CellState, CheckResult, build_tables, iter_cells, template_paths
 from extractor.schema.models import Tables2019, new_cell, trusted
 
@@ -131,3 +133,21 @@ def test_tables_from_something_other_than_cells_are_validated() -> None:
     cells["s3.granted.total"] = {"path": "s3.granted.total", "state": "seven"}
     with pytest.raises(ValidationError):
         build_tables("2021", cells)  # type: ignore[arg-type]
+
+
+def _s3_row(group: str | None, *texts: str) -> tuple[str | None, str | None]:
+    st = State()
+    st.group = group
+    key = s3_row([TextCell(t, 0, len(t)) for t in texts], st)
+    return key, st.group
+
+
+def test_section_three_rows_by_label_and_group_context() -> None:
+    # Interleaved twice: cached label lookups answer for their own label and group.
+    for _ in range(2):
+        assert _s3_row(None, "（三）不予公开", "1.属于国家秘密") == ("denied_1", "denied")
+        assert _s3_row("not_processed", "重复申请") == ("not_processed_2", "not_processed")
+        assert _s3_row("unable", "本机关不掌握相关政府信息") == ("unable_1", "unable")
+        assert _s3_row("other_processing", "3.其他") == ("other_processing_3", "other_processing")
+        assert _s3_row("denied", "（二）部分公开") == ("partially_granted", None)
+        assert _s3_row(None, "（一）予以公开") == ("granted", None)
