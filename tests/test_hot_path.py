@@ -17,7 +17,9 @@ from extractor.mapping.matching import bare
 from extractor.mapping.rows import s3_row
 from extractor.mapping.state import State
 from extractor.schema import Cell, CellState, CheckResult, build_tables, iter_cells, template_paths
+from extractor.schema.identities import Equation
 from extractor.schema.models import Tables2019, new_cell, trusted
+from verify.verifier import check
 
 TRADITIONAL = "機關資訊報告數量申請處理結果總計國務院辦公廳會議開"
 SIMPLIFIED = "机关资讯报告数量申请处理结果总计国务院办公厅会议开"
@@ -151,3 +153,28 @@ def test_section_three_rows_by_label_and_group_context() -> None:
         assert _s3_row("other_processing", "3.其他") == ("other_processing_3", "other_processing")
         assert _s3_row("denied", "（二）部分公开") == ("partially_granted", None)
         assert _s3_row(None, "（一）予以公开") == ("granted", None)
+
+
+def _number(path: str, value: object) -> Cell:
+    if value is None:
+        return Cell(path=path, state=CellState.BLANK, raw="")
+    return Cell(path=path, state=CellState.NUMBER, value=value, raw=str(value))
+
+
+def test_identity_sums_keep_the_printed_decimals_and_count_blanks_and_zeros_as_nothing() -> None:
+    row = "s3.granted."
+    cells = {row + "total": _number(row + "total", Decimal("3.50")),
+             row + "natural_person": _number(row + "natural_person", Decimal("1.50")),
+             row + "commercial": _number(row + "commercial", 2),
+             row + "research": _number(row + "research", None),
+             row + "social_welfare": _number(row + "social_welfare", Decimal("0.00"))}
+    right = tuple(row + c for c in ("natural_person", "commercial", "research", "social_welfare"))
+    result = check(Equation("I3", "I3:granted", "", (row + "total",), right), cells)
+    assert result.outcome == "pass"
+    assert result.message == (
+        "I3:granted (（一）予以公开): （一）予以公开 3.50 = （一）予以公开 1.50 + （一）予以公开 2 + "
+        "（一）予以公开 blank(0) + （一）予以公开 0.00 = 3.50")
+    cells[row + "commercial"] = _number(row + "commercial", 3)
+    failed = check(Equation("I3", "I3:granted", "", (row + "total",), right), cells)
+    assert failed.outcome == "fail"
+    assert "≠ （一）予以公开 1.50 + （一）予以公开 3 + （一）予以公开 blank(0) + （一）予以公开 0.00 = 4.50" in failed.message

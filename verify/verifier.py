@@ -62,31 +62,21 @@ def _column_title(path: str) -> str:
     return title(path).split("·")[-1]
 
 
-def _term(cell: Cell) -> str:
-    if cell.state is CellState.BLANK:
-        return "blank(0)"
-    return str(cell.value)
-
-
-def _total(cells: list[Cell]) -> Decimal:
-    values = [c.value for c in cells]
-    if all(type(v) is int or v is None for v in values):
-        # Counts: the integer sum is exact, and as a Decimal it is the Decimal sum.
-        return Decimal(sum(v for v in values if v is not None))
-    return sum((Decimal(v or 0) for v in values), Decimal(0))
-
-
 def _side(paths: tuple[str, ...], cells: dict[str, Cell]) -> tuple[Decimal, str]:
     side = [cells[p] for p in paths]
-    total = _total(side)
+    # Blank and 0 cells add nothing (a 0 is left out so that it does not set the sum's
+    # exponent: Decimal("0.00") counts as 0, as Decimal(value or 0) does).
+    total = sum((c.value for c in side if c.value), Decimal(0))
+    blank = CellState.BLANK
     if len(paths) > 4:
-        shown = [f"{_row_title(p)} {_term(c)}" for p, c in zip(paths, side, strict=True)
-                 if c.state is not CellState.BLANK]
-        blanks = sum(1 for c in side if c.state is CellState.BLANK)
+        shown = [f"{_row_title(p)} {c.value}" for p, c in zip(paths, side, strict=True)
+                 if c.state is not blank]
+        blanks = len(paths) - len(shown)
         if blanks:
             shown.append(f"{blanks} blank(0)")
         return total, " + ".join(shown) + f" = {total}"
-    terms = " + ".join(f"{_row_title(p)} {_term(c)}" for p, c in zip(paths, side, strict=True))
+    terms = " + ".join(f"{_row_title(p)} {'blank(0)' if c.state is blank else c.value}"
+                       for p, c in zip(paths, side, strict=True))
     return total, terms if len(paths) == 1 else f"{terms} = {total}"
 
 
