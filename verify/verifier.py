@@ -203,25 +203,26 @@ def _cell_checks(cells: dict[str, Cell], template: str, text: str,
     """Each cell on its own: grounding, placeholders, I5 (sign and integrality). Returns
     which cells are grounded (read at their span, and a reading at all)."""
     grounded: dict[str, bool] = {}
+    missing, unreadable, number = CellState.MISSING, CellState.UNREADABLE, CellState.NUMBER
     for path, cell in cells.items():
-        if cell.state is CellState.MISSING:  # nothing claimed, nothing to check
+        state = cell.state
+        if state is missing:  # nothing claimed, nothing to check
             grounded[path] = False
             continue
         why = ground(cell, text)
         # OCR's text is its own reading of a picture: never proof of what the page prints.
-        grounded[path] = (why is None and cell.state not in (CellState.MISSING, CellState.UNREADABLE)
-                          and not read_by_ocr(cell))
+        grounded[path] = why is None and state is not unreadable and not read_by_ocr(cell)
         if why is not None:
             msg = f"{title(path)}: {why}"
             cell.reasons.append(f"GROUND: {msg}")
             flags.append(Issue(rule="GROUND", key=f"GROUND:{path}", message=msg, paths=[path],
                                span=cell.span, verdict="extraction_error"))
-        if cell.state is CellState.PLACEHOLDER:
+        if state is CellState.PLACEHOLDER:
             msg = f"{title(path)} is printed as {cell.raw!r}: a placeholder, not a number"
             cell.reasons.append(f"PLACEHOLDER: {msg}")
             flags.append(Issue(rule="PLACEHOLDER", key=f"PLACEHOLDER:{path}", message=msg,
                                paths=[path], span=cell.span))
-        i5 = _i5(cell, template)
+        i5 = _i5(cell, template) if state is number else None
         if i5 is not None:
             cell.reasons.append(f"I5: {i5}")
             flags.append(Issue(rule="I5", key=f"I5:{path}", message=i5, paths=[path],
