@@ -221,35 +221,50 @@ def table_header(st: State, labels: list[TextCell], label_text: str, values: lis
     if not labels:
         return False
     printed = any(c.text for c in values)
-    if is_line and len(label_text) > 80:
-        if "结果维持" in label_text and "行政复议" in label_text:
-            st.zone = "s4"
-            return True
+    kind = _header_kind(tuple(c.text for c in labels), label_text, printed,
+                        values_have_numbers(values), is_line)
+    if kind is None:
         return False
-    first = compact(labels[0].text)
-    if first == "信息内容" and not printed:
+    if kind == "total":  # the 总计 column header, not the （七）总计 row
+        return st.zone == "s3"
+    if kind == "s2_words":
         st.zone = "s2"
         st.s2_header = [c.text for c in labels]
-    elif "第二十条" in label_text:
+    elif kind == "s2_article":
         st.zone = "s2"
         if not printed:
             st.s2_header = [label_text]  # a flattened header may carry the unit: （单位：万元）
-    elif not values_have_numbers(values) and (
-        label_text.startswith("行政复议") or "行政复议行政诉讼" in label_text.replace("、", "")
-        or any(bare(c.text) == "行政复议" for c in labels) or names_s4_header(label_text)
-        or (is_line and _is_s4_heading(labels[0].text))
-    ):
-        st.zone = "s4"
-    elif _is_s3_header(labels):
-        st.zone = "s3"
-    elif st.zone == "s3" and label_text == "总计" and not printed:
-        pass  # the 总计 column header, not the （七）总计 row
-    elif first == "信息内容":  # with values printed, the checks above take precedence
-        st.zone = "s2"
-        st.s2_header = [c.text for c in labels]
     else:
-        return False
+        st.zone = kind
     return True
+
+
+@lru_cache(maxsize=16384)
+def _header_kind(texts: tuple[str, ...], label_text: str, printed: bool, numbers: bool,
+                 is_line: bool) -> str | None:
+    """What a row with label cells `texts` is as a header, by its words alone: "s4", "s3",
+    "s2_words" (信息内容…: the header's words), "s2_article" (第二十条), "total" (the 总计
+    column header, when inside section 三), or None (not a header)."""
+    if is_line and len(label_text) > 80:
+        return "s4" if "结果维持" in label_text and "行政复议" in label_text else None
+    first = compact(texts[0])
+    if first == "信息内容" and not printed:
+        return "s2_words"
+    if "第二十条" in label_text:
+        return "s2_article"
+    if not numbers and (
+        label_text.startswith("行政复议") or "行政复议行政诉讼" in label_text.replace("、", "")
+        or any(bare(t) == "行政复议" for t in texts) or names_s4_header(label_text)
+        or (is_line and _is_s4_heading(texts[0]))
+    ):
+        return "s4"
+    if any(_names_s3_header(t) for t in texts):
+        return "s3"
+    if label_text == "总计" and not printed:
+        return "total"
+    if first == "信息内容":  # with values printed, the checks above take precedence
+        return "s2_words"
+    return None
 
 
 def label_context(st: State, labels: list[TextCell]) -> None:
