@@ -68,7 +68,7 @@ def s3_row(labels: list[TextCell], st: State) -> str | None:
 # Label lookups keyed by the bare label (and the group): the label tables are constants,
 # and labels repeat within and across reports.
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _group_named(b: str) -> str | None:
     """The last （三）…（六） group whose label `b` (bare) is or starts with."""
     found = None
@@ -78,25 +78,25 @@ def _group_named(b: str) -> str | None:
     return found
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _group_scores(b: str) -> Mapping[str, float]:
     """How well `b` (bare) matches a sub-row of each group."""
     return MappingProxyType({g: best_match(b, {g: subs})[1] for g, subs in S3_SUBROWS.items()})
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _sub_row(b: str, group: str) -> str | None:
     """The sub-row of `group` whose label `b` (bare) matches best, if any does."""
     subs = S3_SUBROWS[group]
     return best_match(b, {f"{group}_{i + 1}": (s,) for i, s in enumerate(subs)})[0]
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _top_row(b: str) -> str | None:
     return best_match(b, S3_TOP_ROWS)[0]
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _words_name_other(b: str, group: str, number: int) -> str | None:
     """The sub-row of `group` a label's words (`b`, bare) clearly name (a match of 0.9 or
     better) when they do not name sub-row `number` (a match below 0.75) too."""
@@ -149,7 +149,7 @@ def fragments(labels: list[TextCell], template: str) -> bool:
     return _fragments(tuple(bare(c.text) for c in labels), template)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _fragments(pieces: tuple[str, ...], template: str) -> bool:
     words = s3_row_words(template).values()
     return any(pieces) and all(not p or any(p in w for w in words) for p in pieces)
@@ -166,7 +166,7 @@ def subtotal_group(labels: list[TextCell], st: State) -> str | None:
     return group if group is not None or not subtotal else st.group
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _subtotal_label(pieces: tuple[str, ...]) -> tuple[bool, str | None]:
     """(the label says 小计/合计, the group it names) for a subtotal row's label, (False, the
     group) for a group label alone, (False, None) for any other label."""
@@ -192,20 +192,20 @@ _S4_CHARS = frozenset("".join(S4_HEADER_WORDS))
 _S4_ONLY = ("维持", "纠正", "尚未", "审结", "复议", "诉讼", "起诉")
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def is_s4_header(text: str) -> bool:
     """The text is nothing but section 四 header words, or pieces of them."""
     b = bare(text)
     return bool(b) and set(b) <= _S4_CHARS
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def names_s4_header(text: str) -> bool:
     """The text is section 四's header, or a piece of it no other table prints."""
     return is_s4_header(text) and any(w in bare(text) for w in _S4_ONLY)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _is_s4_heading(text: str) -> bool:
     """The line is the heading of section 四, in any of its printed titles."""
     return any(h.id == "四" for h in find_sections([Row([TextCell(text, 0, len(text))], "line", 0, len(text))]))
@@ -239,7 +239,7 @@ def table_header(st: State, labels: list[TextCell], label_text: str, values: lis
     return True
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _header_kind(texts: tuple[str, ...], label_text: str, printed: bool, numbers: bool,
                  is_line: bool) -> str | None:
     """What a row with label cells `texts` is as a header, by its words alone: "s4", "s3",
@@ -278,7 +278,7 @@ def label_context(st: State, labels: list[TextCell]) -> None:
         st.s2_header.extend(c.text for c in labels)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _context_group(b: str) -> str | None:
     """The last （三）…（六） group a group label `b` (bare) names: the group's words, or
     them with at most two more characters."""

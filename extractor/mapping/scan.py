@@ -136,7 +136,7 @@ def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell
     return False
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _s2_row(b: str) -> str | None:
     """The section 二 row a bare label names, if any (the label table is a constant)."""
     return best_match(b, S2_ROWS)[0]
