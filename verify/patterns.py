@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extractor.schema import LAYOUTS, Cell, CellState, title
+from extractor.schema import Cell, CellState, title
+from extractor.schema.templates import template_rows
 
 _SECTIONS = ("s3", "s4")
 _ABSENT = (CellState.MISSING, CellState.UNREADABLE)
@@ -60,11 +61,10 @@ def blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternI
     """Rows of sections 三 and 四 whose blank cells break the table's own pattern."""
     out: list[PatternIssue] = []
     for section in _SECTIONS:
-        layout = LAYOUTS[template][section]
         rows = {
-            r: [cells[f"{section}.{r}.{c}"] for c in cols]
-            for r, cols in layout.items()
-            if all(f"{section}.{r}.{c}" in cells for c in cols)
+            r: [cells[p] for p in paths]
+            for sec, r, paths in template_rows(template)
+            if sec == section and all(p in cells for p in paths)
         }
         complete = {r: row for r, row in rows.items() if not any(c.state in _ABSENT for c in row)}
         for name, row in complete.items():

@@ -11,6 +11,7 @@ chose: `Cell.placement` not direct), verified (an identity covering it holds), e
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from extractor.schema import (
     AMOUNT_FIELDS,
@@ -21,8 +22,8 @@ from extractor.schema import (
     Extraction,
     Issue,
     Record,
+    Summary,
     iter_cells,
-    summarize,
     title,
 )
 from extractor.schema.identities import (
@@ -35,6 +36,7 @@ from extractor.schema.identities import (
     subtotal_path,
     with_group_total,
 )
+from extractor.schema.models import trusted
 from verify.grounding import ground
 from verify.ocr import low_confidence_issues, read_by_ocr
 from verify.patterns import blank_pattern_issues
@@ -42,57 +44,73 @@ from verify.soft_rules import check_soft_rules
 from verify.subtotals import check_subtotals
 
 _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
+#: `_set_statuses` sets the status the way pydantic does for a plain field: only while
+#: assignments are not validated.
+assert not Cell.model_config.get("validate_assignment")
+#: Check results are built from the template's own equations: valid by construction.
+_check_result = trusted(CheckResult)
 
 
-def _term(cell: Cell) -> str:
-    if cell.state is CellState.BLANK:
-        return "blank(0)"
-    return str(cell.value)
+@lru_cache(maxsize=4096)
+def _row_title(path: str) -> str:
+    """The row part of a cell's title ('（一）予以公开' of '（一）予以公开·总计')."""
+    return title(path).split("·")[0]
+
+
+@lru_cache(maxsize=4096)
+def _column_title(path: str) -> str:
+    return title(path).split("·")[-1]
 
 
 def _side(paths: tuple[str, ...], cells: dict[str, Cell]) -> tuple[Decimal, str]:
-    total = sum((Decimal(cells[p].value or 0) for p in paths), Decimal(0))
+    side = [cells[p] for p in paths]
+    # Blank and 0 cells add nothing (a 0 is left out so that it does not set the sum's
+    # exponent: Decimal("0.00") counts as 0, as Decimal(value or 0) does).
+    total = sum((c.value for c in side if c.value), Decimal(0))
+    blank = CellState.BLANK
     if len(paths) > 4:
-        shown = [f"{title(p).split('·')[0]} {_term(cells[p])}" for p in paths
-                 if cells[p].state is not CellState.BLANK]
-        blanks = sum(1 for p in paths if cells[p].state is CellState.BLANK)
+        shown = [f"{_row_title(p)} {c.value}" for p, c in zip(paths, side, strict=True)
+                 if c.state is not blank]
+        blanks = len(paths) - len(shown)
         if blanks:
             shown.append(f"{blanks} blank(0)")
         return total, " + ".join(shown) + f" = {total}"
-    terms = " + ".join(f"{title(p).split('·')[0]} {_term(cells[p])}" for p in paths)
+    terms = " + ".join(f"{_row_title(p)} {'blank(0)' if c.state is blank else c.value}"
+                       for p, c in zip(paths, side, strict=True))
     return total, terms if len(paths) == 1 else f"{terms} = {total}"
 
 
 def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = frozenset()) -> CheckResult:
     """Evaluate one equation; `blank_ok` are cells whose blankness is a convention."""
-    column = title(eq.paths[0]).split("·")[-1] if eq.rule in ("I1", "I2") else ""
-    where = f"{eq.key} ({column})" if column else f"{eq.key} ({title(eq.left[0]).split('·')[0]})"
-    bad = [p for p in eq.paths if cells[p].state in _UNASSESSABLE]
+    paths = eq.paths
+    column = _column_title(paths[0]) if eq.rule in ("I1", "I2") else ""
+    where = f"{eq.key} ({column})" if column else f"{eq.key} ({_row_title(eq.left[0])})"
+    bad = [p for p in paths if cells[p].state in _UNASSESSABLE]
     if bad:
         names = ", ".join(f"{title(p)} is {cells[p].state.value}" for p in bad[:3])
         more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
-        return CheckResult(rule=eq.rule, key=eq.key, outcome="not_assessable",
-                           message=f"{where} not assessable: {names}{more}", paths=list(eq.paths))
+        return _check_result(rule=eq.rule, key=eq.key, outcome="not_assessable",
+                           message=f"{where} not assessable: {names}{more}", paths=list(paths))
     left, left_text = _side(eq.left, cells)
     right, right_text = _side(eq.right, cells)
     for side, other in ((eq.left, right), (eq.right, left)):
         if other != 0 and all(p in blank_ok and cells[p].state is CellState.BLANK for p in side):
-            return CheckResult(
-                rule=eq.rule, key=eq.key, outcome="not_assessable", paths=list(eq.paths),
+            return _check_result(
+                rule=eq.rule, key=eq.key, outcome="not_assessable", paths=list(paths),
                 message=f"{where} not assessable: 总计 left blank on detail rows "
                 f"(a common practice) while the other side is {other}",
             )
     if left == right:
-        return CheckResult(rule=eq.rule, key=eq.key, outcome="pass", paths=list(eq.paths),
+        return _check_result(rule=eq.rule, key=eq.key, outcome="pass", paths=list(paths),
                            message=f"{where}: {left_text} = {right_text}")
-    blanks = [p for p in eq.paths if cells[p].state is CellState.BLANK]
+    blanks = [p for p in paths if cells[p].state is CellState.BLANK]
     note = ""
     if blanks:
         note = f"; blank cells counted as 0 decide this: {', '.join(title(p) for p in blanks[:4])}"
         if len(blanks) > 4:
             note += f" and {len(blanks) - 4} more"
-    return CheckResult(
-        rule=eq.rule, key=eq.key, outcome="fail", paths=list(eq.paths),
+    return _check_result(
+        rule=eq.rule, key=eq.key, outcome="fail", paths=list(paths),
         message=f"{where} fails: {left_text} ≠ {right_text}{note}",
     )
 
@@ -109,17 +127,28 @@ def _i5(cell: Cell, template: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def _group_subs(eq: Equation, template: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """For each outcome group with sub-rows in `eq`: those paths, and the path of the
+    group's printed total in their column."""
+    out = []
+    for group, rows in outcome_groups(template).items():
+        subs = tuple(p for p in eq.paths if p.split(".")[1] in rows)
+        if subs:
+            out.append((subs, subtotal_path(group, subs[0].rsplit(".", 1)[1])))
+    return tuple(out)
+
+
 def _group_totals(eq: Equation, cells: dict[str, Cell], template: str) -> Equation:
     """`eq` with each outcome group whose sub-rows cannot be read in its column replaced by
     the group's printed total, when the publisher printed one that reads (`cells` holds the
     subtotal cells under `subtotal_path`)."""
     if eq.rule not in GROUP_TOTAL_RULES:
         return eq
-    for group, rows in outcome_groups(template).items():
-        subs = tuple(p for p in eq.paths if p.split(".")[1] in rows)
-        if not subs or any(cells[p].state not in _UNASSESSABLE for p in subs):
+    for subs, total_path in _group_subs(eq, template):
+        if any(cells[p].state not in _UNASSESSABLE for p in subs):
             continue
-        total = cells.get(subtotal_path(group, subs[0].rsplit(".", 1)[1]))
+        total = cells.get(total_path)
         if total is not None and total.state not in _UNASSESSABLE:
             eq = with_group_total(eq, subs, total.path)
     return eq
@@ -155,7 +184,7 @@ def verify(extraction: Extraction, text: str) -> Record:
     warnings += [i for i in sub_issues if i.severity == "warning"]
 
     flags += low_confidence_issues(cells, passed)
-    _set_statuses(cells, passed)
+    summary = _set_statuses(cells, passed)
     return Record(
         meta=extraction.meta,
         sections=extraction.sections,
@@ -164,7 +193,7 @@ def verify(extraction: Extraction, text: str) -> Record:
         checks=checks,
         flags=flags,
         warnings=warnings,
-        summary=summarize(extraction.tables),
+        summary=summary,
         text=text,
     )
 
@@ -174,22 +203,26 @@ def _cell_checks(cells: dict[str, Cell], template: str, text: str,
     """Each cell on its own: grounding, placeholders, I5 (sign and integrality). Returns
     which cells are grounded (read at their span, and a reading at all)."""
     grounded: dict[str, bool] = {}
+    missing, unreadable, number = CellState.MISSING, CellState.UNREADABLE, CellState.NUMBER
     for path, cell in cells.items():
+        state = cell.state
+        if state is missing:  # nothing claimed, nothing to check
+            grounded[path] = False
+            continue
         why = ground(cell, text)
         # OCR's text is its own reading of a picture: never proof of what the page prints.
-        grounded[path] = (why is None and cell.state not in (CellState.MISSING, CellState.UNREADABLE)
-                          and not read_by_ocr(cell))
+        grounded[path] = why is None and state is not unreadable and not read_by_ocr(cell)
         if why is not None:
             msg = f"{title(path)}: {why}"
             cell.reasons.append(f"GROUND: {msg}")
             flags.append(Issue(rule="GROUND", key=f"GROUND:{path}", message=msg, paths=[path],
                                span=cell.span, verdict="extraction_error"))
-        if cell.state is CellState.PLACEHOLDER:
+        if state is CellState.PLACEHOLDER:
             msg = f"{title(path)} is printed as {cell.raw!r}: a placeholder, not a number"
             cell.reasons.append(f"PLACEHOLDER: {msg}")
             flags.append(Issue(rule="PLACEHOLDER", key=f"PLACEHOLDER:{path}", message=msg,
                                paths=[path], span=cell.span))
-        i5 = _i5(cell, template)
+        i5 = _i5(cell, template) if state is number else None
         if i5 is not None:
             cell.reasons.append(f"I5: {i5}")
             flags.append(Issue(rule="I5", key=f"I5:{path}", message=i5, paths=[path],
@@ -234,8 +267,10 @@ def _identities(extraction: Extraction, cells: dict[str, Cell], grounded: dict[s
     return checks, passed
 
 
-def _set_statuses(cells: dict[str, Cell], passed: set[str]) -> None:
-    """Each cell's status from its reasons, its placement and the identities that passed.
+def _set_statuses(cells: dict[str, Cell], passed: set[str]) -> Summary:
+    """Each cell's status from its reasons, its placement and the identities that passed;
+    returns the counts of the cells by state and status (what `summarize` counts, in the
+    same pass: `cells` are the tables' cells).
 
     Reasons and status are set on the extraction's own cells: the verifier takes ownership
     of the extraction it is given (copying 200 models per report cost more than everything
@@ -246,12 +281,26 @@ def _set_statuses(cells: dict[str, Cell], passed: set[str]) -> None:
     blank 总计 under the blank-detail-total convention, is inferred too: it was not read
     where it is printed).
     """
+    counts = dict.fromkeys(CellStatus, 0)
+    numbers = 0
+    number = CellState.NUMBER
+    flagged, inferred, verified, grounded = (CellStatus.FLAGGED, CellStatus.INFERRED,
+                                             CellStatus.VERIFIED, CellStatus.GROUNDED)
     for path, cell in cells.items():
         if cell.reasons:
-            cell.status = CellStatus.FLAGGED
+            status = flagged
         elif cell.placement != "direct":
-            cell.status = CellStatus.INFERRED
+            status = inferred
         elif path in passed:
-            cell.status = CellStatus.VERIFIED
+            status = verified
         else:
-            cell.status = CellStatus.GROUNDED
+            status = grounded
+        # What `cell.status = status` does (a plain field, no assignment validation),
+        # without pydantic's attribute hook: 200 cells a report.
+        cell.__dict__["status"] = status
+        cell.__pydantic_fields_set__.add("status")
+        counts[status] += 1
+        numbers += cell.state is number
+    return Summary(cells=len(cells), numbers=numbers, verified=counts[verified],
+                   inferred=counts[inferred], grounded=counts[grounded], flagged=counts[flagged],
+                   corrected=counts[CellStatus.CORRECTED])

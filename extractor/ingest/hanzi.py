@@ -10,6 +10,7 @@ are valid in both scripts.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import opencc
@@ -31,12 +32,32 @@ def _simplified(ch: str) -> str:
     return out if len(out) == 1 else ch
 
 
+_CJK = "\u3400-\u9fff"
+
+
+@cache
+def _changing() -> re.Pattern[str]:
+    """Every character of the CJK range the table maps to another single character, as a
+    character class (built once per process, ~10 ms). The range is converted in one call,
+    a character a line: no phrase spans a line break, so each line converts as the
+    character alone does (`_simplified`)."""
+    chars = [chr(o) for o in range(0x3400, 0xA000)]
+    outs = _converter().convert("\n".join(chars)).split("\n")
+    if len(outs) != len(chars):  # never seen; the slow way, a character at a time
+        outs = [_converter().convert(ch) for ch in chars]
+    changing = [ch for ch, out in zip(chars, outs, strict=True) if len(out) == 1 and out != ch]
+    return re.compile("[" + "".join(changing) + "]")
+
+
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+
+
 def simplified_map(text: str) -> dict[int, str] | None:
     """A one-to-one character map to simplified, or None if the text is not traditional."""
-    cjk = [ch for ch in set(text) if "\u3400" <= ch <= "\u9fff"]
-    table = {ord(ch): s for ch in cjk if (s := _simplified(ch)) != ch}
-    if len(table) < MIN_DISTINCT:
+    found = _changing().findall(text)  # a regex scan: no Python object per character
+    distinct = set(found)
+    if len(distinct) < MIN_DISTINCT:
         return None
-    changed = sum(1 for ch in text if ord(ch) in table)
-    total = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
-    return table if total and changed / total >= MIN_SHARE else None
+    table = {ord(ch): _simplified(ch) for ch in distinct}
+    total = len(_CJK_CHAR.findall(text))
+    return table if total and len(found) / total >= MIN_SHARE else None

@@ -39,6 +39,9 @@ MAX_TABLE_DEPTH = 32
 _STRAY_LT = "\ue000"
 #: A block break inside a table cell: a space in a data cell, a line in a layout cell.
 _BREAK = "\x1e"
+_WHITESPACE = re.compile("[ \t\r\n\f]+")
+#: What a space is not printed after (`_emit`).
+_AFTER_SPACE = frozenset((" ", "\n", _BREAK))
 
 
 @dataclass
@@ -89,14 +92,19 @@ class _Renderer(HTMLParser):
         return self.out
 
     def _emit(self, text: str, pos: int) -> None:
+        """Append `text` from source offset `pos`; a run of whitespace becomes one space at
+        its first character, none after a space, a line break or a cell break."""
         sink = self._sink()
-        for i, ch in enumerate(text):
-            if ch in " \t\r\n\f":
-                if sink and sink[-1][0] in " \n" + _BREAK:
-                    continue
-                sink.append((" ", pos + i))
-            else:
-                sink.append((ch, pos + i))
+        i = 0
+        for m in _WHITESPACE.finditer(text):
+            s = m.start()
+            if s > i:
+                sink.extend(zip(text[i:s], range(pos + i, pos + s), strict=True))
+            if not (sink and sink[-1][0] in _AFTER_SPACE):
+                sink.append((" ", pos + s))
+            i = m.end()
+        if i < len(text):
+            sink.extend(zip(text[i:], range(pos + i, pos + len(text)), strict=True))
 
     def _newline(self, pos: int) -> None:
         sink = self._sink()
@@ -306,9 +314,11 @@ def render_html(source: str) -> tuple[str, list[int]]:
         t = r.tables.pop()
         r._close_row(t, len(source))
         r._render_table(t, len(source))
-    chars = r.out
-    text = "".join(ch for ch, _ in chars).replace(_BREAK, "\n").replace(_STRAY_LT, "<")
-    return text, [p for _, p in chars]
+    if not r.out:
+        return "", []
+    chars, offsets = zip(*r.out, strict=True)
+    text = "".join(chars).replace(_BREAK, "\n").replace(_STRAY_LT, "<")
+    return text, list(offsets)
 
 
 def looks_like_html(text: str) -> bool:

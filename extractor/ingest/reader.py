@@ -134,11 +134,16 @@ def _is_wide_unicode(raw: bytes) -> bool:
     return found is not None and found[1].startswith(("utf_16", "utf_32"))
 
 
+#: Control bytes no text file holds (all below 32 except tab, line feed, form feed,
+#: carriage return and escape).
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
 def _is_binary(raw: bytes) -> bool:
     head = raw[:8192]
     if b"\x00" in head:
         return True
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    control = len(head) - len(head.translate(None, _CONTROL))
     return control > max(8, len(head) // 100)
 
 

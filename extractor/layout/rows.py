@@ -47,11 +47,10 @@ def _cell(text: str, base: int, lo: int, hi: int) -> TextCell:
 def _split(line: str, base: int, sep: str) -> list[TextCell]:
     cells: list[TextCell] = []
     lo = 0
-    for i, ch in enumerate(line):
-        if ch == sep:
-            cells.append(_cell(line, base, lo, i))
-            lo = i + 1
-    cells.append(_cell(line, base, lo, len(line)))
+    for part in line.split(sep):
+        hi = lo + len(part)
+        cells.append(_cell(line, base, lo, hi))
+        lo = hi + 1
     return cells
 
 

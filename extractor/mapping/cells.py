@@ -13,6 +13,7 @@ from typing import Literal
 
 from extractor.ingest.document import Document, Row, TextCell
 from extractor.schema import AMOUNT_FIELDS, Cell, CellState, Issue
+from extractor.schema.models import new_cell
 from extractor.schema.values import (
     MERGED,
     MONEY_UNITS,
@@ -37,7 +38,7 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
         why = (f"cell text {tc.text!r} is not one number" if tc.text != MERGED else
                "the cell is merged with the one above (one printed value spans both rows), "
                "so this row's value is not printed")
-        return Cell(
+        return new_cell(
             path=path,
             state=CellState.UNREADABLE,
             raw=tc.text,
@@ -70,7 +71,7 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
         if unit_issue is not None:
             reasons.append(f"UNIT: {unit_issue.message}")
             issues.append(unit_issue)
-    return Cell(
+    return new_cell(
         path=path,
         state=reading.state,
         value=reading.value,
@@ -113,7 +114,7 @@ def _count_with_unit(doc: Document, path: str, tc: TextCell, unit: str,
            "for a rounded figure, a unit of money for a value from another column): read the "
            "exact count in the source")
     span = (tc.start, tc.end)
-    return Cell(
+    return new_cell(
         path=path, state=CellState.UNREADABLE, raw=tc.text, span=span,
         source_span=doc.norm.to_source(*span), page=doc.page_at(tc.start),
         reasons=[f"UNIT: {msg}"], reader=reader,
@@ -142,7 +143,7 @@ def unreadable_cells(doc: Document, paths: list[str], row: Row, reason: str) -> 
     """Cells at `paths` that a row's printed text does not let us read, with the reason."""
     span = (row.start, row.end)
     return {
-        p: Cell(path=p, state=CellState.UNREADABLE, raw=row.text[:200], span=span,
+        p: new_cell(path=p, state=CellState.UNREADABLE, raw=row.text[:200], span=span,
                 source_span=doc.norm.to_source(*span), page=doc.page_at(row.start),
                 reasons=[reason])
         for p in paths

@@ -3,10 +3,14 @@ whose header words are printed but whose rows could not be recovered, and trunca
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from extractor.ingest.document import Document
 from extractor.mapping.matching import compact
 from extractor.mapping.state import State
 from extractor.schema import LAYOUTS, ROW_TITLES, Cell, CellState, Issue, SectionHit
+from extractor.schema.models import new_cell
+from extractor.schema.templates import template_rows
 
 #: Words printed in each table's header: present in the text although the table was not
 #: recovered means "unreadable layout", absent means "the document stops before it".
@@ -24,12 +28,12 @@ def _section_name(section: str) -> str:
 def absent_tables(doc: Document, cells: dict[str, Cell], template: str) -> dict[str, bool]:
     """Sections whose table is entirely absent, each with whether its header words appear
     in the text (True: an unrecoverable layout; False: the document never printed it)."""
+    present = {p.partition(".")[0] for p in cells if "." in p}
+    absent = [section for section in LAYOUTS[template] if section not in present]
+    if not absent:
+        return {}
     flat = compact(doc.text)
-    return {
-        section: any(w in flat for w in TABLE_VOCABULARY[section])
-        for section in LAYOUTS[template]
-        if not any(p.startswith(section + ".") for p in cells)
-    }
+    return {section: any(w in flat for w in TABLE_VOCABULARY[section]) for section in absent}
 
 
 def is_truncated(doc: Document, st: State, sections: list[SectionHit], absent: dict[str, bool]) -> bool:
@@ -82,36 +86,39 @@ def unrecovered_tables(absent: dict[str, bool]) -> list[Issue]:
     ]
 
 
+@lru_cache(maxsize=4096)
+def _missing_reason(path: str, truncated: bool) -> str:
+    return (f"MISSING: {ROW_TITLES.get(path.rsplit('.', 1)[0], path)} is absent from the source"
+            + (" (the document is truncated)" if truncated else ""))
+
+
 def missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issue]:
     """A MISSING issue per section with template cells not found; each such cell is added
     to `cells` as missing (never 0)."""
     issues: list[Issue] = []
-    for section, rows in LAYOUTS[template].items():
-        absent = {r: [c for c in rows[r] if f"{section}.{r}.{c}" not in cells] for r in rows}
-        absent = {r: cols for r, cols in absent.items() if cols}
+    by_section: dict[str, list[tuple[str, tuple[str, ...], list[str]]]] = {}
+    for section, r, paths in template_rows(template):
+        by_section.setdefault(section, []).append((r, paths, [p for p in paths if p not in cells]))
+    for section, rows in by_section.items():
+        absent = [(r, paths, cut) for r, paths, cut in rows if cut]
         if not absent:
             continue
         names = "、".join(
-            ROW_TITLES.get(f"{section}.{r}", r) + ("" if len(cols) == len(rows[r]) else f"（{len(cols)} cells cut off）")
-            for r, cols in absent.items()
+            ROW_TITLES.get(f"{section}.{r}", r) + ("" if len(cut) == len(paths) else f"（{len(cut)} cells cut off）")
+            for r, paths, cut in absent
         )
-        whole = len(absent) == len(rows) and all(len(c) == len(rows[r]) for r, c in absent.items())
+        whole = len(absent) == len(rows) and all(len(cut) == len(paths) for _, paths, cut in absent)
         what = "the table is absent" if whole else f"{len(absent)} of {len(rows)} rows are absent or cut"
         why = " (the document is truncated)" if truncated else ""
-        paths = [f"{section}.{r}.{c}" for r, cols in absent.items() for c in cols]
+        missed = [p for _, _, cut in absent for p in cut]
         issues.append(
             Issue(
                 rule="MISSING",
                 key=f"MISSING:{section}",
                 message=f"{_section_name(section)}: {what}{why}; missing, not 0: {names}",
-                paths=paths,
+                paths=missed,
             )
         )
-        for p in paths:
-            cells[p] = Cell(
-                path=p,
-                state=CellState.MISSING,
-                reasons=[f"MISSING: {ROW_TITLES.get(p.rsplit('.', 1)[0], p)} is absent from the source"
-                         + (" (the document is truncated)" if truncated else "")],
-            )
+        for p in missed:
+            cells[p] = new_cell(path=p, state=CellState.MISSING, reasons=[_missing_reason(p, truncated)])
     return issues

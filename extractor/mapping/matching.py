@@ -21,8 +21,10 @@ def compact(text: str) -> str:
 _NOTE = re.compile(r"(?<=..)[(（][^()（）]{4,}[)）]$")
 
 
+@lru_cache(maxsize=8192)
 def bare(label: str) -> str:
-    """A label without its numbering prefix, trailing note, whitespace and punctuation."""
+    """A label without its numbering prefix, trailing note, whitespace and punctuation.
+    Labels repeat within and across reports, so results are cached (keyed by the text)."""
     s = compact(label)
     s = _NOTE.sub("", s)
     s = _NUMBERING.sub("", s)

@@ -176,7 +176,8 @@ def _outcome(c: Candidate) -> tuple[str, ...]:
 
 
 def _touching(equations: Sequence[Equation], paths: list[str]) -> list[Equation]:
-    return [eq for eq in equations if set(paths) & set(eq.paths)]
+    touched = set(paths)
+    return [eq for eq in equations if not touched.isdisjoint(eq.paths)]
 
 
 def _survivors(row: Ambiguous, known: Known, equations: list[Equation],

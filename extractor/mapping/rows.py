@@ -4,7 +4,9 @@ publisher's subtotal row, or a group label that sets the context of the rows bel
 from __future__ import annotations
 
 import re
-from functools import cache
+from collections.abc import Mapping
+from functools import cache, lru_cache
+from types import MappingProxyType
 
 from extractor.ingest.document import Row, TextCell
 from extractor.mapping.matching import bare, best_match, compact
@@ -17,24 +19,27 @@ from extractor.schema.labels import S3_GROUPS, S3_HEADER_WORDS, S3_SUBROWS, S3_T
 _SUBITEM = re.compile(r"^(\d{1,2})\s*[.、,]")
 
 
+@cache
+def _names_s3_header(text: str) -> bool:
+    return bare(text) in S3_HEADER_WORDS or "勾稽关系" in text or "申请人情况" in text
+
+
 def _is_s3_header(labels: list[TextCell]) -> bool:
-    return any(bare(c.text) in S3_HEADER_WORDS for c in labels) or any("勾稽关系" in c.text or "申请人情况" in c.text for c in labels)
+    return any(_names_s3_header(c.text) for c in labels)
 
 
 def s3_row(labels: list[TextCell], st: State) -> str | None:
     """The s3 row a label sequence names, tracking the （三）…（六） group context."""
     for c in labels:
-        b = bare(c.text)
-        for g, canon in S3_GROUPS.items():
-            if any(b.startswith(x) or b == x for x in canon):
-                st.group = g
+        if (g := _group_named(bare(c.text))) is not None:
+            st.group = g
     last = labels[-1]
     b = bare(last.text)
     m = _SUBITEM.match(compact(last.text))
     if m is not None or st.group is not None:
         # A sub-row's own label can name its group when the group label was lost or split
         # ("（四）无" | "法提供" across a page break).
-        scores = {g: best_match(b, {g: subs})[1] for g, subs in S3_SUBROWS.items()}
+        scores = _group_scores(b)
         top_group = max(scores, key=lambda g: scores[g])
         if scores[top_group] >= 0.9 and (st.group is None or scores[top_group] > scores[st.group]):
             st.group = top_group
@@ -46,21 +51,52 @@ def s3_row(labels: list[TextCell], st: State) -> str | None:
             # the scanner flags the row (`number_names`).
             key = _words_name_other(b, st.group, int(m.group(1))) or f"{st.group}_{m.group(1)}"
         else:
-            key_match, _ = best_match(b, {f"{st.group}_{i + 1}": (s,) for i, s in enumerate(subs)})
-            key = key_match or ""
+            key = _sub_row(b, st.group) or ""
         if st.group == "other_processing" and b in S3_GROUPS["other_processing"]:
             # The 2019 template's one （六）其他处理 row: its label is the group marker itself
             # (in a 2021 report, a section 三 printed in the 2019 template).
             return "other_processing"
         if key and b not in S3_GROUPS[st.group]:
             return key
-    top, _ = best_match(b, S3_TOP_ROWS)
+    top = _top_row(b)
     if top is not None:
         st.group = None
         return top
     return None
 
 
+# Label lookups keyed by the bare label (and the group): the label tables are constants,
+# and labels repeat within and across reports.
+
+@lru_cache(maxsize=8192)
+def _group_named(b: str) -> str | None:
+    """The last （三）…（六） group whose label `b` (bare) is or starts with."""
+    found = None
+    for g, canon in S3_GROUPS.items():
+        if any(b.startswith(x) or b == x for x in canon):
+            found = g
+    return found
+
+
+@lru_cache(maxsize=8192)
+def _group_scores(b: str) -> Mapping[str, float]:
+    """How well `b` (bare) matches a sub-row of each group."""
+    return MappingProxyType({g: best_match(b, {g: subs})[1] for g, subs in S3_SUBROWS.items()})
+
+
+@lru_cache(maxsize=8192)
+def _sub_row(b: str, group: str) -> str | None:
+    """The sub-row of `group` whose label `b` (bare) matches best, if any does."""
+    subs = S3_SUBROWS[group]
+    return best_match(b, {f"{group}_{i + 1}": (s,) for i, s in enumerate(subs)})[0]
+
+
+@lru_cache(maxsize=8192)
+def _top_row(b: str) -> str | None:
+    return best_match(b, S3_TOP_ROWS)[0]
+
+
+@lru_cache(maxsize=8192)
 def _words_name_other(b: str, group: str, number: int) -> str | None:
     """The sub-row of `group` a label's words (`b`, bare) clearly name (a match of 0.9 or
     better) when they do not name sub-row `number` (a match below 0.75) too."""
@@ -110,7 +146,11 @@ def s3_row_words(template: str) -> dict[str, str]:
 def fragments(labels: list[TextCell], template: str) -> bool:
     """Every label cell is a piece of some section 三 row's label (a label broken apart by
     a page break or a converter), so the row's own label was lost."""
-    pieces = [bare(c.text) for c in labels]
+    return _fragments(tuple(bare(c.text) for c in labels), template)
+
+
+@lru_cache(maxsize=8192)
+def _fragments(pieces: tuple[str, ...], template: str) -> bool:
     words = s3_row_words(template).values()
     return any(pieces) and all(not p or any(p in w for w in words) for p in pieces)
 
@@ -122,16 +162,23 @@ def subtotal_group(labels: list[TextCell], st: State) -> str | None:
     """The （三）…（六） group a publisher's subtotal row sums, if the row is one: a label with
     小计/合计 (its group named there or the current one), or a group label alone with values
     (except （六）其他处理, which is a row of the 2019 template: decided at placement)."""
-    pieces = [bare(c.text) for c in labels]
+    subtotal, group = _subtotal_label(tuple(bare(c.text) for c in labels))
+    return group if group is not None or not subtotal else st.group
+
+
+@lru_cache(maxsize=8192)
+def _subtotal_label(pieces: tuple[str, ...]) -> tuple[bool, str | None]:
+    """(the label says 小计/合计, the group it names) for a subtotal row's label, (False, the
+    group) for a group label alone, (False, None) for any other label."""
     joined = "".join(pieces)
     named = [g for g, canon in S3_GROUPS.items() if any(x in joined for x in canon)]
     if any(w in joined for w in _SUBTOTAL_WORDS):
-        return named[-1] if named else st.group
+        return True, (named[-1] if named else None)
     groups = {x for canon in S3_GROUPS.values() for x in canon}
     if named and named[-1] != "other_processing" and all(
             not p or p in groups or p == "本年度办理结果" for p in pieces):
-        return named[-1]
-    return None
+        return False, named[-1]
+    return False, None
 
 
 #: Words of section 四's header, whole or as a dump splits them ("结果" | "维持").
@@ -145,17 +192,20 @@ _S4_CHARS = frozenset("".join(S4_HEADER_WORDS))
 _S4_ONLY = ("维持", "纠正", "尚未", "审结", "复议", "诉讼", "起诉")
 
 
+@lru_cache(maxsize=8192)
 def is_s4_header(text: str) -> bool:
     """The text is nothing but section 四 header words, or pieces of them."""
     b = bare(text)
     return bool(b) and set(b) <= _S4_CHARS
 
 
+@lru_cache(maxsize=8192)
 def names_s4_header(text: str) -> bool:
     """The text is section 四's header, or a piece of it no other table prints."""
     return is_s4_header(text) and any(w in bare(text) for w in _S4_ONLY)
 
 
+@lru_cache(maxsize=8192)
 def _is_s4_heading(text: str) -> bool:
     """The line is the heading of section 四, in any of its printed titles."""
     return any(h.id == "四" for h in find_sections([Row([TextCell(text, 0, len(text))], "line", 0, len(text))]))
@@ -171,35 +221,50 @@ def table_header(st: State, labels: list[TextCell], label_text: str, values: lis
     if not labels:
         return False
     printed = any(c.text for c in values)
-    if is_line and len(label_text) > 80:
-        if "结果维持" in label_text and "行政复议" in label_text:
-            st.zone = "s4"
-            return True
+    kind = _header_kind(tuple(c.text for c in labels), label_text, printed,
+                        values_have_numbers(values), is_line)
+    if kind is None:
         return False
-    first = compact(labels[0].text)
-    if first == "信息内容" and not printed:
+    if kind == "total":  # the 总计 column header, not the （七）总计 row
+        return st.zone == "s3"
+    if kind == "s2_words":
         st.zone = "s2"
         st.s2_header = [c.text for c in labels]
-    elif "第二十条" in label_text:
+    elif kind == "s2_article":
         st.zone = "s2"
         if not printed:
             st.s2_header = [label_text]  # a flattened header may carry the unit: （单位：万元）
-    elif not values_have_numbers(values) and (
-        label_text.startswith("行政复议") or "行政复议行政诉讼" in label_text.replace("、", "")
-        or any(bare(c.text) == "行政复议" for c in labels) or names_s4_header(label_text)
-        or (is_line and _is_s4_heading(labels[0].text))
-    ):
-        st.zone = "s4"
-    elif _is_s3_header(labels):
-        st.zone = "s3"
-    elif st.zone == "s3" and label_text == "总计" and not printed:
-        pass  # the 总计 column header, not the （七）总计 row
-    elif first == "信息内容":  # with values printed, the checks above take precedence
-        st.zone = "s2"
-        st.s2_header = [c.text for c in labels]
     else:
-        return False
+        st.zone = kind
     return True
+
+
+@lru_cache(maxsize=8192)
+def _header_kind(texts: tuple[str, ...], label_text: str, printed: bool, numbers: bool,
+                 is_line: bool) -> str | None:
+    """What a row with label cells `texts` is as a header, by its words alone: "s4", "s3",
+    "s2_words" (信息内容…: the header's words), "s2_article" (第二十条), "total" (the 总计
+    column header, when inside section 三), or None (not a header)."""
+    if is_line and len(label_text) > 80:
+        return "s4" if "结果维持" in label_text and "行政复议" in label_text else None
+    first = compact(texts[0])
+    if first == "信息内容" and not printed:
+        return "s2_words"
+    if "第二十条" in label_text:
+        return "s2_article"
+    if not numbers and (
+        label_text.startswith("行政复议") or "行政复议行政诉讼" in label_text.replace("、", "")
+        or any(bare(t) == "行政复议" for t in texts) or names_s4_header(label_text)
+        or (is_line and _is_s4_heading(texts[0]))
+    ):
+        return "s4"
+    if any(_names_s3_header(t) for t in texts):
+        return "s3"
+    if label_text == "总计" and not printed:
+        return "total"
+    if first == "信息内容":  # with values printed, the checks above take precedence
+        return "s2_words"
+    return None
 
 
 def label_context(st: State, labels: list[TextCell]) -> None:
@@ -207,9 +272,18 @@ def label_context(st: State, labels: list[TextCell]) -> None:
     if not labels:
         return
     if st.zone == "s3" or st.zone is None:
-        b = bare(labels[-1].text)
-        for g, canon in S3_GROUPS.items():
-            if any(b == x or (b.startswith(x) and len(b) <= len(x) + 2) for x in canon):
-                st.group = g
+        if (g := _context_group(bare(labels[-1].text))) is not None:
+            st.group = g
     elif st.zone == "s2":
         st.s2_header.extend(c.text for c in labels)
+
+
+@lru_cache(maxsize=8192)
+def _context_group(b: str) -> str | None:
+    """The last （三）…（六） group a group label `b` (bare) names: the group's words, or
+    them with at most two more characters."""
+    found = None
+    for g, canon in S3_GROUPS.items():
+        if any(b == x or (b.startswith(x) and len(b) <= len(x) + 2) for x in canon):
+            found = g
+    return found

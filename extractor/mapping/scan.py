@@ -7,6 +7,8 @@ repeat, are shuffled or missing. Nothing is placed into template columns here.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from extractor.ingest.document import Document, Row, TextCell
 from extractor.mapping.matching import bare, best_match, compact
 from extractor.mapping.rows import (
@@ -97,7 +99,7 @@ def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell
     that kept only pieces of its label, or a row not in the template (a warning). True when
     the row is a table row of the template."""
     if st.zone in (None, "s2"):
-        key, _ = best_match(bare(labels[-1].text), S2_ROWS)
+        key = _s2_row(bare(labels[-1].text))
         if key is not None:
             record(st, f"s2.{key}", values, row, header_unit(st.s2_header))
             st.zone_by_row |= st.zone is None
@@ -132,3 +134,9 @@ def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell
             )
         )
     return False
+
+
+@lru_cache(maxsize=8192)
+def _s2_row(b: str) -> str | None:
+    """The section 二 row a bare label names, if any (the label table is a constant)."""
+    return best_match(b, S2_ROWS)[0]

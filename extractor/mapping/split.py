@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from extractor.ingest.document import Row, TextCell
 from extractor.schema import CellState
@@ -13,6 +14,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ITEM_NUMBER = re.compile(r"^[(（]?\d{1,2}[)）.、]?$")
 
 
+@lru_cache(maxsize=8192)
 def _in_value_position(text: str) -> bool:
     """Text that stands where a value does although it does not read as one: the ditto mark
     of a merged cell, or digits mixed with other signs and no label word ("=1+2", "1,2?").

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from extractor.mapping.matching import compact
 from extractor.schema.labels import TEMPLATE_EVIDENCE
@@ -39,6 +40,11 @@ def detect_template(text: str, year: int | None) -> tuple[str | None, list[str]]
 
 def s2_header_version(header: list[str]) -> str | None:
     """The template version a section 二 table's header names, if exactly one."""
+    return _s2_header_version(tuple(header))
+
+
+@lru_cache(maxsize=4096)
+def _s2_header_version(header: tuple[str, ...]) -> str | None:
     flat = _HEADER_YEAR.sub("本年", compact("".join(header)).replace("（", "(").replace("）", ")"))
     versions = [v for v, words in S2_HEADER_WORDS.items() if any(w in flat for w in words)]
     return versions[0] if len(versions) == 1 else None
@@ -46,6 +52,11 @@ def s2_header_version(header: list[str]) -> str | None:
 
 def header_unit(header: list[str]) -> str | None:
     """The money unit the first header cell naming one names (万元 or 元), if any."""
+    return _header_unit(tuple(header))
+
+
+@lru_cache(maxsize=4096)
+def _header_unit(header: tuple[str, ...]) -> str | None:
     for h in header:
         m = _HEADER_UNIT.search(h)
         if m:

@@ -174,6 +174,7 @@ _GROUP_TITLES = {"denied": "（三）不予公开", "unable": "（四）无法�
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
 def title(path: str) -> str:
     """A readable name for a cell or row path: 'granted.total' -> '（一）予以公开·总计'; a
     group's printed total 's3.denied.subtotal.total' -> '（三）不予公开 (printed total)·总计'."""
@@ -198,6 +199,17 @@ def template_paths(template: str) -> tuple[str, ...]:
         for col in cols
     )
 
+
+
+@cache
+def template_rows(template: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(section, row, the row's cell paths) of every row of a template version, in printed
+    order."""
+    return tuple(
+        (section, row, tuple(f"{section}.{row}.{col}" for col in cols))
+        for section, rows in LAYOUTS[template].items()
+        for row, cols in rows.items()
+    )
 
 
 #: Every cell path of both template versions, 2019's first, each once.
