@@ -18,6 +18,7 @@ decides, and kills them.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing as mp
 import os
 import signal
@@ -135,6 +136,12 @@ def _limit_memory(mb: int | None) -> None:
 def _serve(conn: Connection, fn: Callable[[Any], Any], memory_mb: int | None, parent: int,
            inherited: list[Connection]) -> None:
     """A worker's life: one path in, one answer out, until the pipe closes."""
+    # The collector: what the parent made (modules, caches) is never garbage, so it is not
+    # traversed again; and a document allocates ~10^5 objects, nearly none in cycles, so
+    # the youngest generation is collected every 20,000 allocations, not 700 (measured: the
+    # worker's CPU per text report 19.1 -> 17.9 ms, median of 4 alternating runs).
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _Spawning.depth, _Spawning.pending = 0, False
