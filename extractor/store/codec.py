@@ -16,6 +16,12 @@ the end, where `encode` writes it.
 `deflate` compresses a bare JSON once for both places it goes: the store's record blob
 (a zlib stream) and the document's member of results.jsonl.gz (a gzip member: the JSON and
 a newline); the two share the deflate work up to their last block.
+
+`encode_bare` writes the typed tables itself (`tables_json`: the cells' JSON from string
+pieces, a third less CPU than pydantic's generic serializer, which also calls an enum
+descriptor per field) and leaves the rest of the record to pydantic; a cell holding a
+second reading, a correction or OCR provenance, or a value of an unexpected type, is
+written by pydantic. tests/test_hand_writers.py holds it to pydantic's bytes.
 """
 
 from __future__ import annotations
@@ -57,8 +63,8 @@ def encode(record: Record) -> str:
 
 def encode_bare(record: Record) -> str:
     """The compact JSON of `record` without its normalized text (`with_text` restores it):
-    `encode_bare_pydantic`'s bytes, with the typed tables (nine tenths of a record's JSON:
-    ~200 cells) written by `tables_json` and the rest by pydantic."""
+    `encode_bare_pydantic`'s bytes, with the typed tables (most of a record's JSON: ~200
+    cells) written by `tables_json` and the rest by pydantic."""
     tables = tables_json(record.tables)
     if tables is None:
         return encode_bare_pydantic(record)
