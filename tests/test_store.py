@@ -407,3 +407,35 @@ def test_the_progress_tally_counts_missing_cells_apart_on_first_and_resumed_runs
     again = run_batch(inputs, tmp_path / "out")
     assert again.reused == first.reports == 19
     assert first.missing == again.missing == want
+
+
+def test_a_rolled_back_insert_forgets_the_text_ids_it_made(tmp_path: Path) -> None:
+    """`Store` remembers `cell_text` ids across reports; an insert that fails rolls its new
+    texts back, and a later report with the same text must get a real id (a remembered id
+    of a rolled-back row would point nowhere: the cell would vanish from the `cells` view)."""
+    from dataclasses import replace
+
+    from extractor.run.payload import produce
+    from extractor.store.store import Store
+
+    src = Path(__file__).resolve().parent.parent / "golden" / "inputs" / "lvyuan_health_2020.txt"
+    payload = produce(src, 0, "a" * 64)
+    assert not isinstance(payload, Record) and hasattr(payload, "rows")
+    cells = payload.rows.cells
+    new_reason = "a reason no report has given before"
+    first = (*cells[0][:7], new_reason, *cells[0][8:])
+    broken = (*cells[1][:2], "not an integer", *cells[1][3:])  # fails the CHECK on value
+    with Store(tmp_path) as store:
+        run = store.begin_run("k", "v", [], "c")
+        with pytest.raises(sqlite3.IntegrityError):
+            store.add_rows(run, 0, src, "a" * 64, 1, replace(
+                payload.rows, cells=[first, broken, *cells[2:]]), "k", {}, "c")
+        assert store.db.execute("SELECT count(*) FROM cell_text WHERE text=?",
+                                (new_reason,)).fetchone() == (0,)
+        rid = store.add_rows(run, 1, src, "b" * 64, 1, replace(
+            payload.rows, cells=[first, *cells[1:]]), "k", {}, "c")
+        got = store.db.execute("SELECT reasons FROM cells WHERE result_id=? AND path=?",
+                               (rid, cells[0][0])).fetchone()
+        assert got == (new_reason,)
+        assert store.db.execute("SELECT count(*) FROM cells WHERE result_id=?",
+                                (rid,)).fetchone() == (len(cells),)

@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from extractor.outputs.fields import SECTION_NAMES, fields_csv
+from extractor.outputs.fields import BY_PATH, SECTION_NAMES, fields_csv
 from extractor.outputs.items import RESULTS, Item
 from extractor.outputs.options import OutputOptions
 from extractor.outputs.safe import TRIGGERS, neutralise
@@ -36,13 +36,15 @@ from extractor.outputs.tables import (
     LEAN_CELL_COLUMNS,
     REPORT_COLUMNS,
     Column,
+    amount,
     cell_values,
+    cells_of,
+    count,
     flag_values,
     issue_span,
-    lean_cell_values,
     report_values,
 )
-from extractor.schema import InputError, Record
+from extractor.schema import CellState, InputError, Record
 from extractor.store.codec import encode_bare, gzip_member, with_text
 
 # The review page points where flags.csv points.
@@ -89,6 +91,74 @@ def csv_lines(rows: Iterable[list[object]]) -> str:
     return buf.getvalue()
 
 
+_fields: dict[str, str] = {}
+
+
+def _text_field(text: str) -> str:
+    """A text value as `csv_lines` writes it: neutralised (`csv_text`), then quoted as
+    `csv.writer`'s default dialect quotes (a field holding `,`, `"`, CR or LF, inner quotes
+    doubled); remembered (paths, states and reasons recur in every report)."""
+    out = _fields.get(text)
+    if out is None:
+        out = csv_text(text)
+        if '"' in out or "," in out or "\n" in out or "\r" in out:
+            out = '"' + out.replace('"', '""') + '"'
+        if len(_fields) >= 20_000:
+            _fields.clear()
+        _fields[text] = out
+    return out
+
+
+def _int_field(v: int | None) -> str:
+    return "" if v is None else str(v)
+
+
+def lean_cells_csv(item: Item) -> str:
+    """`csv_lines(lean_cell_values(item))`, the same text, written directly from the cells
+    (the lean cells table is most of what a worker renders: ~200 rows a report)."""
+    seq = str(item.seq)
+    number = CellState.NUMBER
+    field = _text_field
+    lines = []
+    for c in cells_of(item):
+        is_amount = BY_PATH[c.path].is_amount
+        n = a = ""
+        raw = c.raw
+        value = c.value
+        if c.state is number and value is not None:
+            if is_amount:
+                a = format(amount(value), "f")
+                if raw == a:
+                    raw = None
+            else:
+                k = value if type(value) is int else count(value)
+                if k is not None:
+                    n = str(k)
+                    if raw == n:
+                        raw = None
+        span, src, status, k = c.span, c.source_span, c.status, c.correction
+        if k is None:
+            corr = ",,,,"
+        else:
+            mn = ma = ""
+            if k.machine_value is not None:
+                if is_amount:
+                    ma = format(amount(k.machine_value), "f")
+                else:
+                    mn = _int_field(count(k.machine_value))
+            corr = ",".join((field(k.decision), mn, ma,
+                             "" if k.reviewer is None else field(k.reviewer),
+                             "" if k.note is None else field(k.note)))
+        lines.append(",".join((
+            seq, field(c.path), n, a, "" if raw is None else field(raw), field(c.state._value_),
+            "" if status is None else field(status._value_), field(c.placement),
+            field(" | ".join(c.reasons)) if c.reasons else "",
+            "," if span is None else f"{span[0]},{span[1]}",
+            "," if src is None else f"{src[0]},{src[1]}",
+            _int_field(c.page), corr)))
+    return "\r\n".join(lines) + "\r\n" if lines else ""
+
+
 _BOM = "\ufeff".encode()
 FIELDS_FILE = "fields.csv"
 CELLS = "cells.csv"  # the cells table's name in `files` and in an item's lines
@@ -128,7 +198,7 @@ def item_lines(item: Item, files: Iterable[str], options: OutputOptions | None =
         if options.cell_labels:
             out[CELLS] = csv_lines(cell_values(item)).encode()
         else:
-            out[CELLS] = gzip_member(csv_lines(lean_cell_values(item)).encode())
+            out[CELLS] = gzip_member(lean_cells_csv(item).encode())
     if "reports.csv" in files:
         out["reports.csv"] = csv_lines([report_values(item)]).encode()
     if "flags.csv" in files:

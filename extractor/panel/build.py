@@ -126,6 +126,22 @@ def _rule_paths() -> frozenset[str]:
 RULE_PATHS = _rule_paths()
 
 
+_identities: dict[str, AgencyIdentity] = {}
+
+
+def _identity(read: object, aliases: dict[str, Alias] | None) -> AgencyIdentity:
+    """`agency_identity` (a pure function of the name read, without aliases: remembered, as
+    one agency's name recurs over its reports and years; a frozen value, safe to share)."""
+    if aliases is not None or type(read) is not str:
+        return agency_identity(read, aliases)
+    found = _identities.get(read)
+    if found is None:
+        if len(_identities) >= 20_000:
+            _identities.clear()
+        found = _identities[read] = agency_identity(read)
+    return found
+
+
 def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc | None:
     """What the panel keeps of a run item (None for an input that failed)."""
     r = item.record
@@ -146,7 +162,7 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc |
                 c.source_span, c.page, snippet(r.text, *c.span, context=12) if c.span else None)
     return PanelDoc(item.seq, item.file, item.input_path, item.sha256,
                     year if isinstance(year, int) else None, r.tables.template,
-                    agency_identity(r.meta.agency.value, aliases), r.meta.agency.span,
+                    _identity(r.meta.agency.value, aliases), r.meta.agency.span,
                     pack(tuple(report_values(item)[len(REPORT_HEAD):])),
                     pack(cells), pack(frozenset(nonzero)), _nonzero_key(nonzero), len(nonzero),
                     hashlib.sha256(repr(numbers).encode()).hexdigest())

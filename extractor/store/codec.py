@@ -16,6 +16,12 @@ the end, where `encode` writes it.
 `deflate` compresses a bare JSON once for both places it goes: the store's record blob
 (a zlib stream) and the document's member of results.jsonl.gz (a gzip member: the JSON and
 a newline); the two share the deflate work up to their last block.
+
+`encode_bare` writes the typed tables itself (`tables_json`: the cells' JSON from string
+pieces, a third less CPU than pydantic's generic serializer, which also calls an enum
+descriptor per field) and leaves the rest of the record to pydantic; a cell holding a
+second reading, a correction or OCR provenance, or a value of an unexpected type, is
+written by pydantic. tests/test_hand_writers.py holds it to pydantic's bytes.
 """
 
 from __future__ import annotations
@@ -23,8 +29,14 @@ from __future__ import annotations
 import json
 import struct
 import zlib
+from decimal import Decimal
+from functools import cache
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
-from extractor.schema import Record
+from pydantic import BaseModel
+
+from extractor.schema import Cell, Record, iter_cells
+from extractor.schema.models import CellState, CellStatus
 
 #: A cell's fields at their defaults, as the full dump writes them (only `Cell` has fields
 #: of these names; `SecondReading.reader` is always "llm"). Inside a JSON string every
@@ -50,8 +62,138 @@ def encode(record: Record) -> str:
 
 
 def encode_bare(record: Record) -> str:
-    """The compact JSON of `record` without its normalized text (`with_text` restores it)."""
+    """The compact JSON of `record` without its normalized text (`with_text` restores it):
+    `encode_bare_pydantic`'s bytes, with the typed tables (most of a record's JSON: ~200
+    cells) written by `tables_json` and the rest by pydantic."""
+    tables = tables_json(record.tables)
+    if tables is None:
+        return encode_bare_pydantic(record)
+    head = record.model_dump_json(exclude_none=True, include=_HEAD)
+    tail = record.model_dump_json(exclude_none=True, include=_TAIL)
+    return _cut_defaults(f'{head[:-1]},"tables":{tables}'
+                         f'{"," + tail[1:] if len(tail) > 2 else "}"}')
+
+
+def encode_bare_pydantic(record: Record) -> str:
+    """The compact JSON of `record` without its text, all written by pydantic (the reference
+    `encode_bare` must equal byte for byte)."""
     return _cut_defaults(record.model_dump_json(exclude_none=True, exclude=_EXCLUDE_TEXT))
+
+
+#: Record's fields before and after `tables` (the text left out): pydantic writes them.
+_FIELDS = tuple(Record.model_fields)
+_HEAD = set(_FIELDS[:_FIELDS.index("tables")])
+_TAIL = set(_FIELDS[_FIELDS.index("tables") + 1:]) - _EXCLUDE_TEXT
+#: A cell's JSON up to its state, by path; and the JSON of enum values and strings, by value.
+_STATES = {s: f',"state":"{s._value_}"' for s in CellState}
+_STATUSES = {s: f',"status":"{s._value_}"' for s in CellStatus}
+_PLACEMENTS = {p: "" if p == "direct" else f',"placement":"{p}"'
+               for p in ("direct", "identities", "orphan", "llm")}
+_READERS = {"parser": "", "llm": ',"reader":"llm"'}
+_strings: dict[str, str] = {}
+_STRINGS_MAX = 20_000
+
+
+def _string(s: str) -> str:
+    """The JSON of a string as pydantic writes it (UTF-8 kept, `"`, `\\` and control
+    characters escaped), remembered: most strings (paths, units, reasons) recur."""
+    j = _strings.get(s)
+    if j is None:
+        if type(s) is not str:
+            raise TypeError
+        j = encode_basestring(s)
+        if len(_strings) >= _STRINGS_MAX:
+            _strings.clear()
+        _strings[s] = j
+    return j
+
+
+def _span(key: str, span: object) -> str:
+    a, b = span  # type: ignore[misc]
+    if type(span) is not tuple or type(a) is not int or type(b) is not int:
+        raise TypeError
+    return f',"{key}":[{a},{b}]'
+
+
+def _cell_json(c: Cell) -> str:
+    """A cell's compact JSON (no null field, no field at its default); a `TypeError` for a
+    cell this cannot write exactly as pydantic does (the caller lets pydantic write it)."""
+    d = c.__dict__
+    if d["second"] is not None or d["correction"] is not None or d["ocr"] is not None:
+        raise TypeError
+    value = d["value"]
+    if value is None:
+        v = ""
+    elif type(value) is int:
+        v = f',"value":{value}'
+    elif type(value) is Decimal:
+        v = f',"value":"{value}"'
+    else:
+        raise TypeError
+    unit, raw, page, status, reasons = d["unit"], d["raw"], d["page"], d["status"], d["reasons"]
+    span, source = d["span"], d["source_span"]
+    if page is not None and type(page) is not int:
+        raise TypeError
+    return "".join((
+        '{"path":', _string(d["path"]), _STATES[d["state"]], v,
+        "" if unit is None else ',"unit":' + _string(unit),
+        "" if raw is None else ',"raw":' + _string(raw),
+        "" if span is None else _span("span", span),
+        "" if source is None else _span("source_span", source),
+        "" if page is None else f',"page":{page}',
+        "" if status is None else _STATUSES[status],
+        f',"reasons":[{",".join(map(_string, reasons))}]' if reasons else "",
+        _PLACEMENTS[d["placement"]], _READERS[d["reader"]], "}"))
+
+
+@cache
+def _layout(model: type[BaseModel]) -> tuple[tuple[str, ...], str] | None:
+    """The JSON around the cells of a typed tables model (`template` first, then sections,
+    rows and columns, in field order): the text before each cell, and the closing text; None
+    for a model of another shape."""
+    fields = tuple(model.model_fields)
+    if fields[:1] != ("template",) or model.model_config.get("extra") != "forbid":
+        return None
+    before: list[str] = []
+    pending = ""
+    for section in fields[1:]:
+        sec = model.model_fields[section].annotation
+        pending += f',"{section}":{{'
+        for i, row in enumerate(sec.model_fields):  # type: ignore[union-attr]
+            row_model = sec.model_fields[row].annotation  # type: ignore[union-attr]
+            pending += f'{"," if i else ""}"{row}":{{'
+            for j, col in enumerate(row_model.model_fields):  # type: ignore[union-attr]
+                if row_model.model_fields[col].annotation is not Cell:  # type: ignore[union-attr]
+                    return None
+                before.append(f'{pending}{"," if j else ""}"{col}":')
+                pending = ""
+            pending += "}"
+        pending += "}"
+    return tuple(before), pending + "}"
+
+
+def tables_json(tables: BaseModel) -> str | None:
+    """The compact JSON of a record's typed tables (its cells' default fields cut), the
+    bytes pydantic's dump and `_cut_defaults` make; None when the tables are not the
+    models this knows (pydantic then writes them)."""
+    layout = _layout(type(tables))
+    template = tables.__dict__.get("template")
+    if layout is None or type(template) is not str:
+        return None
+    before, end = layout
+    parts = ['{"template":', _string(template)]
+    cells = iter_cells(tables)
+    for prefix, c in zip(before, cells, strict=True):
+        if type(c) is not Cell:
+            return None
+        try:
+            j = _cell_json(c)
+        except (TypeError, KeyError):
+            j = _cut_defaults(c.model_dump_json(exclude_none=True))
+        parts.append(prefix)
+        parts.append(j)
+    parts.append(end)
+    return "".join(parts)
 
 
 def with_text(bare: str, text: str) -> str:

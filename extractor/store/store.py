@@ -117,14 +117,25 @@ def result_rows(record: Record, blob: bytes, cells_in_order: list[Cell] | None =
     already listed (`iter_cells`)."""
     m, s, llm = record.meta, record.summary, record.llm
     cells = []
+    add = cells.append
     missing = 0
+    number, missing_state = CellState.NUMBER, CellState.MISSING
     for c in cells_in_order if cells_in_order is not None else iter_cells(record.tables):
         # `_value_`: the enum's string without the `value` descriptor (for every cell)
-        status = c.status._value_ if c.status is not None else None
-        missing += status == "flagged" and c.state is CellState.MISSING
-        cells.append((c.path, c.state._value_, *typed_value(c), c.unit, c.raw, status,
-                      " | ".join(c.reasons), c.span[0] if c.span else None,
-                      c.span[1] if c.span else None, c.page, c.placement))
+        state, status, value, span, reasons = c.state, c.status, c.value, c.span, c.reasons
+        if status is not None:
+            status = status._value_
+            missing += status == "flagged" and state is missing_state
+        if state is not number or value is None:
+            typed: tuple[int | None, int | None] = (None, None)
+        elif type(value) is int and c.path not in AMOUNT_FIELDS:  # the common case
+            typed = (value, None)
+        else:
+            typed = typed_value(c)
+        add((c.path, state._value_, *typed, c.unit, c.raw, status,
+             " | ".join(reasons) if reasons else "",
+             None if span is None else span[0], None if span is None else span[1], c.page,
+             c.placement))
     flags = [(f.key, f.rule, f.verdict, f.message, " ".join(f.paths),
               f.span[0] if f.span else None, f.span[1] if f.span else None)
              for f in record.flags]
@@ -168,7 +179,7 @@ class Store:
             self.db.close()
             raise StoreError(f"{self.path} cannot be used: {e}") from e
         self.moved_corrections = self.migrate_corrections(SCHEMA_VERSION, SCHEMA_RENAMES)
-        self._text_ids: dict[str, int] = {}
+        self._text_ids = _TextIds(self)
 
     def close(self) -> None:
         self.db.close()
@@ -243,14 +254,12 @@ class Store:
                     (sha256, rows.schema_version, config, json.dumps(sections), *rows.result,
                      now, code))
                 rid = int(cur.lastrowid or 0)
-                ids = self._text_ids
-                text_id = self._text_id
+                ids = self._text_ids  # text -> id, adding the text when new (`_TextIds`)
                 self.db.executemany(
                     "INSERT INTO cell_rows VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [(rid, ids.get(field) or text_id(field), ids.get(state) or text_id(state), value,
-                      fen, unit, raw, None if status is None else ids.get(status) or text_id(status),
-                      (ids.get(reasons) or text_id(reasons)) if reasons else None, s0, s1, page,
-                      ids.get(placement) or text_id(placement))
+                    [(rid, ids[field], ids[state], value, fen, unit, raw,
+                      None if status is None else ids[status],
+                      ids[reasons] if reasons else None, s0, s1, page, ids[placement])
                      for (field, state, value, fen, unit, raw, status, reasons, s0, s1, page,
                           placement) in rows.cells])
                 self.db.executemany("INSERT OR REPLACE INTO flags VALUES (?,?,?,?,?,?,?,?)",
@@ -262,15 +271,9 @@ class Store:
         return rid
 
     def _text_id(self, text: str) -> int:
-        """The id of `text` in `cell_text` (added when new; inside the caller's transaction).
-        Ids are remembered for this connection (a bounded cache: most texts are paths,
-        states and reasons every report repeats)."""
+        """The id of `text` in `cell_text` (added when new; inside the caller's transaction)."""
         self.db.execute("INSERT OR IGNORE INTO cell_text (text) VALUES (?)", (text,))
-        found = int(self.db.execute(LOOKUPS["cell_text"], (text,)).fetchone()[0])
-        if len(self._text_ids) >= 50_000:
-            self._text_ids.clear()
-        self._text_ids[text] = found
-        return found
+        return int(self.db.execute(LOOKUPS["cell_text"], (text,)).fetchone()[0])
 
     def add_reused(self, run_id: int, seq: int, path: Path, sha256: str, result_id: int) -> None:
         with self._tx():
@@ -402,6 +405,22 @@ class Store:
     def orphan_corrections(self, known: frozenset[str]) -> int:
         """Stored decisions on field paths the schema no longer has (kept, not applied)."""
         return sum(1 for (p,) in self.db.execute("SELECT path FROM corrections") if p not in known)
+
+
+class _TextIds(dict[str, int]):
+    """The ids of `cell_text` texts met on this connection (a bounded cache: most texts are
+    paths, states and reasons every report repeats); a text not yet met is looked up, and
+    added to `cell_text` when new, inside the caller's transaction."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self._store = store
+
+    def __missing__(self, text: str) -> int:
+        if len(self) >= 50_000:
+            self.clear()
+        found = self[text] = self._store._text_id(text)
+        return found
 
 
 class _Transaction:
