@@ -48,6 +48,11 @@ class Strict(BaseModel):
 
 
 M = TypeVar("M", bound=BaseModel)
+_UNSET: Any = object()
+# BaseModel's slots, set directly (pydantic's own __setattr__ would validate).
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def trusted(cls: type[M]) -> Callable[..., M]:
@@ -63,29 +68,39 @@ def trusted(cls: type[M]) -> Callable[..., M]:
     if (any(f.alias or f.validation_alias for f in fields.values()) or cls.__pydantic_post_init__
             or decorators.field_validators or decorators.model_validators):
         raise TypeError(f"{cls.__name__} cannot be built without validation")
-    template = {n: None if f.is_required() or f.default_factory else f.default
-                for n, f in fields.items()}
-    required = frozenset(n for n, f in fields.items() if f.is_required())
-    factories = tuple((n, f.default_factory) for n, f in fields.items() if f.default_factory)
-    count = len(template)
+    # A keyword-only function per model binds the values (Python reports a missing or an
+    # unknown one) and returns the fields in declaration order, defaults filled in.
+    params, items, scope = [], [], {"_unset": _UNSET}
+    for i, (n, f) in enumerate(fields.items()):
+        if f.is_required():
+            params.append(n)
+            items.append(f"{n!r}: {n}")
+        elif f.default_factory:
+            scope[f"_factory{i}"] = f.default_factory
+            params.append(f"{n}=_unset")
+            items.append(f"{n!r}: _factory{i}() if {n} is _unset else {n}")
+        else:
+            scope[f"_default{i}"] = f.default
+            params.append(f"{n}=_default{i}")
+            items.append(f"{n!r}: {n}")
+    exec(f"def bind(*, {', '.join(params)}):\n    return {{{', '.join(items)}}}\n", scope)
+    bind = scope["bind"]
     new = object.__new__
-    setattr_ = object.__setattr__
+    set_dict = object.__setattr__
 
     def make(**values: Any) -> M:
-        data = template.copy()
-        data.update(values)
-        if len(data) != count or not values.keys() >= required:
+        try:
+            data = bind(**values)
+        except TypeError:
             unknown = sorted(values.keys() - fields.keys())
             raise TypeError(f"{cls.__name__}: unknown fields {unknown}" if unknown else
-                            f"{cls.__name__}: a required field is missing from {sorted(values)}")
-        for name, factory in factories:
-            if name not in values:
-                data[name] = factory()  # type: ignore[call-arg]
+                            f"{cls.__name__}: a required field is missing from {sorted(values)}"
+                            ) from None
         m = new(cls)
-        setattr_(m, "__dict__", data)
-        setattr_(m, "__pydantic_fields_set__", set(values))
-        setattr_(m, "__pydantic_extra__", None)
-        setattr_(m, "__pydantic_private__", None)
+        set_dict(m, "__dict__", data)
+        _set_fields_set(m, set(values))
+        _set_extra(m, None)
+        _set_private(m, None)
         return m
 
     return make
