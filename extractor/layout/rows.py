@@ -40,7 +40,7 @@ def _cell(text: str, base: int, lo: int, hi: int) -> TextCell:
     stripped = seg.strip()
     if not stripped:
         return TextCell("", base + lo, base + lo)
-    s = lo + (len(seg) - len(seg.lstrip()))
+    s = lo + seg.find(stripped[0])  # the first character that is not white space
     return TextCell(stripped, base + s, base + s + len(stripped))
 
 
