@@ -45,12 +45,17 @@ def _cell(text: str, base: int, lo: int, hi: int) -> TextCell:
 
 
 def _split(line: str, base: int, sep: str) -> list[TextCell]:
+    """The cells of a line split at `sep`, each stripped (what `_cell` makes of each part)."""
     cells: list[TextCell] = []
-    lo = 0
+    at = base
     for part in line.split(sep):
-        hi = lo + len(part)
-        cells.append(_cell(line, base, lo, hi))
-        lo = hi + 1
+        stripped = part.strip()
+        if not stripped:
+            cells.append(TextCell("", at, at))
+        else:
+            s = at + part.find(stripped[0])
+            cells.append(TextCell(stripped, s, s + len(stripped)))
+        at += len(part) + 1
     return cells
 
 
