@@ -230,30 +230,34 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
     for raw in text.split("\n"):
         lines.append((raw.rstrip("\r"), pos))
         pos += len(raw) + 1
+    n = len(lines)
     i = 0
-    while i < len(lines):
+    while i < n:
         line, base = lines[i]
-        if "|" in line and (end := _stream_end(lines, i)) > i:
+        pipe = "|" in line
+        if pipe and (end := _stream_end(lines, i)) > i:
             flush()
             last_was_cell = False
             rows.extend(_stream_rows(lines[i:end]))
             i = end
             continue
         i += 1
-        if line.startswith("\t") and "\t" not in line[1:]:
+        tab = line.find("\t")
+        if tab == 0 and line.find("\t", 1) < 0:
             block.append(_cell(line, base, 1, len(line)))
             last_was_cell = True
             continue
-        if not line.strip() or is_footer(line):
+        stripped = line.strip()
+        if not stripped or is_footer(line):
             flush()
             last_was_cell = False
             continue
         if (
             last_was_cell
             and block
-            and "\t" not in line
-            and "|" not in line
-            and len(line.strip()) <= 12
+            and tab < 0
+            and not pipe
+            and len(stripped) <= 12
             and not _HEADING.match(line)
         ):
             # A header cell continued on the next line: "本年新" / "制作数量".
@@ -263,16 +267,17 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
             continue
         flush()
         last_was_cell = False
-        if "\t" not in line and looks_glued(line):
+        if tab < 0 and looks_glued(line):
             rows.extend(split_glued(line, base))
-        elif "\t" in line:
-            cells = _split(line, base, "\t")
-            rows.append(Row(cells, "tab", base, base + len(line)))
-        elif line.count("|") >= 1 and len(line) < 400:
+        elif tab >= 0:
+            rows.append(Row(_split(line, base, "\t"), "tab", base, base + len(line)))
+        elif pipe and len(line) < 400:
             rows.append(Row(_pipe_row(line, base), "pipe", base, base + len(line)))
         elif (cells := _space_row(line, base)) is not None:
             rows.append(Row(cells, "space", base, base + len(line)))
         else:
-            rows.append(Row([_cell(line, base, 0, len(line))], "line", base, base + len(line)))
+            at = base + line.find(stripped[0])  # what _cell(line, base, 0, len(line)) makes
+            rows.append(Row([TextCell(stripped, at, at + len(stripped))], "line", base,
+                            base + len(line)))
     flush()
     return _stack(rows)
