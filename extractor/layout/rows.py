@@ -26,6 +26,7 @@ from extractor.schema import CellState
 from extractor.schema.values import read_value
 
 _SPACE_SPLIT = re.compile(r"\S+")
+_SPACE = re.compile(r"\s")
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.]")
 #: A label printed before the values on a line of PDF text: short, not a sentence.
 _MAX_LABEL = 60
@@ -76,6 +77,8 @@ def _is_value(text: str) -> bool:
 def _space_row(line: str, base: int) -> list[TextCell] | None:
     """A line of three or more whitespace-separated values ("0 0 0 1 2"), or a short label
     followed by one or more of them ("规章 1 0 11"), as PDF text extractors write rows."""
+    if not _SPACE.search(line.strip()):
+        return None  # one token: a lone value is not a row of three, a lone label has none
     tokens = list(_SPACE_SPLIT.finditer(line))
     n = len(tokens)
     while n > 0 and _is_value(tokens[n - 1].group()):
