@@ -79,6 +79,13 @@ def test_a_cell_built_without_validation_equals_the_validated_one() -> None:
     assert fast.placement == "direct" and fast.reader == "parser" and fast.status is None
 
 
+def test_a_field_given_its_default_value_counts_as_set_as_in_validation() -> None:
+    fast = new_cell(path="s2.rules.made", state=CellState.BLANK, placement="direct", value=None)
+    assert fast.model_fields_set == {"path", "state", "placement", "value"}
+    assert fast.reasons == [] and fast.status is None
+    assert new_cell(path="s2.rules.made", state=CellState.BLANK).model_fields_set == {"path", "state"}
+
+
 def test_default_lists_are_not_shared_between_cells() -> None:
     a = new_cell(path="s2.rules.made", state=CellState.BLANK)
     b = new_cell(path="s2.rules.made", state=CellState.BLANK)

@@ -80,11 +80,18 @@ def _side(paths: tuple[str, ...], cells: dict[str, Cell]) -> tuple[Decimal, str]
     return total, terms if len(paths) == 1 else f"{terms} = {total}"
 
 
+@lru_cache(maxsize=4096)
+def _where(eq: Equation) -> str:
+    """How a check's message names its equation: the key and the column (I1, I2) or the
+    first row it sums."""
+    column = _column_title(eq.paths[0]) if eq.rule in ("I1", "I2") else ""
+    return f"{eq.key} ({column})" if column else f"{eq.key} ({_row_title(eq.left[0])})"
+
+
 def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = frozenset()) -> CheckResult:
     """Evaluate one equation; `blank_ok` are cells whose blankness is a convention."""
     paths = eq.paths
-    column = _column_title(paths[0]) if eq.rule in ("I1", "I2") else ""
-    where = f"{eq.key} ({column})" if column else f"{eq.key} ({_row_title(eq.left[0])})"
+    where = _where(eq)
     bad = [p for p in paths if cells[p].state in _UNASSESSABLE]
     if bad:
         names = ", ".join(f"{title(p)} is {cells[p].state.value}" for p in bad[:3])

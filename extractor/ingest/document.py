@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from extractor.ingest.normalize import Normalized
 from extractor.ingest.ocr.boxes import OcrBox
 
 
-@dataclass(frozen=True)
-class TextCell:
-    """One cell of a recovered row; [start, end) is its stripped text in the normalized text."""
+class TextCell(NamedTuple):
+    """One cell of a recovered row; [start, end) is its stripped text in the normalized text.
+
+    A named tuple (immutable, hashable, compared by value, as the frozen dataclass it was):
+    a report makes ~300 of them, and a tuple costs half of a frozen dataclass to build."""
 
     text: str
     start: int

@@ -26,6 +26,7 @@ from extractor.schema import CellState
 from extractor.schema.values import read_value
 
 _SPACE_SPLIT = re.compile(r"\S+")
+_SPACE = re.compile(r"\s")
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.]")
 #: A label printed before the values on a line of PDF text: short, not a sentence.
 _MAX_LABEL = 60
@@ -40,17 +41,22 @@ def _cell(text: str, base: int, lo: int, hi: int) -> TextCell:
     stripped = seg.strip()
     if not stripped:
         return TextCell("", base + lo, base + lo)
-    s = lo + (len(seg) - len(seg.lstrip()))
+    s = lo + seg.find(stripped[0])  # the first character that is not white space
     return TextCell(stripped, base + s, base + s + len(stripped))
 
 
 def _split(line: str, base: int, sep: str) -> list[TextCell]:
+    """The cells of a line split at `sep`, each stripped (what `_cell` makes of each part)."""
     cells: list[TextCell] = []
-    lo = 0
+    at = base
     for part in line.split(sep):
-        hi = lo + len(part)
-        cells.append(_cell(line, base, lo, hi))
-        lo = hi + 1
+        stripped = part.strip()
+        if not stripped:
+            cells.append(TextCell("", at, at))
+        else:
+            s = at + part.find(stripped[0])
+            cells.append(TextCell(stripped, s, s + len(stripped)))
+        at += len(part) + 1
     return cells
 
 
@@ -71,6 +77,8 @@ def _is_value(text: str) -> bool:
 def _space_row(line: str, base: int) -> list[TextCell] | None:
     """A line of three or more whitespace-separated values ("0 0 0 1 2"), or a short label
     followed by one or more of them ("规章 1 0 11"), as PDF text extractors write rows."""
+    if not _SPACE.search(line.strip()):
+        return None  # one token: a lone value is not a row of three, a lone label has none
     tokens = list(_SPACE_SPLIT.finditer(line))
     n = len(tokens)
     while n > 0 and _is_value(tokens[n - 1].group()):
@@ -225,30 +233,34 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
     for raw in text.split("\n"):
         lines.append((raw.rstrip("\r"), pos))
         pos += len(raw) + 1
+    n = len(lines)
     i = 0
-    while i < len(lines):
+    while i < n:
         line, base = lines[i]
-        if "|" in line and (end := _stream_end(lines, i)) > i:
+        pipe = "|" in line
+        if pipe and (end := _stream_end(lines, i)) > i:
             flush()
             last_was_cell = False
             rows.extend(_stream_rows(lines[i:end]))
             i = end
             continue
         i += 1
-        if line.startswith("\t") and "\t" not in line[1:]:
+        tab = line.find("\t")
+        if tab == 0 and line.find("\t", 1) < 0:
             block.append(_cell(line, base, 1, len(line)))
             last_was_cell = True
             continue
-        if not line.strip() or is_footer(line):
+        stripped = line.strip()
+        if not stripped or is_footer(line):
             flush()
             last_was_cell = False
             continue
         if (
             last_was_cell
             and block
-            and "\t" not in line
-            and "|" not in line
-            and len(line.strip()) <= 12
+            and tab < 0
+            and not pipe
+            and len(stripped) <= 12
             and not _HEADING.match(line)
         ):
             # A header cell continued on the next line: "本年新" / "制作数量".
@@ -258,16 +270,17 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
             continue
         flush()
         last_was_cell = False
-        if "\t" not in line and looks_glued(line):
+        if tab < 0 and looks_glued(line):
             rows.extend(split_glued(line, base))
-        elif "\t" in line:
-            cells = _split(line, base, "\t")
-            rows.append(Row(cells, "tab", base, base + len(line)))
-        elif line.count("|") >= 1 and len(line) < 400:
+        elif tab >= 0:
+            rows.append(Row(_split(line, base, "\t"), "tab", base, base + len(line)))
+        elif pipe and len(line) < 400:
             rows.append(Row(_pipe_row(line, base), "pipe", base, base + len(line)))
         elif (cells := _space_row(line, base)) is not None:
             rows.append(Row(cells, "space", base, base + len(line)))
         else:
-            rows.append(Row([_cell(line, base, 0, len(line))], "line", base, base + len(line)))
+            at = base + line.find(stripped[0])  # what _cell(line, base, 0, len(line)) makes
+            rows.append(Row([TextCell(stripped, at, at + len(stripped))], "line", base,
+                            base + len(line)))
     flush()
     return _stack(rows)

@@ -7,6 +7,7 @@ A heading is a short plain line "<numeral>、<title>"; the section is decided by
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from extractor.ingest.document import Row
 from extractor.mapping.matching import bare, similarity
@@ -28,6 +29,18 @@ TITLES: dict[str, tuple[str, ...]] = {
 _HEADING = re.compile(r"^\s*([一二三四五六])\s*[、.,]\s*(\S.{1,40})$")
 
 
+@lru_cache(maxsize=8192)
+def _section_of(title: str) -> tuple[str | None, float]:
+    """The section whose title best matches a heading's (bare) title, and the score."""
+    best, score = None, 0.0
+    for sid, titles in TITLES.items():
+        for t in titles:
+            s = 1.0 if t in title else similarity(title, t)
+            if s > score:
+                best, score = sid, s
+    return best, score
+
+
 def find_sections(rows: list[Row], threshold: float = 0.6) -> list[SectionHit]:
     hits: list[SectionHit] = []
     for row in rows:
@@ -37,13 +50,7 @@ def find_sections(rows: list[Row], threshold: float = 0.6) -> list[SectionHit]:
         m = _HEADING.match(cell.text)
         if not m:
             continue
-        title = bare(m.group(2))
-        best, score = None, 0.0
-        for sid, titles in TITLES.items():
-            for t in titles:
-                s = 1.0 if t in title else similarity(title, t)
-                if s > score:
-                    best, score = sid, s
+        best, score = _section_of(bare(m.group(2)))
         # A numeral that disagrees with the title is trusted only for a near-exact title:
         # fragments of other documents reuse numerals ("二、依申请公开").
         if best is not None and score >= threshold and (best == m.group(1) or score >= 0.8):

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
+from keyword import iskeyword
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -48,6 +49,15 @@ class Strict(BaseModel):
 
 
 M = TypeVar("M", bound=BaseModel)
+_UNSET: Any = object()
+# BaseModel's slots, set directly (pydantic's own __setattr__ would validate).
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def _unknown(cls: type[BaseModel], extra: dict[str, Any]) -> None:
+    raise TypeError(f"{cls.__name__}: unknown fields {sorted(extra)}")
 
 
 def trusted(cls: type[M]) -> Callable[..., M]:
@@ -63,31 +73,41 @@ def trusted(cls: type[M]) -> Callable[..., M]:
     if (any(f.alias or f.validation_alias for f in fields.values()) or cls.__pydantic_post_init__
             or decorators.field_validators or decorators.model_validators):
         raise TypeError(f"{cls.__name__} cannot be built without validation")
-    template = {n: None if f.is_required() or f.default_factory else f.default
-                for n, f in fields.items()}
-    required = frozenset(n for n, f in fields.items() if f.is_required())
-    factories = tuple((n, f.default_factory) for n, f in fields.items() if f.default_factory)
-    count = len(template)
-    new = object.__new__
-    setattr_ = object.__setattr__
-
-    def make(**values: Any) -> M:
-        data = template.copy()
-        data.update(values)
-        if len(data) != count or not values.keys() >= required:
-            unknown = sorted(values.keys() - fields.keys())
-            raise TypeError(f"{cls.__name__}: unknown fields {unknown}" if unknown else
-                            f"{cls.__name__}: a required field is missing from {sorted(values)}")
-        for name, factory in factories:
-            if name not in values:
-                data[name] = factory()  # type: ignore[call-arg]
-        m = new(cls)
-        setattr_(m, "__dict__", data)
-        setattr_(m, "__pydantic_fields_set__", set(values))
-        setattr_(m, "__pydantic_extra__", None)
-        setattr_(m, "__pydantic_private__", None)
-        return m
-
+    if any(iskeyword(n) for n in fields):
+        raise TypeError(f"{cls.__name__} has a field named by a Python keyword")
+    # A function made for the model: keyword-only parameters (Python reports a missing
+    # one), a sentinel default for each optional one to record which were given, the
+    # fields in declaration order. Helper names start with "_": no field's name does.
+    scope: dict[str, Any] = {"_unset": _UNSET, "_cls": cls, "_new": object.__new__,
+                             "_set_dict": object.__setattr__, "_set_fields_set": _set_fields_set,
+                             "_set_extra": _set_extra, "_set_private": _set_private,
+                             "_unknown": _unknown}
+    params, body = [], [f"    _given = {{{', '.join(repr(n) for n, f in fields.items() if f.is_required())}}}"
+                        if any(f.is_required() for f in fields.values()) else "    _given = set()"]
+    for i, (n, f) in enumerate(fields.items()):
+        if f.is_required():
+            params.append(n)
+            continue
+        params.append(f"{n}=_unset")
+        if f.default_factory:
+            scope[f"_factory{i}"] = f.default_factory
+            default = f"_factory{i}()"
+        else:
+            scope[f"_default{i}"] = f.default
+            default = f"_default{i}"
+        body.append(f"    if {n} is _unset:\n        {n} = {default}\n"
+                    f"    else:\n        _given.add({n!r})")
+    items = ", ".join(f"{n!r}: {n}" for n in fields)
+    name = f"new_{cls.__name__}" if cls.__name__.isidentifier() else "make"
+    signature = ", ".join(["*", *params, "**_extra"] if params else ["**_extra"])
+    exec(f"def {name}({signature}):\n"
+         "    if _extra:\n        _unknown(_cls, _extra)\n"
+         + "\n".join(body) + "\n"
+         "    _m = _new(_cls)\n"
+         f"    _set_dict(_m, '__dict__', {{{items}}})\n"
+         "    _set_fields_set(_m, _given)\n    _set_extra(_m, None)\n    _set_private(_m, None)\n"
+         "    return _m\n", scope)
+    make: Callable[..., M] = scope[name]
     return make
 
 
