@@ -9,7 +9,8 @@ Run by hand on an idle machine (median of --repeat runs):
 The corpus is the golden inputs repeated; every copy gets a line appended so it is a
 distinct document (the store would otherwise extract identical content once). Sections:
 
-- stages: CPU ms/report of each stage over the text corpus, in one process (read+decode,
+- stages: CPU ms/report of each stage over the text corpus, in one process collecting
+  garbage as a worker does (read+decode,
   normalize is part of ingest; layout; mapping; verify; the payload: one serialization,
   store rows and export lines; the store insert; the export write);
 - floor: read + decode + a regex scan of the same files (CPU), and the ratio of the run to
@@ -30,6 +31,7 @@ Ends with one summary line comparable across commits (``throughput: ...``).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import resource
@@ -107,9 +109,12 @@ def stages(files: list[Path], tmp: Path) -> dict[str, float]:
         return value
 
     out = tmp / "stages"
-    with Store(out) as store:
-        run_id = store.begin_run("bench", "bench", [], "bench")
-        with Spool(out) as spool:
+    thresholds = gc.get_threshold()
+    gc.freeze()  # collect garbage as a worker process does (extractor/run/worker.py `_serve`)
+    gc.set_threshold(20_000, 20, 20)
+    try:
+        with Store(out) as store, Spool(out) as spool:
+            run_id = store.begin_run("bench", "bench", [], "bench")
             for seq, f in enumerate(files):
                 doc = timed("read+normalize", lambda f=f: load(f))
                 doc = timed("layout", lambda d=doc: with_rows(d))
@@ -124,6 +129,9 @@ def stages(files: list[Path], tmp: Path) -> dict[str, float]:
                     spool.add(s, p.lines)
                 timed("store insert", insert)
             timed("export write", lambda: write_run(store, run_id, out, spool=spool))
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
     return {k: v * 1000 / len(files) for k, v in spent.items()}
 
 
