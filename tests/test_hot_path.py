@@ -18,7 +18,8 @@ from extractor.mapping.rows import s3_row
 from extractor.mapping.state import State
 from extractor.schema import Cell, CellState, CheckResult, build_tables, iter_cells, template_paths
 from extractor.schema.identities import Equation
-from extractor.schema.models import Tables2019, new_cell, trusted
+from extractor.schema.models import Tables2019, new_cell
+from extractor.schema.trusted import trusted
 from verify.verifier import check
 
 TRADITIONAL = "機關資訊報告數量申請處理結果總計國務院辦公廳會議開"

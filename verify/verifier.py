@@ -36,7 +36,7 @@ from extractor.schema.identities import (
     subtotal_path,
     with_group_total,
 )
-from extractor.schema.models import trusted
+from extractor.schema.trusted import trusted
 from verify.grounding import ground
 from verify.ocr import low_confidence_issues, read_by_ocr
 from verify.patterns import blank_pattern_issues
