@@ -119,20 +119,14 @@ def result_rows(record: Record, blob: bytes, cells_in_order: list[Cell] | None =
     cells = []
     add = cells.append
     missing = 0
-    number, missing_state = CellState.NUMBER, CellState.MISSING
+    missing_state = CellState.MISSING
     for c in cells_in_order if cells_in_order is not None else iter_cells(record.tables):
         # `_value_`: the enum's string without the `value` descriptor (for every cell)
-        state, status, value, span, reasons = c.state, c.status, c.value, c.span, c.reasons
+        state, status, span, reasons = c.state, c.status, c.span, c.reasons
         if status is not None:
             status = status._value_
             missing += status == "flagged" and state is missing_state
-        if state is not number or value is None:
-            typed: tuple[int | None, int | None] = (None, None)
-        elif type(value) is int and c.path not in AMOUNT_FIELDS:  # the common case
-            typed = (value, None)
-        else:
-            typed = typed_value(c)
-        add((c.path, state._value_, *typed, c.unit, c.raw, status,
+        add((c.path, state._value_, *typed_value(c), c.unit, c.raw, status,
              " | ".join(reasons) if reasons else "",
              None if span is None else span[0], None if span is None else span[1], c.page,
              c.placement))
