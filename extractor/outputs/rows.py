@@ -23,6 +23,7 @@ import json
 import os
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
@@ -91,21 +92,14 @@ def csv_lines(rows: Iterable[list[object]]) -> str:
     return buf.getvalue()
 
 
-_fields: dict[str, str] = {}
-
-
+@lru_cache(maxsize=20_000)
 def _text_field(text: str) -> str:
     """A text value as `csv_lines` writes it: neutralised (`csv_text`), then quoted as
     `csv.writer`'s default dialect quotes (a field holding `,`, `"`, CR or LF, inner quotes
     doubled); remembered (paths, states and reasons recur in every report)."""
-    out = _fields.get(text)
-    if out is None:
-        out = csv_text(text)
-        if '"' in out or "," in out or "\n" in out or "\r" in out:
-            out = '"' + out.replace('"', '""') + '"'
-        if len(_fields) >= 20_000:
-            _fields.clear()
-        _fields[text] = out
+    out = csv_text(text)
+    if '"' in out or "," in out or "\n" in out or "\r" in out:
+        out = '"' + out.replace('"', '""') + '"'
     return out
 
 
@@ -163,7 +157,7 @@ _BOM = "\ufeff".encode()
 FIELDS_FILE = "fields.csv"
 CELLS = "cells.csv"  # the cells table's name in `files` and in an item's lines
 #: On disk: lean cells are gzipped, one member per report (a year's run writes ~20 million
-#: rows; pandas, R, DuckDB and `zcat` read it as one CSV); `--cell-labels` writes the
+#: rows; pandas, DuckDB and `zcat` read it as one CSV); `--cell-labels` writes the
 #: readable layout as plain CSV, to open in a spreadsheet.
 CELLS_GZ = "cells.csv.gz"
 

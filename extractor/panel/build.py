@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from extractor.outputs.items import Item
@@ -126,20 +127,17 @@ def _rule_paths() -> frozenset[str]:
 RULE_PATHS = _rule_paths()
 
 
-_identities: dict[str, AgencyIdentity] = {}
-
-
 def _identity(read: object, aliases: dict[str, Alias] | None) -> AgencyIdentity:
     """`agency_identity` (a pure function of the name read, without aliases: remembered, as
     one agency's name recurs over its reports and years; a frozen value, safe to share)."""
     if aliases is not None or type(read) is not str:
         return agency_identity(read, aliases)
-    found = _identities.get(read)
-    if found is None:
-        if len(_identities) >= 20_000:
-            _identities.clear()
-        found = _identities[read] = agency_identity(read)
-    return found
+    return _plain_identity(read)
+
+
+@lru_cache(maxsize=20_000)
+def _plain_identity(read: str) -> AgencyIdentity:
+    return agency_identity(read)
 
 
 def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc | None:

@@ -30,7 +30,7 @@ import json
 import struct
 import zlib
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 from pydantic import BaseModel
@@ -90,22 +90,13 @@ _STATUSES = {s: f',"status":"{s._value_}"' for s in CellStatus}
 _PLACEMENTS = {p: "" if p == "direct" else f',"placement":"{p}"'
                for p in ("direct", "identities", "orphan", "llm")}
 _READERS = {"parser": "", "llm": ',"reader":"llm"'}
-_strings: dict[str, str] = {}
-_STRINGS_MAX = 20_000
-
-
+@lru_cache(maxsize=20_000)
 def _string(s: str) -> str:
     """The JSON of a string as pydantic writes it (UTF-8 kept, `"`, `\\` and control
     characters escaped), remembered: most strings (paths, units, reasons) recur."""
-    j = _strings.get(s)
-    if j is None:
-        if type(s) is not str:
-            raise TypeError
-        j = encode_basestring(s)
-        if len(_strings) >= _STRINGS_MAX:
-            _strings.clear()
-        _strings[s] = j
-    return j
+    if type(s) is not str:
+        raise TypeError
+    return encode_basestring(s)  # type: ignore[no-any-return]
 
 
 def _span(key: str, span: object) -> str:
