@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from extractor.outputs.items import Item
 from extractor.outputs.rows import lean_cells_csv
 from extractor.outputs.safe import neutralise
-from extractor.outputs.tables import lean_cell_values
+from extractor.outputs.tables import BY_PATH, _correction, amount, cells_of, count
 from extractor.run.pipeline import process
 from extractor.schema import Cell, CellState, CellStatus, Correction, Record, iter_cells
 from extractor.schema.models import OcrReading, SecondReading
@@ -100,6 +100,34 @@ def test_any_cell_is_written_as_pydantic_writes_it(records: list[Record], data: 
     assert encode_bare(record) == pydantic_bare(record)
     assert Record.model_validate_json(encode_bare(record)[:-1] + ',"text":""}').tables == \
         record.tables
+
+
+def lean_cell_values(item: Item) -> list[list[object]]:
+    """The lean cells table as typed rows (`LEAN_CELL_COLUMNS`), as the typed tables of
+    `extractor.outputs.tables` make rows: `raw` left empty where it reads exactly as the
+    number written in `value` or `amount`."""
+    rows: list[list[object]] = []
+    for c in cells_of(item):
+        is_amount = BY_PATH[c.path].is_amount
+        n = a = None
+        raw = c.raw
+        if c.state is CellState.NUMBER and c.value is not None:
+            if is_amount:
+                a = amount(c.value)
+                if raw is not None and a is not None and raw == format(a, "f"):
+                    raw = None
+            else:
+                n = count(c.value)
+                if raw is not None and n is not None and raw == str(n):
+                    raw = None
+        span = c.span or (None, None)
+        src = c.source_span or (None, None)
+        rows.append([
+            item.seq, c.path, n, a, raw, c.state.value, c.status.value if c.status else None,
+            c.placement, " | ".join(c.reasons) or None, span[0], span[1], src[0], src[1],
+            c.page, *_correction(c, is_amount),
+        ])
+    return rows
 
 
 def csv_reference(item: Item) -> str:

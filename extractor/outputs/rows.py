@@ -108,8 +108,10 @@ def _int_field(v: int | None) -> str:
 
 
 def lean_cells_csv(item: Item) -> str:
-    """`csv_lines(lean_cell_values(item))`, the same text, written directly from the cells
-    (the lean cells table is most of what a worker renders: ~200 rows a report)."""
+    """The lean cells table of an item (`LEAN_CELL_COLUMNS`; `raw` left empty where it reads
+    exactly as the number written in `value` or `amount`), written directly from the cells
+    as `csv_lines` would write its typed rows (the lean cells table is most of what a worker
+    renders: ~200 rows a report; tests/test_hand_writers.py holds it to `csv.writer`)."""
     seq = str(item.seq)
     number = CellState.NUMBER
     field = _text_field

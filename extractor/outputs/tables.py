@@ -261,38 +261,6 @@ def cell_values(item: Item) -> list[list[object]]:
     return rows
 
 
-def lean_cell_values(item: Item) -> list[list[object]]:
-    """One row per template cell of a record, in printed order (`LEAN_CELL_COLUMNS`): `raw`
-    left empty where it reads exactly as the number written in `value` or `amount`."""
-    r = item.record
-    assert r is not None
-    rows: list[list[object]] = []
-    seq = item.seq
-    number = CellState.NUMBER
-    for c in cells_of(item):
-        is_amount = BY_PATH[c.path].is_amount
-        n = a = None
-        raw = c.raw
-        if c.state is number and c.value is not None:
-            if is_amount:
-                a = amount(c.value)
-                if raw is not None and a is not None and raw == format(a, "f"):
-                    raw = None
-            else:
-                n = count(c.value)
-                if raw is not None and n is not None and raw == str(n):
-                    raw = None
-        span = c.span or (None, None)
-        src = c.source_span or (None, None)
-        rows.append([
-            seq, c.path, n, a, raw, c.state._value_,
-            c.status._value_ if c.status is not None else None, c.placement,
-            " | ".join(c.reasons) or None, span[0], span[1], src[0], src[1], c.page,
-            *_correction(c, is_amount),
-        ])
-    return rows
-
-
 def flag_values(item: Item) -> list[list[object]]:
     r = item.record
     assert r is not None
