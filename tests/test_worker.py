@@ -4,9 +4,12 @@ within what it asked for."""
 
 from __future__ import annotations
 
+import signal
 import time
 
-from extractor.run.worker import BoundedPool, Done, Limits
+import pytest
+
+from extractor.run.worker import BoundedPool, Done, Limits, _interrupt_when_safe, interrupts
 from extractor.schema import budget
 
 
@@ -71,3 +74,35 @@ def test_wait_with_a_timeout_returns_nothing_until_a_worker_answers() -> None:
         while not done:
             done = pool.wait(timeout=0.2)
         assert [(d.key, d.payload, d.failure) for d in done] == [("doc", 42, None)]
+
+
+class _CollectedDuringTheSignal:
+    """The signal handler running inside a `__del__`, as it does when SIGTERM lands while a
+    pipe's end is being collected: Python swallows what it raises there."""
+
+    def __del__(self) -> None:
+        _interrupt_when_safe(signal.SIGTERM, None)
+
+
+def _sleeps(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_an_interrupt_python_swallowed_still_stops_the_wait_for_a_busy_worker() -> None:
+    started = time.monotonic()
+    with (pytest.raises(KeyboardInterrupt),
+          BoundedPool(_sleeps, 1, Limits(seconds=None, memory_mb=None)) as pool, interrupts()):
+        pool.submit("doc", 20.0)
+        _CollectedDuringTheSignal()  # collected at once: nothing is raised here
+        pool.wait()
+    assert time.monotonic() - started < 5  # not after the document's 20 s
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_an_interrupt_python_swallowed_at_the_end_of_a_run_still_ends_it_quietly() -> None:
+    with pytest.raises(KeyboardInterrupt), interrupts():
+        _CollectedDuringTheSignal()  # e.g. while the last document was being stored
+    with interrupts():  # the next run in this process starts uninterrupted
+        pass

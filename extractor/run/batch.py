@@ -13,11 +13,9 @@ threads (it waits on HTTP; the rate limiter, the reply cache and the budget are 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +32,14 @@ from extractor.panel.build import PanelDoc
 from extractor.run.fingerprint import code_fingerprint
 from extractor.run.payload import Payload, pack, produce
 from extractor.run.pipeline import discover, finish, prepare
-from extractor.run.worker import BoundedPool, Done, Limits, interrupt_when_safe
+from extractor.run.worker import (
+    POLL_SECONDS,
+    BoundedPool,
+    Done,
+    Limits,
+    interrupts,
+    raise_if_interrupted,
+)
 from extractor.schema import (
     ALL_PATHS,
     SCHEMA_VERSION,
@@ -138,7 +143,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
         todo, twins = batch.plan([*missing, *files], redo)
         try:
             outcomes = _execute(todo, second, jobs, budget, limits or Limits())
-            with _sigterm_interrupts(), closing(outcomes):  # closed: the workers are killed
+            with interrupts(), closing(outcomes):  # closed: the workers are killed
                 for seq, item, sha, size, outcome in outcomes:
                     if isinstance(outcome, InputError):
                         batch.failed(seq, outcome, sha)
@@ -178,22 +183,6 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
 
 
 Todo = tuple[int, Path, str, int]  # (seq, path, sha256, size)
-
-
-@contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM (a service manager, `kill`, a CI timeout) ends the run like Ctrl-C: workers
-    killed, what was stored kept, exit 130; the same command resumes. Both are raised as
-    KeyboardInterrupt, never in the middle of starting a worker."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = {s: signal.signal(s, interrupt_when_safe) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in before.items():
-            signal.signal(s, handler)
 
 
 @dataclass
@@ -349,6 +338,7 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
     with BoundedPool(_prepare, jobs, limits) as pool, cf.ThreadPoolExecutor(max_workers=jobs) as threads:
         try:
             while True:
+                raise_if_interrupted()
                 while pool.free() and len(asking) < jobs * 2:
                     nxt = next(queue, None)
                     if nxt is None:
@@ -370,7 +360,7 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
                             asking[threads.submit(second_half, nxt[1], nxt[0], nxt[2],
                                                   outcome)] = nxt
                 if asking:
-                    finished, _ = cf.wait(asking, timeout=0 if reading else None,
+                    finished, _ = cf.wait(asking, timeout=0 if reading else POLL_SECONDS,
                                           return_when=cf.FIRST_COMPLETED)
                     for fut in finished:
                         nxt = asking.pop(fut)

@@ -25,7 +25,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -63,22 +63,59 @@ class Done:
     seconds: float
 
 
-class _Spawning:
-    """Set while a worker is being forked: an interrupt then waits until the fork is done
-    (a KeyboardInterrupt raised inside the fork's Python hooks is swallowed by them and
-    leaves a lock of the logging module held)."""
+#: The longest a parent waits on its workers before it looks for a recorded interrupt.
+POLL_SECONDS = 0.25
 
-    depth = 0
+
+class _Interrupt:
+    """The run's interrupt (Ctrl-C, SIGTERM), recorded as well as raised. A signal handler
+    can run inside a `__del__` (a pipe's end being collected), where Python swallows what it
+    raises: the record is raised again at the pool's next look (`raise_if_interrupted`, at
+    least every POLL_SECONDS) and when the run's block ends. While a worker is being forked
+    the handler only records it (a KeyboardInterrupt raised inside the fork's Python hooks
+    is swallowed by them and leaves a lock of the logging module held)."""
+
+    spawning = 0
     pending = False
 
 
-def interrupt_when_safe(signum: int, frame: object) -> None:
-    """Signal handler for SIGINT and SIGTERM during a run: KeyboardInterrupt, except while a
-    worker is being started, where it is raised right after."""
-    if _Spawning.depth:
-        _Spawning.pending = True
+def _interrupt_when_safe(signum: int, frame: object) -> None:
+    _Interrupt.pending = True
+    if not _Interrupt.spawning:
+        raise KeyboardInterrupt
+
+
+def raise_if_interrupted() -> None:
+    """KeyboardInterrupt if SIGINT or SIGTERM came during the `interrupts` block."""
+    if _Interrupt.pending:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interrupts() -> Iterator[None]:
+    """SIGTERM (a service manager, `kill`, a CI timeout) ends a run like Ctrl-C: both raise
+    KeyboardInterrupt in the block (main thread only), never in the middle of starting a
+    worker, and never lost (see `_Interrupt`); one that Python swallowed is not printed as
+    an error."""
+    _Interrupt.pending = False  # an earlier run in this process may have left one
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    raise KeyboardInterrupt
+    before = {s: signal.signal(s, _interrupt_when_safe) for s in (signal.SIGINT, signal.SIGTERM)}
+    unraisable = sys.unraisablehook
+
+    def quiet(u: Any) -> None:
+        if not isinstance(u.exc_value, KeyboardInterrupt):
+            unraisable(u)
+
+    sys.unraisablehook = quiet
+    try:
+        yield
+    finally:
+        sys.unraisablehook = unraisable
+        for s, handler in before.items():
+            signal.signal(s, handler)
+    raise_if_interrupted()
 
 
 def _context() -> Any:
@@ -144,7 +181,7 @@ def _serve(conn: Connection, fn: Callable[[Any], Any], memory_mb: int | None, pa
     gc.set_threshold(20_000, 20, 20)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _Spawning.depth, _Spawning.pending = 0, False
+    _Interrupt.spawning, _Interrupt.pending = 0, False
     for c in inherited:  # the parent's ends of the pipes (fork copies them): closed, so that
         c.close()  # end of file on our pipe means the parent is gone
     _die_with_parent(parent)
@@ -181,14 +218,13 @@ class _Worker:
         others = [w.conn for w in pool.workers if w is not None] + [self.conn]
         self.proc = ctx.Process(target=_serve, daemon=True, name="extractor-worker",
                                 args=(child, pool.fn, pool.limits.memory_mb, os.getpid(), others))
-        _Spawning.depth += 1
+        _Interrupt.spawning += 1
         try:
             self.proc.start()
         finally:
-            _Spawning.depth -= 1
+            _Interrupt.spawning -= 1
             child.close()
-        if _Spawning.pending and not _Spawning.depth:
-            _Spawning.pending = False
+        if _Interrupt.pending and not _Interrupt.spawning:
             self.kill()
             raise KeyboardInterrupt
         self.key: Hashable | None = None
@@ -245,12 +281,12 @@ class BoundedPool:
             return []
         until = None if timeout is None else time.monotonic() + timeout
         while True:
+            raise_if_interrupted()
             busy = [(i, w) for i, w in enumerate(self.workers) if w is not None and w.key is not None]
-            left = None if until is None else max(0.0, until - time.monotonic())
+            left = POLL_SECONDS if until is None else min(POLL_SECONDS, max(0.0, until - time.monotonic()))
             if self.limits.seconds is not None:
                 first = min(w.started + w.extra for _, w in busy) + self.limits.seconds
-                due = max(0.0, first - time.monotonic())
-                left = due if left is None else min(left, due)
+                left = min(left, max(0.0, first - time.monotonic()))
             ready = set(wait([w.conn for _, w in busy] + [w.proc.sentinel for _, w in busy],
                              left))
             done: list[Done] = []
