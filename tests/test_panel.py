@@ -405,6 +405,23 @@ def test_nothing_cross_document_changes_a_number(run_out: Path, tmp_path: Path) 
                 assert row[col] == value, (row["file"], col)
 
 
+def test_every_export_format_but_jsonl_carries_the_panel_and_its_cross_document_flags(
+        run_out: Path, tmp_path: Path) -> None:
+    stdout = invoke("export", str(run_out), "--format", "sqlite", "--to", str(tmp_path / "db"))
+    assert str(tmp_path / "db" / "panel.sqlite") in stdout.splitlines()
+    db = sqlite3.connect(tmp_path / "db" / "panel.sqlite")
+    try:
+        exported = sorted(db.execute("SELECT rule, key FROM panel_flags").fetchall())
+        years = db.execute("SELECT count(*) FROM panel").fetchone()[0]
+    finally:
+        db.close()
+    assert {rule for rule, _ in exported} >= {"X1", "X3", "X4"}
+    assert exported == sorted((r["rule"], r["key"]) for r in read_csv(run_out / "panel_flags.csv"))
+    assert years == len(read_csv(run_out / "panel.csv"))
+    invoke("export", str(run_out), "--format", "jsonl", "--to", str(tmp_path / "jsonl"))
+    assert not list((tmp_path / "jsonl").glob("panel*"))
+
+
 def test_build_panel_leaves_records_as_they_were(run_out: Path) -> None:
     items = [i for i in read_run(run_out) if i.record is not None]
     before = [i.record.model_dump_json() for i in items]

@@ -33,7 +33,9 @@ def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None, with_
                cell_labels: bool) -> None:
     """Export a run from OUT's store: one row per report and one row per cell, with people's
     decisions applied (csv: UTF-8 with BOM; parquet needs the `parquet` extra; xlsx: a
-    workbook with cells coloured by status)."""
+    workbook with cells coloured by status). Except for jsonl, the run's agency × year panel
+    and its cross-document flags come with it in the same format (as `extractor panel`
+    writes them; csv also adds those flags to flags.csv, as the run does)."""
     from extractor.outputs.export import ExportError, export
     from extractor.outputs.options import OutputOptions
     from extractor.store.store import STORE_NAME, Store, StoreError
@@ -49,8 +51,8 @@ def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None, with_
                                  else " (it holds no run yet)"))
             written = export(store, fmt, dest or out / "export", run_id,
                              OutputOptions(with_text, cell_labels))
-            if fmt == "csv":  # as the run's own: with the panel and its flags in flags.csv
-                written += _export_panel(store, run_id, dest or out / "export")
+            if fmt != "jsonl":  # the panel's formats are the other four
+                written += _export_panel(store, run_id, dest or out / "export", fmt)
     except (ExportError, StoreError) as e:
         raise click.UsageError(str(e)) from e
     except (OSError, sqlite3.DatabaseError) as e:
@@ -59,21 +61,21 @@ def export_cmd(out: Path, fmt: str, dest: Path | None, run_id: int | None, with_
         click.echo(str(p))
 
 
-def _export_panel(store: Store, run_id: int | None, dest: Path) -> list[Path]:
-    """The panel of the exported run (with the folder's alias file) beside a csv export,
-    its cross-document flags added to the export's flags.csv."""
+def _export_panel(store: Store, run_id: int | None, dest: Path, fmt: str) -> list[Path]:
+    """The panel of the exported run (with the folder's alias file) beside the export, in its
+    format; a csv export's flags.csv gets the cross-document flags, as the run's does."""
     from extractor.outputs.items import run_items
     from extractor.panel import folder_aliases, panel_step
-    from extractor.panel.write import TABLES
+    from extractor.panel.write import panel_files
 
     rid = run_id if run_id is not None else store.latest_run()
     if rid is None:
         return []
     aliases, _ = folder_aliases(store, None)
-    panel = panel_step(run_items(store, rid), dest, aliases)
+    panel = panel_step(run_items(store, rid), dest, aliases, (fmt,))
     for problem in panel.errors:
         click.echo(f"panel: {problem}", err=True)
-    return [dest / f"{name}.csv" for name, _, _ in TABLES]
+    return panel_files(dest, fmt)
 
 
 @main.command("correct")

@@ -179,6 +179,13 @@ TABLES: tuple[Table, ...] = (
 )
 
 
+def panel_files(dest: Path, fmt: str) -> list[Path]:
+    """The files `write_panel` writes into `dest` in format `fmt`."""
+    if fmt in ("csv", "parquet"):
+        return [dest / f"{name}.{fmt}" for name, _, _ in TABLES]
+    return [dest / f"panel.{fmt}"]
+
+
 def write_panel(panel: Panel, dest: Path, formats: Sequence[str] = ("csv",)) -> list[Path]:
     """The panel's tables into `dest` in each format; the paths written."""
     for fmt in formats:
