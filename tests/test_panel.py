@@ -9,6 +9,7 @@ report's own identities hold. Every expected value here is written by hand.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import re
 import shutil
@@ -420,6 +421,25 @@ def test_every_export_format_but_jsonl_carries_the_panel_and_its_cross_document_
     assert years == len(read_csv(run_out / "panel.csv"))
     invoke("export", str(run_out), "--format", "jsonl", "--to", str(tmp_path / "jsonl"))
     assert not list((tmp_path / "jsonl").glob("panel*"))
+
+
+def test_a_panel_from_results_lines_without_text_says_why_its_snippets_are_empty(
+        run_out: Path, tmp_path: Path) -> None:
+    alone = tmp_path / "theirs"
+    alone.mkdir()
+    shutil.copy(run_out / "results.jsonl.gz", alone)  # written without --with-text
+    with gzip.open(alone / "results.jsonl.gz", "rt", encoding="utf-8") as fh:
+        lines = sum(1 for _ in fh)
+    result = CliRunner().invoke(main, ["panel", str(alone / "results.jsonl.gz")])
+    assert result.exit_code == 0, result.output
+    assert f"note: {lines} reports came without their text" in result.stderr
+    flags = read_csv(alone / "panel_flags.csv")
+    assert flags and not any(r["a_snippet"] or r["b_snippet"] for r in flags)
+    invoke("export", str(run_out), "--format", "jsonl", "--with-text", "--to", str(tmp_path / "t"))
+    result = CliRunner().invoke(main, ["panel", str(tmp_path / "t" / "results.jsonl.gz")])
+    assert result.exit_code == 0, result.output
+    assert "without their text" not in result.stderr
+    assert any(r["a_snippet"] for r in read_csv(tmp_path / "t" / "panel_flags.csv"))
 
 
 def test_build_panel_leaves_records_as_they_were(run_out: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from extractor.evaluate import evaluation as ev
 from extractor.schema import SCHEMA_VERSION, Record
 
 if TYPE_CHECKING:
+    from extractor.outputs.items import Item
     from extractor.store.store import Store
 from extractor.cli import Refused, aliases_of, environment_error, main
 
@@ -275,7 +277,19 @@ def panel_cmd(out: Path, aliases: Path | None, formats: tuple[str, ...], dest: P
                                "names); --aliases FILE replaces it", err=True)
                 p = run_panel(store, run_id, out, alias_map, True, formats, dest)
         else:
-            p = panel_step(read_run(out), folder, alias_map, formats, dest)
+            textless = [0]
+
+            def counted(items: Iterable[Item]) -> Iterator[Item]:
+                for item in items:
+                    textless[0] += not item.has_text
+                    yield item
+
+            p = panel_step(counted(read_run(out)), folder, alias_map, formats, dest)
+            if textless[0]:
+                click.echo(f"note: {textless[0]} reports came without their text (results "
+                           "lines carry it only with --with-text), so their cells in "
+                           "panel_flags have no snippet; name the run's folder instead, whose "
+                           "store keeps the text", err=True)
     except (RunSourceError, ExportError, StoreError) as e:
         raise click.UsageError(str(e)) from e
     assert p is not None

@@ -157,7 +157,7 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc |
         if c.path in RULE_PATHS:
             cells[c.path] = CellRef(
                 c.path, c.state._value_, c.value, c.status._value_ if c.status else None, c.span,
-                c.source_span, c.page, snippet(r.text, *c.span, context=12) if c.span else None)
+                c.source_span, c.page, snippet(r.text, *c.span, context=12) if c.span and r.text else None)
     return PanelDoc(item.seq, item.file, item.input_path, item.sha256,
                     year if isinstance(year, int) else None, r.tables.template,
                     _identity(r.meta.agency.value, aliases), r.meta.agency.span,
