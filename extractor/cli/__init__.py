@@ -30,12 +30,16 @@ class Refused(click.ClickException):
 def environment_error(e: BaseException, out: Path) -> Refused:
     """One line for what went wrong with the output folder or its store (no traceback);
     what was stored before stays."""
-    from extractor.store.store import STORE_NAME
+    from extractor.store.store import STORE_NAME, write_failed
 
     text = str(e)
     if isinstance(e, OSError) and e.errno == errno.ENOSPC or "disk is full" in text:
         return Refused(f"the disk is full while writing to {out}: free some space and run the "
                        "same command again (finished documents are kept and not redone)")
+    if write_failed(e) or isinstance(e, OSError) and e.errno == errno.EFBIG:
+        return Refused(f"a write to {out} failed ({text}): the disk is full, a file-size limit "
+                       "was reached or the device failed. What was stored stays; fix the cause "
+                       "and run the same command again (finished documents are not redone)")
     if isinstance(e, sqlite3.DatabaseError):
         return Refused(f"the run store {out / STORE_NAME} cannot be used ({text}); what it "
                        "holds stays. Move it away (or recover it with `sqlite3 store.sqlite "

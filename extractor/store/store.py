@@ -155,6 +155,13 @@ class StoreError(Exception):
     """The output folder holds a store this version cannot use."""
 
 
+def write_failed(e: BaseException) -> bool:
+    """An SQLite error that says a write to the disk failed (the disk is full, a file-size
+    limit, a failing device), not that the store is unusable."""
+    return isinstance(e, sqlite3.DatabaseError) and e.sqlite_errorname.startswith(
+        ("SQLITE_IOERR", "SQLITE_FULL"))
+
+
 class Store:
     def __init__(self, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
@@ -167,6 +174,8 @@ class Store:
             self.migrated = migrate(self.db)  # the migrations this open applied
         except sqlite3.DatabaseError as e:
             self.db.close()
+            if write_failed(e):
+                raise  # the disk failed, not the store: the caller says so
             raise StoreError(f"{self.path} is not a readable run store ({e}); move it away or "
                              "use another output folder") from e
         except MigrationError as e:
