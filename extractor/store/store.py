@@ -158,8 +158,8 @@ class StoreError(Exception):
 def write_failed(e: BaseException) -> bool:
     """An SQLite error that says a write to the disk failed (the disk is full, a file-size
     limit, a failing device), not that the store is unusable."""
-    return isinstance(e, sqlite3.DatabaseError) and e.sqlite_errorname.startswith(
-        ("SQLITE_IOERR", "SQLITE_FULL"))
+    name = getattr(e, "sqlite_errorname", None) or ""  # absent on one raised by Python code
+    return isinstance(e, sqlite3.DatabaseError) and name.startswith(("SQLITE_IOERR", "SQLITE_FULL"))
 
 
 class Store:
