@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from extractor.outputs.cellpass import CellPass
 from extractor.outputs.items import Item
 from extractor.outputs.tables import REPORT_HEAD, cells_of, report_values, snippet
 from extractor.panel.names import AgencyIdentity, Alias, agency_identity
@@ -147,13 +148,14 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc |
         return None
     year = r.meta.year.value
     cells: dict[str, CellRef] = {}
-    nonzero: list[tuple[str, int | Decimal]] = []
-    numbers: list[tuple[str, int | Decimal]] = []
+    done = item.cell_pass  # the outputs' pass over the cells, when one was made (a worker)
+    if isinstance(done, CellPass):
+        numbers = done.numbers
+    else:
+        numbers = [(c.path, c.value) for c in cells_of(item)
+                   if c.state is CellState.NUMBER and c.value is not None]
+    nonzero = [(p, v) for p, v in numbers if v != 0]
     for c in cells_of(item):  # listed once per item (the exports read them too)
-        if c.state is CellState.NUMBER and c.value is not None:
-            numbers.append((c.path, c.value))
-            if c.value != 0:
-                nonzero.append((c.path, c.value))
         if c.path in RULE_PATHS:
             cells[c.path] = CellRef(
                 c.path, c.state._value_, c.value, c.status._value_ if c.status else None, c.span,

@@ -111,25 +111,29 @@ class ResultRows:
     missing: int
 
 
-def result_rows(record: Record, blob: bytes, cells_in_order: list[Cell] | None = None) -> ResultRows:
+def cell_row(c: Cell) -> tuple[object, ...]:
+    """A cell's row of the store's cells (the texts before they become `cell_text` ids)."""
+    # `_value_`: the enum's string without the `value` descriptor (for every cell)
+    status, span, reasons = c.status, c.span, c.reasons
+    return (c.path, c.state._value_, *typed_value(c), c.unit, c.raw,
+            None if status is None else status._value_, " | ".join(reasons) if reasons else "",
+            None if span is None else span[0], None if span is None else span[1], c.page,
+            c.placement)
+
+
+def result_rows(record: Record, blob: bytes, cells_in_order: list[Cell] | None = None,
+                cell_rows: tuple[list[tuple[object, ...]], int] | None = None) -> ResultRows:
     """`blob`: zlib of the record's bare JSON (`codec.deflate`, without the text: the text
     goes to its own column, compressed here); `cells_in_order`: the record's cells, when
-    already listed (`iter_cells`)."""
+    already listed (`iter_cells`); `cell_rows`: their rows (`cell_row`) and how many of them
+    are flagged and missing, when already made (`outputs.cellpass`)."""
     m, s, llm = record.meta, record.summary, record.llm
-    cells = []
-    add = cells.append
-    missing = 0
-    missing_state = CellState.MISSING
-    for c in cells_in_order if cells_in_order is not None else iter_cells(record.tables):
-        # `_value_`: the enum's string without the `value` descriptor (for every cell)
-        state, status, span, reasons = c.state, c.status, c.span, c.reasons
-        if status is not None:
-            status = status._value_
-            missing += status == "flagged" and state is missing_state
-        add((c.path, state._value_, *typed_value(c), c.unit, c.raw, status,
-             " | ".join(reasons) if reasons else "",
-             None if span is None else span[0], None if span is None else span[1], c.page,
-             c.placement))
+    if cell_rows is not None:
+        cells, missing = cell_rows
+    else:
+        cells = [cell_row(c) for c in (cells_in_order if cells_in_order is not None
+                                       else iter_cells(record.tables))]
+        missing = sum(1 for c in cells if c[6] == "flagged" and c[1] == "missing")
     flags = [(f.key, f.rule, f.verdict, f.message, " ".join(f.paths),
               f.span[0] if f.span else None, f.span[1] if f.span else None)
              for f in record.flags]
