@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from extractor.outputs.cellpass import cell_pass
 from extractor.outputs.items import Item
-from extractor.outputs.rows import lean_cells_csv
+from extractor.outputs.rows import csv_lines, lean_cells_csv, reports_line
 from extractor.outputs.safe import neutralise
 from extractor.outputs.tables import BY_PATH, _correction, amount, cells_of, count, report_values
 from extractor.panel.build import panel_doc
@@ -210,6 +210,8 @@ def assert_pass_is_generic(record: Record, seq: int) -> None:
     assert [(type(v), v) for c in rows_new.cells for v in c] == \
         [(type(v), v) for c in rows_ref.cells for v in c]
     assert same_panel_doc(doc_new, doc_ref)
+    item = Item.of(record, seq)
+    assert reports_line(item) == csv_lines([report_ref])
 
 
 def test_the_cell_pass_makes_what_each_outputs_own_code_makes(records: list[Record]) -> None:

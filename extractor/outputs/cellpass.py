@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 from itertools import chain
 
-from extractor.outputs.csvtext import int_field, text_field
+from extractor.outputs.csvtext import csv_text, int_field, text_field
 from extractor.outputs.fields import BY_PATH, FIELDS
 from extractor.outputs.items import Item
 from extractor.outputs.tables import (
@@ -51,6 +51,7 @@ class CellPass:
     flagged: int  # flagged cells, and of them missing
     missing: int
     numbers: list[tuple[str, int | Decimal]]  # (path, value) of every cell holding a number
+    report_csv: str  # the reports row's fields (after `REPORT_HEAD`) as CSV text, no line end
 
 
 def _path_info(path: str) -> tuple[str, str, bool, int]:
@@ -72,6 +73,7 @@ _NO_STATUS = ("", None, "")
 _PLACEMENT = {p: ("" if p == "direct" else f',"placement":"{p}"', text_field(p))
               for p in ("direct", "identities", "orphan", "llm")}
 _EMPTY_FIELDS = (None, None, NOT_IN_TEMPLATE) * len(FIELDS)
+_EMPTY_FIELDS_CSV = (",," + text_field(NOT_IN_TEMPLATE),) * len(FIELDS)
 _NO_REASONS = ("", "", "")
 
 
@@ -113,6 +115,7 @@ def cell_pass(item: Item) -> CellPass:
     rows: list[tuple[object, ...]] = []
     numbers: list[tuple[str, int | Decimal]] = []
     fields = list(_EMPTY_FIELDS)
+    fields_csv = list(_EMPTY_FIELDS_CSV)
     statuses: Counter[str] = Counter()
     n_number = n_missing = flagged = flagged_missing = 0
     paths, state_of, status_of, placement_of = _PATHS, _STATE, _STATUS, _PLACEMENT
@@ -205,7 +208,9 @@ def cell_pass(item: Item) -> CellPass:
             rows.append(row)
             if path in _FIELD_AT:
                 at = 3 * _FIELD_AT[path]
-                fields[at:at + 3] = report_cell(c, BY_PATH[path].is_amount)
+                fields[at:at + 3] = three = report_cell(c, BY_PATH[path].is_amount)
+                fields_csv[at // 3] = ",".join(
+                    text_field(v) if type(v) is str else csv_text(v) for v in three)
             st = row[6]
             if st is not None:
                 statuses[st] += 1  # type: ignore[index]
@@ -224,6 +229,7 @@ def cell_pass(item: Item) -> CellPass:
         fields[at] = rep
         fields[at + 1] = stext
         fields[at + 2] = text
+        fields_csv[at // 3] = f"{n}{a},{scsv},{scsv_}"  # n or a: the number's text
         if state is number:
             n_number += 1
             if value is not None:
@@ -244,7 +250,7 @@ def cell_pass(item: Item) -> CellPass:
         tables = "".join(('{"template":', json_string(r.tables.template),
                           *chain.from_iterable(zip(before, json_parts, strict=True)), end))
     item.cell_pass = CellPass(tables, "\r\n".join(lean) + "\r\n" if lean else "", rows,
-                              flagged, flagged_missing, numbers)
+                              flagged, flagged_missing, numbers, ",".join(fields_csv))
     return item.cell_pass
 
 

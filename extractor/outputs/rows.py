@@ -36,6 +36,7 @@ from extractor.outputs.tables import (
     FLAG_COLUMNS,
     LEAN_CELL_COLUMNS,
     REPORT_COLUMNS,
+    REPORT_HEAD,
     Column,
     cell_values,
     flag_values,
@@ -76,6 +77,15 @@ def lean_cells_csv(item: Item) -> str:
     as `csv_lines` would write its typed rows (`cellpass.cell_pass`, one pass over the cells
     for every output; tests/test_hand_writers.py holds it to `csv.writer`)."""
     return cell_pass(item).lean_csv
+
+
+def reports_line(item: Item) -> str:
+    """The item's line of reports.csv, as `csv_lines([report_values(item)])` writes it: the
+    head's columns through `csv.writer`, the fields' (numbers and labels, which need no
+    quoting) as the cell pass wrote them (tests/test_hand_writers.py holds it to that)."""
+    done = cell_pass(item)
+    head = csv_lines([report_values(item)[:len(REPORT_HEAD)]])
+    return f"{head[:-2]},{done.report_csv}\r\n"
 
 
 _BOM = "\ufeff".encode()
@@ -119,7 +129,7 @@ def item_lines(item: Item, files: Iterable[str], options: OutputOptions | None =
         else:
             out[CELLS] = gzip_member(lean_cells_csv(item).encode())
     if "reports.csv" in files:
-        out["reports.csv"] = csv_lines([report_values(item)]).encode()
+        out["reports.csv"] = reports_line(item).encode()
     if "flags.csv" in files:
         out["flags.csv"] = csv_lines(flag_values(item)).encode()
     return out
