@@ -94,13 +94,6 @@ class _Generic(Exception):
     """A cell the pass does not write by hand: the generic code of each output writes it."""
 
 
-def _span(span: object) -> tuple[int, int]:
-    if type(span) is not tuple or len(span) != 2 or type(span[0]) is not int \
-            or type(span[1]) is not int:
-        raise _Generic
-    return span
-
-
 def cell_pass(item: Item) -> CellPass:
     """The item's cells in one pass (made once per item, kept on it); also sets the item's
     reports row (`tables.report_values`)."""
@@ -121,6 +114,7 @@ def cell_pass(item: Item) -> CellPass:
     paths, state_of, status_of, placement_of = _PATHS, _STATE, _STATUS, _PLACEMENT
     number, missing, cell_type, state_type, status_type = (
         _NUMBER, _MISSING, Cell, CellState, CellStatus)
+    all_cells = True  # every cell a `Cell` (else pydantic writes the tables)
     for c in cells:
         d = c.__dict__
         try:
@@ -180,14 +174,18 @@ def cell_pass(item: Item) -> CellPass:
                 jspan = ""
                 cspan = ","
             else:
-                s0, s1 = _span(span)
+                s0, s1 = span  # a pair of ints, or the generic code writes it
+                if type(span) is not tuple or type(s0) is not int or type(s1) is not int:
+                    raise _Generic
                 jspan = f',"span":[{s0},{s1}]'
                 cspan = f"{s0},{s1}"
             if src is None:
                 jsrc = ""
                 csrc = ","
             else:
-                a0, a1 = _span(src)
+                a0, a1 = src
+                if type(src) is not tuple or type(a0) is not int or type(a1) is not int:
+                    raise _Generic
                 jsrc = f',"source_span":[{a0},{a1}]'
                 csrc = f"{a0},{a1}"
             j = "".join((
@@ -200,7 +198,8 @@ def cell_pass(item: Item) -> CellPass:
                 seq, cpath, n, a, "" if raw_csv is None else _raw(raw_csv)[1],  # type: ignore[arg-type]
                 scsv_, scsv, pcsv, rcsv, cspan, csrc,
                 "" if page is None else str(page), ",,,,"))
-        except (_Generic, TypeError, KeyError):
+        except (_Generic, TypeError, KeyError, ValueError):  # ValueError: a span not a pair
+            all_cells &= type(c) is cell_type
             path, state = c.path, c.state
             json_parts.append(cell_json(c))
             lean.append(lean_line(c, seq))
@@ -245,7 +244,7 @@ def cell_pass(item: Item) -> CellPass:
     layout = table_layout(type(r.tables))
     tables = None
     if (layout is not None and type(r.tables.template) is str and len(layout[0]) == len(cells)
-            and not any(type(c) is not Cell for c in cells)):
+            and all_cells):
         before, end = layout
         tables = "".join(('{"template":', json_string(r.tables.template),
                           *chain.from_iterable(zip(before, json_parts, strict=True)), end))
