@@ -117,12 +117,11 @@ def item_lines(item: Item, files: Iterable[str], options: OutputOptions | None =
     """What the standard outputs hold for one run item with a record, per file: the one
     rendering both a worker (as it makes the record) and an export from the store use, so a
     run's files are the same bytes whichever wrote them. `member`: the item's results member
-    already made (`codec.deflate`, without the text)."""
+    already made (`codec.deflate`, with the text if `options` ask for it)."""
     options = options or OutputOptions()
     out: dict[str, bytes] = {}
     if RESULTS in files:
-        out[RESULTS] = (member if member is not None and not options.with_text
-                        else results_member(item, options))
+        out[RESULTS] = member if member is not None else results_member(item, options)
     if CELLS in files:
         if options.cell_labels:
             out[CELLS] = csv_lines(cell_values(item)).encode()

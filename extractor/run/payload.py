@@ -55,7 +55,7 @@ def pack(record: Record, path: Path, seq: int, sha256: str,
     item = Item(record, None, None, seq, path.name, str(path), sha256)
     cells = cell_pass(item)  # every output's view of the cells, in one pass
     item.record_json = bare = encode_bare(record, cells.tables_json)
-    blob, member = deflate(bare)
+    blob, member = deflate(bare, record.text if options.with_text else None)
     try:
         doc, problem = panel_build.panel_doc(item), None
     except Exception as e:  # noqa: BLE001 - the panel never costs an input its result

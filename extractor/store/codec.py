@@ -239,15 +239,25 @@ def _zlib_wrap(raw: bytes, data: bytes) -> bytes:
     return b"\x78\x9c" + raw + struct.pack(">I", zlib.adler32(data) & 0xFFFFFFFF)
 
 
-def deflate(bare: str) -> tuple[bytes, bytes]:
+def deflate(bare: str, text: str | None = None) -> tuple[bytes, bytes]:
     """(the store's record blob: zlib of the JSON, the results.jsonl.gz member: gzip of the
     JSON and a newline), deflating the JSON once: the compressor is copied before its end,
     and each copy finishes its own stream. The member is `gzip_member(json + newline)`,
-    byte for byte."""
+    byte for byte; with `text` (`--with-text`), `gzip_member(with_text(json, text) +
+    newline)`: the JSON up to its closing brace is deflated once for both (before, the member
+    deflated it again)."""
     data = bare.encode()
     c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-    head = c.compress(data)
+    if text is None:
+        head = c.compress(data)
+        line = c.copy()
+        blob = head + c.flush()
+        member = head + line.compress(b"\n") + line.flush()
+        return _zlib_wrap(blob, data), _gzip_wrap(member, data + b"\n")
+    body = data[:-1]  # the closing brace, after which the text goes
+    head = c.compress(body)
     line = c.copy()
-    blob = head + c.flush()
-    member = head + line.compress(b"\n") + line.flush()
-    return _zlib_wrap(blob, data), _gzip_wrap(member, data + b"\n")
+    blob = head + c.compress(b"}") + c.flush()
+    rest = with_text("}", text).encode() + b"\n"  # ,"text":"…"}\n
+    member = head + line.compress(rest) + line.flush()
+    return _zlib_wrap(blob, data), _gzip_wrap(member, body + rest)
