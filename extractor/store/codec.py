@@ -69,10 +69,13 @@ def encode_bare(record: Record, tables: str | None = None) -> str:
     tables = tables if tables is not None else tables_json(record.tables)
     if tables is None:
         return encode_bare_pydantic(record)
-    head = record.model_dump_json(exclude_none=True, include=_HEAD)
-    tail = record.model_dump_json(exclude_none=True, include=_TAIL)
-    return _cut_defaults(f'{head[:-1]},"tables":{tables}'
-                         f'{"," + tail[1:] if len(tail) > 2 else "}"}')
+    # The defaults are cut from what pydantic wrote; the tables hold none (their writers cut
+    # them), and none can begin in one part and end in the next (`,"tables":` and the
+    # tail's first key are not one of them).
+    head = _cut_defaults(record.model_dump_json(exclude_none=True, include=_HEAD))
+    tail = _cut_defaults(record.model_dump_json(exclude_none=True, include=_TAIL))
+    return f'{head[:-1]},"tables":{tables}{"," + tail[1:] if len(tail) > 2 else "}"}'
+
 
 
 def encode_bare_pydantic(record: Record) -> str:
