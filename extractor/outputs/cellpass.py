@@ -3,11 +3,11 @@
 the reports row's fields and counts, and the numbers the panel keeps.
 
 Each cell's plain fields are read once (`__dict__`) and its enums, path and texts turned
-into their JSON, CSV and store forms once (tables by value, remembered across reports);
+into their JSON, CSV and store forms by table lookups (texts remembered across reports);
 before, five passes each read the model's attributes and enums again. A cell this pass does
 not write by hand (a second reading, a correction, OCR provenance, a value or span of an
 unexpected type) is written by the generic code of each output (`codec.cell_json`,
-`rows.lean_line`, `store.cell_row`, `tables.report_cell`), so the results are the same bytes
+`lean_line` here, `store.cell_row`, `tables.report_cell`), so the results are the same bytes
 and rows as those writers make: tests/test_hand_writers.py holds them to it on every golden
 record and on hypothesis-made cells.
 """
@@ -37,7 +37,6 @@ from extractor.store.store import cell_row
 
 _NUMBER = CellState.NUMBER
 _MISSING = CellState.MISSING
-_FLAGGED = CellStatus.FLAGGED
 _SCALE = Decimal(10) ** 6  # 万元 -> 分 (the store's amount_fen)
 
 
