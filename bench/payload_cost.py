@@ -1,8 +1,11 @@
 """The CPU of the payload (what a worker makes of a record) and of the main process, per
 text report (issue 17): the stage figures of `throughput.stages` and the main/worker CPU of
-`extractor run --jobs 1`, median of --repeat runs. Run by hand:
+`extractor run --jobs 1`, median of --repeat runs; then the payload's parts (`run.payload.pack`
+piece by piece on the same records: the cell pass, the JSON pydantic still writes, each
+compression, the panel's document, the CSV lines), the least of --repeat rounds (CPU time;
+the least is the figure least moved by other processes on a shared machine). Run by hand:
 
-    python bench/payload_cost.py [--files 300] [--repeat 3]
+    python bench/payload_cost.py [--files 300] [--repeat 3] [--no-cli] [--no-parts]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=300)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-cli", action="store_true")
+    ap.add_argument("--no-parts", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -38,7 +42,64 @@ def main() -> None:
             work_ms = statistics.median(c[2] for c in cli) * 1000 / args.files
             print(f"run --jobs 1 (CPU ms/report, median): main {main_ms:.2f}, "
                   f"worker {work_ms:.2f}")
+        if not args.no_parts:
+            parts(files, args.repeat)
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def parts(files: list[Path], repeat: int) -> None:
+    """CPU ms/report of each part of the payload, the least of `repeat` rounds."""
+    import gc
+    import time
+    from collections.abc import Callable
+
+    from extractor.outputs.cellpass import cell_pass
+    from extractor.outputs.items import Item
+    from extractor.outputs.options import OutputOptions
+    from extractor.outputs.rows import BatchWriter, item_lines
+    from extractor.outputs.tables import cells_of
+    from extractor.panel.build import panel_doc
+    from extractor.run.payload import pack
+    from extractor.run.pipeline import process
+    from extractor.schema import Record
+    from extractor.store.codec import deflate, encode_bare, zlib_blob
+
+    records = [(f, r) for f in files if isinstance(r := process(f), Record)]
+    options = OutputOptions()
+
+    def item(seq: int, f: Path, r: Record, passed: bool = True) -> Item:
+        it = Item(r, None, None, seq, f.name, str(f), "0" * 64)
+        cells_of(it)
+        if passed:
+            it.record_json = encode_bare(r, cell_pass(it).tables_json)
+        return it
+
+    def least(fn: Callable[[Item], object], passed: bool = True) -> float:
+        best = float("inf")
+        for _ in range(repeat):
+            items = [item(i, f, r, passed) for i, (f, r) in enumerate(records)]
+            t0 = time.process_time()
+            for it in items:
+                fn(it)
+            best = min(best, time.process_time() - t0)
+        return best * 1000 / len(records)
+
+    gc.freeze()  # as a worker process collects (extractor/run/worker.py `_serve`)
+    gc.set_threshold(20_000, 20, 20)
+    figures = {
+        "pack (all)": least(lambda it: pack(it.record, Path(it.input_path), it.seq, "0" * 64,
+                                            options), False),  # type: ignore[arg-type]
+        "cell pass": least(cell_pass, False),
+        "JSON head+tail (pydantic)": least(lambda it: encode_bare(
+            it.record, it.cell_pass.tables_json)),  # type: ignore[arg-type, union-attr]
+        "deflate JSON (blob+member)": least(lambda it: deflate(it.record_json)),  # type: ignore[arg-type]
+        "zlib text": least(lambda it: zlib_blob(it.record.text.encode())),  # type: ignore[union-attr]
+        "panel doc": least(panel_doc),
+        "CSV lines (+ gzip cells)": least(lambda it: item_lines(it, BatchWriter.FILES, options,
+                                                                b"")),
+    }
+    print("payload parts (CPU ms/report, least of rounds): "
+          + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()))
 
 
 if __name__ == "__main__":

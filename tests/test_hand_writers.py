@@ -1,7 +1,9 @@
 """What a worker writes by hand for speed (issue 17) must be the bytes the generic writers
 make, on every golden record and on any cell a record can hold: `codec.encode_bare` writes
 a record's tables (pydantic's serializer was a third of the payload's CPU) and
-`rows.lean_cells_csv` the lean cells table (`csv.writer` over typed rows)."""
+`rows.lean_cells_csv` the lean cells table (`csv.writer` over typed rows); `cellpass`
+makes both, the store's cell rows, the reports row and the panel's numbers in one pass
+over the cells (each output's own code is the reference)."""
 
 from __future__ import annotations
 
@@ -15,14 +17,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from extractor.outputs.cellpass import cell_pass
 from extractor.outputs.items import Item
-from extractor.outputs.rows import lean_cells_csv
+from extractor.outputs.rows import csv_lines, lean_cells_csv, reports_line
 from extractor.outputs.safe import neutralise
-from extractor.outputs.tables import BY_PATH, _correction, amount, cells_of, count
+from extractor.outputs.tables import BY_PATH, _correction, amount, cells_of, count, report_values
+from extractor.panel.build import panel_doc
 from extractor.run.pipeline import process
 from extractor.schema import Cell, CellState, CellStatus, Correction, Record, iter_cells
 from extractor.schema.models import OcrReading, SecondReading
 from extractor.store.codec import encode_bare
+from extractor.store.store import result_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = sorted(p for d in ("inputs", "inputs-panel") for p in (ROOT / "golden" / d).iterdir()
@@ -166,3 +171,77 @@ def test_the_hand_writer_covers_the_cells_it_claims(records: list[Record]) -> No
     assert any(type(c.value) is Decimal for c in cells)
     assert any(type(c.value) is int for c in cells)
     assert any(c.reasons for c in cells) and any(c.placement != "direct" for c in cells)
+
+
+# -- the one pass over the cells (`outputs.cellpass`) against each output's generic code ----
+
+def generic_outputs(record: Record, seq: int) -> tuple[object, ...]:
+    """What each output's own code makes of a record's cells: the tables' JSON (pydantic),
+    the store's cell rows (`store.cell_row` per cell, the flagged-and-missing count of
+    `result_rows` without rows given), the reports row (`tables.report_values` over the
+    cells) and the panel's document."""
+    item = Item.of(record, seq)
+    rows = result_rows(record, b"", cells_of(item))
+    doc = panel_doc(item)
+    assert item.cell_pass is None  # nothing above took the pass
+    return (pydantic_bare(record), rows, report_values(item), doc)
+
+
+def pass_outputs(record: Record, seq: int) -> tuple[object, ...]:
+    item = Item.of(record, seq)
+    done = cell_pass(item)
+    rows = result_rows(record, b"", cell_rows=(done.store_cells, done.missing))
+    return (encode_bare(record, done.tables_json), rows, report_values(item), panel_doc(item))
+
+
+def same_panel_doc(a: object, b: object) -> bool:
+    if a is None or b is None:
+        return a is b
+    return all(getattr(a, f) == getattr(b, f) for f in a.__slots__)  # type: ignore[attr-defined]
+
+
+def assert_pass_is_generic(record: Record, seq: int) -> None:
+    json_ref, rows_ref, report_ref, doc_ref = generic_outputs(record, seq)
+    json_new, rows_new, report_new, doc_new = pass_outputs(record, seq)
+    assert json_new == json_ref
+    assert rows_new == rows_ref
+    # typed values compare equal across types (1 == Decimal(1) == True): compare the types too
+    assert [(type(v), v) for v in report_new] == [(type(v), v) for v in report_ref]
+    assert [(type(v), v) for c in rows_new.cells for v in c] == \
+        [(type(v), v) for c in rows_ref.cells for v in c]
+    assert same_panel_doc(doc_new, doc_ref)
+    item = Item.of(record, seq)
+    assert reports_line(item) == csv_lines([report_ref])
+
+
+def test_the_cell_pass_makes_what_each_outputs_own_code_makes(records: list[Record]) -> None:
+    for seq, r in enumerate(records):
+        assert_pass_is_generic(r, seq)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_cell_pass_makes_it_for_any_cell(records: list[Record], data: st.DataObject) -> None:
+    record = copy.deepcopy(data.draw(st.sampled_from(records[:4])))
+    rows = [row for sec_name in ("s2", "s3", "s4")
+            for row in getattr(record.tables, sec_name).__dict__.values()]
+    for _ in range(data.draw(st.integers(1, 6))):
+        row = data.draw(st.sampled_from(rows))
+        col = data.draw(st.sampled_from(sorted(row.__dict__)))
+        row.__dict__[col] = data.draw(cells(row.__dict__[col].path))
+    assert_pass_is_generic(record, data.draw(st.integers(0, 10**6)))
+
+
+def test_the_cell_pass_writes_most_cells_by_hand(records: list[Record], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a vacuous comparison: on the golden records the pass, not the generic code it
+    falls back on, writes the cells."""
+    from extractor.outputs import cellpass
+
+    generic: list[object] = []
+    real = cellpass.cell_json
+    monkeypatch.setattr(cellpass, "cell_json", lambda c: generic.append(c) or real(c))
+    total = 0
+    for seq, r in enumerate(records):
+        cell_pass(Item.of(r, seq))
+        total += len(list(iter_cells(r.tables)))
+    assert total > 3000 and generic == []

@@ -51,6 +51,8 @@ class Item:
     report_row: list[object] | None = field(default=None, repr=False, compare=False)
     #: the record's cells in printed order, listed once (`tables.cells_of`)
     cells: list[Cell] | None = field(default=None, repr=False, compare=False)
+    #: what every output needs of the cells, made in one pass (`cellpass.cell_pass`)
+    cell_pass: object | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, record: Record, seq: int = 0, input_path: str = "") -> Item:

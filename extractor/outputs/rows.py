@@ -22,55 +22,34 @@ import io
 import json
 import os
 from collections.abc import Iterable
-from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
-from extractor.outputs.fields import BY_PATH, SECTION_NAMES, fields_csv
+from extractor.outputs.cellpass import cell_pass
+from extractor.outputs.csvtext import csv_text
+from extractor.outputs.fields import SECTION_NAMES, fields_csv
 from extractor.outputs.items import RESULTS, Item
 from extractor.outputs.options import OutputOptions
-from extractor.outputs.safe import TRIGGERS, neutralise
+from extractor.outputs.safe import TRIGGERS
 from extractor.outputs.tables import (
     CELL_COLUMNS,
     FLAG_COLUMNS,
     LEAN_CELL_COLUMNS,
     REPORT_COLUMNS,
+    REPORT_HEAD,
     Column,
-    amount,
     cell_values,
-    cells_of,
-    count,
     flag_values,
     issue_span,
     report_values,
 )
-from extractor.schema import CellState, InputError, Record
+from extractor.schema import InputError, Record
 from extractor.store.codec import encode_bare, gzip_member, with_text
 
 # The review page points where flags.csv points.
 _issue_span = issue_span
 
 __all__ = ["SECTION_NAMES", "BatchWriter", "csv_text", "header", "_issue_span"]
-
-
-def csv_text(v: object) -> str:
-    """One typed value as CSV text (called for every value of every export: the common
-    types are tested first)."""
-    if v is None:
-        return ""
-    kind = type(v)
-    if kind is int:
-        return str(v)
-    if kind is str:
-        return neutralise(v)  # type: ignore[arg-type]
-    if kind is bool:
-        return "true" if v else "false"
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    if isinstance(v, str):
-        return neutralise(v)
-    return str(v)
 
 
 def header(columns: Iterable[Column]) -> list[str]:
@@ -92,67 +71,21 @@ def csv_lines(rows: Iterable[list[object]]) -> str:
     return buf.getvalue()
 
 
-@lru_cache(maxsize=20_000)
-def _text_field(text: str) -> str:
-    """A text value as `csv_lines` writes it: neutralised (`csv_text`), then quoted as
-    `csv.writer`'s default dialect quotes (a field holding `,`, `"`, CR or LF, inner quotes
-    doubled); remembered (paths, states and reasons recur in every report)."""
-    out = csv_text(text)
-    if '"' in out or "," in out or "\n" in out or "\r" in out:
-        out = '"' + out.replace('"', '""') + '"'
-    return out
-
-
-def _int_field(v: int | None) -> str:
-    return "" if v is None else str(v)
-
-
 def lean_cells_csv(item: Item) -> str:
     """The lean cells table of an item (`LEAN_CELL_COLUMNS`; `raw` left empty where it reads
     exactly as the number written in `value` or `amount`), written directly from the cells
-    as `csv_lines` would write its typed rows (the lean cells table is most of what a worker
-    renders: ~200 rows a report; tests/test_hand_writers.py holds it to `csv.writer`)."""
-    seq = str(item.seq)
-    number = CellState.NUMBER
-    field = _text_field
-    lines = []
-    for c in cells_of(item):
-        is_amount = BY_PATH[c.path].is_amount
-        n = a = ""
-        raw = c.raw
-        value = c.value
-        if c.state is number and value is not None:
-            if is_amount:
-                a = format(amount(value), "f")
-                if raw == a:
-                    raw = None
-            else:
-                k = value if type(value) is int else count(value)
-                if k is not None:
-                    n = str(k)
-                    if raw == n:
-                        raw = None
-        span, src, status, k = c.span, c.source_span, c.status, c.correction
-        if k is None:
-            corr = ",,,,"
-        else:
-            mn = ma = ""
-            if k.machine_value is not None:
-                if is_amount:
-                    ma = format(amount(k.machine_value), "f")
-                else:
-                    mn = _int_field(count(k.machine_value))
-            corr = ",".join((field(k.decision), mn, ma,
-                             "" if k.reviewer is None else field(k.reviewer),
-                             "" if k.note is None else field(k.note)))
-        lines.append(",".join((
-            seq, field(c.path), n, a, "" if raw is None else field(raw), field(c.state._value_),
-            "" if status is None else field(status._value_), field(c.placement),
-            field(" | ".join(c.reasons)) if c.reasons else "",
-            "," if span is None else f"{span[0]},{span[1]}",
-            "," if src is None else f"{src[0]},{src[1]}",
-            _int_field(c.page), corr)))
-    return "\r\n".join(lines) + "\r\n" if lines else ""
+    as `csv_lines` would write its typed rows (`cellpass.cell_pass`, one pass over the cells
+    for every output; tests/test_hand_writers.py holds it to `csv.writer`)."""
+    return cell_pass(item).lean_csv
+
+
+def reports_line(item: Item) -> str:
+    """The item's line of reports.csv, as `csv_lines([report_values(item)])` writes it: the
+    head's columns through `csv.writer`, the fields' (numbers and labels, which need no
+    quoting) as the cell pass wrote them (tests/test_hand_writers.py holds it to that)."""
+    done = cell_pass(item)
+    head = csv_lines([report_values(item)[:len(REPORT_HEAD)]])
+    return f"{head[:-2]},{done.report_csv}\r\n"
 
 
 _BOM = "\ufeff".encode()
@@ -184,19 +117,18 @@ def item_lines(item: Item, files: Iterable[str], options: OutputOptions | None =
     """What the standard outputs hold for one run item with a record, per file: the one
     rendering both a worker (as it makes the record) and an export from the store use, so a
     run's files are the same bytes whichever wrote them. `member`: the item's results member
-    already made (`codec.deflate`, without the text)."""
+    already made (`codec.deflate`, with the text if `options` ask for it)."""
     options = options or OutputOptions()
     out: dict[str, bytes] = {}
     if RESULTS in files:
-        out[RESULTS] = (member if member is not None and not options.with_text
-                        else results_member(item, options))
+        out[RESULTS] = member if member is not None else results_member(item, options)
     if CELLS in files:
         if options.cell_labels:
             out[CELLS] = csv_lines(cell_values(item)).encode()
         else:
             out[CELLS] = gzip_member(lean_cells_csv(item).encode())
     if "reports.csv" in files:
-        out["reports.csv"] = csv_lines([report_values(item)]).encode()
+        out["reports.csv"] = reports_line(item).encode()
     if "flags.csv" in files:
         out["flags.csv"] = csv_lines(flag_values(item)).encode()
     return out

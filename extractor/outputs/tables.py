@@ -200,34 +200,39 @@ def cells_of(item: Item) -> list[Cell]:
 
 def report_values(item: Item) -> list[object]:
     """The reports row of a run item with a record, in `REPORT_COLUMNS` order (made once per
-    item: reports.csv and the panel share it)."""
+    item: reports.csv and the panel share it; `cellpass.cell_pass` makes it in its pass)."""
     if item.report_row is not None:
         return item.report_row
-    r = item.record
-    assert r is not None
     cells = {c.path: c for c in cells_of(item)}
     # `_value_`: the enum's string without the `value` descriptor (this runs for every cell)
     statuses = Counter(c.status._value_ for c in cells.values() if c.status is not None)
     number, missing = CellState.NUMBER, CellState.MISSING
-    values: list[object] = [
-        item.file, item.input_path, _text(r.meta.agency.value), _year(r.meta.year.value),
-        r.tables.template, r.truncated, r.meta.ocr, len(cells),
-        sum(c.state is number for c in cells.values()),
-        *(statuses[s] for s in STATUSES),
-        sum(c.state is missing for c in cells.values()), len(r.flags),
-        item.sha256, item.seq,
-    ]
+    values = report_head(item, len(cells), sum(c.state is number for c in cells.values()),
+                         statuses, sum(c.state is missing for c in cells.values()))
     for f in FIELDS:
         c = cells.get(f.path)
-        if c is None:
-            values += [None, None, NOT_IN_TEMPLATE]
-            continue
-        v = None
-        if c.state is number and c.value is not None:
-            v = amount(c.value) if f.is_amount else count(c.value)
-        values += [v, c.status._value_ if c.status is not None else None, c.state._value_]
+        values += [None, None, NOT_IN_TEMPLATE] if c is None else report_cell(c, f.is_amount)
     item.report_row = values
     return values
+
+
+def report_head(item: Item, cells: int, numbers: int, statuses: Counter[str],
+                missing: int) -> list[object]:
+    """The reports row's columns before the fields' (`REPORT_HEAD`), from the counts of the
+    item's cells (`statuses`: cells by status)."""
+    r = item.record
+    assert r is not None
+    return [item.file, item.input_path, _text(r.meta.agency.value), _year(r.meta.year.value),
+            r.tables.template, r.truncated, r.meta.ocr, cells, numbers,
+            *(statuses[s] for s in STATUSES), missing, len(r.flags), item.sha256, item.seq]
+
+
+def report_cell(c: Cell, is_amount: bool) -> list[object]:
+    """A cell's three columns of the reports row: its number, status and state."""
+    v = None
+    if c.state is CellState.NUMBER and c.value is not None:
+        v = amount(c.value) if is_amount else count(c.value)
+    return [v, c.status._value_ if c.status is not None else None, c.state._value_]
 
 
 def _correction(c: Cell, is_amount: bool) -> tuple[object, ...]:

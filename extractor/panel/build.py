@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from extractor.outputs.cellpass import CellPass
 from extractor.outputs.items import Item
 from extractor.outputs.tables import REPORT_HEAD, cells_of, report_values, snippet
 from extractor.panel.names import AgencyIdentity, Alias, agency_identity
@@ -66,7 +67,7 @@ class PanelDoc:
     # (`report_values` after its head) when the panel is written, the cells the rules read
     # once per pair of linked reports, the non-zero numbers only to name those that differ.
     packed_row: bytes
-    packed_cells: bytes  # dict[str, CellRef]
+    packed_cells: bytes  # dict[str, tuple]: each CellRef's fields
     packed_nonzero: bytes  # frozenset[tuple[str, int | Decimal]]: every non-zero number
     nonzero_key: str  # digest of the non-zero numbers: equal sets, equal digest
     nonzero_count: int
@@ -92,7 +93,7 @@ class PanelDoc:
 
     @property
     def cells(self) -> dict[str, CellRef]:
-        return unpack(self.packed_cells)  # type: ignore[no-any-return]
+        return {path: CellRef(*ref) for path, ref in unpack(self.packed_cells).items()}
 
     @property
     def nonzero(self) -> frozenset[tuple[str, int | Decimal]]:
@@ -110,9 +111,15 @@ def unpack(blob: bytes) -> Any:
     return pickle.loads(blob)  # noqa: S301 - made by `pack` in this run
 
 
+#: An int below this in magnitude is its own normalized decimal (`Decimal.normalize` rounds
+#: to the context's 28 digits).
+_EXACT = 10**27
+
+
 def _nonzero_key(nonzero: list[tuple[str, int | Decimal]]) -> str:
     """Equal for equal sets of (path, number): an amount's 1.50 and 1.5 are one number."""
-    canonical = sorted((p, format(Decimal(v).normalize(), "f")) for p, v in nonzero)
+    canonical = sorted((p, str(v) if type(v) is int and -_EXACT < v < _EXACT
+                        else format(Decimal(v).normalize(), "f")) for p, v in nonzero)
     return hashlib.sha256(repr(canonical).encode()).hexdigest()
 
 
@@ -146,16 +153,17 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc |
     if r is None:
         return None
     year = r.meta.year.value
-    cells: dict[str, CellRef] = {}
-    nonzero: list[tuple[str, int | Decimal]] = []
-    numbers: list[tuple[str, int | Decimal]] = []
+    cells: dict[str, tuple[object, ...]] = {}  # CellRef's fields, by path
+    done = item.cell_pass  # the outputs' pass over the cells, when one was made (a worker)
+    if isinstance(done, CellPass):
+        numbers = done.numbers
+    else:
+        numbers = [(c.path, c.value) for c in cells_of(item)
+                   if c.state is CellState.NUMBER and c.value is not None]
+    nonzero = [(p, v) for p, v in numbers if v != 0]
     for c in cells_of(item):  # listed once per item (the exports read them too)
-        if c.state is CellState.NUMBER and c.value is not None:
-            numbers.append((c.path, c.value))
-            if c.value != 0:
-                nonzero.append((c.path, c.value))
         if c.path in RULE_PATHS:
-            cells[c.path] = CellRef(
+            cells[c.path] = (
                 c.path, c.state._value_, c.value, c.status._value_ if c.status else None, c.span,
                 c.source_span, c.page, snippet(r.text, *c.span, context=12) if c.span and r.text else None)
     return PanelDoc(item.seq, item.file, item.input_path, item.sha256,

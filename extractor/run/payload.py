@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from extractor.outputs.cellpass import cell_pass
 from extractor.outputs.items import Item
 from extractor.outputs.options import OutputOptions
 from extractor.outputs.rows import BatchWriter, item_lines
-from extractor.outputs.tables import cells_of
 from extractor.panel import build as panel_build
 from extractor.panel.build import PanelDoc
 from extractor.run.pipeline import process
@@ -52,9 +52,10 @@ def pack(record: Record, path: Path, seq: int, sha256: str,
     results.jsonl.gz (`options`: what `extractor run` asked the outputs to hold, default as
     it set them in the environment)."""
     options = options or OutputOptions.from_env() or OutputOptions()
-    bare = encode_bare(record)
-    blob, member = deflate(bare)
-    item = Item(record, bare, None, seq, path.name, str(path), sha256)
+    item = Item(record, None, None, seq, path.name, str(path), sha256)
+    cells = cell_pass(item)  # every output's view of the cells, in one pass
+    item.record_json = bare = encode_bare(record, cells.tables_json)
+    blob, member = deflate(bare, record.text if options.with_text else None)
     try:
         doc, problem = panel_build.panel_doc(item), None
     except Exception as e:  # noqa: BLE001 - the panel never costs an input its result
@@ -62,6 +63,6 @@ def pack(record: Record, path: Path, seq: int, sha256: str,
     tried = [t for t in record.llm.tasks if t.outcome != "skipped"] if record.llm else []
     failures = tuple(f"LLM {t.task}{' ' + t.section if t.section else ''} failed: {t.detail}"
                      for t in tried if t.outcome == "failed")
-    return Payload(result_rows(record, blob, cells_of(item)),
+    return Payload(result_rows(record, blob, cell_rows=(cells.store_cells, cells.missing)),
                    item_lines(item, BatchWriter.FILES, options, member),
                    record.meta.source_file, record.truncated, doc, problem, len(tried), failures)

@@ -61,17 +61,21 @@ def encode(record: Record) -> str:
     return _cut_defaults(record.model_dump_json(exclude_none=True))
 
 
-def encode_bare(record: Record) -> str:
+def encode_bare(record: Record, tables: str | None = None) -> str:
     """The compact JSON of `record` without its normalized text (`with_text` restores it):
     `encode_bare_pydantic`'s bytes, with the typed tables (most of a record's JSON: ~200
-    cells) written by `tables_json` and the rest by pydantic."""
-    tables = tables_json(record.tables)
+    cells) written by `tables_json` (or given: its bytes, made elsewhere) and the rest by
+    pydantic."""
+    tables = tables if tables is not None else tables_json(record.tables)
     if tables is None:
         return encode_bare_pydantic(record)
-    head = record.model_dump_json(exclude_none=True, include=_HEAD)
-    tail = record.model_dump_json(exclude_none=True, include=_TAIL)
-    return _cut_defaults(f'{head[:-1]},"tables":{tables}'
-                         f'{"," + tail[1:] if len(tail) > 2 else "}"}')
+    # The defaults are cut from what pydantic wrote; the tables hold none (their writers cut
+    # them), and none can begin in one part and end in the next (`,"tables":` and the
+    # tail's first key are not one of them).
+    head = _cut_defaults(record.model_dump_json(exclude_none=True, include=_HEAD))
+    tail = _cut_defaults(record.model_dump_json(exclude_none=True, include=_TAIL))
+    return f'{head[:-1]},"tables":{tables}{"," + tail[1:] if len(tail) > 2 else "}"}'
+
 
 
 def encode_bare_pydantic(record: Record) -> str:
@@ -91,7 +95,7 @@ _PLACEMENTS = {p: "" if p == "direct" else f',"placement":"{p}"'
                for p in ("direct", "identities", "orphan", "llm")}
 _READERS = {"parser": "", "llm": ',"reader":"llm"'}
 @lru_cache(maxsize=20_000)
-def _string(s: str) -> str:
+def json_string(s: str) -> str:
     """The JSON of a string as pydantic writes it (UTF-8 kept, `"`, `\\` and control
     characters escaped), remembered: most strings (paths, units, reasons) recur."""
     if type(s) is not str:
@@ -126,19 +130,27 @@ def _cell_json(c: Cell) -> str:
     if page is not None and type(page) is not int:
         raise TypeError
     return "".join((
-        '{"path":', _string(d["path"]), _STATES[d["state"]], v,
-        "" if unit is None else ',"unit":' + _string(unit),
-        "" if raw is None else ',"raw":' + _string(raw),
+        '{"path":', json_string(d["path"]), _STATES[d["state"]], v,
+        "" if unit is None else ',"unit":' + json_string(unit),
+        "" if raw is None else ',"raw":' + json_string(raw),
         "" if span is None else _span("span", span),
         "" if source is None else _span("source_span", source),
         "" if page is None else f',"page":{page}',
         "" if status is None else _STATUSES[status],
-        f',"reasons":[{",".join(map(_string, reasons))}]' if reasons else "",
+        f',"reasons":[{",".join(map(json_string, reasons))}]' if reasons else "",
         _PLACEMENTS[d["placement"]], _READERS[d["reader"]], "}"))
 
 
+def cell_json(c: Cell) -> str:
+    """A cell's compact JSON: `_cell_json`, or pydantic's for a cell it cannot write."""
+    try:
+        return _cell_json(c)
+    except (TypeError, KeyError):
+        return _cut_defaults(c.model_dump_json(exclude_none=True))
+
+
 @cache
-def _layout(model: type[BaseModel]) -> tuple[tuple[str, ...], str] | None:
+def table_layout(model: type[BaseModel]) -> tuple[tuple[str, ...], str] | None:
     """The JSON around the cells of a typed tables model (`template` first, then sections,
     rows and columns, in field order): the text before each cell, and the closing text; None
     for a model of another shape."""
@@ -167,22 +179,18 @@ def tables_json(tables: BaseModel) -> str | None:
     """The compact JSON of a record's typed tables (its cells' default fields cut), the
     bytes pydantic's dump and `_cut_defaults` make; None when the tables are not the
     models this knows (pydantic then writes them)."""
-    layout = _layout(type(tables))
+    layout = table_layout(type(tables))
     template = tables.__dict__.get("template")
     if layout is None or type(template) is not str:
         return None
     before, end = layout
-    parts = ['{"template":', _string(template)]
+    parts = ['{"template":', json_string(template)]
     cells = iter_cells(tables)
     for prefix, c in zip(before, cells, strict=True):
         if type(c) is not Cell:
             return None
-        try:
-            j = _cell_json(c)
-        except (TypeError, KeyError):
-            j = _cut_defaults(c.model_dump_json(exclude_none=True))
         parts.append(prefix)
-        parts.append(j)
+        parts.append(cell_json(c))
     parts.append(end)
     return "".join(parts)
 
@@ -234,15 +242,25 @@ def _zlib_wrap(raw: bytes, data: bytes) -> bytes:
     return b"\x78\x9c" + raw + struct.pack(">I", zlib.adler32(data) & 0xFFFFFFFF)
 
 
-def deflate(bare: str) -> tuple[bytes, bytes]:
+def deflate(bare: str, text: str | None = None) -> tuple[bytes, bytes]:
     """(the store's record blob: zlib of the JSON, the results.jsonl.gz member: gzip of the
     JSON and a newline), deflating the JSON once: the compressor is copied before its end,
     and each copy finishes its own stream. The member is `gzip_member(json + newline)`,
-    byte for byte."""
+    byte for byte; with `text` (`--with-text`), `gzip_member(with_text(json, text) +
+    newline)`: the JSON up to its closing brace is deflated once for both (before, the member
+    deflated it again)."""
     data = bare.encode()
     c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-    head = c.compress(data)
+    if text is None:
+        head = c.compress(data)
+        line = c.copy()
+        blob = head + c.flush()
+        member = head + line.compress(b"\n") + line.flush()
+        return _zlib_wrap(blob, data), _gzip_wrap(member, data + b"\n")
+    body = data[:-1]  # the closing brace, after which the text goes
+    head = c.compress(body)
     line = c.copy()
-    blob = head + c.flush()
-    member = head + line.compress(b"\n") + line.flush()
-    return _zlib_wrap(blob, data), _gzip_wrap(member, data + b"\n")
+    blob = head + c.compress(b"}") + c.flush()
+    rest = with_text("}", text).encode() + b"\n"  # ,"text":"…"}\n
+    member = head + line.compress(rest) + line.flush()
+    return _zlib_wrap(blob, data), _gzip_wrap(member, body + rest)

@@ -1,0 +1,296 @@
+"""One pass over a record's cells making what every output a worker writes needs of them
+(issue 17): the cells' JSON (the record's tables), the lean cells CSV, the store's cell rows,
+the reports row's fields and counts, and the numbers the panel keeps.
+
+Each cell's plain fields are read once (`__dict__`) and its enums, path and texts turned
+into their JSON, CSV and store forms by table lookups (texts remembered across reports);
+before, five passes each read the model's attributes and enums again. A cell this pass does
+not write by hand (a second reading, a correction, OCR provenance, a value or span of an
+unexpected type) is written by the generic code of each output (`codec.cell_json`,
+`lean_line` here, `store.cell_row`, `tables.report_cell`), so the results are the same bytes
+and rows as those writers make: tests/test_hand_writers.py holds them to it on every golden
+record and on hypothesis-made cells.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from itertools import chain
+
+from extractor.outputs.csvtext import csv_text, int_field, text_field
+from extractor.outputs.fields import BY_PATH, FIELDS
+from extractor.outputs.items import Item
+from extractor.outputs.tables import (
+    NOT_IN_TEMPLATE,
+    amount,
+    cells_of,
+    count,
+    report_cell,
+    report_head,
+)
+from extractor.schema import Cell, CellState, CellStatus
+from extractor.store.codec import cell_json, json_string, table_layout
+from extractor.store.store import cell_row
+
+_NUMBER = CellState.NUMBER
+_MISSING = CellState.MISSING
+_SCALE = Decimal(10) ** 6  # 万元 -> 分 (the store's amount_fen)
+
+
+@dataclass(slots=True)
+class CellPass:
+    """What the outputs of one item need of its cells (`cell_pass`)."""
+
+    tables_json: str | None  # the record's tables as `codec.tables_json` writes them
+    lean_csv: str  # the lean cells table (`rows.lean_cells_csv`)
+    store_cells: list[tuple[object, ...]]  # the store's cell rows (`store.result_rows`)
+    flagged: int  # flagged cells, and of them missing
+    missing: int
+    numbers: list[tuple[str, int | Decimal]]  # (path, value) of every cell holding a number
+    report_csv: str  # the reports row's fields (after `REPORT_HEAD`) as CSV text, no line end
+
+
+def _path_info(path: str) -> tuple[str, str, bool, int]:
+    """A path's JSON head, its CSV field, whether it is an amount, and the position of its
+    value in the reports row's fields."""
+    f = BY_PATH[path]
+    return '{"path":' + json_string(path), text_field(path), f.is_amount, 3 * _FIELD_AT[path]
+
+
+_FIELD_AT = {f.path: i for i, f in enumerate(FIELDS)}
+_PATHS = {f.path: _path_info(f.path) for f in FIELDS}
+#: (JSON, CSV field) of each state, and (JSON, text, CSV field) of each status, by the enum's
+#: string (`_value_`: a string's hash is C; an enum member's is a Python call)
+_STATE = {s._value_: (f',"state":"{s._value_}"', text_field(s._value_)) for s in CellState}
+_STATUS = {s._value_: (f',"status":"{s._value_}"', s._value_, text_field(s._value_))
+           for s in CellStatus}
+_NO_STATUS = ("", None, "")
+#: (JSON, CSV field) of each placement (a literal of four strings)
+_PLACEMENT = {p: ("" if p == "direct" else f',"placement":"{p}"', text_field(p))
+              for p in ("direct", "identities", "orphan", "llm")}
+_EMPTY_FIELDS = (None, None, NOT_IN_TEMPLATE) * len(FIELDS)
+_EMPTY_FIELDS_CSV = (",," + text_field(NOT_IN_TEMPLATE),) * len(FIELDS)
+_NO_REASONS = ("", "", "")
+
+
+@lru_cache(maxsize=20_000)
+def _reasons(reasons: tuple[str, ...]) -> tuple[str, str, str]:
+    """(JSON piece, joined text, CSV field) of a cell's reasons."""
+    joined = " | ".join(reasons)
+    return (f',"reasons":[{",".join(map(json_string, reasons))}]', joined, text_field(joined))
+
+
+@lru_cache(maxsize=20_000)
+def _raw(raw: str) -> tuple[str, str]:
+    """(JSON piece, CSV field) of a cell's printed text."""
+    return ',"raw":' + json_string(raw), text_field(raw)
+
+
+class _Generic(Exception):
+    """A cell the pass does not write by hand: the generic code of each output writes it."""
+
+
+def cell_pass(item: Item) -> CellPass:
+    """The item's cells in one pass (made once per item, kept on it); also sets the item's
+    reports row (`tables.report_values`)."""
+    if item.cell_pass is not None:
+        return item.cell_pass  # type: ignore[no-any-return]
+    r = item.record
+    assert r is not None
+    cells = cells_of(item)
+    seq = str(item.seq)
+    json_parts: list[str] = []
+    lean: list[str] = []
+    rows: list[tuple[object, ...]] = []
+    numbers: list[tuple[str, int | Decimal]] = []
+    fields = list(_EMPTY_FIELDS)
+    fields_csv = list(_EMPTY_FIELDS_CSV)
+    statuses: Counter[str] = Counter()
+    n_number = n_missing = flagged = flagged_missing = 0
+    paths, state_of, status_of, placement_of = _PATHS, _STATE, _STATUS, _PLACEMENT
+    number, missing, cell_type, state_type, status_type = (
+        _NUMBER, _MISSING, Cell, CellState, CellStatus)
+    all_cells = True  # every cell a `Cell` (else pydantic writes the tables)
+    for c in cells:
+        d = c.__dict__
+        try:
+            if (type(c) is not cell_type or d["second"] is not None
+                    or d["correction"] is not None or d["ocr"] is not None
+                    or d["reader"] != "parser"):
+                raise _Generic
+            path, state, value, status = d["path"], d["state"], d["value"], d["status"]
+            raw, unit, span, src, page = d["raw"], d["unit"], d["span"], d["source_span"], d["page"]
+            jhead, cpath, is_amount, at = paths[path]
+            if type(state) is not state_type or (page is not None and type(page) is not int):
+                raise _Generic
+            text = state._value_
+            sjson_, scsv_ = state_of[text]
+            if status is None:
+                sjson, stext, scsv = _NO_STATUS
+            elif type(status) is status_type:
+                sjson, stext, scsv = status_of[status._value_]
+            else:
+                raise _Generic
+            pjson, pcsv = placement_of[d["placement"]]
+            reasons = d["reasons"]
+            rjson, rtext, rcsv = _reasons(tuple(reasons)) if reasons else _NO_REASONS  # type: ignore[call-overload]
+            # the number, as each output holds it: JSON, reports row, CSV count or amount,
+            # the store's count or amount in 分
+            rep = count = fen = None
+            n = a = ""
+            raw_csv = raw
+            vtype = type(value)
+            if value is None:
+                jv = ""
+            elif vtype is int:
+                jv = f',"value":{value}'
+            elif vtype is Decimal:
+                jv = f',"value":"{value}"'
+            else:
+                raise _Generic
+            if state is number and value is not None:
+                if is_amount:
+                    rep = Decimal(value)  # type: ignore[arg-type]
+                    a = format(rep, "f")
+                    if raw == a:
+                        raw_csv = None
+                    scaled = rep * _SCALE
+                    fen = int(scaled) if scaled == scaled.to_integral_value() else None
+                else:
+                    if vtype is int:
+                        rep = count = value
+                    elif value == value.to_integral_value():  # type: ignore[union-attr]
+                        rep = count = int(value)  # type: ignore[arg-type]
+                    if rep is not None:
+                        n = str(rep)
+                        if raw == n:
+                            raw_csv = None
+            if span is None:
+                s0 = s1 = None
+                jspan = ""
+                cspan = ","
+            else:
+                s0, s1 = span  # a pair of ints, or the generic code writes it
+                if type(span) is not tuple or type(s0) is not int or type(s1) is not int:
+                    raise _Generic
+                jspan = f',"span":[{s0},{s1}]'
+                cspan = f"{s0},{s1}"
+            if src is None:
+                jsrc = ""
+                csrc = ","
+            else:
+                a0, a1 = src
+                if type(src) is not tuple or type(a0) is not int or type(a1) is not int:
+                    raise _Generic
+                jsrc = f',"source_span":[{a0},{a1}]'
+                csrc = f"{a0},{a1}"
+            j = "".join((
+                jhead, sjson_, jv,
+                "" if unit is None else ',"unit":' + json_string(unit),  # type: ignore[arg-type]
+                "" if raw is None else _raw(raw)[0],  # type: ignore[arg-type]
+                jspan, jsrc, "" if page is None else f',"page":{page}', sjson, rjson, pjson,
+                "}"))
+            line = ",".join((
+                seq, cpath, n, a, "" if raw_csv is None else _raw(raw_csv)[1],  # type: ignore[arg-type]
+                scsv_, scsv, pcsv, rcsv, cspan, csrc,
+                "" if page is None else str(page), ",,,,"))
+        except (_Generic, TypeError, KeyError, ValueError):  # ValueError: a span not a pair
+            all_cells &= type(c) is cell_type
+            path, state = c.path, c.state
+            json_parts.append(cell_json(c))
+            lean.append(lean_line(c, seq))
+            row = cell_row(c)
+            rows.append(row)
+            if path in _FIELD_AT:
+                at = 3 * _FIELD_AT[path]
+                fields[at:at + 3] = three = report_cell(c, BY_PATH[path].is_amount)
+                fields_csv[at // 3] = ",".join(
+                    text_field(v) if type(v) is str else csv_text(v) for v in three)
+            st = row[6]
+            if st is not None:
+                statuses[st] += 1  # type: ignore[index]
+                if st == "flagged":
+                    flagged += 1
+                    flagged_missing += state is missing
+            n_number += state is number
+            n_missing += state is missing
+            if state is number and c.value is not None:
+                numbers.append((path, c.value))
+            continue
+        json_parts.append(j)
+        lean.append(line)
+        rows.append((path, text, count, fen, unit, raw, stext, rtext, s0, s1, page,
+                     d["placement"]))
+        fields[at] = rep
+        fields[at + 1] = stext
+        fields[at + 2] = text
+        fields_csv[at // 3] = f"{n}{a},{scsv},{scsv_}"  # n or a: the number's text
+        if state is number:
+            n_number += 1
+            if value is not None:
+                numbers.append((path, value))  # type: ignore[arg-type]
+        elif state is missing:
+            n_missing += 1
+        if stext is not None:
+            statuses[stext] += 1
+            if stext == "flagged":
+                flagged += 1
+                flagged_missing += state is missing
+    item.report_row = [*report_head(item, len(cells), n_number, statuses, n_missing), *fields]
+    layout = table_layout(type(r.tables))
+    tables = None
+    if (layout is not None and type(r.tables.template) is str and len(layout[0]) == len(cells)
+            and all_cells):
+        before, end = layout
+        tables = "".join(('{"template":', json_string(r.tables.template),
+                          *chain.from_iterable(zip(before, json_parts, strict=True)), end))
+    item.cell_pass = CellPass(tables, "\r\n".join(lean) + "\r\n" if lean else "", rows,
+                              flagged, flagged_missing, numbers, ",".join(fields_csv))
+    return item.cell_pass
+
+
+def lean_line(c: Cell, seq: str) -> str:
+    """A cell's line of the lean cells table (without its line end), from the cell's
+    attributes: what `cell_pass` writes by hand for a plain cell, for any cell."""
+    is_amount = BY_PATH[c.path].is_amount
+    field = text_field
+    n = a = ""
+    raw = c.raw
+    value = c.value
+    if c.state is _NUMBER and value is not None:
+        if is_amount:
+            a = format(amount(value), "f")
+            if raw == a:
+                raw = None
+        else:
+            k = value if type(value) is int else count(value)
+            if k is not None:
+                n = str(k)
+                if raw == n:
+                    raw = None
+    span, src, status, k = c.span, c.source_span, c.status, c.correction
+    if k is None:
+        corr = ",,,,"
+    else:
+        mn = ma = ""
+        if k.machine_value is not None:
+            if is_amount:
+                ma = format(amount(k.machine_value), "f")  # type: ignore[arg-type]
+            else:
+                mn = int_field(count(k.machine_value))
+        corr = ",".join((field(k.decision), mn, ma,
+                         "" if k.reviewer is None else field(k.reviewer),
+                         "" if k.note is None else field(k.note)))
+    return ",".join((
+        seq, field(c.path), n, a, "" if raw is None else field(raw), field(c.state._value_),
+        "" if status is None else field(status._value_), field(c.placement),
+        field(" | ".join(c.reasons)) if c.reasons else "",
+        "," if span is None else f"{span[0]},{span[1]}",
+        "," if src is None else f"{src[0]},{src[1]}",
+        int_field(c.page), corr))
+
+
+__all__ = ["CellPass", "cell_pass", "lean_line"]
