@@ -36,7 +36,7 @@ from extractor.schema.identities import (
     subtotal_path,
     with_group_total,
 )
-from extractor.schema.trusted import trusted
+from extractor.schema.trusted import trusted_given
 from verify.grounding import ground
 from verify.ocr import low_confidence_issues, read_by_ocr
 from verify.patterns import blank_pattern_issues
@@ -44,11 +44,18 @@ from verify.soft_rules import check_soft_rules
 from verify.subtotals import check_subtotals
 
 _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
+# The states and statuses as module constants: an enum member looked up on its class costs
+# a descriptor call (Python 3.11), and the checks below test ~200 cells and ~40 equations
+# a report.
+_MISSING, _PLACEHOLDER, _UNREADABLE = _UNASSESSABLE
+_BLANK, _NUMBER = CellState.BLANK, CellState.NUMBER
+#: Each state's value (an enum's `.value` is a descriptor call too).
+_STATE_VALUE = {s: s.value for s in CellState}
 #: `_set_statuses` sets the status the way pydantic does for a plain field: only while
 #: assignments are not validated.
 assert not Cell.model_config.get("validate_assignment")
 #: Check results are built from the template's own equations: valid by construction.
-_check_result = trusted(CheckResult)
+_check_result = trusted_given(CheckResult, ("rule", "key", "outcome", "message", "paths"))
 
 
 @lru_cache(maxsize=4096)
@@ -63,21 +70,30 @@ def _column_title(path: str) -> str:
 
 
 def _side(paths: tuple[str, ...], cells: dict[str, Cell]) -> tuple[Decimal, str]:
-    side = [cells[p] for p in paths]
+    return _side_of(_row_titles(paths), [cells[p] for p in paths])
+
+
+@lru_cache(maxsize=4096)
+def _row_titles(paths: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_row_title(p) for p in paths)
+
+
+def _side_of(titles: tuple[str, ...], side: list[Cell]) -> tuple[Decimal, str]:
+    """The sum of one side's cells and how the message shows it (`titles`: their rows)."""
     # Blank and 0 cells add nothing (a 0 is left out so that it does not set the sum's
     # exponent: Decimal("0.00") counts as 0, as Decimal(value or 0) does).
-    total = sum((c.value for c in side if c.value), Decimal(0))
-    blank = CellState.BLANK
-    if len(paths) > 4:
-        shown = [f"{_row_title(p)} {c.value}" for p, c in zip(paths, side, strict=True)
+    total = sum([v for c in side if (v := c.value)], Decimal(0))
+    blank = _BLANK
+    if len(side) > 4:
+        shown = [f"{t} {c.value}" for t, c in zip(titles, side, strict=True)
                  if c.state is not blank]
-        blanks = len(paths) - len(shown)
+        blanks = len(side) - len(shown)
         if blanks:
             shown.append(f"{blanks} blank(0)")
         return total, " + ".join(shown) + f" = {total}"
-    terms = " + ".join(f"{_row_title(p)} {'blank(0)' if c.state is blank else c.value}"
-                       for p, c in zip(paths, side, strict=True))
-    return total, terms if len(paths) == 1 else f"{terms} = {total}"
+    terms = " + ".join(f"{t} {'blank(0)' if c.state is blank else c.value}"
+                       for t, c in zip(titles, side, strict=True))
+    return total, terms if len(side) == 1 else f"{terms} = {total}"
 
 
 @lru_cache(maxsize=4096)
@@ -88,37 +104,47 @@ def _where(eq: Equation) -> str:
     return f"{eq.key} ({column})" if column else f"{eq.key} ({_row_title(eq.left[0])})"
 
 
+@lru_cache(maxsize=4096)
+def _compiled(eq: Equation) -> tuple[str, tuple[str, ...], int, tuple[str, ...], tuple[str, ...]]:
+    """What checking `eq` needs of it, worked out once: its name in messages, its paths,
+    how many of them are its left side, and the row titles of each side."""
+    return _where(eq), eq.paths, len(eq.left), _row_titles(eq.left), _row_titles(eq.right)
+
+
 def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = frozenset()) -> CheckResult:
     """Evaluate one equation; `blank_ok` are cells whose blankness is a convention."""
-    paths = eq.paths
-    where = _where(eq)
-    bad = [p for p in paths if cells[p].state in _UNASSESSABLE]
-    if bad:
-        names = ", ".join(f"{title(p)} is {cells[p].state.value}" for p in bad[:3])
+    where, paths, n_left, left_titles, right_titles = _compiled(eq)
+    side = [cells[p] for p in paths]
+    states = [c.state for c in side]
+    if _MISSING in states or _PLACEHOLDER in states or _UNREADABLE in states:
+        bad = [(p, st) for p, st in zip(paths, states, strict=True) if st in _UNASSESSABLE]
+        names = ", ".join(f"{title(p)} is {_STATE_VALUE[st]}" for p, st in bad[:3])
         more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
-        return _check_result(rule=eq.rule, key=eq.key, outcome="not_assessable",
-                           message=f"{where} not assessable: {names}{more}", paths=list(paths))
-    left, left_text = _side(eq.left, cells)
-    right, right_text = _side(eq.right, cells)
-    for side, other in ((eq.left, right), (eq.right, left)):
-        if other != 0 and all(p in blank_ok and cells[p].state is CellState.BLANK for p in side):
+        return _check_result(eq.rule, eq.key, "not_assessable",
+                             f"{where} not assessable: {names}{more}", list(paths))
+    left_cells, right_cells = side[:n_left], side[n_left:]
+    left, left_text = _side_of(left_titles, left_cells)
+    right, right_text = _side_of(right_titles, right_cells)
+    for side_paths, side_states, other in ((paths[:n_left], states[:n_left], right),
+                                           (paths[n_left:], states[n_left:], left)):
+        if other != 0 and all(p in blank_ok and st is _BLANK
+                              for p, st in zip(side_paths, side_states, strict=True)):
             return _check_result(
-                rule=eq.rule, key=eq.key, outcome="not_assessable", paths=list(paths),
-                message=f"{where} not assessable: 总计 left blank on detail rows "
-                f"(a common practice) while the other side is {other}",
+                eq.rule, eq.key, "not_assessable",
+                f"{where} not assessable: 总计 left blank on detail rows "
+                f"(a common practice) while the other side is {other}", list(paths),
             )
     if left == right:
-        return _check_result(rule=eq.rule, key=eq.key, outcome="pass", paths=list(paths),
-                           message=f"{where}: {left_text} = {right_text}")
-    blanks = [p for p in paths if cells[p].state is CellState.BLANK]
+        return _check_result(eq.rule, eq.key, "pass", f"{where}: {left_text} = {right_text}",
+                             list(paths))
+    blanks = [p for p, st in zip(paths, states, strict=True) if st is _BLANK]
     note = ""
     if blanks:
         note = f"; blank cells counted as 0 decide this: {', '.join(title(p) for p in blanks[:4])}"
         if len(blanks) > 4:
             note += f" and {len(blanks) - 4} more"
     return _check_result(
-        rule=eq.rule, key=eq.key, outcome="fail", paths=list(paths),
-        message=f"{where} fails: {left_text} ≠ {right_text}{note}",
+        eq.rule, eq.key, "fail", f"{where} fails: {left_text} ≠ {right_text}{note}", list(paths),
     )
 
 
