@@ -30,6 +30,7 @@ from extractor.schema.templates import template_rows
 _SECTIONS = ("s3", "s4")
 _ABSENT = (CellState.MISSING, CellState.UNREADABLE)
 _PRINTED = (CellState.NUMBER, CellState.PLACEHOLDER)
+_NUMBER, _BLANK = CellState.NUMBER, CellState.BLANK
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,11 @@ class PatternIssue:
 
 
 def _is_zero(cell: Cell) -> bool:
-    return cell.state is CellState.NUMBER and cell.value == 0
+    return cell.state is _NUMBER and cell.value == 0
 
 
 def _blanks(row: list[Cell]) -> list[Cell]:
-    return [c for c in row if c.state is CellState.BLANK]
+    return [c for c in row if c.state is _BLANK]
 
 
 def _mixes(row: list[Cell]) -> bool:
@@ -54,7 +55,7 @@ def _mixes(row: list[Cell]) -> bool:
 
 
 def _shown(row: list[Cell]) -> str:
-    return " | ".join("∅" if c.state is CellState.BLANK else (c.raw or str(c.value)) for c in row)
+    return " | ".join("∅" if c.state is _BLANK else (c.raw or str(c.value)) for c in row)
 
 
 def blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternIssue]:
@@ -76,7 +77,7 @@ def blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternI
             look = (f"a value may have been dropped or moved within this row (the identities "
                     f"count a blank as 0 and cannot tell): compare the row with the source "
                     f"({_shown(row)})")
-            odd = [c for i, c in enumerate(row) if c.state is CellState.BLANK
+            odd = [c for i, c in enumerate(row) if c.state is _BLANK
                    and all(s[i].state in _PRINTED for s in siblings)]
             if siblings and odd and any(_is_zero(c) for s in siblings for c in s):
                 empty = "、".join(title(c.path).split("·")[-1] for c in odd)

@@ -17,6 +17,7 @@ from extractor.schema import Cell, CellState, CheckResult, Issue, title
 from extractor.schema.soft_rules import SoftCheck, soft_checks
 
 _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
+_BLANK = CellState.BLANK
 
 
 def _name(path: str) -> str:
@@ -24,7 +25,7 @@ def _name(path: str) -> str:
 
 
 def _term(cell: Cell) -> str:
-    return f"{_name(cell.path)} {'blank(0)' if cell.state is CellState.BLANK else cell.value}"
+    return f"{_name(cell.path)} {'blank(0)' if cell.state is _BLANK else cell.value}"
 
 
 def _side(paths: tuple[str, ...], cells: dict[str, Cell]) -> tuple[Decimal, str]:
@@ -55,7 +56,7 @@ def assess(check: SoftCheck, cells: dict[str, Cell]) -> CheckResult:
     if ok:
         return CheckResult(rule=check.rule, key=check.key, outcome="pass", paths=list(check.paths),
                            message=f"{where}: {shown}")
-    blanks = [_name(p) for p in check.paths if cells[p].state is CellState.BLANK]
+    blanks = [_name(p) for p in check.paths if cells[p].state is _BLANK]
     note = f"; blank cells counted as 0 decide this: {', '.join(blanks)}" if blanks else ""
     return CheckResult(
         rule=check.rule, key=check.key, outcome="fail", paths=list(check.paths),

@@ -25,6 +25,7 @@ from extractor.layout.glued import looks_glued, split_glued
 from extractor.schema import CellState
 from extractor.schema.values import read_value
 
+_BLANK = CellState.BLANK  # a module constant: an enum member looked up on its class costs a call
 _SPACE_SPLIT = re.compile(r"\S+")
 _SPACE = re.compile(r"\s")
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.]")
@@ -71,7 +72,7 @@ def _pipe_row(line: str, base: int) -> list[TextCell]:
 
 def _is_value(text: str) -> bool:
     r = read_value(text)
-    return r is not None and r.state is not CellState.BLANK
+    return r is not None and r.state is not _BLANK
 
 
 def _space_row(line: str, base: int) -> list[TextCell] | None:

@@ -23,6 +23,7 @@ from extractor.schema.values import (
     read_value,
 )
 
+_NUMBER = CellState.NUMBER
 #: Constructors of the cells read here (see `trusted_given`), one per call pattern.
 _unreadable_cell = trusted_given(Cell, ("path", "state", "raw", "span", "source_span", "page",
                                         "reasons", "reader"))
@@ -120,7 +121,7 @@ def _amount(path: str, tc: TextCell, reading: Reading,
     万元), else none, with a UNIT issue when the amount is not 0."""
     reading = as_amount(reading)
     unit = reading.unit
-    if reading.state is not CellState.NUMBER or unit is not None:
+    if reading.state is not _NUMBER or unit is not None:
         return reading, unit, None
     if header_unit is not None:
         scaled = normal_decimal(reading.value * MONEY_UNITS[header_unit])  # type: ignore[operator]

@@ -10,6 +10,7 @@ from extractor.schema import CellState
 from extractor.schema.values import MERGED, read_value
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_BLANK = CellState.BLANK  # a module constant: an enum member looked up on its class costs a call
 #: A cell that only numbers a label ("1.", "（2）"), printed apart from the label's words.
 _ITEM_NUMBER = re.compile(r"^[(（]?\d{1,2}[)）.、]?$")
 
@@ -37,7 +38,7 @@ def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
     first_value = next(
         (i for i, c in enumerate(cells)
          if c.text and (_in_value_position(c.text)
-                        or ((r := read_value(c.text)) is not None and r.state is not CellState.BLANK))),
+                        or ((r := read_value(c.text)) is not None and r.state is not _BLANK))),
         len(cells),
     )
     last = -1
