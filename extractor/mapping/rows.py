@@ -11,7 +11,6 @@ from types import MappingProxyType
 from extractor.ingest.document import Row, TextCell
 from extractor.mapping.matching import bare, best_match, compact
 from extractor.mapping.sections import find_sections
-from extractor.mapping.split import values_have_numbers
 from extractor.mapping.state import State
 from extractor.schema import LAYOUTS
 from extractor.schema.labels import S3_GROUPS, S3_HEADER_WORDS, S3_SUBROWS, S3_TOP_ROWS
@@ -212,17 +211,16 @@ def _is_s4_heading(text: str) -> bool:
 
 
 def table_header(st: State, labels: list[TextCell], label_text: str, values: list[TextCell],
-                 is_line: bool) -> bool:
+                 printed: bool, numbers: bool, is_line: bool) -> bool:
     """A table's header row (or line) enters its zone; True when the row is consumed.
+    `printed`: some value cell has text; `numbers`: some reads as a value.
 
     Lines of text must be short to count (a sentence may mention 第二十条 or 行政复议), except
     a flattened section 四 header, which names its columns.
     """
     if not labels:
         return False
-    printed = any(c.text for c in values)
-    kind = _header_kind(tuple(c.text for c in labels), label_text, printed,
-                        values_have_numbers(values), is_line)
+    kind = _header_kind(tuple([c.text for c in labels]), label_text, printed, numbers, is_line)
     if kind is None:
         return False
     if kind == "total":  # the 总计 column header, not the （七）总计 row
