@@ -74,16 +74,26 @@ class _Renderer(HTMLParser):
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=False)
         self.source = source
-        self.line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
+        self.at = 0  # the source offset of what the parser reads (see `updatepos`)
         self.out: Chars = []
         self.tables: list[_Table] = []
         self.skip = 0
         self.flat = 0  # open tables nested beyond MAX_TABLE_DEPTH (read as text blocks)
 
     # -- positions ---------------------------------------------------------------------
+    def updatepos(self, i: int, j: int) -> int:
+        """The parser consumed rawdata[i:j]: advance the source offset. The parser calls
+        this for every piece it consumes, in order, each starting where the last ended, and
+        a callback runs before its piece is consumed, so `at` is where the piece starts.
+        (The parser's own line and column count the newlines of the text it is fed, in
+        which noise attributes are blanked, newlines included: they could not be mapped
+        back to the source.)"""
+        if i < j:
+            self.at += j - i
+        return j
+
     def _pos(self) -> int:
-        line, col = self.getpos()
-        return self.line_starts[line - 1] + col
+        return self.at
 
     # -- output ------------------------------------------------------------------------
     def _sink(self) -> Chars:
