@@ -21,9 +21,11 @@ class TextCell(NamedTuple):
     end: int
 
 
-@dataclass(frozen=True)
-class Row:
-    """A table row (or a plain line of text, kind == "line")."""
+class Row(NamedTuple):
+    """A table row (or a plain line of text, kind == "line").
+
+    A named tuple, as `TextCell` is (immutable fields, compared by value, as the frozen
+    dataclass it was): a report makes ~100 of them."""
 
     cells: list[TextCell]
     kind: str  # "tab", "cells" (one cell per line), "pipe", "space", "html", "line"

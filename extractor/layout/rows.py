@@ -21,6 +21,7 @@ import re
 
 from extractor.ingest.document import Row, TextCell
 from extractor.ingest.footer import is_footer
+from extractor.layout.glued import MIN_LENGTH as MIN_GLUED_LENGTH
 from extractor.layout.glued import looks_glued, split_glued
 from extractor.schema import CellState
 from extractor.schema.values import read_value
@@ -34,6 +35,9 @@ _MAX_LABEL = 60
 #: Row labels on a line of their own may carry a long explanatory note in brackets.
 _MAX_STACKED_LABEL = 160
 _SENTENCE = re.compile(r"[。；;！？]")
+#: What a page number line (`is_footer`) starts with, after white space: a dash, 第, or a
+#: decimal digit (`str.isdecimal`, what the pattern's \d matches).
+_FOOTER_STARTS = frozenset("-—–―~第")
 
 
 def _cell(text: str, base: int, lo: int, hi: int) -> TextCell:
@@ -252,8 +256,10 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
             last_was_cell = True
             continue
         stripped = line.strip()
-        if not stripped or is_footer(line):
-            flush()
+        if not stripped or ((stripped[0] in _FOOTER_STARTS or stripped[0].isdecimal())
+                            and is_footer(line)):
+            if block:
+                flush()
             last_was_cell = False
             continue
         if (
@@ -269,15 +275,16 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
             cont = _cell(line, base, 0, len(line))
             block[-1] = TextCell(prev.text + cont.text, prev.start, cont.end)
             continue
-        flush()
+        if block:
+            flush()
         last_was_cell = False
-        if tab < 0 and looks_glued(line):
+        if tab < 0 and len(line) >= MIN_GLUED_LENGTH and looks_glued(line):
             rows.extend(split_glued(line, base))
         elif tab >= 0:
             rows.append(Row(_split(line, base, "\t"), "tab", base, base + len(line)))
         elif pipe and len(line) < 400:
             rows.append(Row(_pipe_row(line, base), "pipe", base, base + len(line)))
-        elif (cells := _space_row(line, base)) is not None:
+        elif _SPACE.search(stripped) and (cells := _space_row(line, base)) is not None:
             rows.append(Row(cells, "space", base, base + len(line)))
         else:
             at = base + line.find(stripped[0])  # what _cell(line, base, 0, len(line)) makes
