@@ -41,6 +41,13 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
     a unit)."""
     span = (tc.start, tc.end)
     reading = read_value(tc.text)
+    if (reading is not None and reading.unit is None and path not in AMOUNT_FIELDS
+            and (reading.note is None or reading.number is None)):
+        # The common case: a count (or blank, or placeholder) printed without a note.
+        return _read_cell(
+            path, reading.state, reading.value, None, tc.text, span, doc.norm.to_source(*span),
+            doc.page_at(tc.start), [], reader,
+        ), []
     if reading is not None and reading.unit is not None and path not in AMOUNT_FIELDS:
         return _count_with_unit(doc, path, tc, reading.unit, reader)
     if reading is None:

@@ -101,6 +101,12 @@ def _sections(template: str) -> tuple[tuple[str, tuple[tuple[str, tuple[str, ...
     return tuple((section, tuple(rows)) for section, rows in by_section.items())
 
 
+@lru_cache(maxsize=16)
+def _reasons(template: str, truncated: bool) -> dict[str, str]:
+    """The reason of each cell of a template when it is missing."""
+    return {p: _missing_reason(p, truncated) for _, _, paths in template_rows(template) for p in paths}
+
+
 #: A missing cell (see `trusted_given`): ~100 a report cut off before its last tables.
 _missing_cell = trusted_given(Cell, ("path", "state", "reasons"))
 
@@ -110,6 +116,7 @@ def missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issu
     to `cells` as missing (never 0)."""
     issues: list[Issue] = []
     state = CellState.MISSING
+    reasons = _reasons(template, truncated)
     for section, rows in _sections(template):
         absent = []
         for r, paths in rows:
@@ -135,5 +142,5 @@ def missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issu
             )
         )
         for p in missed:
-            cells[p] = _missing_cell(p, state, [_missing_reason(p, truncated)])
+            cells[p] = _missing_cell(p, state, [reasons[p]])
     return issues

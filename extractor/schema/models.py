@@ -178,32 +178,35 @@ def _validated_tables(template: str, cells: dict[str, Any]) -> BaseModel:
 
 
 @cache
-def _table_builders(template: str) -> tuple[Callable[..., BaseModel], dict[str, Any]]:
+def _table_builders(template: str) -> tuple[Callable[..., BaseModel], tuple[Any, ...]]:
     """Constructors without validation of a template's typed tables, each section and each
-    row (see `trusted`)."""
+    row (see `trusted`), with the names and cell paths they are built from: (the tables'
+    constructor, ((section, its constructor, ((row, its constructor, ((column, path), …)),
+    …)), …))."""
     model = Tables2019 if template == "2019" else Tables2021
-    sections: dict[str, Any] = {}
+    sections = []
     for section, rows in LAYOUTS[template].items():
         section_model = model.model_fields[section].annotation
         rows_models = section_model.model_fields  # type: ignore[union-attr]
-        sections[section] = (trusted(section_model),  # type: ignore[arg-type]
-                             {row: trusted(rows_models[row].annotation) for row in rows})
-    return trusted(model), sections
+        sections.append((section, trusted(section_model),  # type: ignore[arg-type]
+                         tuple((row, trusted(rows_models[row].annotation),
+                                tuple((col, f"{section}.{row}.{col}") for col in cols))
+                               for row, cols in rows.items())))
+    return trusted(model), tuple(sections)
 
 
 def build_tables(template: str, cells: dict[str, Cell]) -> BaseModel:
     """Assemble the typed tables of a template from cells keyed by path. The cells are
     models already: the tables hold them as they are (what validation does with model
     instances), built without validating again."""
-    if not all(type(c) is Cell for c in cells.values()):  # not models yet: validate them
+    if not all([type(c) is Cell for c in cells.values()]):  # not models yet: validate them
         return _validated_tables(template, cells)
     make, sections = _table_builders(template)
     data: dict[str, Any] = {"template": template}
-    for section, rows in LAYOUTS[template].items():
-        make_section, make_row = sections[section]
+    for section, make_section, rows in sections:
         data[section] = make_section(**{
-            row: make_row[row](**{col: cells[f"{section}.{row}.{col}"] for col in cols})
-            for row, cols in rows.items()
+            row: make_row(**{col: cells[path] for col, path in cols})
+            for row, make_row, cols in rows
         })
     return make(**data)
 
