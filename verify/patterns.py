@@ -23,6 +23,7 @@ of its cells may sit in the wrong column. Imports nothing from `extractor` but t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extractor.schema import Cell, CellState, title
 from extractor.schema.templates import template_rows
@@ -58,14 +59,22 @@ def _shown(row: list[Cell]) -> str:
     return " | ".join("∅" if c.state is _BLANK else (c.raw or str(c.value)) for c in row)
 
 
+@lru_cache(maxsize=8)
+def _section_rows(template: str) -> tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]:
+    """(section, ((row, its paths), …)) of sections 三 and 四 of a template."""
+    return tuple((section, tuple((r, paths) for sec, r, paths in template_rows(template)
+                                 if sec == section))
+                 for section in _SECTIONS)
+
+
 def blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternIssue]:
     """Rows of sections 三 and 四 whose blank cells break the table's own pattern."""
     out: list[PatternIssue] = []
-    for section in _SECTIONS:
+    for section, section_rows in _section_rows(template):
         rows = {
             r: [cells[p] for p in paths]
-            for sec, r, paths in template_rows(template)
-            if sec == section and all(p in cells for p in paths)
+            for r, paths in section_rows
+            if all(p in cells for p in paths)
         }
         complete = {r: row for r, row in rows.items() if not any(c.state in _ABSENT for c in row)}
         for name, row in complete.items():

@@ -64,6 +64,15 @@ def assess(check: SoftCheck, cells: dict[str, Cell]) -> CheckResult:
     )
 
 
+def _holds_or_unassessable(check: SoftCheck, cells: dict[str, Cell]) -> bool:
+    """Whether `assess` would not fail `check` (the same sums and the same tests)."""
+    if any(cells[p].state in _UNASSESSABLE for p in check.paths):
+        return True
+    left = sum((Decimal(cells[p].value or 0) for p in check.left), Decimal(0))
+    right = sum((Decimal(cells[p].value or 0) for p in check.right), Decimal(0))
+    return left >= right if check.relation == "ge" else (right <= 0 or left > 0)
+
+
 def check_soft_rules(cells: dict[str, Cell], template: str,
                      grounded: dict[str, bool]) -> tuple[list[CheckResult], list[Issue]]:
     """The failed soft rules of a report, as checks and flags; each failed rule's reason is
@@ -71,6 +80,8 @@ def check_soft_rules(cells: dict[str, Cell], template: str,
     checks: list[CheckResult] = []
     flags: list[Issue] = []
     for check in soft_checks(template):
+        if _holds_or_unassessable(check, cells):
+            continue  # leaves no trace: its message is not worth building
         result = assess(check, cells)
         if result.outcome != "fail":
             continue

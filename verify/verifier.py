@@ -11,7 +11,7 @@ chose: `Cell.placement` not direct), verified (an identity covering it holds), e
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from extractor.schema import (
     AMOUNT_FIELDS,
@@ -113,7 +113,13 @@ def _compiled(eq: Equation) -> tuple[str, tuple[str, ...], int, tuple[str, ...],
 
 def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = frozenset()) -> CheckResult:
     """Evaluate one equation; `blank_ok` are cells whose blankness is a convention."""
-    where, paths, n_left, left_titles, right_titles = _compiled(eq)
+    return _check(eq, _compiled(eq), cells, blank_ok)
+
+
+def _check(eq: Equation, compiled: tuple[str, tuple[str, ...], int, tuple[str, ...], tuple[str, ...]],
+           cells: dict[str, Cell], blank_ok: frozenset[str]) -> CheckResult:
+    """`check` of `eq` with `_compiled(eq)`."""
+    where, paths, n_left, left_titles, right_titles = compiled
     side = [cells[p] for p in paths]
     states = [c.state for c in side]
     if _MISSING in states or _PLACEHOLDER in states or _UNREADABLE in states:
@@ -178,7 +184,24 @@ def _group_totals(eq: Equation, cells: dict[str, Cell], template: str) -> Equati
     subtotal cells under `subtotal_path`)."""
     if eq.rule not in GROUP_TOTAL_RULES:
         return eq
-    for subs, total_path in _group_subs(eq, template):
+    return _with_group_totals(eq, _group_subs(eq, template), cells)
+
+
+@cache
+def _plan(template: str) -> tuple[tuple[Equation, tuple[tuple[tuple[str, ...], str], ...],
+                                        tuple[str, tuple[str, ...], int, tuple[str, ...],
+                                              tuple[str, ...]]], ...]:
+    """Each identity of a template with what checking it needs, worked out once: its
+    outcome groups (`_group_subs`, for the rules that take a group's printed total) and
+    `_compiled(eq)`."""
+    return tuple((eq, _group_subs(eq, template) if eq.rule in GROUP_TOTAL_RULES else (),
+                  _compiled(eq)) for eq in instances(template))
+
+
+def _with_group_totals(eq: Equation, groups: tuple[tuple[tuple[str, ...], str], ...],
+                       cells: dict[str, Cell]) -> Equation:
+    """`_group_totals` with the equation's outcome groups given."""
+    for subs, total_path in groups:
         if any(cells[p].state not in _UNASSESSABLE for p in subs):
             continue
         total = cells.get(total_path)
@@ -281,9 +304,10 @@ def _identities(extraction: Extraction, cells: dict[str, Cell], grounded: dict[s
                 grounded[c.path] = (ground(c, text) is None and c.state is not CellState.UNREADABLE
                                     and not read_by_ocr(c))
     terms = {**totals, **cells}
-    for eq in instances(template):
-        eq = _group_totals(eq, terms, template)
-        result = check(eq, terms, blank_ok)
+    for planned, groups, compiled in _plan(template):
+        eq = _with_group_totals(planned, groups, terms) if groups else planned
+        result = (_check(eq, compiled, terms, blank_ok) if eq is planned
+                  else check(eq, terms, blank_ok))
         if result.outcome == "fail":
             # The report itself does not add up only if we read every number where it is
             # printed: a position the identities or the LLM chose may be ours to get wrong.
@@ -295,7 +319,7 @@ def _identities(extraction: Extraction, cells: dict[str, Cell], grounded: dict[s
             for p in eq.paths:
                 terms[p].reasons.append(f"{eq.key}: {result.message}")
         elif result.outcome == "pass":
-            passed.update(eq.paths)
+            passed.update(result.paths)
         checks.append(result)
     return checks, passed
 
