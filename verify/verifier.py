@@ -267,7 +267,7 @@ def _cell_checks(cells: dict[str, Cell], template: str, text: str,
             continue
         why = ground(cell, text)
         # OCR's text is its own reading of a picture: never proof of what the page prints.
-        grounded[path] = why is None and state is not unreadable and not read_by_ocr(cell)
+        grounded[path] = why is None and state is not unreadable and cell.ocr is None  # read_by_ocr
         if why is not None:
             msg = f"{title(path)}: {why}"
             cell.reasons.append(f"GROUND: {msg}")
@@ -278,7 +278,12 @@ def _cell_checks(cells: dict[str, Cell], template: str, text: str,
             cell.reasons.append(f"PLACEHOLDER: {msg}")
             flags.append(Issue(rule="PLACEHOLDER", key=f"PLACEHOLDER:{path}", message=msg,
                                paths=[path], span=cell.span))
-        i5 = _i5(cell, template) if state is number else None
+        if state is not number:
+            i5 = None
+        elif type(value := cell.value) is int and value >= 0 and path not in AMOUNT_FIELDS:
+            i5 = None  # a count, whole and not negative: what `_i5` passes without a word
+        else:
+            i5 = _i5(cell, template)
         if i5 is not None:
             cell.reasons.append(f"I5: {i5}")
             flags.append(Issue(rule="I5", key=f"I5:{path}", message=i5, paths=[path],
