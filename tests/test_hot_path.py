@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from extractor.ingest.document import Document, TextCell
+from extractor.ingest.document import Document, Row, TextCell, new_row, text_cell
 from extractor.ingest.normalize import normalize
 from extractor.ingest.reader import IngestError, load_bytes
 from extractor.mapping.cells import cell_from_text
@@ -129,6 +129,15 @@ def test_a_call_pattern_must_name_every_required_field_and_only_fields() -> None
         trusted_given(Cell, ("path", "state", "colour"))
     with pytest.raises(TypeError):
         trusted_given(Cell, ("path", "state"))("s2.rules.made")  # a value left out
+
+
+def test_cells_and_rows_built_from_tuples_are_the_named_tuples() -> None:
+    cell = text_cell(("12", 3, 5))
+    assert type(cell) is TextCell and (cell.text, cell.start, cell.end) == ("12", 3, 5)
+    assert cell == TextCell("12", 3, 5)
+    row = new_row(([cell], "tab", 0, 9))
+    assert type(row) is Row and row.kind == "tab" and row.cells == [cell] and row.end == 9
+    assert row.text == "12" and not row.is_line
 
 
 def _doc(text: str) -> Document:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from extractor.ingest.document import Row, TextCell
+from extractor.ingest.document import Row, TextCell, new_row, text_cell
 from extractor.ingest.footer import is_footer
 from extractor.layout.glued import MIN_LENGTH as MIN_GLUED_LENGTH
 from extractor.layout.glued import looks_glued, split_glued
@@ -45,9 +45,9 @@ def _cell(text: str, base: int, lo: int, hi: int) -> TextCell:
     seg = text[lo:hi]
     stripped = seg.strip()
     if not stripped:
-        return TextCell("", base + lo, base + lo)
+        return text_cell(("", base + lo, base + lo))
     s = lo + seg.find(stripped[0])  # the first character that is not white space
-    return TextCell(stripped, base + s, base + s + len(stripped))
+    return text_cell((stripped, base + s, base + s + len(stripped)))
 
 
 def _split(line: str, base: int, sep: str) -> list[TextCell]:
@@ -57,10 +57,10 @@ def _split(line: str, base: int, sep: str) -> list[TextCell]:
     for part in line.split(sep):
         stripped = part.strip()
         if not stripped:
-            cells.append(TextCell("", at, at))
+            cells.append(text_cell(("", at, at)))
         else:
             s = at + part.find(stripped[0])
-            cells.append(TextCell(stripped, s, s + len(stripped)))
+            cells.append(text_cell((stripped, s, s + len(stripped))))
         at += len(part) + 1
     return cells
 
@@ -88,7 +88,7 @@ def _space_row(line: str, base: int) -> list[TextCell] | None:
     n = len(tokens)
     while n > 0 and _is_value(tokens[n - 1].group()):
         n -= 1
-    values = [TextCell(t.group(), base + t.start(), base + t.end()) for t in tokens[n:]]
+    values = [text_cell((t.group(), base + t.start(), base + t.end())) for t in tokens[n:]]
     if n == 0:
         return values if len(values) >= 3 else None
     if not values:
@@ -281,14 +281,14 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
         if tab < 0 and len(line) >= MIN_GLUED_LENGTH and looks_glued(line):
             rows.extend(split_glued(line, base))
         elif tab >= 0:
-            rows.append(Row(_split(line, base, "\t"), "tab", base, base + len(line)))
+            rows.append(new_row((_split(line, base, "\t"), "tab", base, base + len(line))))
         elif pipe and len(line) < 400:
             rows.append(Row(_pipe_row(line, base), "pipe", base, base + len(line)))
         elif _SPACE.search(stripped) and (cells := _space_row(line, base)) is not None:
             rows.append(Row(cells, "space", base, base + len(line)))
         else:
             at = base + line.find(stripped[0])  # what _cell(line, base, 0, len(line)) makes
-            rows.append(Row([TextCell(stripped, at, at + len(stripped))], "line", base,
-                            base + len(line)))
+            rows.append(new_row(([text_cell((stripped, at, at + len(stripped)))], "line", base,
+                             base + len(line))))
     flush()
     return _stack(rows)
