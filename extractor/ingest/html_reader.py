@@ -30,6 +30,10 @@ _BLOCK = {
 }
 _SKIP = {"script", "style", "noscript", "template", "head"}
 
+#: Rendered text with its source offsets: (a character, its offset), or (a run of characters
+#: that are not white space, the offset of its first), the run's characters standing at
+#: consecutive offsets (text copied from the page: one entry per run, not per character).
+#: A white space character is always an entry of its own.
 Chars = list[tuple[str, int]]
 #: Tables nested deeper than this are read as plain blocks of text: real pages nest layout
 #: tables a few levels deep, and each level copies its content into the one above.
@@ -39,7 +43,9 @@ MAX_TABLE_DEPTH = 32
 _STRAY_LT = "\ue000"
 #: A block break inside a table cell: a space in a data cell, a line in a layout cell.
 _BREAK = "\x1e"
-_WHITESPACE = re.compile("[ \t\r\n\f]+")
+#: What `_emit` reads a text as: a run of the white space HTML collapses (group 1), a run of
+#: characters that are not white space (`str.isspace`), or one other white space character.
+_PIECES = re.compile("([ \t\r\n\f]+)|\\S+|\\s")
 #: What a space is not printed after (`_emit`).
 _AFTER_SPACE = frozenset((" ", "\n", _BREAK))
 
@@ -105,16 +111,11 @@ class _Renderer(HTMLParser):
         """Append `text` from source offset `pos`; a run of whitespace becomes one space at
         its first character, none after a space, a line break or a cell break."""
         sink = self._sink()
-        i = 0
-        for m in _WHITESPACE.finditer(text):
-            s = m.start()
-            if s > i:
-                sink.extend(zip(text[i:s], range(pos + i, pos + s), strict=True))
-            if not (sink and sink[-1][0] in _AFTER_SPACE):
-                sink.append((" ", pos + s))
-            i = m.end()
-        if i < len(text):
-            sink.extend(zip(text[i:], range(pos + i, pos + len(text)), strict=True))
+        for m in _PIECES.finditer(text):
+            if m.group(1) is None:
+                sink.append((m.group(), pos + m.start()))
+            elif not (sink and sink[-1][0] in _AFTER_SPACE):
+                sink.append((" ", pos + m.start()))
 
     def _newline(self, pos: int) -> None:
         sink = self._sink()
@@ -337,9 +338,14 @@ def render_html(source: str) -> tuple[str, list[int]]:
         r._render_table(t, len(source))
     if not r.out:
         return "", []
-    chars, offsets = zip(*r.out, strict=True)
-    text = "".join(chars).replace(_BREAK, "\n").replace(_STRAY_LT, "<")
-    return text, list(offsets)
+    offsets: list[int] = []
+    for piece, at in r.out:
+        if len(piece) == 1:
+            offsets.append(at)
+        else:  # a run: its characters stand at consecutive offsets
+            offsets.extend(range(at, at + len(piece)))
+    text = "".join([piece for piece, _ in r.out]).replace(_BREAK, "\n").replace(_STRAY_LT, "<")
+    return text, offsets
 
 
 def looks_like_html(text: str) -> bool:
