@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from extractor.schema.templates import LAYOUTS, SCHEMA_VERSION, TemplateVersion
-from extractor.schema.trusted import trusted
+from extractor.schema.trusted import trusted, trusted_given
 
 
 class CellState(StrEnum):
@@ -180,19 +180,21 @@ def _validated_tables(template: str, cells: dict[str, Any]) -> BaseModel:
 @cache
 def _table_builders(template: str) -> tuple[Callable[..., BaseModel], tuple[Any, ...]]:
     """Constructors without validation of a template's typed tables, each section and each
-    row (see `trusted`), with the names and cell paths they are built from: (the tables'
-    constructor, ((section, its constructor, ((row, its constructor, ((column, path), …)),
-    …)), …))."""
+    row (see `trusted_given`), with the names and cell paths they are built from: (the
+    tables' constructor, ((section, its constructor, ((row, its constructor, (the paths of
+    its cells, …)), …)), …)), sections, rows and cells in declaration order."""
     model = Tables2019 if template == "2019" else Tables2021
     sections = []
     for section, rows in LAYOUTS[template].items():
         section_model = model.model_fields[section].annotation
         rows_models = section_model.model_fields  # type: ignore[union-attr]
-        sections.append((section, trusted(section_model),  # type: ignore[arg-type]
-                         tuple((row, trusted(rows_models[row].annotation),
-                                tuple((col, f"{section}.{row}.{col}") for col in cols))
+        # Every field of a row (its cells) and of a section (its rows) is given, in
+        # declaration order: the constructors take them positionally.
+        sections.append((section, trusted_given(section_model, tuple(rows)),  # type: ignore[arg-type]
+                         tuple((row, trusted_given(rows_models[row].annotation, cols),  # type: ignore[arg-type]
+                                tuple(f"{section}.{row}.{col}" for col in cols))
                                for row, cols in rows.items())))
-    return trusted(model), tuple(sections)
+    return trusted_given(model, ("template", "s2", "s3", "s4")), tuple(sections)
 
 
 def build_tables(template: str, cells: dict[str, Cell]) -> BaseModel:
@@ -202,13 +204,9 @@ def build_tables(template: str, cells: dict[str, Cell]) -> BaseModel:
     if not all([type(c) is Cell for c in cells.values()]):  # not models yet: validate them
         return _validated_tables(template, cells)
     make, sections = _table_builders(template)
-    data: dict[str, Any] = {"template": template}
-    for section, make_section, rows in sections:
-        data[section] = make_section(**{
-            row: make_row(**{col: cells[path] for col, path in cols})
-            for row, make_row, cols in rows
-        })
-    return make(**data)
+    return make(template, *[make_section(*[make_row(*[cells[path] for path in paths])
+                                           for _, make_row, paths in rows])
+                            for _, make_section, rows in sections])
 
 
 @cache
