@@ -6,6 +6,10 @@ Run by hand (median of --repeat runs of bench/throughput.py's `stages` over the 
 
 --profile N: afterwards, cProfile read+layout+mapping+verify over the corpus once and print
 the N functions with the most own time.
+
+--objects: afterwards, what the four stages make and call per report (from a profile of one
+pass): models built with validation (pydantic's validator), models built without it (the
+`trusted` constructors), regex calls, named-tuple and plain-tuple constructions.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=300)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", type=int, default=0, help="print the top N by own time")
+    ap.add_argument("--objects", action="store_true", help="print objects made per report")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -41,14 +46,46 @@ def main() -> None:
         med = {k: statistics.median(run[k] for run in runs) for k in runs[0]}
         print(f"stages (CPU ms/report, one process, median of {args.repeat}): " + ", ".join(
             f"{k} {v:.2f}" for k, v in med.items()) + f"; rules {sum(med[k] for k in RULES):.2f}")
-        if args.profile:
+        if args.profile or args.objects:
             def go() -> None:
                 for f in files:
                     doc = with_rows(load(f))
                     verify(extract(doc), doc.text)
             prof = cProfile.Profile()
             prof.runcall(go)
-            pstats.Stats(prof).sort_stats("tottime").print_stats(args.profile)
+            stats = pstats.Stats(prof)
+            if args.objects:
+                print_objects(stats, len(files))
+            if args.profile:
+                stats.sort_stats("tottime").print_stats(args.profile)
+
+
+#: Regex methods counted as regex calls.
+_REGEX = ("match", "search", "sub", "finditer", "findall", "fullmatch", "split")
+
+
+def print_objects(stats: pstats.Stats, reports: int) -> None:
+    """Calls per report of what builds objects and of the regex engine, from a profile."""
+    counts: dict[str, int] = {}
+    for (filename, _, name), (calls, *_rest) in stats.stats.items():  # type: ignore[attr-defined]
+        if "validate_python" in name:
+            key = "models validated (pydantic)"
+        elif filename == "<string>" and name.startswith("new_"):
+            model = name[4:].split("__")[0]
+            if model.startswith(("T2019", "T2021", "Tables")):
+                model = "typed tables: each row, section and the tables"
+            key = f"models built without validation ({model})"
+        elif filename == "<string>" and name == "<lambda>":
+            key = "named tuples built by their __new__"
+        elif name == "<built-in method __new__ of type object at" or "__new__ of type" in name:
+            key = "tuples and objects made by __new__ (text_cell, new_row, models)"
+        elif name.startswith("<method '") and name.split("'")[1] in _REGEX and "Pattern" in name:
+            key = "regex calls"
+        else:
+            continue
+        counts[key] = counts.get(key, 0) + calls
+    for key, n in sorted(counts.items()):
+        print(f"  {key}: {n / reports:.1f} per report")
 
 
 if __name__ == "__main__":

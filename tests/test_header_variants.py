@@ -140,3 +140,15 @@ def test_a_2019_section_two_table_in_a_2021_report_is_never_read_as_2021_columns
     assert issued.state.value == "unreadable" and issued.value is None
     assert cells["s2.licensing.decisions"].value == 2
     assert row(cells, "s3.partially_granted") == VALUES_2021["partially_granted"]
+
+
+def test_the_template_is_told_by_its_header_words_whatever_year_they_print() -> None:
+    from extractor.mapping.template import detect_template
+
+    for printed in ("本年(2023)制发件数 本年度（2023年度）废止件数 2023年处理决定数量 2023年度收费金额",
+                    "（2022）制发件数 本年（2022年）废止件数 本年度收费金额"):
+        version, evidence = detect_template(printed, None)
+        assert version == "2021", printed
+        assert "2021: 本年制发件数" in evidence and "2021: 本年废止件数" in evidence, printed
+    # A year that is not in a header's brackets or before its words changes nothing.
+    assert detect_template("2023年处理 本年 废止", None) == (None, [])

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from extractor.ingest.document import Document, TextCell
+from extractor.ingest.document import Document, Row, TextCell, new_row, text_cell
 from extractor.ingest.normalize import normalize
 from extractor.ingest.reader import IngestError, load_bytes
 from extractor.mapping.cells import cell_from_text
@@ -19,7 +19,7 @@ from extractor.mapping.state import State
 from extractor.schema import Cell, CellState, CheckResult, build_tables, iter_cells, template_paths
 from extractor.schema.identities import Equation
 from extractor.schema.models import Tables2019, new_cell
-from extractor.schema.trusted import trusted
+from extractor.schema.trusted import trusted, trusted_given
 from verify.verifier import check
 
 TRADITIONAL = "機關資訊報告數量申請處理結果總計國務院辦公廳會議開"
@@ -101,6 +101,43 @@ def test_a_missing_or_unknown_field_is_an_error_as_in_validation() -> None:
         new_cell(path="s2.rules.made", state=CellState.BLANK, colour="red")
     with pytest.raises(TypeError, match="required"):
         trusted(CheckResult)(rule="I1", key="I1:total", outcome="pass", message="m")
+
+
+def test_a_cell_built_for_one_call_pattern_equals_the_validated_one() -> None:
+    make = trusted_given(Cell, ("path", "state", "value", "raw", "span", "reasons"))
+    fast = make("s3.granted.total", CellState.NUMBER, 12, "12", (3, 5), ["I1: x"])
+    checked = Cell(path="s3.granted.total", state=CellState.NUMBER, value=12, raw="12",
+                   span=(3, 5), reasons=["I1: x"])
+    assert fast == checked
+    assert fast.model_dump_json() == checked.model_dump_json()
+    assert list(fast.__dict__) == list(checked.__dict__)  # declaration order
+    assert fast.model_fields_set == {"path", "state", "value", "raw", "span", "reasons"}
+    assert fast.placement == "direct" and fast.reader == "parser" and fast.status is None
+
+
+def test_a_call_pattern_makes_a_new_default_list_for_every_cell() -> None:
+    make = trusted_given(Cell, ("path", "state"))
+    a, b = make("s2.rules.made", CellState.BLANK), make("s2.rules.made", CellState.BLANK)
+    a.reasons.append("GROUND: x")
+    assert b.reasons == [] and a.model_fields_set == {"path", "state"}
+
+
+def test_a_call_pattern_must_name_every_required_field_and_only_fields() -> None:
+    with pytest.raises(TypeError, match="missing"):
+        trusted_given(Cell, ("path",))
+    with pytest.raises(TypeError, match="unknown"):
+        trusted_given(Cell, ("path", "state", "colour"))
+    with pytest.raises(TypeError):
+        trusted_given(Cell, ("path", "state"))("s2.rules.made")  # a value left out
+
+
+def test_cells_and_rows_built_from_tuples_are_the_named_tuples() -> None:
+    cell = text_cell(("12", 3, 5))
+    assert type(cell) is TextCell and (cell.text, cell.start, cell.end) == ("12", 3, 5)
+    assert cell == TextCell("12", 3, 5)
+    row = new_row(([cell], "tab", 0, 9))
+    assert type(row) is Row and row.kind == "tab" and row.cells == [cell] and row.end == 9
+    assert row.text == "12" and not row.is_line
 
 
 def _doc(text: str) -> Document:

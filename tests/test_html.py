@@ -30,6 +30,16 @@ def test_every_rendered_character_maps_to_its_source_offset() -> None:
     assert TABLE[offsets[j]] == "1" and TABLE[offsets[j + 1]] == "2"
 
 
+def test_offsets_hold_after_a_presentational_attribute_that_spans_lines() -> None:
+    # Word exports break long style attributes over lines; the parser reads them blanked.
+    page = ("<p style='margin:0;\nmso-line-height:12pt'\nalign=center>标题</p>\n"
+            "<table><tr><td width=72\nstyle='border:solid\n1.0pt'>（一）予以公开</td><td>14</td></tr></table>")
+    text, offsets = render_html(page)
+    for word in ("标题", "（一）予以公开", "14"):
+        i = text.index(word)
+        assert "".join(page[o] for o in offsets[i:i + len(word)]) == word
+
+
 def test_scripts_and_styles_are_not_text() -> None:
     text, _ = render_html("<script>var x = '行政许可';</script><style>p{}</style><p>正文</p>")
     assert text.strip() == "正文"

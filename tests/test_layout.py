@@ -43,3 +43,13 @@ def test_split_row_separates_labels_from_values() -> None:
     labels, values = split_row(row)
     assert [c.text for c in labels] == ["三、本年度办理结果", "(一)予以公开"]
     assert [c.text for c in values] == ["1", "0", ""]
+
+
+def test_page_number_lines_between_rows_are_dropped_in_every_printed_form() -> None:
+    for footer in ("— 4 —", "- 12 -", "~3~", "第 4 页 共 6 页", "第4页", "4 / 6", "  4/6  ",
+                   "\u0664/\u0666"):  # Arabic-Indic digits: decimal digits too
+        rows = recover_rows(f"规章\t0\t3\n{footer}\n行政许可\t13\t2\n")
+        assert [texts(r) for r in rows] == [["规章", "0", "3"], ["行政许可", "13", "2"]], footer
+    # Numbers that are not a page's: a line of their own.
+    rows = recover_rows("规章\t0\t3\n第4项\n")
+    assert [texts(r) for r in rows] == [["规章", "0", "3"], ["第4项"]]

@@ -15,6 +15,8 @@ from extractor.schema import Cell, CellState
 _PLACEHOLDER_CHARS = set("/\\—―–-－无xX×")
 _UNIT_FACTOR = {"亿元": Decimal(10000), "亿": Decimal(10000), "万元": Decimal(1), "万": Decimal(1),
                 "千元": Decimal("0.1"), "千": Decimal("0.1"), "元": Decimal("0.0001")}
+_NOT_CLAIMED = (CellState.MISSING, CellState.UNREADABLE)
+_BLANK, _PLACEHOLDER = CellState.BLANK, CellState.PLACEHOLDER
 _AMOUNT = re.compile(r"(亿元|万元|千元|亿|万|千|元)\s*$")
 
 
@@ -43,7 +45,8 @@ def _number(fragment: str) -> tuple[Decimal, str | None] | None:
 
 def ground(cell: Cell, text: str) -> str | None:
     """None when grounded; otherwise why not, in words a reviewer can act on."""
-    if cell.state in (CellState.MISSING, CellState.UNREADABLE):
+    state = cell.state
+    if state in _NOT_CLAIMED:
         return None  # nothing claimed; the state itself is flagged
     if cell.span is None:
         return "no source span"
@@ -53,9 +56,9 @@ def ground(cell: Cell, text: str) -> str | None:
     fragment = text[start:end]
     if cell.raw is not None and fragment.strip() != cell.raw.strip():
         return f"the source at {start}-{end} reads {fragment!r}, the cell says {cell.raw!r}"
-    if cell.state is CellState.BLANK:
+    if state is _BLANK:
         return None if not fragment.strip() else f"cell is blank but the source reads {fragment!r}"
-    if cell.state is CellState.PLACEHOLDER:
+    if state is _PLACEHOLDER:
         ok = fragment.strip() and set(fragment.strip()) <= _PLACEHOLDER_CHARS
         return None if ok else f"cell is a placeholder but the source reads {fragment!r}"
     parsed = _number(fragment)

@@ -23,6 +23,7 @@ of its cells may sit in the wrong column. Imports nothing from `extractor` but t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extractor.schema import Cell, CellState, title
 from extractor.schema.templates import template_rows
@@ -30,6 +31,7 @@ from extractor.schema.templates import template_rows
 _SECTIONS = ("s3", "s4")
 _ABSENT = (CellState.MISSING, CellState.UNREADABLE)
 _PRINTED = (CellState.NUMBER, CellState.PLACEHOLDER)
+_NUMBER, _BLANK = CellState.NUMBER, CellState.BLANK
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,11 @@ class PatternIssue:
 
 
 def _is_zero(cell: Cell) -> bool:
-    return cell.state is CellState.NUMBER and cell.value == 0
+    return cell.state is _NUMBER and cell.value == 0
 
 
 def _blanks(row: list[Cell]) -> list[Cell]:
-    return [c for c in row if c.state is CellState.BLANK]
+    return [c for c in row if c.state is _BLANK]
 
 
 def _mixes(row: list[Cell]) -> bool:
@@ -54,17 +56,25 @@ def _mixes(row: list[Cell]) -> bool:
 
 
 def _shown(row: list[Cell]) -> str:
-    return " | ".join("∅" if c.state is CellState.BLANK else (c.raw or str(c.value)) for c in row)
+    return " | ".join("∅" if c.state is _BLANK else (c.raw or str(c.value)) for c in row)
+
+
+@lru_cache(maxsize=8)
+def _section_rows(template: str) -> tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]:
+    """(section, ((row, its paths), …)) of sections 三 and 四 of a template."""
+    return tuple((section, tuple((r, paths) for sec, r, paths in template_rows(template)
+                                 if sec == section))
+                 for section in _SECTIONS)
 
 
 def blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternIssue]:
     """Rows of sections 三 and 四 whose blank cells break the table's own pattern."""
     out: list[PatternIssue] = []
-    for section in _SECTIONS:
+    for section, section_rows in _section_rows(template):
         rows = {
             r: [cells[p] for p in paths]
-            for sec, r, paths in template_rows(template)
-            if sec == section and all(p in cells for p in paths)
+            for r, paths in section_rows
+            if all(p in cells for p in paths)
         }
         complete = {r: row for r, row in rows.items() if not any(c.state in _ABSENT for c in row)}
         for name, row in complete.items():
@@ -76,7 +86,7 @@ def blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternI
             look = (f"a value may have been dropped or moved within this row (the identities "
                     f"count a blank as 0 and cannot tell): compare the row with the source "
                     f"({_shown(row)})")
-            odd = [c for i, c in enumerate(row) if c.state is CellState.BLANK
+            odd = [c for i, c in enumerate(row) if c.state is _BLANK
                    and all(s[i].state in _PRINTED for s in siblings)]
             if siblings and odd and any(_is_zero(c) for s in siblings for c in s):
                 empty = "、".join(title(c.path).split("·")[-1] for c in odd)

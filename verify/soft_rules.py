@@ -17,6 +17,7 @@ from extractor.schema import Cell, CellState, CheckResult, Issue, title
 from extractor.schema.soft_rules import SoftCheck, soft_checks
 
 _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
+_BLANK = CellState.BLANK
 
 
 def _name(path: str) -> str:
@@ -24,7 +25,7 @@ def _name(path: str) -> str:
 
 
 def _term(cell: Cell) -> str:
-    return f"{_name(cell.path)} {'blank(0)' if cell.state is CellState.BLANK else cell.value}"
+    return f"{_name(cell.path)} {'blank(0)' if cell.state is _BLANK else cell.value}"
 
 
 def _side(paths: tuple[str, ...], cells: dict[str, Cell]) -> tuple[Decimal, str]:
@@ -55,12 +56,21 @@ def assess(check: SoftCheck, cells: dict[str, Cell]) -> CheckResult:
     if ok:
         return CheckResult(rule=check.rule, key=check.key, outcome="pass", paths=list(check.paths),
                            message=f"{where}: {shown}")
-    blanks = [_name(p) for p in check.paths if cells[p].state is CellState.BLANK]
+    blanks = [_name(p) for p in check.paths if cells[p].state is _BLANK]
     note = f"; blank cells counted as 0 decide this: {', '.join(blanks)}" if blanks else ""
     return CheckResult(
         rule=check.rule, key=check.key, outcome="fail", paths=list(check.paths),
         message=f"{where} fails the plausibility rule {check.description}: {shown}{note}",
     )
+
+
+def _holds_or_unassessable(check: SoftCheck, cells: dict[str, Cell]) -> bool:
+    """Whether `assess` would not fail `check` (the same sums and the same tests)."""
+    if any(cells[p].state in _UNASSESSABLE for p in check.paths):
+        return True
+    left = sum((Decimal(cells[p].value or 0) for p in check.left), Decimal(0))
+    right = sum((Decimal(cells[p].value or 0) for p in check.right), Decimal(0))
+    return left >= right if check.relation == "ge" else (right <= 0 or left > 0)
 
 
 def check_soft_rules(cells: dict[str, Cell], template: str,
@@ -70,6 +80,8 @@ def check_soft_rules(cells: dict[str, Cell], template: str,
     checks: list[CheckResult] = []
     flags: list[Issue] = []
     for check in soft_checks(template):
+        if _holds_or_unassessable(check, cells):
+            continue  # leaves no trace: its message is not worth building
         result = assess(check, cells)
         if result.outcome != "fail":
             continue

@@ -11,7 +11,7 @@ chose: `Cell.placement` not direct), verified (an identity covering it holds), e
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from extractor.schema import (
     AMOUNT_FIELDS,
@@ -36,7 +36,7 @@ from extractor.schema.identities import (
     subtotal_path,
     with_group_total,
 )
-from extractor.schema.trusted import trusted
+from extractor.schema.trusted import trusted_given
 from verify.grounding import ground
 from verify.ocr import low_confidence_issues, read_by_ocr
 from verify.patterns import blank_pattern_issues
@@ -44,11 +44,18 @@ from verify.soft_rules import check_soft_rules
 from verify.subtotals import check_subtotals
 
 _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
+# The states and statuses as module constants: an enum member looked up on its class costs
+# a descriptor call (Python 3.11), and the checks below test ~200 cells and ~40 equations
+# a report.
+_MISSING, _PLACEHOLDER, _UNREADABLE = _UNASSESSABLE
+_BLANK, _NUMBER = CellState.BLANK, CellState.NUMBER
+#: Each state's value (an enum's `.value` is a descriptor call too).
+_STATE_VALUE = {s: s.value for s in CellState}
 #: `_set_statuses` sets the status the way pydantic does for a plain field: only while
 #: assignments are not validated.
 assert not Cell.model_config.get("validate_assignment")
 #: Check results are built from the template's own equations: valid by construction.
-_check_result = trusted(CheckResult)
+_check_result = trusted_given(CheckResult, ("rule", "key", "outcome", "message", "paths"))
 
 
 @lru_cache(maxsize=4096)
@@ -63,21 +70,32 @@ def _column_title(path: str) -> str:
 
 
 def _side(paths: tuple[str, ...], cells: dict[str, Cell]) -> tuple[Decimal, str]:
-    side = [cells[p] for p in paths]
+    return _side_of(_row_titles(paths), [cells[p] for p in paths])
+
+
+@lru_cache(maxsize=4096)
+def _row_titles(paths: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_row_title(p) for p in paths)
+
+
+def _side_of(titles: tuple[str, ...], side: list[Cell]) -> tuple[Decimal, str]:
+    """The sum of one side's cells and how the message shows it (`titles`: their rows)."""
     # Blank and 0 cells add nothing (a 0 is left out so that it does not set the sum's
-    # exponent: Decimal("0.00") counts as 0, as Decimal(value or 0) does).
-    total = sum((c.value for c in side if c.value), Decimal(0))
-    blank = CellState.BLANK
-    if len(paths) > 4:
-        shown = [f"{_row_title(p)} {c.value}" for p, c in zip(paths, side, strict=True)
+    # exponent: Decimal("0.00") counts as 0, as Decimal(value or 0) does). Counts add up as
+    # ints (exactly: far under Decimal's 28 digits), amounts as Decimals from the first one
+    # on: the same sum as Decimal(0) + each value, at a fraction of its cost.
+    total = Decimal(sum([v for c in side if (v := c.value)]))
+    blank = _BLANK
+    if len(side) > 4:
+        shown = [f"{t} {c.value}" for t, c in zip(titles, side, strict=True)
                  if c.state is not blank]
-        blanks = len(paths) - len(shown)
+        blanks = len(side) - len(shown)
         if blanks:
             shown.append(f"{blanks} blank(0)")
         return total, " + ".join(shown) + f" = {total}"
-    terms = " + ".join(f"{_row_title(p)} {'blank(0)' if c.state is blank else c.value}"
-                       for p, c in zip(paths, side, strict=True))
-    return total, terms if len(paths) == 1 else f"{terms} = {total}"
+    terms = " + ".join(f"{t} {'blank(0)' if c.state is blank else c.value}"
+                       for t, c in zip(titles, side, strict=True))
+    return total, terms if len(side) == 1 else f"{terms} = {total}"
 
 
 @lru_cache(maxsize=4096)
@@ -88,37 +106,53 @@ def _where(eq: Equation) -> str:
     return f"{eq.key} ({column})" if column else f"{eq.key} ({_row_title(eq.left[0])})"
 
 
+@lru_cache(maxsize=4096)
+def _compiled(eq: Equation) -> tuple[str, tuple[str, ...], int, tuple[str, ...], tuple[str, ...]]:
+    """What checking `eq` needs of it, worked out once: its name in messages, its paths,
+    how many of them are its left side, and the row titles of each side."""
+    return _where(eq), eq.paths, len(eq.left), _row_titles(eq.left), _row_titles(eq.right)
+
+
 def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = frozenset()) -> CheckResult:
     """Evaluate one equation; `blank_ok` are cells whose blankness is a convention."""
-    paths = eq.paths
-    where = _where(eq)
-    bad = [p for p in paths if cells[p].state in _UNASSESSABLE]
-    if bad:
-        names = ", ".join(f"{title(p)} is {cells[p].state.value}" for p in bad[:3])
+    return _check(eq, _compiled(eq), cells, blank_ok)
+
+
+def _check(eq: Equation, compiled: tuple[str, tuple[str, ...], int, tuple[str, ...], tuple[str, ...]],
+           cells: dict[str, Cell], blank_ok: frozenset[str]) -> CheckResult:
+    """`check` of `eq` with `_compiled(eq)`."""
+    where, paths, n_left, left_titles, right_titles = compiled
+    side = [cells[p] for p in paths]
+    states = [c.state for c in side]
+    if _MISSING in states or _PLACEHOLDER in states or _UNREADABLE in states:
+        bad = [(p, st) for p, st in zip(paths, states, strict=True) if st in _UNASSESSABLE]
+        names = ", ".join(f"{title(p)} is {_STATE_VALUE[st]}" for p, st in bad[:3])
         more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
-        return _check_result(rule=eq.rule, key=eq.key, outcome="not_assessable",
-                           message=f"{where} not assessable: {names}{more}", paths=list(paths))
-    left, left_text = _side(eq.left, cells)
-    right, right_text = _side(eq.right, cells)
-    for side, other in ((eq.left, right), (eq.right, left)):
-        if other != 0 and all(p in blank_ok and cells[p].state is CellState.BLANK for p in side):
+        return _check_result(eq.rule, eq.key, "not_assessable",
+                             f"{where} not assessable: {names}{more}", list(paths))
+    left_cells, right_cells = side[:n_left], side[n_left:]
+    left, left_text = _side_of(left_titles, left_cells)
+    right, right_text = _side_of(right_titles, right_cells)
+    for side_paths, side_states, other in ((paths[:n_left], states[:n_left], right),
+                                           (paths[n_left:], states[n_left:], left)):
+        if other != 0 and all(p in blank_ok and st is _BLANK
+                              for p, st in zip(side_paths, side_states, strict=True)):
             return _check_result(
-                rule=eq.rule, key=eq.key, outcome="not_assessable", paths=list(paths),
-                message=f"{where} not assessable: 总计 left blank on detail rows "
-                f"(a common practice) while the other side is {other}",
+                eq.rule, eq.key, "not_assessable",
+                f"{where} not assessable: 总计 left blank on detail rows "
+                f"(a common practice) while the other side is {other}", list(paths),
             )
     if left == right:
-        return _check_result(rule=eq.rule, key=eq.key, outcome="pass", paths=list(paths),
-                           message=f"{where}: {left_text} = {right_text}")
-    blanks = [p for p in paths if cells[p].state is CellState.BLANK]
+        return _check_result(eq.rule, eq.key, "pass", f"{where}: {left_text} = {right_text}",
+                             list(paths))
+    blanks = [p for p, st in zip(paths, states, strict=True) if st is _BLANK]
     note = ""
     if blanks:
         note = f"; blank cells counted as 0 decide this: {', '.join(title(p) for p in blanks[:4])}"
         if len(blanks) > 4:
             note += f" and {len(blanks) - 4} more"
     return _check_result(
-        rule=eq.rule, key=eq.key, outcome="fail", paths=list(paths),
-        message=f"{where} fails: {left_text} ≠ {right_text}{note}",
+        eq.rule, eq.key, "fail", f"{where} fails: {left_text} ≠ {right_text}{note}", list(paths),
     )
 
 
@@ -152,7 +186,24 @@ def _group_totals(eq: Equation, cells: dict[str, Cell], template: str) -> Equati
     subtotal cells under `subtotal_path`)."""
     if eq.rule not in GROUP_TOTAL_RULES:
         return eq
-    for subs, total_path in _group_subs(eq, template):
+    return _with_group_totals(eq, _group_subs(eq, template), cells)
+
+
+@cache
+def _plan(template: str) -> tuple[tuple[Equation, tuple[tuple[tuple[str, ...], str], ...],
+                                        tuple[str, tuple[str, ...], int, tuple[str, ...],
+                                              tuple[str, ...]]], ...]:
+    """Each identity of a template with what checking it needs, worked out once: its
+    outcome groups (`_group_subs`, for the rules that take a group's printed total) and
+    `_compiled(eq)`."""
+    return tuple((eq, _group_subs(eq, template) if eq.rule in GROUP_TOTAL_RULES else (),
+                  _compiled(eq)) for eq in instances(template))
+
+
+def _with_group_totals(eq: Equation, groups: tuple[tuple[tuple[str, ...], str], ...],
+                       cells: dict[str, Cell]) -> Equation:
+    """`_group_totals` with the equation's outcome groups given."""
+    for subs, total_path in groups:
         if any(cells[p].state not in _UNASSESSABLE for p in subs):
             continue
         total = cells.get(total_path)
@@ -218,7 +269,7 @@ def _cell_checks(cells: dict[str, Cell], template: str, text: str,
             continue
         why = ground(cell, text)
         # OCR's text is its own reading of a picture: never proof of what the page prints.
-        grounded[path] = why is None and state is not unreadable and not read_by_ocr(cell)
+        grounded[path] = why is None and state is not unreadable and cell.ocr is None  # read_by_ocr
         if why is not None:
             msg = f"{title(path)}: {why}"
             cell.reasons.append(f"GROUND: {msg}")
@@ -229,7 +280,12 @@ def _cell_checks(cells: dict[str, Cell], template: str, text: str,
             cell.reasons.append(f"PLACEHOLDER: {msg}")
             flags.append(Issue(rule="PLACEHOLDER", key=f"PLACEHOLDER:{path}", message=msg,
                                paths=[path], span=cell.span))
-        i5 = _i5(cell, template) if state is number else None
+        if state is not number:
+            i5 = None
+        elif type(value := cell.value) is int and value >= 0 and path not in AMOUNT_FIELDS:
+            i5 = None  # a count, whole and not negative: what `_i5` passes without a word
+        else:
+            i5 = _i5(cell, template)
         if i5 is not None:
             cell.reasons.append(f"I5: {i5}")
             flags.append(Issue(rule="I5", key=f"I5:{path}", message=i5, paths=[path],
@@ -255,9 +311,10 @@ def _identities(extraction: Extraction, cells: dict[str, Cell], grounded: dict[s
                 grounded[c.path] = (ground(c, text) is None and c.state is not CellState.UNREADABLE
                                     and not read_by_ocr(c))
     terms = {**totals, **cells}
-    for eq in instances(template):
-        eq = _group_totals(eq, terms, template)
-        result = check(eq, terms, blank_ok)
+    for planned, groups, compiled in _plan(template):
+        eq = _with_group_totals(planned, groups, terms) if groups else planned
+        result = (_check(eq, compiled, terms, blank_ok) if eq is planned
+                  else check(eq, terms, blank_ok))
         if result.outcome == "fail":
             # The report itself does not add up only if we read every number where it is
             # printed: a position the identities or the LLM chose may be ours to get wrong.
@@ -269,7 +326,7 @@ def _identities(extraction: Extraction, cells: dict[str, Cell], grounded: dict[s
             for p in eq.paths:
                 terms[p].reasons.append(f"{eq.key}: {result.message}")
         elif result.outcome == "pass":
-            passed.update(eq.paths)
+            passed.update(result.paths)
         checks.append(result)
     return checks, passed
 

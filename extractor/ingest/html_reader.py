@@ -30,6 +30,10 @@ _BLOCK = {
 }
 _SKIP = {"script", "style", "noscript", "template", "head"}
 
+#: Rendered text with its source offsets: (a character, its offset), or (a run of characters
+#: that are not white space, the offset of its first), the run's characters standing at
+#: consecutive offsets (text copied from the page: one entry per run, not per character).
+#: A white space character is always an entry of its own.
 Chars = list[tuple[str, int]]
 #: Tables nested deeper than this are read as plain blocks of text: real pages nest layout
 #: tables a few levels deep, and each level copies its content into the one above.
@@ -39,7 +43,9 @@ MAX_TABLE_DEPTH = 32
 _STRAY_LT = "\ue000"
 #: A block break inside a table cell: a space in a data cell, a line in a layout cell.
 _BREAK = "\x1e"
-_WHITESPACE = re.compile("[ \t\r\n\f]+")
+#: What `_emit` reads a text as: a run of the white space HTML collapses (group 1), a run of
+#: characters that are not white space (`str.isspace`), or one other white space character.
+_PIECES = re.compile("([ \t\r\n\f]+)|\\S+|\\s")
 #: What a space is not printed after (`_emit`).
 _AFTER_SPACE = frozenset((" ", "\n", _BREAK))
 
@@ -74,16 +80,26 @@ class _Renderer(HTMLParser):
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=False)
         self.source = source
-        self.line_starts = [0, *(m.end() for m in re.finditer("\n", source))]
+        self.at = 0  # the source offset of what the parser reads (see `updatepos`)
         self.out: Chars = []
         self.tables: list[_Table] = []
         self.skip = 0
         self.flat = 0  # open tables nested beyond MAX_TABLE_DEPTH (read as text blocks)
 
     # -- positions ---------------------------------------------------------------------
-    def _pos(self) -> int:
-        line, col = self.getpos()
-        return self.line_starts[line - 1] + col
+    def updatepos(self, i: int, j: int) -> int:
+        """The parser consumed rawdata[i:j]: advance the source offset. The parser calls
+        this for every piece it consumes, in order, each starting where the last ended, and
+        a callback runs before its piece is consumed, so `at` is where the piece starts.
+        (The parser's own line and column count the newlines of the text it is fed, in
+        which noise attributes are blanked, newlines included: they could not be mapped
+        back to the source.)"""
+        if i < j:
+            self.at += j - i
+        return j
+
+    # `at` is read directly by the callbacks below (a method call per token costs ~5% of
+    # a page).
 
     # -- output ------------------------------------------------------------------------
     def _sink(self) -> Chars:
@@ -95,16 +111,11 @@ class _Renderer(HTMLParser):
         """Append `text` from source offset `pos`; a run of whitespace becomes one space at
         its first character, none after a space, a line break or a cell break."""
         sink = self._sink()
-        i = 0
-        for m in _WHITESPACE.finditer(text):
-            s = m.start()
-            if s > i:
-                sink.extend(zip(text[i:s], range(pos + i, pos + s), strict=True))
-            if not (sink and sink[-1][0] in _AFTER_SPACE):
-                sink.append((" ", pos + s))
-            i = m.end()
-        if i < len(text):
-            sink.extend(zip(text[i:], range(pos + i, pos + len(text)), strict=True))
+        for m in _PIECES.finditer(text):
+            if m.group(1) is None:
+                sink.append((m.group(), pos + m.start()))
+            elif not (sink and sink[-1][0] in _AFTER_SPACE):
+                sink.append((" ", pos + m.start()))
 
     def _newline(self, pos: int) -> None:
         sink = self._sink()
@@ -122,7 +133,7 @@ class _Renderer(HTMLParser):
         if tag in _SKIP:
             self.skip += 1
             return
-        pos = self._pos()
+        pos = self.at
         if self.flat or (tag == "table" and len(self.tables) >= MAX_TABLE_DEPTH):
             if tag in ("table", "tr", "td", "th") or tag in _BLOCK:
                 self.flat += tag == "table"
@@ -148,13 +159,13 @@ class _Renderer(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK and not self.skip:
-            self._newline(self._pos())
+            self._newline(self.at)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
             self.skip = max(0, self.skip - 1)
             return
-        pos = self._pos()
+        pos = self.at
         if self.flat:
             self.flat -= tag == "table"
             if tag in ("table", "tr", "td", "th") or tag in _BLOCK:
@@ -173,23 +184,23 @@ class _Renderer(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skip:
-            self._emit(data, self._pos())
+            self._emit(data, self.at)
 
     def handle_entityref(self, name: str) -> None:
         if self.skip:
             return
         cp = name2codepoint.get(name)
         if cp is None:  # unknown entity: keep it as printed
-            self._emit(f"&{name};", self._pos())
+            self._emit(f"&{name};", self.at)
         else:  # kept as one character even if it is a space (&nbsp; marks a blank cell)
-            self._sink().append((chr(cp), self._pos()))
+            self._sink().append((chr(cp), self.at))
 
     def handle_charref(self, name: str) -> None:
         if self.skip:
             return
         try:
             cp = int(name[1:], 16) if name[:1] in ("x", "X") else int(name)
-            self._sink().append((chr(cp), self._pos()))
+            self._sink().append((chr(cp), self.at))
         except (ValueError, OverflowError):
             pass
 
@@ -271,7 +282,18 @@ _NOISE_ATTR = re.compile(
 )
 
 
-_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
+#: A start tag with white space in it: only such a tag can hold an attribute (one without
+#: is left as it is, and is not even matched).
+_TAG = re.compile(r"<[a-zA-Z][^<>\s]*\s[^<>]*>")
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def _quiet(tag: re.Match[str]) -> str:
+    """The tag with its presentational attributes blanked out."""
+    return _NOISE_ATTR.sub(_blank, tag.group())
 
 
 def _mark_stray_lt(source: str) -> str:
@@ -308,7 +330,7 @@ def render_html(source: str) -> tuple[str, list[int]]:
     """Text of an HTML document, tables as tab-separated rows, and each char's source offset."""
     r = _Renderer(source)
     cleaned = _mark_stray_lt(source)
-    r.feed(_TAG.sub(lambda t: _NOISE_ATTR.sub(lambda m: " " * len(m.group()), t.group()), cleaned))
+    r.feed(_TAG.sub(_quiet, cleaned))
     r.close()
     while r.tables:  # unclosed tables in a truncated page
         t = r.tables.pop()
@@ -316,9 +338,14 @@ def render_html(source: str) -> tuple[str, list[int]]:
         r._render_table(t, len(source))
     if not r.out:
         return "", []
-    chars, offsets = zip(*r.out, strict=True)
-    text = "".join(chars).replace(_BREAK, "\n").replace(_STRAY_LT, "<")
-    return text, list(offsets)
+    offsets: list[int] = []
+    for piece, at in r.out:
+        if len(piece) == 1:
+            offsets.append(at)
+        else:  # a run: its characters stand at consecutive offsets
+            offsets.extend(range(at, at + len(piece)))
+    text = "".join([piece for piece, _ in r.out]).replace(_BREAK, "\n").replace(_STRAY_LT, "<")
+    return text, offsets
 
 
 def looks_like_html(text: str) -> bool:

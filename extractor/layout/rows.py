@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import re
 
-from extractor.ingest.document import Row, TextCell
+from extractor.ingest.document import Row, TextCell, new_row, text_cell
 from extractor.ingest.footer import is_footer
+from extractor.layout.glued import MIN_LENGTH as MIN_GLUED_LENGTH
 from extractor.layout.glued import looks_glued, split_glued
 from extractor.schema import CellState
 from extractor.schema.values import read_value
 
+_BLANK = CellState.BLANK  # a module constant: an enum member looked up on its class costs a call
 _SPACE_SPLIT = re.compile(r"\S+")
 _SPACE = re.compile(r"\s")
 _HEADING = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.]")
@@ -33,6 +35,9 @@ _MAX_LABEL = 60
 #: Row labels on a line of their own may carry a long explanatory note in brackets.
 _MAX_STACKED_LABEL = 160
 _SENTENCE = re.compile(r"[。；;！？]")
+#: What a page number line (`is_footer`) starts with, after white space: a dash, 第, or a
+#: decimal digit (`str.isdecimal`, what the pattern's \d matches).
+_FOOTER_STARTS = frozenset("-—–―~第")
 
 
 def _cell(text: str, base: int, lo: int, hi: int) -> TextCell:
@@ -40,9 +45,9 @@ def _cell(text: str, base: int, lo: int, hi: int) -> TextCell:
     seg = text[lo:hi]
     stripped = seg.strip()
     if not stripped:
-        return TextCell("", base + lo, base + lo)
+        return text_cell(("", base + lo, base + lo))
     s = lo + seg.find(stripped[0])  # the first character that is not white space
-    return TextCell(stripped, base + s, base + s + len(stripped))
+    return text_cell((stripped, base + s, base + s + len(stripped)))
 
 
 def _split(line: str, base: int, sep: str) -> list[TextCell]:
@@ -52,10 +57,10 @@ def _split(line: str, base: int, sep: str) -> list[TextCell]:
     for part in line.split(sep):
         stripped = part.strip()
         if not stripped:
-            cells.append(TextCell("", at, at))
+            cells.append(text_cell(("", at, at)))
         else:
             s = at + part.find(stripped[0])
-            cells.append(TextCell(stripped, s, s + len(stripped)))
+            cells.append(text_cell((stripped, s, s + len(stripped))))
         at += len(part) + 1
     return cells
 
@@ -71,7 +76,7 @@ def _pipe_row(line: str, base: int) -> list[TextCell]:
 
 def _is_value(text: str) -> bool:
     r = read_value(text)
-    return r is not None and r.state is not CellState.BLANK
+    return r is not None and r.state is not _BLANK
 
 
 def _space_row(line: str, base: int) -> list[TextCell] | None:
@@ -83,7 +88,7 @@ def _space_row(line: str, base: int) -> list[TextCell] | None:
     n = len(tokens)
     while n > 0 and _is_value(tokens[n - 1].group()):
         n -= 1
-    values = [TextCell(t.group(), base + t.start(), base + t.end()) for t in tokens[n:]]
+    values = [text_cell((t.group(), base + t.start(), base + t.end())) for t in tokens[n:]]
     if n == 0:
         return values if len(values) >= 3 else None
     if not values:
@@ -251,8 +256,10 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
             last_was_cell = True
             continue
         stripped = line.strip()
-        if not stripped or is_footer(line):
-            flush()
+        if not stripped or ((stripped[0] in _FOOTER_STARTS or stripped[0].isdecimal())
+                            and is_footer(line)):
+            if block:
+                flush()
             last_was_cell = False
             continue
         if (
@@ -268,19 +275,20 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
             cont = _cell(line, base, 0, len(line))
             block[-1] = TextCell(prev.text + cont.text, prev.start, cont.end)
             continue
-        flush()
+        if block:
+            flush()
         last_was_cell = False
-        if tab < 0 and looks_glued(line):
+        if tab < 0 and len(line) >= MIN_GLUED_LENGTH and looks_glued(line):
             rows.extend(split_glued(line, base))
         elif tab >= 0:
-            rows.append(Row(_split(line, base, "\t"), "tab", base, base + len(line)))
+            rows.append(new_row((_split(line, base, "\t"), "tab", base, base + len(line))))
         elif pipe and len(line) < 400:
             rows.append(Row(_pipe_row(line, base), "pipe", base, base + len(line)))
-        elif (cells := _space_row(line, base)) is not None:
+        elif _SPACE.search(stripped) and (cells := _space_row(line, base)) is not None:
             rows.append(Row(cells, "space", base, base + len(line)))
         else:
             at = base + line.find(stripped[0])  # what _cell(line, base, 0, len(line)) makes
-            rows.append(Row([TextCell(stripped, at, at + len(stripped))], "line", base,
-                            base + len(line)))
+            rows.append(new_row(([text_cell((stripped, at, at + len(stripped)))], "line", base,
+                             base + len(line))))
     flush()
     return _stack(rows)

@@ -13,7 +13,7 @@ from typing import Literal
 
 from extractor.ingest.document import Document, Row, TextCell
 from extractor.schema import AMOUNT_FIELDS, Cell, CellState, Issue
-from extractor.schema.models import new_cell
+from extractor.schema.trusted import trusted_given
 from extractor.schema.values import (
     MERGED,
     MONEY_UNITS,
@@ -22,6 +22,15 @@ from extractor.schema.values import (
     normal_decimal,
     read_value,
 )
+
+_NUMBER = CellState.NUMBER
+#: Constructors of the cells read here (see `trusted_given`), one per call pattern.
+_unreadable_cell = trusted_given(Cell, ("path", "state", "raw", "span", "source_span", "page",
+                                        "reasons", "reader"))
+_read_cell = trusted_given(Cell, ("path", "state", "value", "unit", "raw", "span", "source_span",
+                                  "page", "reasons", "reader"))
+_layout_cell = trusted_given(Cell, ("path", "state", "raw", "span", "source_span", "page",
+                                    "reasons"))
 
 
 def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | None,
@@ -32,21 +41,22 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
     a unit)."""
     span = (tc.start, tc.end)
     reading = read_value(tc.text)
+    if (reading is not None and reading.unit is None and path not in AMOUNT_FIELDS
+            and (reading.note is None or reading.number is None)):
+        # The common case: a count (or blank, or placeholder) printed without a note.
+        return _read_cell(
+            path, reading.state, reading.value, None, tc.text, span, doc.norm.to_source(*span),
+            doc.page_at(tc.start), [], reader,
+        ), []
     if reading is not None and reading.unit is not None and path not in AMOUNT_FIELDS:
         return _count_with_unit(doc, path, tc, reading.unit, reader)
     if reading is None:
         why = (f"cell text {tc.text!r} is not one number" if tc.text != MERGED else
                "the cell is merged with the one above (one printed value spans both rows), "
                "so this row's value is not printed")
-        return new_cell(
-            path=path,
-            state=CellState.UNREADABLE,
-            raw=tc.text,
-            span=span,
-            source_span=doc.norm.to_source(*span),
-            page=doc.page_at(tc.start),
-            reasons=[f"LAYOUT: {why}"],
-            reader=reader,
+        return _unreadable_cell(
+            path, CellState.UNREADABLE, tc.text, span, doc.norm.to_source(*span),
+            doc.page_at(tc.start), [f"LAYOUT: {why}"], reader,
         ), [Issue(
             rule="LAYOUT",
             key=f"LAYOUT:{path}",
@@ -71,17 +81,9 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
         if unit_issue is not None:
             reasons.append(f"UNIT: {unit_issue.message}")
             issues.append(unit_issue)
-    return new_cell(
-        path=path,
-        state=reading.state,
-        value=reading.value,
-        unit=unit,
-        raw=tc.text,
-        span=span,
-        source_span=doc.norm.to_source(*span),
-        page=doc.page_at(tc.start),
-        reasons=reasons,
-        reader=reader,
+    return _read_cell(
+        path, reading.state, reading.value, unit, tc.text, span, doc.norm.to_source(*span),
+        doc.page_at(tc.start), reasons, reader,
     ), issues
 
 
@@ -114,10 +116,9 @@ def _count_with_unit(doc: Document, path: str, tc: TextCell, unit: str,
            "for a rounded figure, a unit of money for a value from another column): read the "
            "exact count in the source")
     span = (tc.start, tc.end)
-    return new_cell(
-        path=path, state=CellState.UNREADABLE, raw=tc.text, span=span,
-        source_span=doc.norm.to_source(*span), page=doc.page_at(tc.start),
-        reasons=[f"UNIT: {msg}"], reader=reader,
+    return _unreadable_cell(
+        path, CellState.UNREADABLE, tc.text, span, doc.norm.to_source(*span),
+        doc.page_at(tc.start), [f"UNIT: {msg}"], reader,
     ), [Issue(rule="UNIT", key=f"UNIT:{path}", message=msg, paths=[path], span=span)]
 
 
@@ -127,7 +128,7 @@ def _amount(path: str, tc: TextCell, reading: Reading,
     万元), else none, with a UNIT issue when the amount is not 0."""
     reading = as_amount(reading)
     unit = reading.unit
-    if reading.state is not CellState.NUMBER or unit is not None:
+    if reading.state is not _NUMBER or unit is not None:
         return reading, unit, None
     if header_unit is not None:
         scaled = normal_decimal(reading.value * MONEY_UNITS[header_unit])  # type: ignore[operator]
@@ -143,9 +144,8 @@ def unreadable_cells(doc: Document, paths: list[str], row: Row, reason: str) -> 
     """Cells at `paths` that a row's printed text does not let us read, with the reason."""
     span = (row.start, row.end)
     return {
-        p: new_cell(path=p, state=CellState.UNREADABLE, raw=row.text[:200], span=span,
-                source_span=doc.norm.to_source(*span), page=doc.page_at(row.start),
-                reasons=[reason])
+        p: _layout_cell(p, CellState.UNREADABLE, row.text[:200], span,
+                        doc.norm.to_source(*span), doc.page_at(row.start), [reason])
         for p in paths
     }
 

@@ -9,8 +9,8 @@ from extractor.ingest.document import Document
 from extractor.mapping.matching import compact
 from extractor.mapping.state import State
 from extractor.schema import LAYOUTS, ROW_TITLES, Cell, CellState, Issue, SectionHit
-from extractor.schema.models import new_cell
 from extractor.schema.templates import template_rows
+from extractor.schema.trusted import trusted_given
 
 #: Words printed in each table's header: present in the text although the table was not
 #: recovered means "unreadable layout", absent means "the document stops before it".
@@ -92,15 +92,37 @@ def _missing_reason(path: str, truncated: bool) -> str:
             + (" (the document is truncated)" if truncated else ""))
 
 
+@lru_cache(maxsize=8)
+def _sections(template: str) -> tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]:
+    """A template's rows grouped by section: (section, ((row, the row's paths), …))."""
+    by_section: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for section, r, paths in template_rows(template):
+        by_section.setdefault(section, []).append((r, paths))
+    return tuple((section, tuple(rows)) for section, rows in by_section.items())
+
+
+@lru_cache(maxsize=16)
+def _reasons(template: str, truncated: bool) -> dict[str, str]:
+    """The reason of each cell of a template when it is missing."""
+    return {p: _missing_reason(p, truncated) for _, _, paths in template_rows(template) for p in paths}
+
+
+#: A missing cell (see `trusted_given`): ~100 a report cut off before its last tables.
+_missing_cell = trusted_given(Cell, ("path", "state", "reasons"))
+
+
 def missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issue]:
     """A MISSING issue per section with template cells not found; each such cell is added
     to `cells` as missing (never 0)."""
     issues: list[Issue] = []
-    by_section: dict[str, list[tuple[str, tuple[str, ...], list[str]]]] = {}
-    for section, r, paths in template_rows(template):
-        by_section.setdefault(section, []).append((r, paths, [p for p in paths if p not in cells]))
-    for section, rows in by_section.items():
-        absent = [(r, paths, cut) for r, paths, cut in rows if cut]
+    state = CellState.MISSING
+    reasons = _reasons(template, truncated)
+    for section, rows in _sections(template):
+        absent = []
+        for r, paths in rows:
+            cut = [p for p in paths if p not in cells]
+            if cut:
+                absent.append((r, paths, cut))
         if not absent:
             continue
         names = "、".join(
@@ -120,5 +142,5 @@ def missing(template: str, cells: dict[str, Cell], truncated: bool) -> list[Issu
             )
         )
         for p in missed:
-            cells[p] = new_cell(path=p, state=CellState.MISSING, reasons=[_missing_reason(p, truncated)])
+            cells[p] = _missing_cell(p, state, [reasons[p]])
     return issues

@@ -128,11 +128,15 @@ def _compositions(total: int, caps: list[int]) -> Iterator[tuple[int, ...]]:
 Known = dict[str, int | Decimal | None | str]  # path -> number, None (blank) or "?" (not assessable)
 
 
+_NOT_A_VALUE = (CellState.PLACEHOLDER, CellState.UNREADABLE)
+_BLANK = CellState.BLANK
+
+
 def _reading(tc: TextCell) -> int | Decimal | None | str:
     r = read_value(tc.text)
-    if r is None or r.state in (CellState.PLACEHOLDER, CellState.UNREADABLE):
+    if r is None or r.state in _NOT_A_VALUE:
         return "?"
-    if r.state is CellState.BLANK:
+    if r.state is _BLANK:
         return None
     return r.value
 

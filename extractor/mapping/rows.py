@@ -11,7 +11,6 @@ from types import MappingProxyType
 from extractor.ingest.document import Row, TextCell
 from extractor.mapping.matching import bare, best_match, compact
 from extractor.mapping.sections import find_sections
-from extractor.mapping.split import values_have_numbers
 from extractor.mapping.state import State
 from extractor.schema import LAYOUTS
 from extractor.schema.labels import S3_GROUPS, S3_HEADER_WORDS, S3_SUBROWS, S3_TOP_ROWS
@@ -30,39 +29,47 @@ def _is_s3_header(labels: list[TextCell]) -> bool:
 
 def s3_row(labels: list[TextCell], st: State) -> str | None:
     """The s3 row a label sequence names, tracking the （三）…（六） group context."""
-    for c in labels:
-        if (g := _group_named(bare(c.text))) is not None:
-            st.group = g
-    last = labels[-1]
-    b = bare(last.text)
-    m = _SUBITEM.match(compact(last.text))
-    if m is not None or st.group is not None:
+    key, st.group = _s3_row(tuple([c.text for c in labels]), st.group)
+    return key
+
+
+@lru_cache(maxsize=16384)
+def _s3_row(texts: tuple[str, ...], group: str | None) -> tuple[str | None, str | None]:
+    """`s3_row` of label cells with these texts in group context `group`: (the row, the
+    group context after it). A function of the labels' words and the context alone, so the
+    decision is cached whole: labels repeat within and across reports."""
+    for text in texts:
+        if (g := _group_named(bare(text))) is not None:
+            group = g
+    last = texts[-1]
+    b = bare(last)
+    m = _SUBITEM.match(compact(last))
+    if m is not None or group is not None:
         # A sub-row's own label can name its group when the group label was lost or split
         # ("（四）无" | "法提供" across a page break).
         scores = _group_scores(b)
         top_group = max(scores, key=lambda g: scores[g])
-        if scores[top_group] >= 0.9 and (st.group is None or scores[top_group] > scores[st.group]):
-            st.group = top_group
-    if st.group is not None:
-        subs = S3_SUBROWS[st.group]
+        if scores[top_group] >= 0.9 and (group is None or scores[top_group] > scores[group]):
+            group = top_group
+    if group is not None:
+        subs = S3_SUBROWS[group]
         if m and 1 <= int(m.group(1)) <= len(subs):
             # The printed number names the row unless the words clearly name another one (a
             # publisher dropped a sub-row and renumbered the rest): then the words do, and
             # the scanner flags the row (`number_names`).
-            key = _words_name_other(b, st.group, int(m.group(1))) or f"{st.group}_{m.group(1)}"
+            key = _words_name_other(b, group, int(m.group(1))) or f"{group}_{m.group(1)}"
         else:
-            key = _sub_row(b, st.group) or ""
-        if st.group == "other_processing" and b in S3_GROUPS["other_processing"]:
+            key = _sub_row(b, group) or ""
+        if group == "other_processing" and b in S3_GROUPS["other_processing"]:
             # The 2019 template's one （六）其他处理 row: its label is the group marker itself
             # (in a 2021 report, a section 三 printed in the 2019 template).
-            return "other_processing"
-        if key and b not in S3_GROUPS[st.group]:
-            return key
+            return "other_processing", group
+        if key and b not in S3_GROUPS[group]:
+            return key, group
     top = _top_row(b)
     if top is not None:
-        st.group = None
-        return top
-    return None
+        return top, None
+    return None, group
 
 
 # Label lookups keyed by the bare label (and the group): the label tables are constants,
@@ -212,17 +219,16 @@ def _is_s4_heading(text: str) -> bool:
 
 
 def table_header(st: State, labels: list[TextCell], label_text: str, values: list[TextCell],
-                 is_line: bool) -> bool:
+                 printed: bool, numbers: bool, is_line: bool) -> bool:
     """A table's header row (or line) enters its zone; True when the row is consumed.
+    `printed`: some value cell has text; `numbers`: some reads as a value.
 
     Lines of text must be short to count (a sentence may mention 第二十条 or 行政复议), except
     a flattened section 四 header, which names its columns.
     """
     if not labels:
         return False
-    printed = any(c.text for c in values)
-    kind = _header_kind(tuple(c.text for c in labels), label_text, printed,
-                        values_have_numbers(values), is_line)
+    kind = _header_kind(tuple([c.text for c in labels]), label_text, printed, numbers, is_line)
     if kind is None:
         return False
     if kind == "total":  # the 总计 column header, not the （七）总计 row

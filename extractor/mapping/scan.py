@@ -55,49 +55,65 @@ def record(st: State, key: str, values: list[TextCell], row: Row, unit: str | No
 def scan(doc: Document, template: str) -> State:
     """Every table row of the document, recognised and recorded in a `State`."""
     st = State()
+    no_values: list[TextCell] = []
     for idx, row in enumerate(doc.rows):
-        labels, values = ([c for c in row.cells if c.text], []) if row.is_line else split_row(row)
-        if (labels and values_have_numbers(values) and all(is_s4_header(c.text) for c in labels)
+        if row.kind == "line":
+            # A line of text: its cells are labels, and a line without text says nothing.
+            labels = [c for c in row.cells if c.text]
+            if not labels:
+                continue
+            label_text = "".join([compact(c.text) for c in labels])
+            if table_header(st, labels, label_text, no_values, False, False, True):
+                st.last_table_row = idx
+                st.headers.append(row.start)
+                st.zone_by_row = False
+                continue
+            label_context(st, labels)
+            continue
+        labels, values = split_row(row)
+        numbers = values_have_numbers(values)
+        if (labels and numbers and all(is_s4_header(c.text) for c in labels)
                 and (st.zone == "s4" or names_s4_header("".join(c.text for c in labels)))):
             # Values printed under the 结果维持…总计 header of a one-cell-per-line dump, or
             # under the last line of a header printed over several lines.
             st.zone, labels = "s4", []
-        label_text = "".join(compact(c.text) for c in labels)
+        label_text = "".join([compact(c.text) for c in labels])
         printed = any(c.text for c in values)
-        if table_header(st, labels, label_text, values, row.is_line):
+        if table_header(st, labels, label_text, values, printed, numbers, False):
             st.last_table_row = idx
             st.headers.append(row.start)
             st.zone_by_row = False
             continue
-        if row.is_line or (labels and not printed):
+        if labels and not printed:
             label_context(st, labels)
-            if row.is_line or not values:
+            if not values:
                 continue
         if not labels:
-            if _unlabelled(st, row, values):
+            if _unlabelled(st, row, values, numbers):
                 st.last_table_row = idx
-        elif values and _labelled(st, row, labels, values, template):
+        elif values and _labelled(st, row, labels, values, numbers, template):
             st.last_table_row = idx
     return st
 
 
-def _unlabelled(st: State, row: Row, values: list[TextCell]) -> bool:
+def _unlabelled(st: State, row: Row, values: list[TextCell], numbers: bool) -> bool:
     """Values with no label: more of section 四's one row, or a section 三 row that lost its
-    label. True when the row is a table row."""
+    label (`numbers`: some value cell reads as a value). True when the row is a table row."""
     if st.zone == "s4" and len(st.s4_values) < S4_CELLS:
         st.s4_values.extend(trim_padding(values, row, S4_CELLS - len(st.s4_values)))
         st.s4_rows.append(row)
         return True
-    if st.zone == "s3" and values_have_numbers(values):
+    if st.zone == "s3" and numbers:
         st.s3_sequence.append(Orphan(values, row, []))
         return True
     return False
 
 
-def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell], template: str) -> bool:
+def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell], numbers: bool,
+              template: str) -> bool:
     """A row with labels and values: a section 二 or 三 row, a publisher's subtotal, a row
     that kept only pieces of its label, or a row not in the template (a warning). True when
-    the row is a table row of the template."""
+    the row is a table row of the template (`numbers`: some value cell reads as a value)."""
     if st.zone in (None, "s2"):
         key = _s2_row(bare(labels[-1].text))
         if key is not None:
@@ -108,7 +124,7 @@ def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell
             if version is not None and version != template:
                 st.placed[f"s2.{key}"].foreign = version
             return True
-    if st.zone == "s3" and values_have_numbers(values) and (group := subtotal_group(labels, st)):
+    if st.zone == "s3" and numbers and (group := subtotal_group(labels, st)):
         st.group = group
         st.subtotals.append(PublisherRow(group, " ".join(c.text for c in labels), values, row))
         return True
@@ -119,10 +135,10 @@ def _labelled(st: State, row: Row, labels: list[TextCell], values: list[TextCell
             st.zone_by_row |= st.zone is None
             st.zone = "s3"
             return True
-    if st.zone == "s3" and values_have_numbers(values) and fragments(labels, template):
+    if st.zone == "s3" and numbers and fragments(labels, template):
         st.s3_sequence.append(Orphan(values, row, [bare(c.text) for c in labels if bare(c.text)]))
         return True
-    if st.zone in ("s2", "s3") and values_have_numbers(values):
+    if st.zone in ("s2", "s3") and numbers:
         st.skipped.append((st.zone, row))
         st.issues.append(
             Issue(

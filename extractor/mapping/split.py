@@ -10,6 +10,7 @@ from extractor.schema import CellState
 from extractor.schema.values import MERGED, read_value
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_BLANK = CellState.BLANK  # a module constant: an enum member looked up on its class costs a call
 #: A cell that only numbers a label ("1.", "（2）"), printed apart from the label's words.
 _ITEM_NUMBER = re.compile(r"^[(（]?\d{1,2}[)）.、]?$")
 
@@ -25,6 +26,22 @@ def _in_value_position(text: str) -> bool:
             and not _ITEM_NUMBER.match(text))
 
 
+_EMPTY, _VALUE, _LABEL, _OTHER = range(4)
+
+
+@lru_cache(maxsize=16384)
+def _role(text: str) -> int:
+    """What a cell's text is to `split_row`: empty; a value (it stands in a value position
+    or reads as a value other than a blank); a label (it does not read as a value); other
+    (text that reads as a blank)."""
+    if not text:
+        return _EMPTY
+    r = read_value(text)
+    if _in_value_position(text) or (r is not None and r.state is not _BLANK):
+        return _VALUE
+    return _LABEL if r is None else _OTHER
+
+
 def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
     """Label cells and value cells.
 
@@ -34,15 +51,11 @@ def split_row(row: Row) -> tuple[list[TextCell], list[TextCell]]:
     label.
     """
     cells = row.cells
-    first_value = next(
-        (i for i, c in enumerate(cells)
-         if c.text and (_in_value_position(c.text)
-                        or ((r := read_value(c.text)) is not None and r.state is not CellState.BLANK))),
-        len(cells),
-    )
+    roles = [_role(c.text) for c in cells]
+    first_value = roles.index(_VALUE) if _VALUE in roles else len(cells)
     last = -1
-    for i, c in enumerate(cells[:first_value]):
-        if c.text and read_value(c.text) is None:
+    for i in range(first_value):
+        if roles[i] == _LABEL:
             last = i
     labels = [c for c in cells[: last + 1] if c.text]
     return labels, cells[last + 1 :]

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from extractor.schema.templates import LAYOUTS, SCHEMA_VERSION, TemplateVersion
-from extractor.schema.trusted import trusted
+from extractor.schema.trusted import trusted, trusted_given
 
 
 class CellState(StrEnum):
@@ -178,34 +178,35 @@ def _validated_tables(template: str, cells: dict[str, Any]) -> BaseModel:
 
 
 @cache
-def _table_builders(template: str) -> tuple[Callable[..., BaseModel], dict[str, Any]]:
+def _table_builders(template: str) -> tuple[Callable[..., BaseModel], tuple[Any, ...]]:
     """Constructors without validation of a template's typed tables, each section and each
-    row (see `trusted`)."""
+    row (see `trusted_given`), with the names and cell paths they are built from: (the
+    tables' constructor, ((section, its constructor, ((row, its constructor, (the paths of
+    its cells, …)), …)), …)), sections, rows and cells in declaration order."""
     model = Tables2019 if template == "2019" else Tables2021
-    sections: dict[str, Any] = {}
+    sections = []
     for section, rows in LAYOUTS[template].items():
         section_model = model.model_fields[section].annotation
         rows_models = section_model.model_fields  # type: ignore[union-attr]
-        sections[section] = (trusted(section_model),  # type: ignore[arg-type]
-                             {row: trusted(rows_models[row].annotation) for row in rows})
-    return trusted(model), sections
+        # Every field of a row (its cells) and of a section (its rows) is given, in
+        # declaration order: the constructors take them positionally.
+        sections.append((section, trusted_given(section_model, tuple(rows)),  # type: ignore[arg-type]
+                         tuple((row, trusted_given(rows_models[row].annotation, cols),  # type: ignore[arg-type]
+                                tuple(f"{section}.{row}.{col}" for col in cols))
+                               for row, cols in rows.items())))
+    return trusted_given(model, ("template", "s2", "s3", "s4")), tuple(sections)
 
 
 def build_tables(template: str, cells: dict[str, Cell]) -> BaseModel:
     """Assemble the typed tables of a template from cells keyed by path. The cells are
     models already: the tables hold them as they are (what validation does with model
     instances), built without validating again."""
-    if not all(type(c) is Cell for c in cells.values()):  # not models yet: validate them
+    if not all([type(c) is Cell for c in cells.values()]):  # not models yet: validate them
         return _validated_tables(template, cells)
     make, sections = _table_builders(template)
-    data: dict[str, Any] = {"template": template}
-    for section, rows in LAYOUTS[template].items():
-        make_section, make_row = sections[section]
-        data[section] = make_section(**{
-            row: make_row[row](**{col: cells[f"{section}.{row}.{col}"] for col in cols})
-            for row, cols in rows.items()
-        })
-    return make(**data)
+    return make(template, *[make_section(*[make_row(*[cells[path] for path in paths])
+                                           for _, make_row, paths in rows])
+                            for _, make_section, rows in sections])
 
 
 @cache
