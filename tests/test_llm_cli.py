@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -96,6 +97,21 @@ def test_max_cost_stops_cleanly_and_lists_what_was_not_processed(fake_llm, confi
     code, stdout, _ = run("run", str(golden_inputs), "-o", str(out), "--llm", "on",
                           "--config", str(config), "--max-cost", "100")
     assert f"{n} reports" in stdout and fake_llm.calls > calls
+
+
+def test_max_cost_is_checked_again_before_a_read_document_asks_the_llm(
+        fake_llm, config, tmp_path, golden_inputs) -> None:
+    """A slow model: the next document is read while the first one's answers are awaited.
+    Once the first has spent the budget, the second must not ask, though it was read."""
+    oracle = fake_llm.responder
+    fake_llm.responder = lambda request: dataclasses.replace(oracle(request), delay=0.3)
+    out = tmp_path / "o"
+    code, _, stderr = run("run", str(golden_inputs), "-o", str(out), "--llm", "on",
+                          "--config", str(config), "--max-cost", "0.001", "--jobs", "1")
+    assert code == 0, stderr
+    errors = (out / "errors.jsonl").read_text("utf-8").splitlines()
+    assert len(results_lines(out)) == 1
+    assert len(errors) == len(list(golden_inputs.iterdir())) - 1
 
 
 def test_python_dash_m_runs_the_cli() -> None:

@@ -324,6 +324,8 @@ def _execute(todo: list[tuple[int, Path, str, int]], second: LLMPass | None, job
                           f"({second.client.spent():.4f}); run again to continue")
 
     def second_half(item: Path, seq: int, sha: str, prepared: tuple[Document, str]) -> Outcome:
+        if spent():  # by the documents asked about while this one was read and queued
+            return not_processed(item)
         doc, extraction = prepared
         try:
             record = finish(item, doc, Extraction.model_validate_json(extraction), second)
