@@ -92,16 +92,22 @@ def cells(draw: st.DrawFn, path: str) -> Cell:
         reader=draw(st.sampled_from(["parser", "llm"])), **extra)
 
 
+def with_drawn_cells(records: list[Record], data: st.DataObject) -> Record:
+    """A copy of one of the first golden records with one to six of its cells drawn anew."""
+    record = copy.deepcopy(data.draw(st.sampled_from(records[:4])))
+    rows = [row for sec_name in ("s2", "s3", "s4")
+            for row in getattr(record.tables, sec_name).__dict__.values()]
+    for _ in range(data.draw(st.integers(1, 6))):
+        row = data.draw(st.sampled_from(rows))
+        col = data.draw(st.sampled_from(sorted(row.__dict__)))
+        row.__dict__[col] = data.draw(cells(row.__dict__[col].path))
+    return record
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_cell_is_written_as_pydantic_writes_it(records: list[Record], data: st.DataObject) -> None:
-    record = copy.deepcopy(data.draw(st.sampled_from(records[:4])))
-    rows = [(sec_name, row) for sec_name in ("s2", "s3", "s4")
-            for row in getattr(record.tables, sec_name).__dict__.values()]
-    for _ in range(data.draw(st.integers(1, 6))):
-        _, row = data.draw(st.sampled_from(rows))
-        col = data.draw(st.sampled_from(sorted(row.__dict__)))
-        row.__dict__[col] = data.draw(cells(row.__dict__[col].path))
+    record = with_drawn_cells(records, data)
     assert encode_bare(record) == pydantic_bare(record)
     assert Record.model_validate_json(encode_bare(record)[:-1] + ',"text":""}').tables == \
         record.tables
@@ -153,13 +159,7 @@ def test_every_golden_records_cells_csv_is_what_csv_writer_writes(records: list[
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_cells_csv_is_what_csv_writer_writes(records: list[Record], data: st.DataObject) -> None:
-    record = copy.deepcopy(data.draw(st.sampled_from(records[:4])))
-    rows = [row for sec_name in ("s2", "s3", "s4")
-            for row in getattr(record.tables, sec_name).__dict__.values()]
-    for _ in range(data.draw(st.integers(1, 6))):
-        row = data.draw(st.sampled_from(rows))
-        col = data.draw(st.sampled_from(sorted(row.__dict__)))
-        row.__dict__[col] = data.draw(cells(row.__dict__[col].path))
+    record = with_drawn_cells(records, data)
     seq = data.draw(st.integers(0, 10**6))
     assert lean_cells_csv(Item.of(record, seq)) == csv_reference(Item.of(record, seq))
 
@@ -222,13 +222,7 @@ def test_the_cell_pass_makes_what_each_outputs_own_code_makes(records: list[Reco
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_the_cell_pass_makes_it_for_any_cell(records: list[Record], data: st.DataObject) -> None:
-    record = copy.deepcopy(data.draw(st.sampled_from(records[:4])))
-    rows = [row for sec_name in ("s2", "s3", "s4")
-            for row in getattr(record.tables, sec_name).__dict__.values()]
-    for _ in range(data.draw(st.integers(1, 6))):
-        row = data.draw(st.sampled_from(rows))
-        col = data.draw(st.sampled_from(sorted(row.__dict__)))
-        row.__dict__[col] = data.draw(cells(row.__dict__[col].path))
+    record = with_drawn_cells(records, data)
     assert_pass_is_generic(record, data.draw(st.integers(0, 10**6)))
 
 
