@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pdfplumber.table import Table, TableFinder, TableSettings
-from pdfplumber.utils.text import chars_to_textmap
+from pdfplumber.utils.text import chars_to_textmap, extract_text
 
 from extractor.ingest.footer import is_footer
 
@@ -76,17 +76,37 @@ def _text_lines(chars: list[Obj], page: PageObjects) -> list[Obj]:
 
 
 def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
-    """`table.extract()`, reading only the characters whose centre is inside the table.
+    """`table.extract()` (pdfplumber's `Table.extract`, default settings), step for step.
 
-    `Table.extract` tests every character of the page against every row; a character
-    outside the table's box is in none of its rows, so leaving it out changes nothing.
+    pdfplumber tests every character of the page against every row, calling a function and
+    recomputing the character's centre each time; here each character's centre is computed
+    once, and only the characters whose centre is inside the table are tested against the
+    rows (one outside the table's box is in none of its rows), with the same comparisons,
+    in the same order, so the cells hold the same characters in the same order.
     """
     x0, top, x1, bottom = table.bbox
-    inside = [
-        c for c in page.chars
-        if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom
-    ]
-    return Table(PageObjects(inside, [], page.bbox), table.cells).extract()  # type: ignore[arg-type]
+    centres = []
+    for c in page.chars:
+        h = (c["x0"] + c["x1"]) / 2
+        v = (c["top"] + c["bottom"]) / 2
+        if h >= x0 and h < x1 and v >= top and v < bottom:
+            centres.append((h, v, c))
+    out: list[list[str | None]] = []
+    for row in table.rows:
+        rx0, rtop, rx1, rbottom = row.bbox
+        row_chars = [hvc for hvc in centres
+                     if hvc[0] >= rx0 and hvc[0] < rx1 and hvc[1] >= rtop and hvc[1] < rbottom]
+        arr: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                arr.append(None)
+                continue
+            cx0, ctop, cx1, cbottom = cell
+            cell_chars = [c for h, v, c in row_chars
+                          if h >= cx0 and h < cx1 and v >= ctop and v < cbottom]
+            arr.append(extract_text(cell_chars) if cell_chars else "")
+        out.append(arr)
+    return out
 
 
 def page_lines(page: PageObjects) -> list[str]:
