@@ -40,6 +40,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
 
+from extractor.ingest.pdf import miner
 from extractor.ingest.pdf.errors import check_page_count, encrypted
 from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, font_infos, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
@@ -91,6 +92,8 @@ def fonts_of(raw: bytes) -> dict[bytes, FontInfo | None]:
         return font_infos(raw)
     except Exception as e:  # noqa: BLE001 - pdfminer raises many kinds on broken files
         raise Unsupported(f"pdfminer cannot read the fonts: {type(e).__name__}: {e}") from e
+    finally:
+        miner.forget(raw)  # the text budget check's pages are not needed any more
 
 
 def _c(fn: Any, restype: Any, *argtypes: Any) -> Any:
