@@ -25,8 +25,14 @@ from pdfplumber.table import (
     edges_to_intersections,
     intersections_to_cells,
 )
+from pdfplumber.utils.clustering import cluster_objects
 from pdfplumber.utils.geometry import obj_to_bbox
-from pdfplumber.utils.text import chars_to_textmap, extract_text
+from pdfplumber.utils.text import (
+    DEFAULT_Y_TOLERANCE,
+    WordExtractor,
+    chars_to_textmap,
+    get_line_cluster_key,
+)
 
 from extractor.ingest.footer import is_footer
 
@@ -153,6 +159,19 @@ def _text_lines(chars: list[Obj], page: PageObjects) -> list[Obj]:
     return textmap.extract_text_lines(strip=True, return_chars=False)
 
 
+_WORDS = WordExtractor()  # pdfplumber's defaults; it keeps no state between calls
+_LINE_KEY = get_line_cluster_key(_WORDS.line_dir)
+
+
+def _cell_chars_text(chars: list[Obj]) -> str:
+    """pdfplumber's `extract_text(chars)` (0.11.10, default settings), step for step, with
+    the word extractor built once and without the `TextMap` it wraps the string in (which
+    gives the string back unchanged for top-to-bottom, left-to-right text)."""
+    words = _WORDS.extract_words(chars)
+    lines = cluster_objects(words, _LINE_KEY, DEFAULT_Y_TOLERANCE)
+    return "\n".join(" ".join(word["text"] for word in line) for line in lines)
+
+
 def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
     """`table.extract()` (pdfplumber's `Table.extract`, default settings), step for step.
 
@@ -182,7 +201,7 @@ def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
             cx0, ctop, cx1, cbottom = cell
             cell_chars = [c for h, v, c in row_chars
                           if h >= cx0 and h < cx1 and v >= ctop and v < cbottom]
-            arr.append(extract_text(cell_chars) if cell_chars else "")
+            arr.append(_cell_chars_text(cell_chars) if cell_chars else "")
         out.append(arr)
     return out
 
