@@ -6,6 +6,10 @@ Both backends hand this step the same thing, pdfplumber's object dicts: characte
 own table finder and text lines by its own line extraction, so the two backends render
 byte-identical text whenever they read identical characters and edges.
 
+Three of pdfplumber's steps (`TableFinder`'s cells, `Table.extract`, `extract_text` of a
+cell) are repeated here step for step with less Python work per character; they follow
+pdfplumber 0.11.10 (pinned), and tests hold them to pdfplumber's own functions.
+
 Tables with at least two columns are kept; a cell's text broken over lines is joined
 ("商业企\\n业" -> "商业企业"); a label spanning rows is printed once, in its first row. Text
 outside tables is read line by line; page footers ("- 4 -") are dropped. Lines and table
@@ -218,7 +222,10 @@ def page_lines(page: PageObjects) -> list[str]:
     def outside(obj: Obj) -> bool:
         x = (obj["x0"] + obj["x1"]) / 2
         y = (obj["top"] + obj["bottom"]) / 2
-        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+        for x0, top, x1, bottom in boxes:
+            if x0 <= x <= x1 and top <= y <= bottom:
+                return False
+        return True
 
     rest = [c for c in page.chars if outside(c)] if boxes else page.chars
     for line in _text_lines(rest, page):
