@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pdf_samples import (
     FALLBACK_FEATURES,
     FEATURES,
@@ -255,3 +257,51 @@ def test_the_pdf_bench_runs_and_finds_the_renderers_agree() -> None:
     assert lines[1].startswith("generated_3.pdf: 3 pages; pdfium ")
     assert all(ln.endswith("identical text and page starts: True") for ln in lines[:2])
     assert lines[2].startswith("pdf: pdfium ") and lines[2].endswith("on generated_3.pdf")
+
+
+# -- the pieces written for speed, against pdfplumber's own --------------------------------
+
+
+_COORDS = st.sampled_from([0.0, -0.0, 0.5, 1.0, 2.0, 2.5, 3.0, 4.0, 7.25])
+
+
+@st.composite
+def _ruled_edges(draw: st.DrawFn) -> list[dict]:
+    """Horizontal and vertical rules on a small grid: shared corners, spans, gaps, overlaps."""
+    edges = []
+    for _ in range(draw(st.integers(4, 16))):
+        fixed, a, b = draw(_COORDS), draw(_COORDS), draw(_COORDS)
+        lo, hi = min(a, b), max(a, b)
+        if draw(st.booleans()):
+            edges.append({"orientation": "h", "x0": lo, "x1": hi, "top": fixed,
+                          "bottom": fixed, "width": hi - lo, "height": 0.0})
+        else:
+            edges.append({"orientation": "v", "x0": fixed, "x1": fixed, "top": lo,
+                          "bottom": hi, "width": 0.0, "height": hi - lo})
+    return edges
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ruled_edges())
+def test_the_cells_of_ruled_lines_are_pdfplumbers(edges: list[dict]) -> None:
+    from pdfplumber.table import edges_to_intersections, intersections_to_cells
+
+    from extractor.ingest.pdf.layout import _intersections_to_cells
+
+    intersections = edges_to_intersections(edges, 1, 1)
+    assert _intersections_to_cells(intersections) == intersections_to_cells(intersections)
+
+
+def test_the_budget_checks_parse_serves_only_its_own_document(tmp_path: Path) -> None:
+    """The text budget check keeps its pdfminer parse for the fonts of the document read
+    next; another document is read with its own fonts (not handed to pdfplumber)."""
+    from extractor.ingest.pdf_budget import check_text_budget
+
+    other = feature_pdf(tmp_path / "helvetica.pdf", "helvetica").read_bytes()
+    expected = reference(other)
+    check_text_budget(GOLDEN_PDF.read_bytes())
+    got = render_pdf(other)
+    assert (got.renderer, got.text, got.page_starts) == ("pdfium", *expected)
+    check_text_budget(other)
+    got = render_pdf(other)
+    assert (got.renderer, got.text, got.page_starts) == ("pdfium", *expected)

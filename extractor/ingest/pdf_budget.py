@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 
 from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFStream, resolve1
+
+from extractor.ingest.pdf import miner
 
 #: Bytes of shown text allowed on one page, and in the whole document.
 MAX_PAGE_TEXT_BYTES = 400_000
@@ -41,11 +44,14 @@ def _text_bytes(data: bytes) -> int:
 def check_text_budget(raw: bytes) -> None:
     """Raise `PdfBudgetError` if the PDF's pages show more text than the budget; a PDF that
     cannot be parsed here is left to the renderer to report."""
+    pages: Iterable[PDFPage]
     try:
-        doc = PDFDocument(PDFParser(io.BytesIO(raw)))
-        pages = PDFPage.create_pages(doc)
-    except Exception:  # noqa: BLE001 - the renderer says what is wrong with it
-        return
+        pages = miner.pages(raw)  # the pages the pdfium backend reads the fonts of
+    except Exception:  # noqa: BLE001 - page by page, as far as pdfminer gets
+        try:
+            pages = PDFPage.create_pages(PDFDocument(PDFParser(io.BytesIO(raw))))
+        except Exception:  # noqa: BLE001 - the renderer says what is wrong with it
+            return
     counted: dict[int, int] = {}  # id of a stream -> its text bytes (shared streams)
     total = 0
     try:
@@ -63,11 +69,13 @@ def check_text_budget(raw: bytes) -> None:
                     counted[key] = _text_bytes(stream.get_data() or b"")
                 on_page += counted[key]
             if on_page > MAX_PAGE_TEXT_BYTES:
+                miner.forget(raw)
                 raise PdfBudgetError(f"page {number} draws about {on_page:,} bytes of text "
                                      f"(limit {MAX_PAGE_TEXT_BYTES:,}): not a report's page "
                                      "(a glyph bomb?)")
             total += on_page
             if total > MAX_TEXT_BYTES:
+                miner.forget(raw)
                 raise PdfBudgetError(f"the PDF draws over {MAX_TEXT_BYTES:,} bytes of text by "
                                      f"page {number} (pages sharing a huge content stream?): "
                                      "not a report")

@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from extractor.ingest.pdf import pdfium, plumber
+from extractor.ingest.pdf import miner, pdfium, plumber
 from extractor.ingest.pdf.errors import MAX_PAGES, PdfError
 
 __all__ = ["MAX_PAGES", "MIN_TEXT_CHARS", "RENDERERS", "PdfError", "RenderedPdf",
@@ -81,7 +81,10 @@ def render_pdf(raw: bytes, renderer: str | None = None) -> RenderedPdf:
     renderer = renderer or os.environ.get(RENDERER_ENV) or RENDERERS[0]
     if renderer not in RENDERERS:
         raise ValueError(f"unknown PDF renderer {renderer!r}: one of {', '.join(RENDERERS)}")
-    pdf = _render(raw, renderer)
+    try:
+        pdf = _render(raw, renderer)
+    finally:
+        miner.forget(raw)  # the text budget check's parse, if the fonts did not use it
     if is_image_only(pdf.text):
         raise NoTextLayer(
             "the PDF has no text layer (scanned or image-only pages): OCR is needed before "

@@ -4,24 +4,23 @@ pdfminer puts a character's bottom at the baseline plus the font descriptor's /D
 (0 when the descriptor has none; the Adobe metrics for the 14 standard fonts). PDFium,
 when a descriptor's /Ascent and /Descent are both 0, takes them from the font program
 instead (LibreOffice writes such descriptors), so the descent is read here from the
-file's font dictionaries, with pdfminer's parser (no content stream is parsed).
+file's font dictionaries, with pdfminer's parser (no content stream is parsed; the pages
+are those the text budget check parsed, `miner.pages`).
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdffont import FontMetricsDB
 from pdfminer.pdfinterp import PDFResourceManager
-from pdfminer.pdfpage import PDFPage
-from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFStream, dict_value, list_value, num_value, resolve1, stream_value
 from pdfminer.psparser import PSLiteral, literal_name
+
+from extractor.ingest.pdf import miner
 
 #: A font whose characters pdfminer boxes in a way the pdfium backend does not reproduce.
 UNSUPPORTED = None
@@ -165,10 +164,9 @@ def _info(spec: Mapping[str, Any]) -> FontInfo | None:
 def font_infos(raw: bytes) -> dict[bytes, FontInfo | None]:
     """`font_key(BaseFont)` -> the font's `FontInfo`; `UNSUPPORTED` for a font, or a name two
     different fonts share. Raises whatever pdfminer raises on a file it cannot parse."""
-    doc = PDFDocument(PDFParser(io.BytesIO(raw)))
     out: dict[bytes, FontInfo | None] = {}
     seen: set[int] = set()
-    for page in PDFPage.create_pages(doc):
+    for page in miner.pages(raw):
         for spec in _resources(page.resources or {}, seen):
             name = font_key(_raw_name(spec.get("BaseFont", "unknown")))
             info = _info(spec)

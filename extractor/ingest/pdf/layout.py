@@ -6,6 +6,10 @@ Both backends hand this step the same thing, pdfplumber's object dicts: characte
 own table finder and text lines by its own line extraction, so the two backends render
 byte-identical text whenever they read identical characters and edges.
 
+Three of pdfplumber's steps (`TableFinder`'s cells, `Table.extract`, `extract_text` of a
+cell) are repeated here step for step with less Python work per character; they follow
+pdfplumber 0.11.10 (pinned), and tests hold them to pdfplumber's own functions.
+
 Tables with at least two columns are kept; a cell's text broken over lines is joined
 ("商业企\\n业" -> "商业企业"); a label spanning rows is printed once, in its first row. Text
 outside tables is read line by line; page footers ("- 4 -") are dropped. Lines and table
@@ -17,8 +21,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pdfplumber.table import Table, TableFinder, TableSettings
-from pdfplumber.utils.text import chars_to_textmap
+from pdfplumber.table import (
+    Table,
+    TableFinder,
+    TableSettings,
+    cells_to_tables,
+    edges_to_intersections,
+    intersections_to_cells,
+)
+from pdfplumber.utils.clustering import cluster_objects
+from pdfplumber.utils.geometry import obj_to_bbox
+from pdfplumber.utils.text import (
+    DEFAULT_Y_TOLERANCE,
+    WordExtractor,
+    chars_to_textmap,
+    get_line_cluster_key,
+)
 
 from extractor.ingest.footer import is_footer
 
@@ -49,6 +67,76 @@ class PageObjects:
         return self.bbox[3] - self.bbox[1]
 
 
+Point = tuple[float, float]
+
+
+def _intersections_to_cells(intersections: dict[Point, dict[str, list[Obj]]]) -> list[Bbox]:
+    """pdfplumber's `intersections_to_cells`, the same cells in the same order, faster.
+
+    For each intersection (in sorted order) pdfplumber scans every later point for those
+    directly below and directly right, and rebuilds the sets of edges through both points
+    for every pair it tests; here the points of each column and row are listed once (sorted
+    points of one x, or one y, keep their order) and each point's edge sets are built once.
+    """
+    points = sorted(intersections)
+    if any(x != x or y != y for x, y in points):  # NaN: pdfplumber's comparisons decide
+        return intersections_to_cells(intersections)  # type: ignore[arg-type]
+    v = {p: {obj_to_bbox(e) for e in d["v"]} for p, d in intersections.items()}
+    h = {p: {obj_to_bbox(e) for e in d["h"]} for p, d in intersections.items()}
+
+    def connects(p1: Point, p2: Point) -> bool:
+        if p1[0] == p2[0] and not v[p1].isdisjoint(v[p2]):
+            return True
+        return p1[1] == p2[1] and not h[p1].isdisjoint(h[p2])
+
+    columns: dict[float, list[Point]] = {}
+    rows: dict[float, list[Point]] = {}
+    later: list[tuple[int, int]] = []  # each point's position in its column and row, + 1
+    for p in points:
+        col, row = columns.setdefault(p[0], []), rows.setdefault(p[1], [])
+        col.append(p)
+        row.append(p)
+        later.append((len(col), len(row)))
+    cells: list[Bbox] = []
+    for pt, (below_at, right_at) in zip(points, later, strict=True):
+        below = columns[pt[0]][below_at:]
+        right = rows[pt[1]][right_at:]
+        cell = _smallest_cell(pt, below, right, intersections, connects)
+        if cell is not None:
+            cells.append(cell)
+    return cells
+
+
+def _smallest_cell(pt: Point, below: list[Point], right: list[Point],
+                   intersections: dict[Point, Any], connects: Any) -> Bbox | None:
+    for below_pt in below:
+        if not connects(pt, below_pt):
+            continue
+        for right_pt in right:
+            if not connects(pt, right_pt):
+                continue
+            bottom_right = (right_pt[0], below_pt[1])
+            if (bottom_right in intersections and connects(bottom_right, right_pt)
+                    and connects(bottom_right, below_pt)):
+                return (pt[0], pt[1], bottom_right[0], bottom_right[1])
+    return None
+
+
+class _TableFinder(TableFinder):
+    """pdfplumber's `TableFinder` (its 0.11.10 constructor, step for step) with the faster
+    `_intersections_to_cells`."""
+
+    def __init__(self, page: PageObjects, settings: TableSettings) -> None:
+        self.page = page  # type: ignore[assignment]  # duck-typed page
+        self.settings = settings
+        self.edges = self.get_edges()
+        self.intersections = edges_to_intersections(
+            self.edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance
+        )
+        self.cells = _intersections_to_cells(self.intersections)  # type: ignore[arg-type]
+        self.tables = [Table(page, group) for group in cells_to_tables(self.cells)]  # type: ignore[arg-type]
+
+
 def _cell_text(cell: str | None) -> str:
     if cell is None:
         return ""
@@ -75,23 +163,56 @@ def _text_lines(chars: list[Obj], page: PageObjects) -> list[Obj]:
     return textmap.extract_text_lines(strip=True, return_chars=False)
 
 
-def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
-    """`table.extract()`, reading only the characters whose centre is inside the table.
+_WORDS = WordExtractor()  # pdfplumber's defaults; it keeps no state between calls
+_LINE_KEY = get_line_cluster_key(_WORDS.line_dir)
 
-    `Table.extract` tests every character of the page against every row; a character
-    outside the table's box is in none of its rows, so leaving it out changes nothing.
+
+def _cell_chars_text(chars: list[Obj]) -> str:
+    """pdfplumber's `extract_text(chars)` (0.11.10, default settings), step for step, with
+    the word extractor built once and without the `TextMap` it wraps the string in (which
+    gives the string back unchanged for top-to-bottom, left-to-right text)."""
+    words = _WORDS.extract_words(chars)
+    lines = cluster_objects(words, _LINE_KEY, DEFAULT_Y_TOLERANCE)
+    return "\n".join(" ".join(word["text"] for word in line) for line in lines)
+
+
+def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
+    """`table.extract()` (pdfplumber's `Table.extract`, default settings), step for step.
+
+    pdfplumber tests every character of the page against every row, calling a function and
+    recomputing the character's centre each time; here each character's centre is computed
+    once, and only the characters whose centre is inside the table are tested against the
+    rows (one outside the table's box is in none of its rows), with the same comparisons,
+    in the same order, so the cells hold the same characters in the same order.
     """
     x0, top, x1, bottom = table.bbox
-    inside = [
-        c for c in page.chars
-        if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom
-    ]
-    return Table(PageObjects(inside, [], page.bbox), table.cells).extract()  # type: ignore[arg-type]
+    centres = []
+    for c in page.chars:
+        h = (c["x0"] + c["x1"]) / 2
+        v = (c["top"] + c["bottom"]) / 2
+        if h >= x0 and h < x1 and v >= top and v < bottom:
+            centres.append((h, v, c))
+    out: list[list[str | None]] = []
+    for row in table.rows:
+        rx0, rtop, rx1, rbottom = row.bbox
+        row_chars = [hvc for hvc in centres
+                     if hvc[0] >= rx0 and hvc[0] < rx1 and hvc[1] >= rtop and hvc[1] < rbottom]
+        arr: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                arr.append(None)
+                continue
+            cx0, ctop, cx1, cbottom = cell
+            cell_chars = [c for h, v, c in row_chars
+                          if h >= cx0 and h < cx1 and v >= ctop and v < cbottom]
+            arr.append(_cell_chars_text(cell_chars) if cell_chars else "")
+        out.append(arr)
+    return out
 
 
 def page_lines(page: PageObjects) -> list[str]:
     """The page's content in reading order: text lines and table rows, by vertical position."""
-    finder = TableFinder(page, _SETTINGS)  # type: ignore[arg-type]  # duck-typed page
+    finder = _TableFinder(page, _SETTINGS)
     tables = [t for t in finder.tables if t.rows and len(t.rows[0].cells) >= 2]
     items: list[tuple[float, int, list[str]]] = []
     for t in tables:
@@ -101,7 +222,10 @@ def page_lines(page: PageObjects) -> list[str]:
     def outside(obj: Obj) -> bool:
         x = (obj["x0"] + obj["x1"]) / 2
         y = (obj["top"] + obj["bottom"]) / 2
-        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+        for x0, top, x1, bottom in boxes:
+            if x0 <= x <= x1 and top <= y <= bottom:
+                return False
+        return True
 
     rest = [c for c in page.chars if outside(c)] if boxes else page.chars
     for line in _text_lines(rest, page):

@@ -31,6 +31,7 @@ from __future__ import annotations
 import ctypes
 import re
 import struct
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -39,6 +40,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
 
+from extractor.ingest.pdf import miner
 from extractor.ingest.pdf.errors import check_page_count, encrypted
 from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, font_infos, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
@@ -90,105 +92,158 @@ def fonts_of(raw: bytes) -> dict[bytes, FontInfo | None]:
         return font_infos(raw)
     except Exception as e:  # noqa: BLE001 - pdfminer raises many kinds on broken files
         raise Unsupported(f"pdfminer cannot read the fonts: {type(e).__name__}: {e}") from e
+    finally:
+        miner.forget(raw)  # the text budget check's pages are not needed any more
+
+
+def _c(fn: Any, restype: Any, *argtypes: Any) -> Any:
+    """The PDFium function `fn` (a pypdfium2 raw binding) with handles as plain integers.
+
+    The per-character loop calls PDFium several times per character; integers are cheaper
+    to return and compare than pypdfium2's typed pointer objects.
+    """
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+_P, _I = ctypes.c_void_p, ctypes.c_int
+_text_object = _c(pdfium_c.FPDFText_GetTextObject, _P, _P, _I)
+_map_error = _c(pdfium_c.FPDFText_HasUnicodeMapError, _I, _P, _I)
+_unicode = _c(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, _P, _I)
+_char_origin = _c(pdfium_c.FPDFText_GetCharOrigin, _I, _P, _I, _P, _P)
+_char_matrix = _c(pdfium_c.FPDFText_GetMatrix, _I, _P, _I, _P)
+_font_size = _c(pdfium_c.FPDFText_GetFontSize, ctypes.c_double, _P, _I)
+_count_marks = _c(pdfium_c.FPDFPageObj_CountMarks, _I, _P)
+_get_mark = _c(pdfium_c.FPDFPageObj_GetMark, _P, _P, ctypes.c_ulong)
+_param_type = _c(pdfium_c.FPDFPageObjMark_GetParamValueType, _I, _P, ctypes.c_char_p)
+_text_font = _c(pdfium_c.FPDFTextObj_GetFont, _P, _P)
+_font_name = _c(pdfium_c.FPDFFont_GetBaseFontName, ctypes.c_ulong, _P, _P, ctypes.c_ulong)
+_glyph_width = _c(pdfium_c.FPDFFont_GetGlyphWidth, _I, _P, ctypes.c_uint, ctypes.c_float, _P)
+_PTR = ctypes.sizeof(ctypes.c_void_p)
+
+
+def _key(handle: int) -> bytes:
+    """The handle as `bytes(pointer)` of pypdfium2's pointer to it gives it (`_walk`'s key)."""
+    return handle.to_bytes(_PTR, sys.byteorder)
 
 
 class _Font:
-    """A font: its handle, pdfminer's descent (per unit of font size) and `accepts`."""
+    """A font: pdfminer's descent (per unit of font size), `accepts`, and its advances."""
 
-    __slots__ = ("handle", "key", "descent", "accepts")
+    __slots__ = ("handle", "descent", "accepts", "widths")
 
-    def __init__(self, handle: Any, infos: dict[bytes, FontInfo | None]) -> None:
-        self.handle, self.key = handle, bytes(handle)
-        n = pdfium_c.FPDFFont_GetBaseFontName(handle, None, 0)
+    def __init__(self, handle: int, infos: dict[bytes, FontInfo | None]) -> None:
+        self.handle = handle
+        n = _font_name(handle, None, 0)
         name = ctypes.create_string_buffer(n)
-        pdfium_c.FPDFFont_GetBaseFontName(handle, name, n)
+        _font_name(handle, ctypes.addressof(name), n)
         info = infos.get(font_key(name.value), UNSUPPORTED)
         if info is None:
             raise Unsupported(f"the font {name.value!r}")
         self.descent = info.descent * 0.001
         self.accepts = info.accepts
+        #: character -> pdfminer's width (1/1000 text space units), read at the font size
+        #: of the first text object showing it
+        self.widths: dict[int, float] = {}
 
 
-class _TextObject:
-    """What the characters of one text object share: font, size, matrix scale."""
+class _Style:
+    """What the characters of text objects with one font, size and matrix share."""
 
     __slots__ = ("a", "d", "size", "c_size", "font", "descent", "upright")
 
-    def __init__(self, textpage: Any, index: int, obj: Any, fonts: dict[bytes, _Font],
-                 infos: dict[bytes, FontInfo | None]) -> None:
-        m = pdfium_c.FS_MATRIX()
-        pdfium_c.FPDFText_GetMatrix(textpage, index, m)
+    def __init__(self, m: Any, size: float, font: _Font) -> None:
         if m.b != 0 or m.c != 0:
             raise Unsupported("rotated or skewed text")
         self.a, self.d = _clean(m.a), _clean(m.d)
-        self.size = _clean(pdfium_c.FPDFText_GetFontSize(textpage, index))
-        for i in range(pdfium_c.FPDFPageObj_CountMarks(obj)):
-            mark = pdfium_c.FPDFPageObj_GetMark(obj, i)
-            if pdfium_c.FPDFPageObjMark_GetParamValueType(mark, b"ActualText") != (
-                pdfium_c.FPDF_OBJECT_UNKNOWN
-            ):
-                raise Unsupported("marked content with /ActualText (PDFium reads that text)")
-        handle = pdfium_c.FPDFTextObj_GetFont(obj)
-        if not handle or not self.size:
+        self.size = _clean(size)
+        if not self.size:
             raise Unsupported("a text object without a font or size")
-        font = fonts.get(bytes(handle))
-        if font is None:
-            font = _Font(handle, infos)
-            fonts[font.key] = font
         self.font = font
         self.c_size = ctypes.c_float(self.size)
         self.descent = font.descent * self.size
         self.upright = self.a * self.d > 0
 
 
+def _has_actual_text(obj: int) -> bool:
+    """Whether the page object is in marked content with /ActualText."""
+    for i in range(_count_marks(obj)):
+        if _param_type(_get_mark(obj, i), b"ActualText") != pdfium_c.FPDF_OBJECT_UNKNOWN:
+            return True
+    return False
+
+
 def _chars(textpage: Any, height: float, doctop: float,
            infos: dict[bytes, FontInfo | None], read: set[bytes]) -> list[Obj]:
     """The page's characters; the text objects they come from are added to `read`."""
+    tp = ctypes.cast(textpage, ctypes.c_void_p).value
     chars: list[Obj] = []
-    fonts: dict[bytes, _Font] = {}
-    objects: dict[bytes, _TextObject] = {}
-    widths: dict[tuple[bytes, int], float] = {}
+    append = chars.append
+    fonts: dict[int, _Font] = {}
+    styles: dict[tuple[Any, ...], _Style] = {}
+    objects: dict[int, _Style] = {}  # text object -> the style of its first character
+    m = pdfium_c.FS_MATRIX()
+    p_m = ctypes.addressof(m)
     ox, oy = ctypes.c_double(), ctypes.c_double()
+    p_ox, p_oy = ctypes.addressof(ox), ctypes.addressof(oy)
     w = ctypes.c_float()
-    last, t = b"", None
-    origin: tuple[bytes, float, float] = (b"", 0.0, 0.0)
+    p_w = ctypes.addressof(w)
+    text_object, map_error, unicode, char_origin, clean = (
+        _text_object, _map_error, _unicode, _char_origin, _clean)
+    last: int | None = None
+    t: _Style | None = None
+    origin: tuple[int | None, float, float] = (None, 0.0, 0.0)
     for i in range(pdfium_c.FPDFText_CountChars(textpage)):
-        obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
+        obj = text_object(tp, i)
         if not obj:
             continue  # a space or line break PDFium inferred: not in the file
-        if pdfium_c.FPDFText_HasUnicodeMapError(textpage, i):
+        if map_error(tp, i):
             raise Unsupported("a character without a Unicode mapping")
-        u = pdfium_c.FPDFText_GetUnicode(textpage, i)
+        u = unicode(tp, i)
         if u < 0x20 or 0xD800 <= u <= 0xDFFF:
             # a control character (PDFium marks a hyphen ending a line as U+0002) or half
             # of a character outside the Basic Multilingual Plane
             raise Unsupported(f"the character U+{u:04X}")
-        key = bytes(obj)
-        if key != last or t is None:
-            t = objects.get(key)
+        if obj != last or t is None:
+            t = objects.get(obj)
             if t is None:
-                t = objects[key] = _TextObject(textpage, i, obj, fonts, infos)
-                read.add(key)
-            last = key
-        accepts = t.font.accepts
+                # the text object's first character: its font, size and matrix
+                _char_matrix(tp, i, p_m)
+                size = _font_size(tp, i)
+                if _has_actual_text(obj):
+                    raise Unsupported("marked content with /ActualText (PDFium reads that text)")
+                handle = _text_font(obj)
+                if not handle:
+                    raise Unsupported("a text object without a font or size")
+                key = (handle, m.a, m.b, m.c, m.d, size)
+                t = styles.get(key)
+                if t is None:
+                    font = fonts.get(handle)
+                    if font is None:
+                        font = fonts[handle] = _Font(handle, infos)
+                    t = styles[key] = _Style(m, size, font)
+                objects[obj] = t
+                read.add(_key(obj))
+            last = obj
+        font = t.font
+        accepts = font.accepts
         if accepts is not None and not accepts(u):
             raise Unsupported(f"the character U+{u:04X}, which pdfminer reads otherwise")
         a, d, size = t.a, t.d, t.size
         # The advance as pdfminer computes it: the font's width (1/1000 text space units,
         # from the file's width table; not PDFium's loose box, which uses the glyph's own
         # metrics) x the font size.
-        width = widths.get((t.font.key, u))
+        width = font.widths.get(u)
         if width is None:
-            if not pdfium_c.FPDFFont_GetGlyphWidth(t.font.handle, u, t.c_size, w):
+            if not _glyph_width(font.handle, u, t.c_size, p_w):
                 raise Unsupported("a character whose width PDFium does not give")
-            width = widths[t.font.key, u] = round(w.value / size * 1000, 2)
-        pdfium_c.FPDFText_GetCharOrigin(textpage, i, ox, oy)
-        e, f = _clean(ox.value), _clean(oy.value)
-        if origin == (key, e, f):
+            width = font.widths[u] = round(w.value / size * 1000, 2)
+        char_origin(tp, i, p_ox, p_oy)
+        e, f = clean(ox.value), clean(oy.value)
+        if origin[0] == obj and origin[1] == e and origin[2] == f:
             # one code read as several characters (a ligature's /ToUnicode "fi"): pdfminer
             # makes one character of them
             raise Unsupported("two characters of one text object at one origin")
-        origin = (key, e, f)
+        origin = (obj, e, f)
         adv = width * 0.001 * size
         desc = t.descent
         x0, x1 = e, a * adv + e
@@ -199,7 +254,7 @@ def _chars(textpage: Any, height: float, doctop: float,
             y0, y1 = y1, y0
         top = height - y1
         # the keys pdfplumber's table finder and text extraction read
-        chars.append({
+        append({
             "text": chr(u),
             "x0": x0,
             "x1": x1,
