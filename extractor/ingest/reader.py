@@ -254,8 +254,12 @@ def _ocr_pdf(path: Path, raw: bytes, sha: str, mode: str,
              pdf: RenderedPdf | None) -> Document | None:
     """The document of a PDF with its pages without a text layer (every page with --ocr on)
     read by OCR; None when no page needs it."""
+    rendered = None
+    if pdf is not None:
+        ends = [*pdf.page_starts[1:], len(pdf.text)]
+        rendered = [pdf.text[a:b] for a, b in zip(pdf.page_starts, ends, strict=True)]
     try:
-        n, pages = pdf_pages_to_read(raw, ocr_mode(mode))
+        n, pages = pdf_pages_to_read(raw, ocr_mode(mode), rendered)
     except Exception as e:  # noqa: BLE001 - pdfium refuses a file pdfplumber read: no OCR
         if pdf is not None:
             return None
@@ -263,10 +267,7 @@ def _ocr_pdf(path: Path, raw: bytes, sha: str, mode: str,
     if not pages:
         return None
     try:
-        layer = [""] * n
-        if pdf is not None and pdf.pages == n:
-            ends = [*pdf.page_starts[1:], len(pdf.text)]
-            layer = [pdf.text[a:b] for a, b in zip(pdf.page_starts, ends, strict=True)]
+        layer = rendered if rendered is not None and len(rendered) == n else [""] * n
         return _ocr_document(path, sha, "pdf", ocr_pdf(raw, layer, pages))
     except (OcrError, OcrUnavailable) as e:
         raise IngestError(str(e)) from e

@@ -53,9 +53,11 @@ def _require_engine() -> None:
         raise OcrUnavailable(EXTRA_HINT)
 
 
-def pdf_pages_to_read(raw: bytes, mode: OcrMode) -> tuple[int, list[int]]:
-    """(number of pages, the 1-based pages to read by OCR under `mode`)."""
-    n, empty = pages_without_text(raw)
+def pdf_pages_to_read(raw: bytes, mode: OcrMode, layer: list[str] | None = None
+                      ) -> tuple[int, list[int]]:
+    """(number of pages, the 1-based pages to read by OCR under `mode`). `layer`: the text a
+    renderer made of each page, if one did; a page it printed enough of is not a scan."""
+    n, empty = pages_without_text(raw, layer if mode == "auto" else None)
     if mode == "off":
         return n, []
     return n, list(range(1, n + 1)) if mode == "on" else empty

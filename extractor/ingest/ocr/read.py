@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from extractor.ingest.footer import is_footer
@@ -141,16 +141,29 @@ def ocr_pages(images: Iterator[tuple[int, np.ndarray]]) -> dict[int, OcrPage]:
     return out
 
 
-def pages_without_text(raw: bytes, min_chars: int = 20) -> tuple[int, list[int]]:
+#: A page whose text layer prints fewer characters than this is a scan if it shows an image.
+MIN_PAGE_CHARS = 20
+
+
+def printed_chars(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def pages_without_text(raw: bytes, rendered: Sequence[str] | None = None) -> tuple[int, list[int]]:
     """(number of pages, the 1-based pages that are scans: their text layer has fewer than
-    `min_chars` printed characters and they show an image; a blank page is not a scan)."""
+    MIN_PAGE_CHARS printed characters and they show an image; a blank page is not a scan).
+    `rendered`: the text a renderer made of each page, if one did; a page it printed enough
+    of has a text layer and is not looked at again."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     pdf = pdfium.PdfDocument(raw)
     try:
         scans: list[int] = []
+        known = rendered if rendered is not None and len(rendered) == len(pdf) else None
         for i in range(len(pdf)):
+            if known is not None and printed_chars(known[i]) >= MIN_PAGE_CHARS:
+                continue
             page = pdf[i]
             try:
                 tp = page.get_textpage()
@@ -158,7 +171,7 @@ def pages_without_text(raw: bytes, min_chars: int = 20) -> tuple[int, list[int]]
                     text = tp.get_text_range()
                 finally:
                     tp.close()
-                if len("".join(text.split())) >= min_chars:
+                if printed_chars(text) >= MIN_PAGE_CHARS:
                     continue
                 images = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3)
                 if next(iter(images), None) is not None:
