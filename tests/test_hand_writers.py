@@ -27,7 +27,7 @@ from extractor.run.pipeline import process
 from extractor.schema import Cell, CellState, CellStatus, Correction, Record, iter_cells
 from extractor.schema.models import OcrReading, SecondReading
 from extractor.store.codec import encode_bare
-from extractor.store.store import result_rows
+from extractor.store.rows import result_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = sorted(p for d in ("inputs", "inputs-panel") for p in (ROOT / "golden" / d).iterdir()

@@ -33,7 +33,7 @@ from extractor.outputs.tables import (
 )
 from extractor.schema import Cell, CellState, CellStatus
 from extractor.store.codec import cell_json, json_string, table_layout
-from extractor.store.store import cell_row
+from extractor.store.rows import cell_row
 
 _NUMBER = CellState.NUMBER
 _MISSING = CellState.MISSING

@@ -22,7 +22,7 @@ from extractor.panel.build import PanelDoc
 from extractor.run.pipeline import process
 from extractor.schema import InputError, Record
 from extractor.store.codec import deflate, encode_bare
-from extractor.store.store import ResultRows, result_rows
+from extractor.store.rows import ResultRows, result_rows
 
 if TYPE_CHECKING:
     from extractor.llm.reader import LLMPass
