@@ -29,8 +29,6 @@ vertical writing, a standard font with its own widths).
 from __future__ import annotations
 
 import ctypes
-import re
-import struct
 import sys
 import threading
 from collections.abc import Iterator
@@ -38,39 +36,12 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
 
 from extractor.ingest.pdf import miner
 from extractor.ingest.pdf.errors import check_page_count, encrypted
 from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, font_infos, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
-
-
-class Unsupported(Exception):
-    """A document this backend does not render exactly like pdfplumber; use pdfplumber."""
-
-
-_F32 = struct.Struct("f")
-
-
-_CLEAN: dict[float, float] = {}
-
-
-def _clean(v: float) -> float:
-    """The shortest decimal with the same single-precision value as `v` (memoized)."""
-    d = _CLEAN.get(v)
-    if d is not None:
-        return d
-    d = v
-    for digits in (7, 8, 9):
-        shorter = float(f"{v:.{digits}g}")
-        if _F32.unpack(_F32.pack(shorter))[0] == v:
-            d = shorter
-            break
-    if len(_CLEAN) > 100_000:
-        _CLEAN.clear()  # bounded memory over a long batch
-    _CLEAN[v] = d
-    return d
+from extractor.ingest.pdf.paths import Unsupported, clean, page_edges
 
 
 def open_document(raw: bytes) -> pdfium.PdfDocument:
@@ -154,8 +125,8 @@ class _Style:
     def __init__(self, m: Any, size: float, font: _Font) -> None:
         if m.b != 0 or m.c != 0:
             raise Unsupported("rotated or skewed text")
-        self.a, self.d = _clean(m.a), _clean(m.d)
-        self.size = _clean(size)
+        self.a, self.d = clean(m.a), clean(m.d)
+        self.size = clean(size)
         if not self.size:
             raise Unsupported("a text object without a font or size")
         self.font = font
@@ -187,8 +158,8 @@ def _chars(textpage: Any, height: float, doctop: float,
     p_ox, p_oy = ctypes.addressof(ox), ctypes.addressof(oy)
     w = ctypes.c_float()
     p_w = ctypes.addressof(w)
-    text_object, map_error, unicode, char_origin, clean = (
-        _text_object, _map_error, _unicode, _char_origin, _clean)
+    text_object, map_error, unicode, char_origin = (
+        _text_object, _map_error, _unicode, _char_origin)
     last: int | None = None
     t: _Style | None = None
     origin: tuple[int | None, float, float] = (None, 0.0, 0.0)
@@ -266,150 +237,6 @@ def _chars(textpage: Any, height: float, doctop: float,
         })
     return chars
 
-Matrix = tuple[float, float, float, float, float, float]
-Point = tuple[float, float]
-_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-
-
-def _matrix(obj: Any) -> Matrix:
-    m = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(obj, m):
-        raise Unsupported("a page object without a matrix")
-    return (_clean(m.a), _clean(m.b), _clean(m.c), _clean(m.d), _clean(m.e), _clean(m.f))
-
-
-def _then(inner: Matrix, outer: Matrix) -> Matrix:
-    """The matrix applying `inner`, then `outer` (pdfminer's mult_matrix(inner, outer))."""
-    (a1, b1, c1, d1, e1, f1), (a0, b0, c0, d0, e0, f0) = inner, outer
-    return (
-        a0 * a1 + c0 * b1,
-        b0 * a1 + d0 * b1,
-        a0 * c1 + c0 * d1,
-        b0 * c1 + d0 * d1,
-        a0 * e1 + c0 * f1 + e0,
-        b0 * e1 + d0 * f1 + f0,
-    )
-
-
-def _path_ops(obj: Any) -> list[tuple[str, Point]]:
-    """The path's operators as pdfminer sees them: m, l, c (end point), h (start point)."""
-    ops: list[tuple[str, Point]] = []
-    x, y = ctypes.c_float(), ctypes.c_float()
-    start: Point = (0.0, 0.0)
-    bezier = 0
-    for j in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        seg = pdfium_c.FPDFPath_GetPathSegment(obj, j)
-        pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
-        pt = (_clean(x.value), _clean(y.value))
-        kind = pdfium_c.FPDFPathSegment_GetType(seg)
-        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
-            ops.append(("m", pt))
-            start = pt
-        elif kind == pdfium_c.FPDF_SEGMENT_LINETO:
-            ops.append(("l", pt))
-        elif kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
-            bezier += 1
-            if bezier % 3:
-                continue  # a control point
-            ops.append(("c", pt))
-        else:
-            raise Unsupported("an unknown path segment")
-        if pdfium_c.FPDFPathSegment_GetClose(seg):
-            ops.append(("h", start))
-    return ops
-
-
-def _apply(m: Matrix, pt: Point) -> Point:
-    a, b, c, d, e, f = m
-    x, y = pt
-    return a * x + c * y + e, b * x + d * y + f
-
-
-def _paint(ops: list[tuple[str, Point]], m: Matrix, out: dict[str, list[Obj]],
-           height: float, doctop: float) -> None:
-    """pdfminer's `PDFLayoutAnalyzer.paint_path`: lines, rectangles and curves."""
-    shape = "".join(op for op, _ in ops)
-    if shape[:1] != "m":
-        return
-    if shape.count("m") > 1:
-        for sub in re.finditer(r"m[^m]+", shape):
-            _paint(ops[sub.start(0):sub.end(0)], m, out, height, doctop)
-        return
-    pts = [_apply(m, pt) for _, pt in ops]
-    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
-        shape = shape[:-2] + "h"
-        pts.pop()
-    if shape in {"mlh", "ml"}:
-        out["line"].append(_obj("line", pts[:2], height, doctop))
-    elif shape in {"mlllh", "mllll"}:
-        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
-        closed = pts[0] == pts[4]
-        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (
-            y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0
-        )
-        if closed and square:
-            out["rect"].append(_obj("rect", [pts[0], pts[2]], height, doctop))
-        else:
-            out["curve"].append(_obj("curve", pts, height, doctop))
-    else:
-        out["curve"].append(_obj("curve", pts, height, doctop))
-
-
-def _obj(kind: str, pts: list[Point], height: float, doctop: float) -> Obj:
-    """pdfplumber's dict of a pdfminer line, rectangle or curve through `pts`."""
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
-    top = height - y1
-    obj: Obj = {
-        "object_type": kind,
-        "x0": x0,
-        "y0": y0,
-        "x1": x1,
-        "y1": y1,
-        "width": x1 - x0,
-        "height": y1 - y0,
-        "top": top,
-        "bottom": height - y0,
-        "doctop": doctop + top,
-    }
-    if kind == "curve":
-        obj["pts"] = [(x, height - y) for x, y in pts]
-    return obj
-
-
-def _walk(parent: Any, count: Any, get: Any, outer: Matrix, out: dict[str, list[Obj]],
-          texts: set[bytes], height: float, doctop: float) -> None:
-    for i in range(count(parent)):
-        obj = get(parent, i)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            texts.add(bytes(obj))
-        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
-            fill, stroke = ctypes.c_int(), ctypes.c_int()
-            pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke)
-            if fill.value or stroke.value:
-                _paint(_path_ops(obj), _then(_matrix(obj), outer), out, height, doctop)
-        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-            _walk(obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject,
-                  _then(_matrix(obj), outer), out, texts, height, doctop)
-
-
-def _edges(page: Any, height: float, doctop: float, texts: set[bytes]) -> list[Obj]:
-    """pdfplumber's `Page.edges`: the lines', then the rectangles', then the curves' edges.
-
-    The page's text objects are added to `texts`.
-    """
-    out: dict[str, list[Obj]] = {"line": [], "rect": [], "curve": []}
-    _walk(page, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, _IDENTITY, out,
-          texts, height, doctop)
-    edges = [line_to_edge(o) for o in out["line"]]
-    for o in out["rect"]:
-        edges.extend(rect_to_edges(o))
-    for o in out["curve"]:
-        edges.extend(curve_to_edges(o))
-    return edges
-
-
 #: PDFium is not thread-safe, and a batch with the LLM pass reads inputs in threads: every
 #: PDFium call of this module runs under this lock (released between pages, while the
 #: pages are laid out in Python).
@@ -453,7 +280,7 @@ def _page_objects(page: pdfium.PdfPage, doctop: float,
                   infos: dict[bytes, FontInfo | None]) -> PageObjects:
     if page.get_rotation() != 0:
         raise Unsupported("a rotated page")
-    x0, y0, x1, y1 = (_clean(v) for v in page.get_mediabox())
+    x0, y0, x1, y1 = (clean(v) for v in page.get_mediabox())
     if x0 != 0 or y0 != 0:
         raise Unsupported("a media box that does not start at the origin")
     textpage = page.get_textpage()
@@ -463,7 +290,7 @@ def _page_objects(page: pdfium.PdfPage, doctop: float,
     finally:
         textpage.close()
     drawn: set[bytes] = set()
-    edges = _edges(page.raw, y1, doctop, drawn)
+    edges = page_edges(page.raw, y1, doctop, drawn)
     if drawn - read:
         # PDFium's text page leaves out a text object drawn again over itself ("fake
         # bold"); pdfminer keeps every copy.
