@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import re
 import struct
+from functools import lru_cache
 from typing import Any
 
 import pypdfium2.raw as pdfium_c
@@ -22,24 +23,14 @@ class Unsupported(Exception):
 _F32 = struct.Struct("f")
 
 
-_CLEAN: dict[float, float] = {}
-
-
+@lru_cache(maxsize=100_000)  # bounded memory over a long batch
 def clean(v: float) -> float:
     """The shortest decimal with the same single-precision value as `v` (memoized)."""
-    d = _CLEAN.get(v)
-    if d is not None:
-        return d
-    d = v
     for digits in (7, 8, 9):
         shorter = float(f"{v:.{digits}g}")
         if _F32.unpack(_F32.pack(shorter))[0] == v:
-            d = shorter
-            break
-    if len(_CLEAN) > 100_000:
-        _CLEAN.clear()  # bounded memory over a long batch
-    _CLEAN[v] = d
-    return d
+            return shorter
+    return v
 
 
 Matrix = tuple[float, float, float, float, float, float]
