@@ -97,7 +97,6 @@ def interrupts() -> Iterator[None]:
     KeyboardInterrupt in the block (main thread only), never in the middle of starting a
     worker, and never lost (see `_Interrupt`); one that Python swallowed is not printed as
     an error."""
-    _Interrupt.pending = False  # an earlier run in this process may have left one
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -115,7 +114,9 @@ def interrupts() -> Iterator[None]:
         sys.unraisablehook = unraisable
         for s, handler in before.items():
             signal.signal(s, handler)
-    raise_if_interrupted()
+        interrupted, _Interrupt.pending = _Interrupt.pending, False  # none outlives the block
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def _context() -> Any:
