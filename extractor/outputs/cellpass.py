@@ -32,7 +32,14 @@ from extractor.outputs.tables import (
     report_head,
 )
 from extractor.schema import Cell, CellState, CellStatus
-from extractor.store.codec import cell_json, json_string, table_layout
+from extractor.store.codec import (
+    PLACEMENT_JSON,
+    STATE_JSON,
+    STATUS_JSON,
+    cell_json,
+    json_string,
+    table_layout,
+)
 from extractor.store.rows import cell_row
 
 _NUMBER = CellState.NUMBER
@@ -64,13 +71,11 @@ _FIELD_AT = {f.path: i for i, f in enumerate(FIELDS)}
 _PATHS = {f.path: _path_info(f.path) for f in FIELDS}
 #: (JSON, CSV field) of each state, and (JSON, text, CSV field) of each status, by the enum's
 #: string (`_value_`: a string's hash is C; an enum member's is a Python call)
-_STATE = {s._value_: (f',"state":"{s._value_}"', text_field(s._value_)) for s in CellState}
-_STATUS = {s._value_: (f',"status":"{s._value_}"', s._value_, text_field(s._value_))
-           for s in CellStatus}
+_STATE = {s._value_: (STATE_JSON[s], text_field(s._value_)) for s in CellState}
+_STATUS = {s._value_: (STATUS_JSON[s], s._value_, text_field(s._value_)) for s in CellStatus}
 _NO_STATUS = ("", None, "")
-#: (JSON, CSV field) of each placement (a literal of four strings)
-_PLACEMENT = {p: ("" if p == "direct" else f',"placement":"{p}"', text_field(p))
-              for p in ("direct", "identities", "orphan", "llm")}
+#: (JSON, CSV field) of each placement
+_PLACEMENT = {p: (j, text_field(p)) for p, j in PLACEMENT_JSON.items()}
 _EMPTY_FIELDS = (None, None, NOT_IN_TEMPLATE) * len(FIELDS)
 _EMPTY_FIELDS_CSV = (",," + text_field(NOT_IN_TEMPLATE),) * len(FIELDS)
 _NO_REASONS = ("", "", "")

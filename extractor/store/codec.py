@@ -77,7 +77,6 @@ def encode_bare(record: Record, tables: str | None = None) -> str:
     return f'{head[:-1]},"tables":{tables}{"," + tail[1:] if len(tail) > 2 else "}"}'
 
 
-
 def encode_bare_pydantic(record: Record) -> str:
     """The compact JSON of `record` without its text, all written by pydantic (the reference
     `encode_bare` must equal byte for byte)."""
@@ -88,12 +87,16 @@ def encode_bare_pydantic(record: Record) -> str:
 _FIELDS = tuple(Record.model_fields)
 _HEAD = set(_FIELDS[:_FIELDS.index("tables")])
 _TAIL = set(_FIELDS[_FIELDS.index("tables") + 1:]) - _EXCLUDE_TEXT
-#: A cell's JSON up to its state, by path; and the JSON of enum values and strings, by value.
-_STATES = {s: f',"state":"{s._value_}"' for s in CellState}
-_STATUSES = {s: f',"status":"{s._value_}"' for s in CellStatus}
-_PLACEMENTS = {p: "" if p == "direct" else f',"placement":"{p}"'
-               for p in ("direct", "identities", "orphan", "llm")}
+#: The JSON pieces of a cell's state, status and placement, by the enum member (or string),
+#: as pydantic writes them (a placement at its default is left out); `outputs.cellpass`
+#: writes cells with them too.
+STATE_JSON = {s: f',"state":"{s._value_}"' for s in CellState}
+STATUS_JSON = {s: f',"status":"{s._value_}"' for s in CellStatus}
+PLACEMENT_JSON = {p: "" if p == "direct" else f',"placement":"{p}"'
+                  for p in ("direct", "identities", "orphan", "llm")}
 _READERS = {"parser": "", "llm": ',"reader":"llm"'}
+
+
 @lru_cache(maxsize=20_000)
 def json_string(s: str) -> str:
     """The JSON of a string as pydantic writes it (UTF-8 kept, `"`, `\\` and control
@@ -130,15 +133,15 @@ def _cell_json(c: Cell) -> str:
     if page is not None and type(page) is not int:
         raise TypeError
     return "".join((
-        '{"path":', json_string(d["path"]), _STATES[d["state"]], v,
+        '{"path":', json_string(d["path"]), STATE_JSON[d["state"]], v,
         "" if unit is None else ',"unit":' + json_string(unit),
         "" if raw is None else ',"raw":' + json_string(raw),
         "" if span is None else _span("span", span),
         "" if source is None else _span("source_span", source),
         "" if page is None else f',"page":{page}',
-        "" if status is None else _STATUSES[status],
+        "" if status is None else STATUS_JSON[status],
         f',"reasons":[{",".join(map(json_string, reasons))}]' if reasons else "",
-        _PLACEMENTS[d["placement"]], _READERS[d["reader"]], "}"))
+        PLACEMENT_JSON[d["placement"]], _READERS[d["reader"]], "}"))
 
 
 def cell_json(c: Cell) -> str:
