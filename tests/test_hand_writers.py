@@ -21,7 +21,7 @@ from extractor.outputs.cellpass import cell_pass
 from extractor.outputs.items import Item
 from extractor.outputs.rows import csv_lines, lean_cells_csv, reports_line
 from extractor.outputs.safe import neutralise
-from extractor.outputs.tables import BY_PATH, _correction, amount, cells_of, count, report_values
+from extractor.outputs.tables import BY_PATH, amount, cells_of, count, report_values
 from extractor.panel.build import panel_doc
 from extractor.run.pipeline import process
 from extractor.schema import Cell, CellState, CellStatus, Correction, Record, iter_cells
@@ -133,10 +133,14 @@ def lean_cell_values(item: Item) -> list[list[object]]:
                     raw = None
         span = c.span or (None, None)
         src = c.source_span or (None, None)
+        k = c.correction
+        machine: tuple[object, object] = (None, None)
+        if k is not None and k.machine_value is not None:
+            machine = (None, amount(k.machine_value)) if is_amount else (count(k.machine_value), None)
         rows.append([
             item.seq, c.path, n, a, raw, c.state.value, c.status.value if c.status else None,
             c.placement, " | ".join(c.reasons) or None, span[0], span[1], src[0], src[1],
-            c.page, *_correction(c, is_amount),
+            c.page, k and k.decision, *machine, k and k.reviewer, k and k.note,
         ])
     return rows
 

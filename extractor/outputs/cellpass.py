@@ -15,6 +15,7 @@ record and on hypothesis-made cells.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -25,9 +26,9 @@ from extractor.outputs.fields import BY_PATH, FIELDS
 from extractor.outputs.items import Item
 from extractor.outputs.tables import (
     NOT_IN_TEMPLATE,
-    amount,
+    cell_number,
     cells_of,
-    count,
+    correction_values,
     report_cell,
     report_head,
 )
@@ -212,8 +213,7 @@ def cell_pass(item: Item) -> CellPass:
             if path in _FIELD_AT:
                 at = 3 * _FIELD_AT[path]
                 fields[at:at + 3] = three = report_cell(c, BY_PATH[path].is_amount)
-                fields_csv[at // 3] = ",".join(
-                    text_field(v) if type(v) is str else csv_text(v) for v in three)
+                fields_csv[at // 3] = _csv_fields(three)
             st = row[6]
             if st is not None:
                 statuses[st] += 1  # type: ignore[index]
@@ -261,41 +261,24 @@ def lean_line(c: Cell, seq: str) -> str:
     """A cell's line of the lean cells table (without its line end), from the cell's
     attributes: what `cell_pass` writes by hand for a plain cell, for any cell."""
     is_amount = BY_PATH[c.path].is_amount
+    k, m = cell_number(c, is_amount)
+    n, a = int_field(k), "" if m is None else format(m, "f")
+    printed = n or a  # the number as `value` or `amount` writes it
+    raw = None if printed and c.raw == printed else c.raw
     field = text_field
-    n = a = ""
-    raw = c.raw
-    value = c.value
-    if c.state is _NUMBER and value is not None:
-        if is_amount:
-            a = format(amount(value), "f")
-            if raw == a:
-                raw = None
-        else:
-            k = value if type(value) is int else count(value)
-            if k is not None:
-                n = str(k)
-                if raw == n:
-                    raw = None
-    span, src, status, k = c.span, c.source_span, c.status, c.correction
-    if k is None:
-        corr = ",,,,"
-    else:
-        mn = ma = ""
-        if k.machine_value is not None:
-            if is_amount:
-                ma = format(amount(k.machine_value), "f")  # type: ignore[arg-type]
-            else:
-                mn = int_field(count(k.machine_value))
-        corr = ",".join((field(k.decision), mn, ma,
-                         "" if k.reviewer is None else field(k.reviewer),
-                         "" if k.note is None else field(k.note)))
+    span, src, status = c.span, c.source_span, c.status
     return ",".join((
         seq, field(c.path), n, a, "" if raw is None else field(raw), field(c.state._value_),
         "" if status is None else field(status._value_), field(c.placement),
         field(" | ".join(c.reasons)) if c.reasons else "",
         "," if span is None else f"{span[0]},{span[1]}",
         "," if src is None else f"{src[0]},{src[1]}",
-        int_field(c.page), corr))
+        int_field(c.page), _csv_fields(correction_values(c, is_amount))))
+
+
+def _csv_fields(values: Iterable[object]) -> str:
+    """Typed values as CSV fields, joined as `csv.writer` joins them."""
+    return ",".join(text_field(v) if type(v) is str else csv_text(v) for v in values)
 
 
 __all__ = ["CellPass", "cell_pass", "lean_line"]

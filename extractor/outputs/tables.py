@@ -176,7 +176,7 @@ def amount_units(value: Decimal, scale: int = AMOUNT_SCALE) -> int:
     return int(scaled)
 
 
-def _number(cell: Cell, is_amount: bool) -> tuple[int | None, Decimal | None]:
+def cell_number(cell: Cell, is_amount: bool) -> tuple[int | None, Decimal | None]:
     """(count, amount) of a cell: one of them set when the state is number."""
     if cell.state is not CellState.NUMBER:
         return None, None
@@ -235,7 +235,7 @@ def report_cell(c: Cell, is_amount: bool) -> list[object]:
     return [v, c.status._value_ if c.status is not None else None, c.state._value_]
 
 
-def _correction(c: Cell, is_amount: bool) -> tuple[object, ...]:
+def correction_values(c: Cell, is_amount: bool) -> tuple[object, ...]:
     """decision, machine_value, machine_amount, reviewer, note of a cell."""
     k = c.correction
     if k is None:
@@ -254,14 +254,14 @@ def cell_values(item: Item) -> list[list[object]]:
     for c in cells_of(item):
         section, row, col = c.path.split(".")
         is_amount = BY_PATH[c.path].is_amount
-        n, a = _number(c, is_amount)
+        n, a = cell_number(c, is_amount)
         span = c.span or (None, None)
         src = c.source_span or (None, None)
         rows.append([
             item.file, SECTION_NAMES[section], row, col, c.path, title(c.path), n, a, c.unit,
             c.raw, c.state._value_, c.status._value_ if c.status else None, c.placement,
             " | ".join(c.reasons) or None, span[0], span[1], src[0], src[1], c.page,
-            *_correction(c, is_amount), item.input_path, item.sha256, item.seq,
+            *correction_values(c, is_amount), item.input_path, item.sha256, item.seq,
         ])
     return rows
 
