@@ -388,22 +388,26 @@ def _prepare(task: tuple[str, int, str]) -> tuple[Document, str] | InputError:
     return doc, extraction.model_dump_json()
 
 
-def _bounded(todo: list[Todo], jobs: int, limits: Limits) -> Iterator[tuple[int, Path, str, int, Outcome]]:
-    """The rules path: `_work` in killable worker processes, one document each at a time."""
+def _bounded(todo: list[Todo], jobs: int, limits: Limits,
+             fn: Callable[[tuple[str, int, str]], Outcome] = _work,
+             ) -> Iterator[tuple[int, Path, str, int, Outcome]]:
+    """The rules path: `fn` (`_work`) in killable worker processes, one document each at a
+    time. A worker that answered is handed its next document before the answer is
+    yielded, so the workers read while this process writes what they made (with `--jobs 1`
+    the worker and this process overlap instead of taking turns)."""
     pending: dict[int, Todo] = {}
     queue = iter(todo)
-    with BoundedPool(_work, jobs, limits) as pool:
-        while True:
-            while pool.free():
-                nxt = next(queue, None)
-                if nxt is None:
-                    break
+    with BoundedPool(fn, jobs, limits) as pool:
+        def feed() -> None:
+            while pool.free() and (nxt := next(queue, None)) is not None:
                 pool.submit(nxt[0], (str(nxt[1]), nxt[0], nxt[2]))
                 pending[nxt[0]] = nxt
-            if not pending:
-                return
-            for done in pool.wait():
-                seq, item, sha, size = pending.pop(done.key)  # type: ignore[call-overload]
+
+        feed()
+        while pending:
+            answered = [(pending.pop(done.key), done) for done in pool.wait()]  # type: ignore[call-overload]
+            feed()  # the next documents first, then the answers
+            for (seq, item, sha, size), done in answered:
                 yield seq, item, sha, size, _outcome(done, item, limits)
 
 
