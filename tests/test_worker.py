@@ -4,6 +4,7 @@ within what it asked for."""
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 
@@ -106,3 +107,48 @@ def test_an_interrupt_python_swallowed_at_the_end_of_a_run_still_ends_it_quietly
         _CollectedDuringTheSignal()  # e.g. while the last document was being stored
     with interrupts():  # the next run in this process starts uninterrupted
         pass
+
+
+def _queued(x: str) -> str:
+    """A document for a worker with a queue: 'hang' overruns any budget, 'die' ends the
+    process, 'memory' runs out of memory; anything else takes 0.7 s (so two of them in a row
+    overrun a 1 s budget if the second one's clock started when it was queued)."""
+    if x == "hang":
+        time.sleep(5)
+    elif x == "die":
+        os._exit(3)
+    elif x == "memory":
+        raise MemoryError
+    time.sleep(0.7)
+    return x.upper()
+
+
+def queue_of_two(first: str, seconds: float = 1.0) -> dict[str, Done]:
+    """`first`, then 'next', queued in one worker; every Done by key."""
+    with BoundedPool(_queued, 1, Limits(seconds=seconds, memory_mb=None), depth=2) as pool:
+        assert pool.free() == 2
+        pool.submit("first", first)
+        assert (pool.free(), pool.busy()) == (1, 1)
+        pool.submit("next", "next")
+        assert (pool.free(), pool.busy()) == (0, 1)
+        done: dict[str, Done] = {}
+        until = time.monotonic() + 20
+        while pool.busy() and time.monotonic() < until:
+            done |= {d.key: d for d in pool.wait(timeout=1)}  # type: ignore[misc]
+        assert sorted(done) == ["first", "next"] and pool.free() == 2
+    return done
+
+
+def test_a_queued_document_gets_its_own_budget_from_when_it_starts() -> None:
+    done = queue_of_two("a")
+    assert done["first"].failure is None and done["first"].payload == "A"
+    assert done["next"].failure is None and done["next"].payload == "NEXT"
+    assert done["next"].seconds < 1.0
+
+
+@pytest.mark.parametrize(("first", "reason"), [("hang", "timeout"), ("die", "died"),
+                                               ("memory", "memory")])
+def test_a_document_queued_behind_one_that_fails_is_done_by_a_fresh_worker(first: str, reason: str) -> None:
+    done = queue_of_two(first)
+    assert done["first"].failure is not None and done["first"].failure.reason == reason
+    assert done["next"].failure is None and done["next"].payload == "NEXT"

@@ -392,12 +392,13 @@ def _bounded(todo: list[Todo], jobs: int, limits: Limits,
              fn: Callable[[tuple[str, int, str]], Outcome] = _work,
              ) -> Iterator[tuple[int, Path, str, int, Outcome]]:
     """The rules path: `fn` (`_work`) in killable worker processes, one document each at a
-    time. A worker that answered is handed its next document before the answer is
-    yielded, so the workers read while this process writes what they made (with `--jobs 1`
-    the worker and this process overlap instead of taking turns)."""
+    time. The workers read while this process writes what they made (with `--jobs 1` the
+    worker and this process overlap instead of taking turns): each worker has the next
+    document queued behind the one it works on, and one that answered is handed another
+    before the answers are yielded."""
     pending: dict[int, Todo] = {}
     queue = iter(todo)
-    with BoundedPool(fn, jobs, limits) as pool:
+    with BoundedPool(fn, jobs, limits, depth=2) as pool:
         def feed() -> None:
             while pool.free() and (nxt := next(queue, None)) is not None:
                 pool.submit(nxt[0], (str(nxt[1]), nxt[0], nxt[2]))

@@ -2,7 +2,8 @@
 parent can kill, under a wall-clock and a memory budget.
 
 A worker runs `fn(path) -> payload` (any picklable value; what it means is the caller's
-business) for one document at a time. The parent hands out paths, waits on the workers'
+business) for one document at a time (with a pool's `depth`, the next ones wait in its
+pipe, each on its own clock from when it starts). The parent hands out paths, waits on the workers'
 pipes and process sentinels, and turns every document into exactly one `Done`: the payload,
 or a `Failure` saying why there is none (over the time budget: killed; over the memory
 ceiling: MemoryError under `RLIMIT_AS`; the process died). A killed or dead worker is
@@ -25,6 +26,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -228,10 +230,19 @@ class _Worker:
         if _Interrupt.pending and not _Interrupt.spawning:
             self.kill()
             raise KeyboardInterrupt
-        self.key: Hashable | None = None
+        self.key: Hashable | None = None  # the document it is working on
         self.started = 0.0
         self.extra = 0.0  # seconds the document asked for on top of the budget (`budget.extend`)
         self.pending: Any = None  # an answer read while taking requests for more time
+        self.queued: deque[tuple[Hashable, Any]] = deque()  # sent, waiting behind `key`
+
+    @property
+    def load(self) -> int:
+        return (self.key is not None) + len(self.queued)
+
+    def take(self, key: Hashable) -> None:
+        """`key` is the document it works on from now (its clock starts)."""
+        self.key, self.started, self.extra, self.pending = key, time.monotonic(), 0.0, None
 
     def kill(self) -> None:
         if self.proc.is_alive():
@@ -242,11 +253,18 @@ class _Worker:
 
 
 class BoundedPool:
-    """`jobs` worker processes running `fn` on one path each, under `limits`."""
+    """`jobs` worker processes running `fn` on one path each, under `limits`.
 
-    def __init__(self, fn: Callable[[Any], Any], jobs: int, limits: Limits) -> None:
+    `depth`: documents handed to a worker at once (the one it works on and those queued in
+    its pipe behind it), so that it starts the next as soon as it answers instead of waiting
+    for this process to read the answer. A document's clock starts when its worker starts
+    it; the documents queued behind one that is killed or kills its worker go to a fresh
+    worker, unharmed."""
+
+    def __init__(self, fn: Callable[[Any], Any], jobs: int, limits: Limits, depth: int = 1) -> None:
         self.fn = fn
         self.limits = limits
+        self.depth = max(1, depth)
         self.workers: list[_Worker | None] = [None] * max(1, jobs)
 
     def __enter__(self) -> BoundedPool:
@@ -256,24 +274,32 @@ class BoundedPool:
         self.close()
 
     def free(self) -> int:
-        return sum(1 for w in self.workers if w is None or w.key is None)
+        """How many more documents `submit` takes now."""
+        return sum(self.depth - (0 if w is None else w.load) for w in self.workers)
 
     def busy(self) -> int:
-        return len(self.workers) - self.free()
+        """How many workers are working on a document."""
+        return sum(1 for w in self.workers if w is not None and w.key is not None)
 
     def submit(self, key: Hashable, path: Any) -> None:
-        """Hand `path` (fn's argument: any picklable value) to an idle worker (there must be one: see `free`)."""
-        i = next(i for i, w in enumerate(self.workers) if w is None or w.key is None)
+        """Hand `path` (fn's argument: any picklable value) to the least loaded worker
+        (there must be room: see `free`)."""
+        i = min(range(len(self.workers)), key=lambda i: 0 if (w := self.workers[i]) is None else w.load)
         w = self.workers[i]
         if w is None:
             w = self.workers[i] = _Worker(self)
+        if w.key is not None:  # busy: queued behind its document (if it died, `wait` sees it
+            w.queued.append((key, path))  # and the queue goes to a fresh worker)
+            with contextlib.suppress(OSError):
+                w.conn.send(path)
+            return
         try:
             w.conn.send(path)
         except OSError:  # it died while idle: a new one
             w.kill()
             w = self.workers[i] = _Worker(self)
             w.conn.send(path)
-        w.key, w.started, w.extra, w.pending = key, time.monotonic(), 0.0, None
+        w.take(key)
 
     def wait(self, timeout: float | None = None) -> list[Done]:
         """Block until at least one busy worker has an answer, failed, or ran out of time
@@ -331,15 +357,15 @@ class BoundedPool:
                 msg = w.conn.recv()  # requests for more time before the end are moot now
             if msg is not None:
                 kind, value = msg
-                key, w.key = w.key, None
-                if kind == "ok":
-                    return Done(key, value, None, now - w.started)
-                if kind == "memory":
-                    self._retire(i, w, None, now)
+                if kind == "memory":  # the worker exits after this answer
                     mb = self.limits.memory_mb
-                    return Done(key, None, Failure("memory", f"needed over {mb} MB of memory"),
-                                now - w.started)
-                return Done(key, None, Failure("error", str(value)), now - w.started)
+                    return self._retire(i, w, Failure("memory", f"needed over {mb} MB of memory"), now)
+                done = Done(w.key, value if kind == "ok" else None,
+                            None if kind == "ok" else Failure("error", str(value)), now - w.started)
+                w.key = None
+                if w.queued:  # it has started the next one
+                    w.take(w.queued.popleft()[0])
+                return done
         except (EOFError, OSError):
             pass
         w.proc.join(5)
@@ -348,11 +374,21 @@ class BoundedPool:
                and -code in signal.valid_signals() else f"exit status {code}")
         return self._retire(i, w, Failure("died", f"the worker process ended ({how})"), now)
 
-    def _retire(self, i: int, w: _Worker, failure: Failure | None, now: float) -> Done:
-        key = w.key
+    def _retire(self, i: int, w: _Worker, failure: Failure, now: float) -> Done:
+        """`w`'s document ends with `failure`; `w` is killed, and what was queued behind
+        the document goes to a fresh worker."""
+        done = Done(w.key, None, failure, now - w.started)
         w.kill()
         self.workers[i] = None
-        return Done(key, None, failure, now - w.started)
+        if w.queued:
+            fresh = self.workers[i] = _Worker(self)
+            for n, (key, path) in enumerate(w.queued):
+                fresh.conn.send(path)
+                if n == 0:
+                    fresh.take(key)
+                else:
+                    fresh.queued.append((key, path))
+        return done
 
     def close(self) -> None:
         """Kill every worker (documents in hand are dropped; a re-run redoes them)."""
