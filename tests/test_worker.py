@@ -152,3 +152,43 @@ def test_a_document_queued_behind_one_that_fails_is_done_by_a_fresh_worker(first
     done = queue_of_two(first)
     assert done["first"].failure is not None and done["first"].failure.reason == reason
     assert done["next"].failure is None and done["next"].payload == "NEXT"
+
+
+def _fated(x: tuple[str, str]) -> str:
+    """A document whose fate is its first item: 'ok', 'slow' (0.3 s), 'hang', 'die',
+    'memory' or 'raise'."""
+    fate, name = x
+    if fate in ("hang", "die", "memory"):
+        _queued(fate)
+    if fate == "raise":
+        raise ValueError(name)
+    if fate == "slow":
+        time.sleep(0.3)
+    return name
+
+
+FATES = {"ok": None, "slow": None, "hang": "timeout", "die": "died", "memory": "memory",
+         "raise": "error"}
+
+
+@pytest.mark.parametrize(("jobs", "depth", "fates"), [
+    (1, 2, ["ok", "hang", "ok", "die", "ok", "memory", "ok", "raise", "ok"]),
+    (2, 2, ["hang", "ok", "die", "die", "slow", "memory", "ok", "ok", "raise", "slow"]),
+    (2, 3, ["ok", "ok", "die", "hang", "ok", "ok", "memory", "slow", "ok", "ok"]),
+])
+def test_every_document_ends_exactly_once_with_its_own_fate(jobs: int, depth: int, fates: list[str]) -> None:
+    with BoundedPool(_fated, jobs, Limits(seconds=1.5, memory_mb=None), depth=depth) as pool:
+        todo = list(enumerate(fates))
+        done: list[Done] = []
+        until = time.monotonic() + 60
+        while (todo or pool.busy()) and time.monotonic() < until:
+            while todo and pool.free():
+                key, fate = todo.pop(0)
+                pool.submit(key, (fate, f"doc{key}"))
+            done += pool.wait(timeout=1)
+    assert sorted(d.key for d in done) == list(range(len(fates)))  # type: ignore[type-var]
+    for d in done:
+        fate = fates[d.key]  # type: ignore[index]
+        assert (d.failure.reason if d.failure else None) == FATES[fate], (d.key, fate, d.failure)
+        if d.failure is None:
+            assert d.payload == f"doc{d.key}"
