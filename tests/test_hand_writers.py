@@ -79,6 +79,13 @@ def cells(draw: st.DrawFn, path: str) -> Cell:
             reviewer=draw(st.none() | texts), machine_value=draw(values))
     elif kind == "ocr":
         extra["ocr"] = OcrReading(page=1, bbox=(0.1, 0.2, 0.3, 0.4), confidence=0.5)
+    if kind == "plain" and draw(st.booleans()):  # no number, text or place (as missing
+        # cells are): the pass writes these from what it remembers of earlier ones
+        return Cell(path=path, state=draw(st.sampled_from(list(CellState))),
+                    status=draw(st.none() | st.sampled_from(list(CellStatus))),
+                    reasons=draw(st.lists(st.sampled_from(["MISSING: absent", "=1", "a,b"]),
+                                          max_size=2)),
+                    placement=draw(st.sampled_from(["direct", "identities", "orphan", "llm"])))
     return Cell(
         path=path, state=draw(st.sampled_from(list(CellState))), value=draw(values),
         unit=draw(st.none() | texts),
