@@ -229,8 +229,12 @@ def cell_pass(item: Item) -> CellPass:
                 jsrc = f',"source_span":[{a0},{a1}]'
                 csrc = f"{a0},{a1}"
             junit = "" if unit is None else ',"unit":' + json_string(unit)  # type: ignore[arg-type]
-            jraw = "" if raw is None else raw_of(raw)[0]  # type: ignore[arg-type]
-            craw = "" if raw_csv is None else raw_of(raw_csv)[1]  # type: ignore[arg-type]
+            if raw is None:
+                jraw = craw = ""
+            else:  # the CSV leaves out a raw that reads as the number it wrote (`raw_csv`)
+                jraw, craw = raw_of(raw)  # type: ignore[arg-type]
+                if raw_csv is None:
+                    craw = ""
             if page is None:
                 jpage = cpage = ""
             else:
