@@ -176,6 +176,28 @@ def cell_pass(item: Item) -> CellPass:
             jhead, cpath, is_amount, at3, at = paths[path]
             sjson_, jtail, cmid, fcsv, stext, rtext = marks(
                 text, stvalue, d["placement"], tuple(reasons) if reasons else ())
+            if (type(value) is int and state is number and not is_amount and unit is None
+                    and page is None and type(span) is tuple and type(src) is tuple
+                    and type(raw) is str):  # most cells: a count printed in the text
+                s0, s1 = span
+                a0, a1 = src
+                if type(s0) is not int or type(s1) is not int or type(a0) is not int \
+                        or type(a1) is not int:
+                    raise _Generic
+                n, cspan, csrc = str(value), f"{s0},{s1}", f"{a0},{a1}"
+                jraw, craw = raw_of(raw)
+                json_parts.append(f'{jhead}{sjson_},"value":{n}{jraw},"span":[{cspan}],'
+                                  f'"source_span":[{csrc}]{jtail}')
+                lean.append(f"{seq},{cpath},{n},,{'' if raw == n else craw},{cmid},{cspan},"
+                            f"{csrc},,,,,,")
+                rows.append((path, text, value, None, None, raw, stext, rtext, s0, s1, None,
+                             d["placement"]))
+                fields[at3] = value
+                fields[at3 + 1] = stext
+                fields[at3 + 2] = text
+                fields_csv[at] = f"{n},{fcsv}"
+                numbers.append((path, value))
+                continue
             if page is not None and type(page) is not int:
                 raise _Generic
             # the number, as each output holds it: JSON, reports row, CSV count or amount,
