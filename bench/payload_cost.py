@@ -62,7 +62,7 @@ def parts(files: list[Path], repeat: int) -> None:
     from extractor.run.payload import pack
     from extractor.run.pipeline import process
     from extractor.schema import Record
-    from extractor.store.codec import deflate, encode_bare, zlib_blob
+    from extractor.store.codec import deflate, encode_bare_bytes, zlib_blob
 
     records = [(f, r) for f in files if isinstance(r := process(f), Record)]
     options = OutputOptions()
@@ -71,7 +71,7 @@ def parts(files: list[Path], repeat: int) -> None:
         it = Item(r, None, None, seq, f.name, str(f), "0" * 64)
         cells_of(it)
         if passed:
-            it.record_json = encode_bare(r, cell_pass(it).tables_json)
+            it.record_json = encode_bare_bytes(r, cell_pass(it).tables_json)  # type: ignore[assignment]
         return it
 
     def least(fn: Callable[[Item], object], passed: bool = True) -> float:
@@ -90,7 +90,7 @@ def parts(files: list[Path], repeat: int) -> None:
         "pack (all)": least(lambda it: pack(it.record, Path(it.input_path), it.seq, "0" * 64,
                                             options), False),  # type: ignore[arg-type]
         "cell pass": least(cell_pass, False),
-        "JSON head+tail (pydantic)": least(lambda it: encode_bare(
+        "JSON head+tail (pydantic)": least(lambda it: encode_bare_bytes(
             it.record, it.cell_pass.tables_json)),  # type: ignore[arg-type, union-attr]
         "deflate JSON (blob+member)": least(lambda it: deflate(it.record_json)),  # type: ignore[arg-type]
         "zlib text": least(lambda it: zlib_blob(it.record.text.encode())),  # type: ignore[union-attr]
