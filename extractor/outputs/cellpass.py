@@ -177,8 +177,8 @@ def cell_pass(item: Item) -> CellPass:
             sjson_, jtail, cmid, fcsv, stext, rtext = marks(
                 text, stvalue, d["placement"], tuple(reasons) if reasons else ())
             if (type(value) is int and state is number and not is_amount and unit is None
-                    and page is None and type(span) is tuple and type(src) is tuple
-                    and type(raw) is str):  # most cells: a count printed in the text
+                    and type(span) is tuple and type(src) is tuple and type(raw) is str
+                    and (page is None or type(page) is int)):  # most cells: a printed count
                 s0, s1 = span
                 a0, a1 = src
                 if type(s0) is not int or type(s1) is not int or type(a0) is not int \
@@ -186,11 +186,12 @@ def cell_pass(item: Item) -> CellPass:
                     raise _Generic
                 n, cspan, csrc = str(value), f"{s0},{s1}", f"{a0},{a1}"
                 jraw, craw = raw_of(raw)
+                jpage, cpage = ("", "") if page is None else (f',"page":{page}', str(page))
                 json_parts.append(f'{jhead}{sjson_},"value":{n}{jraw},"span":[{cspan}],'
-                                  f'"source_span":[{csrc}]{jtail}')
+                                  f'"source_span":[{csrc}]{jpage}{jtail}')
                 lean.append(f"{seq},{cpath},{n},,{'' if raw == n else craw},{cmid},{cspan},"
-                            f"{csrc},,,,,,")
-                rows.append((path, text, value, None, None, raw, stext, rtext, s0, s1, None,
+                            f"{csrc},{cpage},,,,,")
+                rows.append((path, text, value, None, None, raw, stext, rtext, s0, s1, page,
                              d["placement"]))
                 fields[at3] = value
                 fields[at3 + 1] = stext
