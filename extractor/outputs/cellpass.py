@@ -4,7 +4,11 @@ the reports row's fields and counts, and the numbers the panel keeps.
 
 Each cell's plain fields are read once (`__dict__`) and its enums, path and texts turned
 into their JSON, CSV and store forms by table lookups (texts remembered across reports);
-before, five passes each read the model's attributes and enums again. A cell this pass does
+before, five passes each read the model's attributes and enums again. What a cell's state,
+status, placement and reasons write is one remembered lookup; a cell with no number, text
+or place (a missing cell: half of a cut-off report) is written whole from what is
+remembered of those and its path; a printed count (most other cells) takes a path of its
+own with fewer checks. A cell this pass does
 not write by hand (a second reading, a correction, OCR provenance, a value or span of an
 unexpected type) is written by the generic code of each output (`codec.cell_json`,
 `lean_line` here, `store.cell_row`, `tables.report_cell`), so the results are the same bytes

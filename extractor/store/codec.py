@@ -22,6 +22,8 @@ pieces, a third less CPU than pydantic's generic serializer, which also calls an
 descriptor per field) and leaves the rest of the record to pydantic; a cell holding a
 second reading, a correction or OCR provenance, or a value of an unexpected type, is
 written by pydantic. tests/test_hand_writers.py holds it to pydantic's bytes.
+`encode_bare_bytes` is that JSON in UTF-8, as a worker compresses it: pydantic's bytes
+are joined as they are, not decoded, joined as text and encoded again.
 """
 
 from __future__ import annotations
