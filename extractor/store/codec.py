@@ -251,12 +251,12 @@ def gzip_member(data: bytes) -> bytes:
     """`data` as one gzip member (fixed header: the same bytes for the same data)."""
     c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
     raw = c.compress(data) + c.flush()
-    return _gzip_wrap(raw, data)
+    return _gzip_wrap(raw, zlib.crc32(data), len(data))
 
 
-def _gzip_wrap(raw: bytes, data: bytes) -> bytes:
-    return (_GZIP_HEADER + raw
-            + struct.pack("<II", zlib.crc32(data) & 0xFFFFFFFF, len(data) & 0xFFFFFFFF))
+def _gzip_wrap(raw: bytes, crc: int, size: int) -> bytes:
+    """A raw deflate stream as a gzip member of data of CRC-32 `crc` and `size` bytes."""
+    return _GZIP_HEADER + raw + struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF)
 
 
 def _zlib_wrap(raw: bytes, data: bytes) -> bytes:
@@ -277,11 +277,14 @@ def deflate(bare: str | bytes, text: str | None = None) -> tuple[bytes, bytes]:
         line = c.copy()
         blob = head + c.flush()
         member = head + line.compress(b"\n") + line.flush()
-        return _zlib_wrap(blob, data), _gzip_wrap(member, data + b"\n")
-    body = data[:-1]  # the closing brace, after which the text goes
+        # the member's CRC continued over the newline (the JSON is not copied to add it)
+        return _zlib_wrap(blob, data), _gzip_wrap(member, zlib.crc32(b"\n", zlib.crc32(data)),
+                                                  len(data) + 1)
+    body = memoryview(data)[:-1]  # the closing brace, after which the text goes (not copied)
     head = c.compress(body)
     line = c.copy()
     blob = head + c.compress(b"}") + c.flush()
     rest = with_text("}", text).encode() + b"\n"  # ,"text":"…"}\n
     member = head + line.compress(rest) + line.flush()
-    return _zlib_wrap(blob, data), _gzip_wrap(member, body + rest)
+    return _zlib_wrap(blob, data), _gzip_wrap(member, zlib.crc32(rest, zlib.crc32(body)),
+                                              len(body) + len(rest))
