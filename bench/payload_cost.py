@@ -2,8 +2,9 @@
 text report (issue 17): the stage figures of `throughput.stages` and the main/worker CPU of
 `extractor run --jobs 1`, median of --repeat runs; then the payload's parts (`run.payload.pack`
 piece by piece on the same records: the cell pass, the JSON pydantic still writes, each
-compression, the panel's document, the CSV lines), the least of --repeat rounds (CPU time;
-the least is the figure least moved by other processes on a shared machine). Run by hand:
+compression, the panel's document, the CSV lines, the store's rows), the least of --repeat
+rounds (CPU time; the least is the figure least moved by other processes on a shared
+machine). Run by hand:
 
     python bench/payload_cost.py [--files 300] [--repeat 3] [--no-cli] [--no-parts]
 """
@@ -62,7 +63,8 @@ def parts(files: list[Path], repeat: int) -> None:
     from extractor.run.payload import pack
     from extractor.run.pipeline import process
     from extractor.schema import Record
-    from extractor.store.codec import deflate, encode_bare_bytes, zlib_blob
+    from extractor.store.codec import deflate, encode_bare_bytes, gzip_member, zlib_blob
+    from extractor.store.rows import result_rows
 
     records = [(f, r) for f in files if isinstance(r := process(f), Record)]
     options = OutputOptions()
@@ -97,6 +99,11 @@ def parts(files: list[Path], repeat: int) -> None:
         "panel doc": least(panel_doc),
         "CSV lines (+ gzip cells)": least(lambda it: item_lines(it, BatchWriter.FILES, options,
                                                                 b"")),
+        "of which gzip cells": least(lambda it: gzip_member(
+            it.cell_pass.lean_csv.encode())),  # type: ignore[union-attr]
+        "store rows (+ zlib text)": least(lambda it: result_rows(
+            it.record, b"", cell_rows=(it.cell_pass.store_cells,  # type: ignore[union-attr]
+                                       it.cell_pass.missing))),  # type: ignore[union-attr]
     }
     print("payload parts (CPU ms/report, least of rounds): "
           + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()))
