@@ -8,7 +8,7 @@ before, five passes each read the model's attributes and enums again. What a cel
 status, placement and reasons write is one remembered lookup; a cell with no number, text
 or place (a missing cell: half of a cut-off report) is written whole from what is
 remembered of those and its path; a printed count (most other cells) takes a path of its
-own with fewer checks. A cell this pass does
+own with fewer checks, as does a printed cell without a number (blank). A cell this pass does
 not write by hand (a second reading, a correction, OCR provenance, a value or span of an
 unexpected type) is written by the generic code of each output (`codec.cell_json`,
 `lean_line` here, `store.cell_row`, `tables.report_cell`), so the results are the same bytes
@@ -180,28 +180,37 @@ def cell_pass(item: Item) -> CellPass:
             jhead, cpath, is_amount, at3, at = paths[path]
             sjson_, jtail, cmid, fcsv, stext, rtext = marks(
                 text, stvalue, d["placement"], tuple(reasons) if reasons else ())
-            if (type(value) is int and state is number and not is_amount and unit is None
-                    and type(span) is tuple and type(src) is tuple and type(raw) is str
-                    and (page is None or type(page) is int)):  # most cells: a printed count
+            if (unit is None and type(span) is tuple and type(src) is tuple and type(raw) is str
+                    and (page is None or type(page) is int)
+                    and (value is None or (type(value) is int and state is number
+                                           and not is_amount))):
+                # most cells: a printed count, or a printed cell without a number (blank)
                 s0, s1 = span
                 a0, a1 = src
                 if type(s0) is not int or type(s1) is not int or type(a0) is not int \
                         or type(a1) is not int:
                     raise _Generic
-                n, cspan, csrc = str(value), f"{s0},{s1}", f"{a0},{a1}"
+                cspan, csrc = f"{s0},{s1}", f"{a0},{a1}"
                 jraw, craw = raw_of(raw)
+                if value is None:
+                    n = jv = ""
+                else:
+                    n = str(value)
+                    jv = ',"value":' + n
+                    if raw == n:
+                        craw = ""
                 jpage, cpage = ("", "") if page is None else (f',"page":{page}', str(page))
-                json_parts.append(f'{jhead}{sjson_},"value":{n}{jraw},"span":[{cspan}],'
+                json_parts.append(f'{jhead}{sjson_}{jv}{jraw},"span":[{cspan}],'
                                   f'"source_span":[{csrc}]{jpage}{jtail}')
-                lean.append(f"{seq},{cpath},{n},,{'' if raw == n else craw},{cmid},{cspan},"
-                            f"{csrc},{cpage},,,,,")
+                lean.append(f"{seq},{cpath},{n},,{craw},{cmid},{cspan},{csrc},{cpage},,,,,")
                 rows.append((path, text, value, None, None, raw, stext, rtext, s0, s1, page,
                              d["placement"]))
                 fields[at3] = value
                 fields[at3 + 1] = stext
                 fields[at3 + 2] = text
                 fields_csv[at] = f"{n},{fcsv}"
-                numbers.append((path, value))
+                if value is not None:
+                    numbers.append((path, value))
                 continue
             if page is not None and type(page) is not int:
                 raise _Generic
