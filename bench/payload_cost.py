@@ -2,8 +2,9 @@
 text report (issue 17): the stage figures of `throughput.stages` and the main/worker CPU of
 `extractor run --jobs 1`, median of --repeat runs; then the payload's parts (`run.payload.pack`
 piece by piece on the same records: the cell pass, the JSON pydantic still writes, each
-compression, the panel's document, the CSV lines), the least of --repeat rounds (CPU time;
-the least is the figure least moved by other processes on a shared machine). Run by hand:
+compression, the panel's document, the CSV lines, the store's rows), the least of --repeat
+rounds (CPU time; the least is the figure least moved by other processes on a shared
+machine). Run by hand:
 
     python bench/payload_cost.py [--files 300] [--repeat 3] [--no-cli] [--no-parts]
 """
@@ -62,7 +63,8 @@ def parts(files: list[Path], repeat: int) -> None:
     from extractor.run.payload import pack
     from extractor.run.pipeline import process
     from extractor.schema import Record
-    from extractor.store.codec import deflate, encode_bare, zlib_blob
+    from extractor.store.codec import deflate, encode_bare_bytes, gzip_member, zlib_blob
+    from extractor.store.rows import result_rows
 
     records = [(f, r) for f in files if isinstance(r := process(f), Record)]
     options = OutputOptions()
@@ -71,7 +73,7 @@ def parts(files: list[Path], repeat: int) -> None:
         it = Item(r, None, None, seq, f.name, str(f), "0" * 64)
         cells_of(it)
         if passed:
-            it.record_json = encode_bare(r, cell_pass(it).tables_json)
+            it.record_json = encode_bare_bytes(r, cell_pass(it).tables_json)  # type: ignore[assignment]
         return it
 
     def least(fn: Callable[[Item], object], passed: bool = True) -> float:
@@ -90,13 +92,18 @@ def parts(files: list[Path], repeat: int) -> None:
         "pack (all)": least(lambda it: pack(it.record, Path(it.input_path), it.seq, "0" * 64,
                                             options), False),  # type: ignore[arg-type]
         "cell pass": least(cell_pass, False),
-        "JSON head+tail (pydantic)": least(lambda it: encode_bare(
+        "JSON head+tail (pydantic)": least(lambda it: encode_bare_bytes(
             it.record, it.cell_pass.tables_json)),  # type: ignore[arg-type, union-attr]
         "deflate JSON (blob+member)": least(lambda it: deflate(it.record_json)),  # type: ignore[arg-type]
         "zlib text": least(lambda it: zlib_blob(it.record.text.encode())),  # type: ignore[union-attr]
         "panel doc": least(panel_doc),
         "CSV lines (+ gzip cells)": least(lambda it: item_lines(it, BatchWriter.FILES, options,
                                                                 b"")),
+        "of which gzip cells": least(lambda it: gzip_member(
+            it.cell_pass.lean_csv.encode())),  # type: ignore[union-attr]
+        "store rows (+ zlib text)": least(lambda it: result_rows(
+            it.record, b"", cell_rows=(it.cell_pass.store_cells,  # type: ignore[union-attr]
+                                       it.cell_pass.missing))),  # type: ignore[union-attr]
     }
     print("payload parts (CPU ms/report, least of rounds): "
           + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()))

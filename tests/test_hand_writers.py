@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import csv
+import gzip
 import io
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,15 +20,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extractor.outputs.cellpass import cell_pass
-from extractor.outputs.items import Item
+from extractor.outputs.items import RESULTS, Item
+from extractor.outputs.options import OutputOptions
 from extractor.outputs.rows import csv_lines, lean_cells_csv, reports_line
 from extractor.outputs.safe import neutralise
 from extractor.outputs.tables import BY_PATH, amount, cells_of, count, report_values
 from extractor.panel.build import panel_doc
+from extractor.run.payload import pack
 from extractor.run.pipeline import process
 from extractor.schema import Cell, CellState, CellStatus, Correction, Record, iter_cells
 from extractor.schema.models import OcrReading, SecondReading
-from extractor.store.codec import encode_bare
+from extractor.store.codec import encode_bare, with_text
 from extractor.store.rows import result_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +83,13 @@ def cells(draw: st.DrawFn, path: str) -> Cell:
             reviewer=draw(st.none() | texts), machine_value=draw(values))
     elif kind == "ocr":
         extra["ocr"] = OcrReading(page=1, bbox=(0.1, 0.2, 0.3, 0.4), confidence=0.5)
+    if kind == "plain" and draw(st.booleans()):  # no number, text or place (as missing
+        # cells are): the pass writes these from what it remembers of earlier ones
+        return Cell(path=path, state=draw(st.sampled_from(list(CellState))),
+                    status=draw(st.none() | st.sampled_from(list(CellStatus))),
+                    reasons=draw(st.lists(st.sampled_from(["MISSING: absent", "=1", "a,b"]),
+                                          max_size=2)),
+                    placement=draw(st.sampled_from(["direct", "identities", "orphan", "llm"])))
     return Cell(
         path=path, state=draw(st.sampled_from(list(CellState))), value=draw(values),
         unit=draw(st.none() | texts),
@@ -243,3 +254,15 @@ def test_the_cell_pass_writes_most_cells_by_hand(records: list[Record], monkeypa
         cell_pass(Item.of(r, seq))
         total += len(list(iter_cells(r.tables)))
     assert total > 3000 and generic == []
+
+
+def test_a_payload_holds_the_record_json_pydantic_writes(records: list[Record]) -> None:
+    """`run.payload.pack` compresses the JSON it joins in UTF-8 (`encode_bare_bytes`): the
+    store's blob and the results member hold pydantic's JSON (with the text, when asked)."""
+    for seq, r in enumerate(records[:8]):
+        for options in (OutputOptions(), OutputOptions(with_text=True)):
+            p = pack(r, Path("in") / r.meta.source_file, seq, "0" * 64, options)
+            assert zlib.decompress(p.rows.result[-2]).decode() == pydantic_bare(r)
+            line = gzip.decompress(p.lines[RESULTS]).decode()
+            assert line == (with_text(pydantic_bare(r), r.text) if options.with_text
+                            else pydantic_bare(r)) + "\n"

@@ -20,6 +20,7 @@ from results_file import cells_rows, cells_text, results_lines
 
 from extractor.cli import main
 from extractor.outputs.items import read_run
+from extractor.outputs.options import ENV, OutputOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ROOT / "golden" / "inputs"
@@ -230,3 +231,18 @@ def test_lean_cells_are_gzipped_one_member_per_report(runs: dict[str, Path], tmp
     assert (out / "cells.csv").is_file() and not (out / "cells.csv.gz").exists()
     assert cli("run", report, "-o", out, "--llm", "off", "-q")[0] == 0
     assert (out / "cells.csv.gz").is_file() and not (out / "cells.csv").exists()
+
+
+def test_the_options_follow_the_environment_each_time_they_are_read(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`OutputOptions.from_env` remembers what a value means, never which value was set."""
+    monkeypatch.delenv(ENV, raising=False)
+    assert OutputOptions.from_env() is None
+    monkeypatch.setenv(ENV, "with-text")
+    assert OutputOptions.from_env() == OutputOptions(with_text=True)
+    monkeypatch.setenv(ENV, "cell-labels,with-text")
+    assert OutputOptions.from_env() == OutputOptions(with_text=True, cell_labels=True)
+    monkeypatch.setenv(ENV, "")
+    assert OutputOptions.from_env() == OutputOptions()
+    monkeypatch.setenv(ENV, "with-text")
+    assert OutputOptions.from_env() == OutputOptions(with_text=True)

@@ -4,7 +4,11 @@ the reports row's fields and counts, and the numbers the panel keeps.
 
 Each cell's plain fields are read once (`__dict__`) and its enums, path and texts turned
 into their JSON, CSV and store forms by table lookups (texts remembered across reports);
-before, five passes each read the model's attributes and enums again. A cell this pass does
+before, five passes each read the model's attributes and enums again. What a cell's state,
+status, placement and reasons write is one remembered lookup; a cell with no number, text
+or place (a missing cell: half of a cut-off report) is written whole from what is
+remembered of those and its path; a printed count (most other cells) takes a path of its
+own with fewer checks, as does a printed cell without a number (blank). A cell this pass does
 not write by hand (a second reading, a correction, OCR provenance, a value or span of an
 unexpected type) is written by the generic code of each output (`codec.cell_json`,
 `lean_line` here, `store.cell_row`, `tables.report_cell`), so the results are the same bytes
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from itertools import chain
+from operator import itemgetter
 
 from extractor.outputs.csvtext import csv_text, int_field, text_field
 from extractor.outputs.fields import BY_PATH, FIELDS
@@ -44,7 +49,6 @@ from extractor.store.codec import (
 from extractor.store.rows import cell_row
 
 _NUMBER = CellState.NUMBER
-_MISSING = CellState.MISSING
 _SCALE = Decimal(10) ** 6  # 万元 -> 分 (the store's amount_fen)
 
 
@@ -61,14 +65,16 @@ class CellPass:
     report_csv: str  # the reports row's fields (after `REPORT_HEAD`) as CSV text, no line end
 
 
-def _path_info(path: str) -> tuple[str, str, bool, int]:
-    """A path's JSON head, its CSV field, whether it is an amount, and the position of its
-    value in the reports row's fields."""
-    f = BY_PATH[path]
-    return '{"path":' + json_string(path), text_field(path), f.is_amount, 3 * _FIELD_AT[path]
-
-
 _FIELD_AT = {f.path: i for i, f in enumerate(FIELDS)}
+
+
+def _path_info(path: str) -> tuple[str, str, bool, int, int]:
+    """A path's JSON head, its CSV field, whether it is an amount, and the position of its
+    value in the reports row's fields and of its text in their CSV."""
+    f, at = BY_PATH[path], _FIELD_AT[path]
+    return '{"path":' + json_string(path), text_field(path), f.is_amount, 3 * at, at
+
+
 _PATHS = {f.path: _path_info(f.path) for f in FIELDS}
 #: (JSON, CSV field) of each state, and (JSON, text, CSV field) of each status, by the enum's
 #: string (`_value_`: a string's hash is C; an enum member's is a Python call)
@@ -79,14 +85,41 @@ _NO_STATUS = ("", None, "")
 _PLACEMENT = {p: (j, text_field(p)) for p, j in PLACEMENT_JSON.items()}
 _EMPTY_FIELDS = (None, None, NOT_IN_TEMPLATE) * len(FIELDS)
 _EMPTY_FIELDS_CSV = (",," + text_field(NOT_IN_TEMPLATE),) * len(FIELDS)
-_NO_REASONS = ("", "", "")
+_STATE_STATUS = itemgetter(1, 6)  # a store cell row's state and status
+_NUMBER_TEXT, _MISSING_TEXT, _FLAGGED = (
+    CellState.NUMBER._value_, CellState.MISSING._value_, CellStatus.FLAGGED._value_)
 
 
 @lru_cache(maxsize=20_000)
-def _reasons(reasons: tuple[str, ...]) -> tuple[str, str, str]:
-    """(JSON piece, joined text, CSV field) of a cell's reasons."""
-    joined = " | ".join(reasons)
-    return (f',"reasons":[{",".join(map(json_string, reasons))}]', joined, text_field(joined))
+def _marks(state: str, status: str | None, placement: str,
+           reasons: tuple[str, ...]) -> tuple[str, str, str, str, str | None, str]:
+    """What a cell's state, status, placement and reasons (a few hundred combinations, which
+    recur in every report) write: the state's JSON, the JSON after the page (to the cell's
+    end), the lean CSV's fields from state to reasons, the reports row's status and state
+    fields as CSV, the status's text and the reasons' (the store's)."""
+    sjson_, scsv_ = _STATE[state]
+    sjson, stext, scsv = _NO_STATUS if status is None else _STATUS[status]
+    pjson, pcsv = _PLACEMENT[placement]
+    rjson = rtext = rcsv = ""
+    if reasons:
+        rtext = " | ".join(reasons)
+        rjson, rcsv = f',"reasons":[{",".join(map(json_string, reasons))}]', text_field(rtext)
+    return (sjson_, f"{sjson}{rjson}{pjson}}}", f"{scsv_},{scsv},{pcsv},{rcsv}",
+            f"{scsv},{scsv_}", stext, rtext)
+
+
+@lru_cache(maxsize=20_000)
+def _unplaced(path: str, state: str, status: str | None, placement: str,
+              reasons: tuple[str, ...]) -> tuple[str, str, tuple[object, ...], str, int, int]:
+    """Everything the outputs hold of a cell with no number, text or place (a missing cell:
+    most of a cut-off report), which is a function of these fields: its JSON, its lean CSV
+    line after the report's `seq`, its store row, its reports row's fields as CSV, and where
+    they go (as `_path_info`). The pass writes it as it writes any cell."""
+    jhead, cpath, _, at3, at = _PATHS[path]
+    sjson_, jtail, cmid, fcsv, stext, rtext = _marks(state, status, placement, reasons)
+    line = ",".join(("", cpath, "", "", "", cmid, ",", ",", "", ",,,,"))
+    row = (path, state, None, None, None, None, stext, rtext, None, None, None, placement)
+    return f"{jhead}{sjson_}{jtail}", line, row, f",{fcsv}", at3, at
 
 
 @lru_cache(maxsize=20_000)
@@ -114,11 +147,8 @@ def cell_pass(item: Item) -> CellPass:
     numbers: list[tuple[str, int | Decimal]] = []
     fields = list(_EMPTY_FIELDS)
     fields_csv = list(_EMPTY_FIELDS_CSV)
-    statuses: Counter[str] = Counter()
-    n_number = n_missing = flagged = flagged_missing = 0
-    paths, state_of, status_of, placement_of = _PATHS, _STATE, _STATUS, _PLACEMENT
-    number, missing, cell_type, state_type, status_type = (
-        _NUMBER, _MISSING, Cell, CellState, CellStatus)
+    paths, marks, unplaced, raw_of = _PATHS, _marks, _unplaced, _raw
+    number, cell_type, state_type, status_type = _NUMBER, Cell, CellState, CellStatus
     all_cells = True  # every cell a `Cell` (else pydantic writes the tables)
     for c in cells:
         d = c.__dict__
@@ -127,22 +157,63 @@ def cell_pass(item: Item) -> CellPass:
                     or d["correction"] is not None or d["ocr"] is not None
                     or d["reader"] != "parser"):
                 raise _Generic
-            path, state, value, status = d["path"], d["state"], d["value"], d["status"]
-            raw, unit, span, src, page = d["raw"], d["unit"], d["span"], d["source_span"], d["page"]
-            jhead, cpath, is_amount, at = paths[path]
-            if type(state) is not state_type or (page is not None and type(page) is not int):
+            path, state, value, status, span = (
+                d["path"], d["state"], d["value"], d["status"], d["span"])
+            if type(state) is not state_type or (status is not None
+                                                 and type(status) is not status_type):
                 raise _Generic
             text = state._value_
-            sjson_, scsv_ = state_of[text]
-            if status is None:
-                sjson, stext, scsv = _NO_STATUS
-            elif type(status) is status_type:
-                sjson, stext, scsv = status_of[status._value_]
-            else:
-                raise _Generic
-            pjson, pcsv = placement_of[d["placement"]]
+            stvalue = None if status is None else status._value_
             reasons = d["reasons"]
-            rjson, rtext, rcsv = _reasons(tuple(reasons)) if reasons else _NO_REASONS  # type: ignore[call-overload]
+            raw, unit, src, page = d["raw"], d["unit"], d["source_span"], d["page"]
+            if (value is None and span is None and raw is None and unit is None
+                    and src is None and page is None):
+                j, tail, row, fcsv, at3, at = unplaced(
+                    path, text, stvalue, d["placement"], tuple(reasons) if reasons else ())
+                json_parts.append(j)
+                lean.append(seq + tail)
+                rows.append(row)
+                fields[at3 + 1] = row[6]
+                fields[at3 + 2] = text
+                fields_csv[at] = fcsv
+                continue
+            jhead, cpath, is_amount, at3, at = paths[path]
+            sjson_, jtail, cmid, fcsv, stext, rtext = marks(
+                text, stvalue, d["placement"], tuple(reasons) if reasons else ())
+            if (unit is None and type(span) is tuple and type(src) is tuple and type(raw) is str
+                    and (page is None or type(page) is int)
+                    and (value is None or (type(value) is int and state is number
+                                           and not is_amount))):
+                # most cells: a printed count, or a printed cell without a number (blank)
+                s0, s1 = span
+                a0, a1 = src
+                if type(s0) is not int or type(s1) is not int or type(a0) is not int \
+                        or type(a1) is not int:
+                    raise _Generic
+                cspan, csrc = f"{s0},{s1}", f"{a0},{a1}"
+                jraw, craw = raw_of(raw)
+                if value is None:
+                    n = jv = ""
+                else:
+                    n = str(value)
+                    jv = ',"value":' + n
+                    if raw == n:
+                        craw = ""
+                jpage, cpage = ("", "") if page is None else (f',"page":{page}', str(page))
+                json_parts.append(f'{jhead}{sjson_}{jv}{jraw},"span":[{cspan}],'
+                                  f'"source_span":[{csrc}]{jpage}{jtail}')
+                lean.append(f"{seq},{cpath},{n},,{craw},{cmid},{cspan},{csrc},{cpage},,,,,")
+                rows.append((path, text, value, None, None, raw, stext, rtext, s0, s1, page,
+                             d["placement"]))
+                fields[at3] = value
+                fields[at3 + 1] = stext
+                fields[at3 + 2] = text
+                fields_csv[at] = f"{n},{fcsv}"
+                if value is not None:
+                    numbers.append((path, value))
+                continue
+            if page is not None and type(page) is not int:
+                raise _Generic
             # the number, as each output holds it: JSON, reports row, CSV count or amount,
             # the store's count or amount in 分
             rep = count = fen = None
@@ -193,57 +264,49 @@ def cell_pass(item: Item) -> CellPass:
                     raise _Generic
                 jsrc = f',"source_span":[{a0},{a1}]'
                 csrc = f"{a0},{a1}"
-            j = "".join((
-                jhead, sjson_, jv,
-                "" if unit is None else ',"unit":' + json_string(unit),  # type: ignore[arg-type]
-                "" if raw is None else _raw(raw)[0],  # type: ignore[arg-type]
-                jspan, jsrc, "" if page is None else f',"page":{page}', sjson, rjson, pjson,
-                "}"))
-            line = ",".join((
-                seq, cpath, n, a, "" if raw_csv is None else _raw(raw_csv)[1],  # type: ignore[arg-type]
-                scsv_, scsv, pcsv, rcsv, cspan, csrc,
-                "" if page is None else str(page), ",,,,"))
+            junit = "" if unit is None else ',"unit":' + json_string(unit)  # type: ignore[arg-type]
+            if raw is None:
+                jraw = craw = ""
+            else:  # the CSV leaves out a raw that reads as the number it wrote (`raw_csv`)
+                jraw, craw = raw_of(raw)  # type: ignore[arg-type]
+                if raw_csv is None:
+                    craw = ""
+            if page is None:
+                jpage = cpage = ""
+            else:
+                jpage, cpage = f',"page":{page}', str(page)
         except (_Generic, TypeError, KeyError, ValueError):  # ValueError: a span not a pair
             all_cells &= type(c) is cell_type
-            path, state = c.path, c.state
+            path = c.path
             json_parts.append(cell_json(c))
             lean.append(lean_line(c, seq))
-            row = cell_row(c)
-            rows.append(row)
+            rows.append(cell_row(c))
             if path in _FIELD_AT:
-                at = 3 * _FIELD_AT[path]
-                fields[at:at + 3] = three = report_cell(c, BY_PATH[path].is_amount)
-                fields_csv[at // 3] = _csv_fields(three)
-            st = row[6]
-            if st is not None:
-                statuses[st] += 1  # type: ignore[index]
-                if st == "flagged":
-                    flagged += 1
-                    flagged_missing += state is missing
-            n_number += state is number
-            n_missing += state is missing
-            if state is number and c.value is not None:
+                at = _FIELD_AT[path]
+                fields[3 * at:3 * at + 3] = three = report_cell(c, BY_PATH[path].is_amount)
+                fields_csv[at] = _csv_fields(three)
+            if c.state is number and c.value is not None:
                 numbers.append((path, c.value))
             continue
-        json_parts.append(j)
-        lean.append(line)
+        json_parts.append(f"{jhead}{sjson_}{jv}{junit}{jraw}{jspan}{jsrc}{jpage}{jtail}")
+        lean.append(f"{seq},{cpath},{n},{a},{craw},{cmid},{cspan},{csrc},{cpage},,,,,")
         rows.append((path, text, count, fen, unit, raw, stext, rtext, s0, s1, page,
                      d["placement"]))
-        fields[at] = rep
-        fields[at + 1] = stext
-        fields[at + 2] = text
-        fields_csv[at // 3] = f"{n}{a},{scsv},{scsv_}"  # n or a: the number's text
-        if state is number:
-            n_number += 1
-            if value is not None:
-                numbers.append((path, value))  # type: ignore[arg-type]
-        elif state is missing:
-            n_missing += 1
-        if stext is not None:
-            statuses[stext] += 1
-            if stext == "flagged":
-                flagged += 1
-                flagged_missing += state is missing
+        fields[at3] = rep
+        fields[at3 + 1] = stext
+        fields[at3 + 2] = text
+        fields_csv[at] = f"{n}{a},{fcsv}"  # n or a: the number's text
+        if state is number and value is not None:
+            numbers.append((path, value))  # type: ignore[arg-type]
+    # the counts, from the store rows' state and status (one C pass)
+    pairs = Counter(map(_STATE_STATUS, rows))
+    statuses: Counter[str] = Counter()
+    n_number = n_missing = 0
+    for (state_text, status_text), k in pairs.items():
+        if status_text is not None:
+            statuses[status_text] += k  # type: ignore[index]
+        n_number += k if state_text == _NUMBER_TEXT else 0
+        n_missing += k if state_text == _MISSING_TEXT else 0
     item.report_row = [*report_head(item, len(cells), n_number, statuses, n_missing), *fields]
     layout = table_layout(type(r.tables))
     tables = None
@@ -253,7 +316,8 @@ def cell_pass(item: Item) -> CellPass:
         tables = "".join(('{"template":', json_string(r.tables.template),
                           *chain.from_iterable(zip(before, json_parts, strict=True)), end))
     item.cell_pass = CellPass(tables, "\r\n".join(lean) + "\r\n" if lean else "", rows,
-                              flagged, flagged_missing, numbers, ",".join(fields_csv))
+                              statuses[_FLAGGED], pairs[(_MISSING_TEXT, _FLAGGED)], numbers,
+                              ",".join(fields_csv))
     return item.cell_pass
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 ENV = "EXTRACTOR_OUTPUTS"
 
@@ -22,10 +23,10 @@ class OutputOptions:
 
     @classmethod
     def from_env(cls) -> OutputOptions | None:
-        """The options `extractor run` set, or None outside a run."""
-        if ENV not in os.environ:
-            return None
-        return cls.parse(os.environ[ENV])
+        """The options `extractor run` set, or None outside a run (read for every payload:
+        the options of a value are remembered)."""
+        value = os.environ.get(ENV)
+        return None if value is None else _parsed(value)
 
     @classmethod
     def parse(cls, value: str) -> OutputOptions:
@@ -39,3 +40,8 @@ class OutputOptions:
     def stamp(self) -> str:
         """What the exports' bytes depend on here (part of a run's export stamp)."""
         return f"text={int(self.with_text)},labels={int(self.cell_labels)}"
+
+
+@lru_cache(maxsize=16)
+def _parsed(value: str) -> OutputOptions:
+    return OutputOptions.parse(value)  # frozen: one value shared by every caller

@@ -271,9 +271,11 @@ def flag_values(item: Item) -> list[list[object]]:
     assert r is not None
     if not r.flags:
         return []
-    by_path = {c.path: c for c in cells_of(item)}
+    by_path: dict[str, Cell] = {}  # listed when an issue without a span of its own needs it
     rows: list[list[object]] = []
     for issue in r.flags:
+        if issue.span is None and not by_path:
+            by_path = {c.path: c for c in cells_of(item)}
         span = issue_span(issue, by_path)
         rows.append([
             item.file, issue.rule, issue.key, issue.verdict, issue.message,

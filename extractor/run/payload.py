@@ -21,7 +21,7 @@ from extractor.panel import build as panel_build
 from extractor.panel.build import PanelDoc
 from extractor.run.pipeline import process
 from extractor.schema import InputError, Record
-from extractor.store.codec import deflate, encode_bare
+from extractor.store.codec import deflate, encode_bare_bytes
 from extractor.store.rows import ResultRows, result_rows
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def pack(record: Record, path: Path, seq: int, sha256: str,
     options = options or OutputOptions.from_env() or OutputOptions()
     item = Item(record, None, None, seq, path.name, str(path), sha256)
     cells = cell_pass(item)  # every output's view of the cells, in one pass
-    item.record_json = bare = encode_bare(record, cells.tables_json)
+    bare = encode_bare_bytes(record, cells.tables_json)  # the JSON compressed for both
     blob, member = deflate(bare, record.text if options.with_text else None)
     try:
         doc, problem = panel_build.panel_doc(item), None

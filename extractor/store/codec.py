@@ -22,6 +22,8 @@ pieces, a third less CPU than pydantic's generic serializer, which also calls an
 descriptor per field) and leaves the rest of the record to pydantic; a cell holding a
 second reading, a correction or OCR provenance, or a value of an unexpected type, is
 written by pydantic. tests/test_hand_writers.py holds it to pydantic's bytes.
+`encode_bare_bytes` is that JSON in UTF-8, as a worker compresses it: pydantic's bytes
+are joined as they are, not decoded, joined as text and encoded again.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from extractor.schema.models import CellState, CellStatus
 #: of these names; `SecondReading.reader` is always "llm"). Inside a JSON string every
 #: quote is escaped, so these never match text.
 _DEFAULTS = (',"reasons":[]', ',"placement":"direct"', ',"reader":"parser"')
+_DEFAULTS_UTF8 = tuple(d.encode() for d in _DEFAULTS)
 LEVEL = 6
 #: A gzip member's header: magic, deflate, no flags, mtime 0 (the same bytes whenever and
 #: wherever it is written), extra flags 0, OS unknown.
@@ -63,18 +66,33 @@ def encode(record: Record) -> str:
 
 def encode_bare(record: Record, tables: str | None = None) -> str:
     """The compact JSON of `record` without its normalized text (`with_text` restores it):
-    `encode_bare_pydantic`'s bytes, with the typed tables (most of a record's JSON: ~200
-    cells) written by `tables_json` (or given: its bytes, made elsewhere) and the rest by
-    pydantic."""
+    `encode_bare_pydantic`'s text (`encode_bare_bytes`, decoded)."""
+    return encode_bare_bytes(record, tables).decode()
+
+
+def encode_bare_bytes(record: Record, tables: str | None = None) -> bytes:
+    """`encode_bare`'s JSON in UTF-8 (what is compressed), with the typed tables (most of a
+    record's JSON: ~200 cells) written by `tables_json` (or given: its text, made
+    elsewhere) and the rest by pydantic, whose UTF-8 is joined as it is (not decoded to
+    text, joined and encoded again)."""
     tables = tables if tables is not None else tables_json(record.tables)
     if tables is None:
-        return encode_bare_pydantic(record)
+        return encode_bare_pydantic(record).encode()
     # The defaults are cut from what pydantic wrote; the tables hold none (their writers cut
     # them), and none can begin in one part and end in the next (`,"tables":` and the
     # tail's first key are not one of them).
-    head = _cut_defaults(record.model_dump_json(exclude_none=True, include=_HEAD))
-    tail = _cut_defaults(record.model_dump_json(exclude_none=True, include=_TAIL))
-    return f'{head[:-1]},"tables":{tables}{"," + tail[1:] if len(tail) > 2 else "}"}'
+    head, tail = _dump(record, _HEAD), _dump(record, _TAIL)
+    return b"".join((head[:-1], b',"tables":', tables.encode(),
+                     b"," + tail[1:] if len(tail) > 2 else b"}"))
+
+
+def _dump(record: Record, fields: set[str]) -> bytes:
+    """pydantic's compact JSON of some of the record's fields in UTF-8, nulls and the cells'
+    default fields cut (`model_dump_json`'s bytes before it decodes them)."""
+    data = record.__pydantic_serializer__.to_json(record, include=fields, exclude_none=True)
+    for default in _DEFAULTS_UTF8:
+        data = data.replace(default, b"")
+    return data  # type: ignore[no-any-return]
 
 
 def encode_bare_pydantic(record: Record) -> str:
@@ -233,37 +251,40 @@ def gzip_member(data: bytes) -> bytes:
     """`data` as one gzip member (fixed header: the same bytes for the same data)."""
     c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
     raw = c.compress(data) + c.flush()
-    return _gzip_wrap(raw, data)
+    return _gzip_wrap(raw, zlib.crc32(data), len(data))
 
 
-def _gzip_wrap(raw: bytes, data: bytes) -> bytes:
-    return (_GZIP_HEADER + raw
-            + struct.pack("<II", zlib.crc32(data) & 0xFFFFFFFF, len(data) & 0xFFFFFFFF))
+def _gzip_wrap(raw: bytes, crc: int, size: int) -> bytes:
+    """A raw deflate stream as a gzip member of data of CRC-32 `crc` and `size` bytes."""
+    return _GZIP_HEADER + raw + struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF)
 
 
 def _zlib_wrap(raw: bytes, data: bytes) -> bytes:
     return b"\x78\x9c" + raw + struct.pack(">I", zlib.adler32(data) & 0xFFFFFFFF)
 
 
-def deflate(bare: str, text: str | None = None) -> tuple[bytes, bytes]:
+def deflate(bare: str | bytes, text: str | None = None) -> tuple[bytes, bytes]:
     """(the store's record blob: zlib of the JSON, the results.jsonl.gz member: gzip of the
     JSON and a newline), deflating the JSON once: the compressor is copied before its end,
     and each copy finishes its own stream. The member is `gzip_member(json + newline)`,
     byte for byte; with `text` (`--with-text`), `gzip_member(with_text(json, text) +
     newline)`: the JSON up to its closing brace is deflated once for both (before, the member
     deflated it again)."""
-    data = bare.encode()
+    data = bare if type(bare) is bytes else bare.encode()  # type: ignore[union-attr]
     c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
     if text is None:
         head = c.compress(data)
         line = c.copy()
         blob = head + c.flush()
         member = head + line.compress(b"\n") + line.flush()
-        return _zlib_wrap(blob, data), _gzip_wrap(member, data + b"\n")
-    body = data[:-1]  # the closing brace, after which the text goes
+        # the member's CRC continued over the newline (the JSON is not copied to add it)
+        return _zlib_wrap(blob, data), _gzip_wrap(member, zlib.crc32(b"\n", zlib.crc32(data)),
+                                                  len(data) + 1)
+    body = memoryview(data)[:-1]  # the closing brace, after which the text goes (not copied)
     head = c.compress(body)
     line = c.copy()
     blob = head + c.compress(b"}") + c.flush()
     rest = with_text("}", text).encode() + b"\n"  # ,"text":"…"}\n
     member = head + line.compress(rest) + line.flush()
-    return _zlib_wrap(blob, data), _gzip_wrap(member, body + rest)
+    return _zlib_wrap(blob, data), _gzip_wrap(member, zlib.crc32(rest, zlib.crc32(body)),
+                                              len(body) + len(rest))
