@@ -44,7 +44,7 @@ from extractor.outputs.tables import (
     report_values,
 )
 from extractor.schema import InputError, Record
-from extractor.store.codec import encode_bare, gzip_member, with_text
+from extractor.store.codec import encode_bare, gzip_member, line_member, with_text
 
 # The review page points where flags.csv points.
 _issue_span = issue_span
@@ -109,7 +109,7 @@ def results_member(item: Item, options: OutputOptions) -> bytes:
     assert r is not None
     bare = item.record_json or encode_bare(r)
     line = with_text(bare, r.text) if options.with_text else bare
-    return gzip_member((line + "\n").encode())
+    return line_member(line.encode())
 
 
 def item_lines(item: Item, files: Iterable[str], options: OutputOptions | None = None,
