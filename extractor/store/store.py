@@ -34,7 +34,7 @@ from extractor.schema import (
 )
 from extractor.store.codec import with_text
 from extractor.store.migrations import MigrationError, migrate
-from extractor.store.rows import ResultRows
+from extractor.store.rows import TEXT_COLUMNS, CellRows, ResultRows
 
 STORE_NAME = "store.sqlite"
 
@@ -63,15 +63,25 @@ LOOKUPS: dict[str, str] = {
 }
 
 
-#: A result's cell rows go in one statement of many rows (a quarter less CPU than
-#: `executemany` of one row each, measured); at most this many a statement (SQLite binds at
-#: most 32,766 values a statement, 13 a row).
+#: A result's cell rows go in one statement a shape (`rows.CellRows`: which columns hold a
+#: value) of many rows (a quarter less CPU than `executemany` of one row each, measured),
+#: at most this many rows a statement (SQLite binds at most 32,766 values a statement, 13
+#: a row).
 _CELLS_PER_INSERT = 1000
 
 
-@lru_cache(maxsize=64)
-def _insert_cells(n: int) -> str:
-    return "INSERT INTO cell_rows VALUES " + ",".join(["(?,?,?,?,?,?,?,?,?,?,?,?,?)"] * n)
+@lru_cache(maxsize=256)
+def _insert_cells(bound: tuple[int, ...], n: int) -> str:
+    """The INSERT of `n` cell rows with a value in the columns `bound` (of `rows.cell_row`),
+    NULL in the others (written in the SQL: binding a None is slow)."""
+    row = "(?," + ",".join("?" if c in bound else "NULL" for c in range(12)) + ")"
+    return "INSERT INTO cell_rows VALUES " + ",".join([row] * n)
+
+
+@lru_cache(maxsize=256)
+def _text_at(bound: tuple[int, ...]) -> tuple[bool, ...]:
+    """Which of the values of a row of shape `bound` are texts (stored as `cell_text` ids)."""
+    return tuple(c in TEXT_COLUMNS for c in bound)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -203,17 +213,7 @@ class Store:
                     (sha256, rows.schema_version, config, json.dumps(sections), *rows.result,
                      now, code))
                 rid = int(cur.lastrowid or 0)
-                ids = self._text_ids  # text -> id, adding the text when new (`_TextIds`)
-                cells = rows.cells
-                for at in range(0, len(cells), _CELLS_PER_INSERT):
-                    values: list[object] = []
-                    add = values.extend
-                    for (field, state, value, fen, unit, raw, status, reasons, s0, s1, page,
-                         placement) in cells[at:at + _CELLS_PER_INSERT]:
-                        add((rid, ids[field], ids[state], value, fen, unit, raw,
-                             None if status is None else ids[status],
-                             ids[reasons] if reasons else None, s0, s1, page, ids[placement]))
-                    self.db.execute(_insert_cells(len(values) // 13), values)
+                self._insert_cells(rid, rows.cells)
                 self.db.executemany("INSERT OR REPLACE INTO flags VALUES (?,?,?,?,?,?,?,?)",
                                     [(rid, *f) for f in rows.flags])
                 self._item(run_id, seq, path, sha256, rid, reused=False)
@@ -221,6 +221,21 @@ class Store:
             self._text_ids.clear()  # ids added in the rolled back transaction are gone
             raise
         return rid
+
+    def _insert_cells(self, rid: int, cells: CellRows) -> None:
+        """A result's cell rows, a statement a shape; each row's texts as `cell_text` ids."""
+        ids = self._text_ids
+        ids.learn(cells.texts)
+        for bound, n, values in cells.groups:
+            width = len(bound)
+            for at in range(0, n, _CELLS_PER_INSERT):
+                rows = min(n - at, _CELLS_PER_INSERT)
+                part = values[at * width:(at + rows) * width]
+                params: list[object] = [rid] * (rows * (width + 1))  # result_id first in each row
+                for k, text in enumerate(_text_at(bound)):
+                    column = part[k::width]
+                    params[k + 1::width + 1] = map(ids.__getitem__, column) if text else column
+                self.db.execute(_insert_cells(bound, rows), params)
 
     def _text_id(self, text: str) -> int:
         """The id of `text` in `cell_text` (added when new; inside the caller's transaction)."""
@@ -367,6 +382,12 @@ class _TextIds(dict[str, int]):
     def __init__(self, store: Store) -> None:
         super().__init__()
         self._store = store
+
+    def learn(self, texts: Iterable[str]) -> None:
+        """Know the ids of `texts`; those new to `cell_text` are added in this order."""
+        for text in texts:
+            if text not in self:
+                self.__missing__(text)
 
     def __missing__(self, text: str) -> int:
         if len(self) >= 50_000:
