@@ -7,9 +7,11 @@ compressed, its summary and usage; cells and flags of every result for SQL audit
 corrections per (document, field path); runs and the items of each run (every input of a
 run ends as a result or an error).
 
-Every document is committed in its own transaction, so a run killed at any moment (Ctrl-C,
-kill -9, power loss) leaves the store consistent: a re-run finds the finished documents by
-their key and does the rest. SQLite's write-ahead log makes the commits atomic on disk.
+Every document is written in its own transaction, or in its own savepoint of a transaction
+that commits several (`Store.group_commits`, as `extractor run` does), so a run killed at any
+moment (Ctrl-C, kill -9, power loss) leaves the store consistent: a re-run finds the
+finished documents by their key and does the rest. SQLite's write-ahead log makes the
+commits atomic on disk.
 Only the main process writes; workers hand back records.
 """
 
@@ -33,6 +35,7 @@ from extractor.schema import (
     version_key,
 )
 from extractor.store.codec import with_text
+from extractor.store.commits import Group, Transaction
 from extractor.store.migrations import MigrationError, migrate
 from extractor.store.rows import TEXT_COLUMNS, CellRows, ResultRows
 
@@ -137,17 +140,36 @@ class Store:
         except MigrationError as e:
             self.db.close()
             raise StoreError(f"{self.path} cannot be used: {e}") from e
+        self._group: Group | None = None  # items committed together (`group_commits`)
         self.moved_corrections = self.migrate_corrections(SCHEMA_VERSION, SCHEMA_RENAMES)
         self._text_ids = _TextIds(self)
 
+    def group_commits(self, items: int = 32, seconds: float = 1.0) -> None:
+        """From now on commit the items' writes (`add_rows`, `add_reused`, `add_error`)
+        together, up to `items` of them or for `seconds` at most (checked as each ends),
+        and when the store is left: a commit costs more than an item's rows (the WAL
+        frames of every page it touched). Each item is a savepoint of the open transaction,
+        so one that fails leaves the others; a run killed loses the items since the last
+        commit, at most `seconds` of results, whole (the next run does them again)."""
+        self._group = Group(items, seconds)
+
+    def commit_group(self) -> None:
+        """Commit the items written since the last commit, if any."""
+        if self._group is not None and self._group.open:
+            self._group.open = False
+            self.db.execute("COMMIT")
+
     def close(self) -> None:
-        self.db.close()
+        self.db.close()  # an open transaction (a failed commit's) is rolled back
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        try:
+            self.commit_group()  # the items done, also when leaving on an error
+        finally:
+            self.close()
 
     # -- runs ------------------------------------------------------------------------------
 
@@ -267,8 +289,8 @@ class Store:
             LOOKUPS["known_input_error"], (sha256, config, code)).fetchone()
         return None if row is None else (row[0], row[1])
 
-    def _tx(self) -> _Transaction:
-        return _Transaction(self.db)
+    def _tx(self) -> Transaction:
+        return Transaction(self.db, self._group)
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -394,14 +416,3 @@ class _TextIds(dict[str, int]):
             self.clear()
         found = self[text] = self._store._text_id(text)
         return found
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
