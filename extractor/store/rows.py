@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from operator import is_not, truth
 
 from extractor.schema import AMOUNT_FIELDS, Cell, CellState, Record, iter_cells
@@ -38,27 +38,29 @@ _REASONS = 7
 @dataclass(frozen=True)
 class CellRows:
     """A result's cell rows (`cell_row`) as the store inserts them: grouped by which columns
-    hold a value, each group's values in one flat list, row after row, without the NULLs.
-    The main process binds no None (the sqlite3 module binds a None eight times slower
-    than an int: it was most of the insert's CPU) and turns the texts into `cell_text` ids
-    a column at a time (`Store.add_rows`)."""
+    hold a value, each group as its columns without the NULLs. The main process binds no
+    None (the sqlite3 module binds a None eight times slower than an int: it was most of
+    the insert's CPU) and turns the texts into `cell_text` ids a column at a time
+    (`Store.add_rows`)."""
 
     #: every text of the rows (`TEXT_COLUMNS`) once, in the order the rows first name it
     #: (row by row, column by column): new texts get their ids in this order
     texts: tuple[str, ...]
-    #: (the columns holding a value, how many rows, their values row after row)
-    groups: tuple[tuple[tuple[int, ...], int, list[object]], ...]
+    #: (the columns holding a value, how many rows, the values of each of those columns)
+    groups: tuple[tuple[tuple[int, ...], int, list[tuple[object, ...]]], ...]
 
 
 def cell_groups(rows: list[tuple[object, ...]]) -> CellRows:
     """`rows` (`cell_row` each) grouped as the store inserts them (no reasons, '', is NULL).
-    The columns are read with C loops (`zip`, `map`, `compress`): a Python loop reading
-    each row's values cost four times as much."""
+    The values are moved by C loops (`zip`, `map`, slices): a Python loop reading each
+    row's values cost four times as much."""
     if not rows:
         return CellRows((), ())
     columns = list(zip(*rows, strict=True))
-    texts = dict.fromkeys(chain.from_iterable(zip(*(columns[c] for c in TEXT_COLUMNS),
-                                                   strict=True)))
+    named: list[object] = [None] * (len(TEXT_COLUMNS) * len(rows))  # row by row
+    for k, c in enumerate(TEXT_COLUMNS):
+        named[k::len(TEXT_COLUMNS)] = columns[c]
+    texts = dict.fromkeys(named)
     texts.pop(None, None)  # no status
     texts.pop("", None)  # no reasons
     has_value = zip(*(map(truth, col) if c == _REASONS else map(is_not, col, repeat(None))
@@ -69,10 +71,12 @@ def cell_groups(rows: list[tuple[object, ...]]) -> CellRows:
             shapes[has].append(row)
         else:
             shapes[has] = [row]
-    return CellRows(tuple(texts), tuple(  # type: ignore[arg-type]
-        (tuple(compress(range(len(has)), has)), len(of_shape),
-         list(chain.from_iterable(map(compress, of_shape, repeat(has)))))
-        for has, of_shape in shapes.items()))
+    groups = []
+    for has, of_shape in shapes.items():
+        bound = tuple(compress(range(len(has)), has))
+        of_columns = list(zip(*of_shape, strict=True))
+        groups.append((bound, len(of_shape), [of_columns[c] for c in bound]))
+    return CellRows(tuple(texts), tuple(groups))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

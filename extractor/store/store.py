@@ -248,15 +248,15 @@ class Store:
         """A result's cell rows, a statement a shape; each row's texts as `cell_text` ids."""
         ids = self._text_ids
         ids.learn(cells.texts)
-        for bound, n, values in cells.groups:
-            width = len(bound)
+        for bound, n, columns in cells.groups:
+            width = len(bound) + 1  # result_id first
             for at in range(0, n, _CELLS_PER_INSERT):
                 rows = min(n - at, _CELLS_PER_INSERT)
-                part = values[at * width:(at + rows) * width]
-                params: list[object] = [rid] * (rows * (width + 1))  # result_id first in each row
-                for k, text in enumerate(_text_at(bound)):
-                    column = part[k::width]
-                    params[k + 1::width + 1] = map(ids.__getitem__, column) if text else column
+                params: list[object] = [rid] * (rows * width)
+                for k, (text, column) in enumerate(zip(_text_at(bound), columns, strict=True),
+                                                   start=1):
+                    part = column[at:at + rows] if n > _CELLS_PER_INSERT else column
+                    params[k::width] = map(ids.__getitem__, part) if text else part
                 self.db.execute(_insert_cells(bound, rows), params)
 
     def _text_id(self, text: str) -> int:
@@ -405,8 +405,10 @@ class _TextIds(dict[str, int]):
         super().__init__()
         self._store = store
 
-    def learn(self, texts: Iterable[str]) -> None:
+    def learn(self, texts: tuple[str, ...]) -> None:
         """Know the ids of `texts`; those new to `cell_text` are added in this order."""
+        if all(map(self.__contains__, texts)):  # the common case, in C
+            return
         for text in texts:
             if text not in self:
                 self.__missing__(text)
