@@ -62,3 +62,38 @@ def test_a_head_that_needs_quoting_or_neutralising_is_written_as_csv_writer_does
     builder.add_doc(odd)
     panel = builder.finish()
     assert list(panel_lines(panel)) == [reference_line(d) for d in panel.docs]
+
+
+def test_the_panel_flags_are_added_to_flags_csv_as_csv_writer_writes_them(tmp_path: Path) -> None:
+    """OUT/flags.csv keeps its rows but an earlier panel's (replaced, never repeated) and
+    gets the panel's flags after them: the same bytes whether it held panel rows or not."""
+    from extractor.outputs.tables import FLAG_COLUMNS
+    from extractor.panel.build import CrossFlag, Part
+    from extractor.panel.write import merge_run_flags, run_flag_rows
+
+    a, b = worker_docs(INPUTS[:2])
+    a.year, b.year = 2020, 2021
+    builder = PanelBuilder()
+    panel = builder.finish()
+    panel.flags.append(CrossFlag("X1", "X1:k:2020-2021", "flag", 'a "break",\nover lines', "k",
+                                 Part(a, ()), Part(b, ()), "source_inconsistency", "both"))
+    header = [c.name for c in FLAG_COLUMNS]
+    mine = [["r.txt", "SUM", "SUM:1", "", 'total "off",\r\nby 1', "s1.x", "1", "2", "=x", "p",
+             "s", "0"], ["r.txt", "X1X", "k", "", "names ,X1X, only", "", "", "", "", "", "", "1"]]
+    old_panel_row = ["o.txt", "X2", "X2:k", "", "an earlier panel's", "", "", "", "", "", "", "2"]
+
+    def written(rows: list[list[str]]) -> bytes:
+        buf = io.StringIO()
+        csv.writer(buf).writerows(rows)
+        return "\ufeff".encode() + buf.getvalue().encode()
+
+    want = written([header, *mine, *([csv_text(v) for v in r] for r in run_flag_rows(panel))])
+    assert len(run_flag_rows(panel)) == 2
+    for before in ([header, *mine], [header, mine[0], old_panel_row, mine[1]]):
+        out = tmp_path / str(len(before))
+        out.mkdir()
+        (out / "flags.csv").write_bytes(written(before))
+        merge_run_flags(out, panel)
+        assert (out / "flags.csv").read_bytes() == want
+        merge_run_flags(out, panel)  # again: replaced, not repeated
+        assert (out / "flags.csv").read_bytes() == want

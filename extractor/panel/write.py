@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import sqlite3
 import zlib
@@ -298,6 +299,13 @@ def merge_run_flags(out: Path, panel: Panel) -> Path | None:
     if not target.is_file():
         return None
     tmp = out / ".flags.csv.panel.tmp"
+    data = target.read_bytes()
+    if data.startswith(_BOM) and data.endswith(b"\r\n") and not any(
+            m in data for m in _PANEL_RULE_FIELDS):  # no panel row to replace (a new run's)
+        added = io.StringIO()
+        csv.writer(added).writerows([csv_text(v) for v in row] for row in run_flag_rows(panel))
+        tmp.write_bytes(data + added.getvalue().encode())
+        return _replace(tmp, target)
     rule_at = [c.name for c in FLAG_COLUMNS].index("rule")
     with open(target, encoding="utf-8-sig", newline="") as src, \
             open(tmp, "w", encoding="utf-8-sig", newline="") as dst:
@@ -307,3 +315,9 @@ def merge_run_flags(out: Path, panel: Panel) -> Path | None:
                 w.writerow(row)
         w.writerows([csv_text(v) for v in row] for row in run_flag_rows(panel))
     return _replace(tmp, target)
+
+
+_BOM = "\ufeff".encode()
+#: A row of a panel rule holds one of these (its `rule` field after the `file` field); a
+#: file without any holds no such row (one with one may: it is read row by row).
+_PANEL_RULE_FIELDS = tuple(f",{r},".encode() for r in sorted(PANEL_RULES))
