@@ -41,8 +41,11 @@ class Transaction:
         if g is None:
             self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
         elif exc_type is not None:
-            self.db.execute("ROLLBACK TO item")
-            self.db.execute("RELEASE item")
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK TO item")
+                self.db.execute("RELEASE item")
+            else:  # SQLite rolled the whole transaction back (a full disk): begin anew
+                g.open = False
         else:
             self.db.execute("RELEASE item")
             g.done += 1

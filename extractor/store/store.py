@@ -57,8 +57,11 @@ LOOKUPS: dict[str, str] = {
                          " AND i.error_kind='input' ORDER BY i.run_id DESC LIMIT 1",
     "run_items": "SELECT seq, path, sha256, result_id, error_kind, error FROM run_items"
                  " WHERE run_id=? ORDER BY seq",
-    "flagged_cells": "SELECT count(*) FILTER (WHERE status='flagged'), count(*) FILTER"
-                     " (WHERE status='flagged' AND state='missing') FROM cells WHERE result_id=?",
+    # on the ids of `cell_rows` (the view `cells` joins five texts to each row)
+    "flagged_cells": "SELECT count(*) FILTER (WHERE status=(SELECT id FROM cell_text WHERE"
+                     " text='flagged')), count(*) FILTER (WHERE status=(SELECT id FROM"
+                     " cell_text WHERE text='flagged') AND state=(SELECT id FROM cell_text"
+                     " WHERE text='missing')) FROM cell_rows WHERE result_id=?",
     "record_json": "SELECT record, text FROM results WHERE id=?",
     "cell_text": "SELECT id FROM cell_text WHERE text=?",
     "corrections": "SELECT path, decision, value, state, machine_value, machine_state,"
@@ -157,7 +160,8 @@ class Store:
         """Commit the items written since the last commit, if any."""
         if self._group is not None and self._group.open:
             self._group.open = False
-            self.db.execute("COMMIT")
+            if self.db.in_transaction:  # not rolled back by SQLite itself (a full disk)
+                self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.close()  # an open transaction (a failed commit's) is rolled back
