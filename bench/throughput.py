@@ -115,6 +115,7 @@ def stages(files: list[Path], tmp: Path) -> dict[str, float]:
     try:
         with Store(out) as store, Spool(out) as spool:
             run_id = store.begin_run("bench", "bench", [], "bench")
+            store.group_commits()  # as `extractor run` commits
             for seq, f in enumerate(files):
                 doc = timed("read+normalize", lambda f=f: load(f))
                 doc = timed("layout", lambda d=doc: with_rows(d))

@@ -415,13 +415,16 @@ def test_a_rolled_back_insert_forgets_the_text_ids_it_made(tmp_path: Path) -> No
     of a rolled-back row would point nowhere: the cell would vanish from the `cells` view)."""
     from dataclasses import replace
 
-    from extractor.run.payload import produce
+    from extractor.run.pipeline import process
+    from extractor.schema import iter_cells
+    from extractor.store.rows import cell_groups, cell_row, result_rows
     from extractor.store.store import Store
 
     src = Path(__file__).resolve().parent.parent / "golden" / "inputs" / "lvyuan_health_2020.txt"
-    payload = produce(src, 0, "a" * 64)
-    assert not isinstance(payload, Record) and hasattr(payload, "rows")
-    cells = payload.rows.cells
+    record = process(src)
+    assert isinstance(record, Record)
+    rows = result_rows(record, b"")
+    cells = [cell_row(c) for c in iter_cells(record.tables)]
     new_reason = "a reason no report has given before"
     first = (*cells[0][:7], new_reason, *cells[0][8:])
     broken = (*cells[1][:2], "not an integer", *cells[1][3:])  # fails the CHECK on value
@@ -429,11 +432,11 @@ def test_a_rolled_back_insert_forgets_the_text_ids_it_made(tmp_path: Path) -> No
         run = store.begin_run("k", "v", [], "c")
         with pytest.raises(sqlite3.IntegrityError):
             store.add_rows(run, 0, src, "a" * 64, 1, replace(
-                payload.rows, cells=[first, broken, *cells[2:]]), "k", {}, "c")
+                rows, cells=cell_groups([first, broken, *cells[2:]])), "k", {}, "c")
         assert store.db.execute("SELECT count(*) FROM cell_text WHERE text=?",
                                 (new_reason,)).fetchone() == (0,)
         rid = store.add_rows(run, 1, src, "b" * 64, 1, replace(
-            payload.rows, cells=[first, *cells[1:]]), "k", {}, "c")
+            rows, cells=cell_groups([first, *cells[1:]])), "k", {}, "c")
         got = store.db.execute("SELECT reasons FROM cells WHERE result_id=? AND path=?",
                                (rid, cells[0][0])).fetchone()
         assert got == (new_reason,)

@@ -18,16 +18,19 @@ class Spool:
         self.path = out / NAME
         self._fh = open(self.path, "w+b")  # noqa: SIM115 - closed in close()
         self._end = 0
+        self._reading = False  # the position is not at the end
         self._at: dict[int, tuple[int, tuple[tuple[str, int], ...]]] = {}
 
     def add(self, seq: int, lines: dict[str, bytes]) -> None:
-        self._fh.seek(self._end)
-        sizes = []
-        for name, data in lines.items():
-            self._fh.write(data)
-            sizes.append((name, len(data)))
-        self._at[seq] = (self._end, tuple(sizes))
-        self._end += sum(n for _, n in sizes)
+        """Append the lines of the input at `seq` (one write; the file is read only by `get`,
+        which moves the position: the next write goes back to the end)."""
+        if self._reading:
+            self._fh.seek(self._end)
+            self._reading = False
+        data = b"".join(lines.values())
+        self._fh.write(data)
+        self._at[seq] = (self._end, tuple((name, len(b)) for name, b in lines.items()))
+        self._end += len(data)
 
     def get(self, seq: int) -> dict[str, bytes] | None:
         """The lines of the input at `seq`, or None when no worker made them in this run."""
@@ -35,6 +38,7 @@ class Spool:
         if at is None:
             return None
         offset, sizes = at
+        self._reading = True
         self._fh.seek(offset)
         return {name: self._fh.read(n) for name, n in sizes}
 

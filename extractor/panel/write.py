@@ -13,13 +13,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from extractor.outputs.export import ExportError, _ddl, _pyarrow, _sql_row, arrow_table
-from extractor.outputs.rows import csv_text, header
+from extractor.outputs.rows import csv_lines, csv_text, header
 from extractor.outputs.tables import FLAG_COLUMNS, REPORT_COLUMNS, REPORT_HEAD, Column
 from extractor.panel.build import CrossCheck, CrossFlag, Panel, PanelDoc, Part
 from extractor.schema import S3_COLUMNS
@@ -101,6 +103,11 @@ PANEL_CHECK_COLUMNS: tuple[Column, ...] = (
 
 
 def panel_values(doc: PanelDoc) -> list[object]:
+    return [*_head_values(doc), *doc.row]
+
+
+def _head_values(doc: PanelDoc) -> list[object]:
+    """A panel row's values before the reports row's fields."""
     i, r = doc.identity, doc.identity.region
     return [
         i.key, i.read, i.identity, i.reason, r.name, r.province, r.city, r.county, i.region_code,
@@ -109,8 +116,20 @@ def panel_values(doc: PanelDoc) -> list[object]:
         doc.x1["not_assessable"], doc.x2_warnings, doc.x3, doc.x4, doc.file, doc.input_path,
         doc.template, doc.sha256, doc.seq,
         *(doc.cross_year.get(p) for p in EVIDENCE_PATHS),
-        *doc.row,
     ]
+
+
+def panel_lines(panel: Panel) -> Iterator[str]:
+    """panel.csv's rows as `csv.writer` writes `panel_values`: the head's values through
+    it, the reports row's fields copied as the worker's cell pass wrote them
+    (`PanelDoc.packed_csv`, tests/test_hand_writers.py holds that text to `csv.writer`),
+    or through it too when the doc has none."""
+    for doc in panel.docs:
+        if doc.packed_csv is None:
+            yield csv_lines([panel_values(doc)])
+        else:
+            head = csv_lines([_head_values(doc)])
+            yield f"{head[:-2]},{zlib.decompress(doc.packed_csv).decode()}\r\n"
 
 
 def _side_values(side: Part | None) -> list[object]:
@@ -192,23 +211,25 @@ def write_panel(panel: Panel, dest: Path, formats: Sequence[str] = ("csv",)) -> 
         if fmt not in PANEL_FORMATS:
             raise ExportError(f"unknown panel format {fmt!r}; one of {', '.join(PANEL_FORMATS)}")
     dest.mkdir(parents=True, exist_ok=True)
-    tables = [(name, cols, rows_of(panel)) for name, cols, rows_of in TABLES]
     written: list[Path] = []
+    typed = [(name, cols, rows_of(panel)) for name, cols, rows_of in TABLES
+             ] if set(formats) - {"csv"} else []  # the csv lines need no typed rows
     for fmt in formats:
         if fmt == "csv":
-            written += [_csv(dest / f"{name}.csv", cols, rows) for name, cols, rows in tables]
+            written += [_csv(dest / f"{name}.csv", cols, panel_lines(panel) if name == "panel"
+                             else csv_lines(rows_of(panel))) for name, cols, rows_of in TABLES]
         elif fmt == "parquet":
             _pyarrow()
             import pyarrow.parquet as pq
 
-            for name, cols, rows in tables:
+            for name, cols, rows in typed:
                 tmp = dest / f".{name}.parquet.tmp"
                 pq.write_table(arrow_table(cols, rows), tmp)
                 written.append(_replace(tmp, dest / f"{name}.parquet"))
         elif fmt == "sqlite":
-            written.append(_sqlite(dest / "panel.sqlite", tables))
+            written.append(_sqlite(dest / "panel.sqlite", typed))
         else:
-            written.append(_xlsx(dest / "panel.xlsx", tables))
+            written.append(_xlsx(dest / "panel.xlsx", typed))
     return written
 
 
@@ -217,12 +238,11 @@ def _replace(tmp: Path, target: Path) -> Path:
     return target
 
 
-def _csv(target: Path, cols: Sequence[Column], rows: list[list[object]]) -> Path:
+def _csv(target: Path, cols: Sequence[Column], lines: Iterable[str]) -> Path:
     tmp = target.parent / f".{target.name}.tmp"
     with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header(cols))
-        w.writerows([csv_text(v) for v in row] for row in rows)
+        csv.writer(fh).writerow(header(cols))
+        fh.writelines(lines)
     return _replace(tmp, target)
 
 
@@ -279,6 +299,13 @@ def merge_run_flags(out: Path, panel: Panel) -> Path | None:
     if not target.is_file():
         return None
     tmp = out / ".flags.csv.panel.tmp"
+    data = target.read_bytes()
+    if data.startswith(_BOM) and data.endswith(b"\r\n") and not any(
+            m in data for m in _PANEL_RULE_FIELDS):  # no panel row to replace (a new run's)
+        added = io.StringIO()
+        csv.writer(added).writerows([csv_text(v) for v in row] for row in run_flag_rows(panel))
+        tmp.write_bytes(data + added.getvalue().encode())
+        return _replace(tmp, target)
     rule_at = [c.name for c in FLAG_COLUMNS].index("rule")
     with open(target, encoding="utf-8-sig", newline="") as src, \
             open(tmp, "w", encoding="utf-8-sig", newline="") as dst:
@@ -288,3 +315,9 @@ def merge_run_flags(out: Path, panel: Panel) -> Path | None:
                 w.writerow(row)
         w.writerows([csv_text(v) for v in row] for row in run_flag_rows(panel))
     return _replace(tmp, target)
+
+
+_BOM = "\ufeff".encode()
+#: A row of a panel rule holds one of these (its `rule` field after the `file` field); a
+#: file without any holds no such row (one with one may: it is read row by row).
+_PANEL_RULE_FIELDS = tuple(f",{r},".encode() for r in sorted(PANEL_RULES))

@@ -136,6 +136,7 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
     budget = second.client.settings.max_cost if second is not None else None
     with write_lock(out, "run"), Store(out) as store, _fresh_spool(out) as spool:
+        store.group_commits()  # a commit every few items, not every item
         batch = _Batch(store, totals, config_key(extraction_config(second)), on_event, spool)
         totals.corrections_moved = store.moved_corrections
         totals.corrections_orphaned = store.orphan_corrections(frozenset(ALL_PATHS))

@@ -7,9 +7,11 @@ compressed, its summary and usage; cells and flags of every result for SQL audit
 corrections per (document, field path); runs and the items of each run (every input of a
 run ends as a result or an error).
 
-Every document is committed in its own transaction, so a run killed at any moment (Ctrl-C,
-kill -9, power loss) leaves the store consistent: a re-run finds the finished documents by
-their key and does the rest. SQLite's write-ahead log makes the commits atomic on disk.
+Every document is written in its own transaction, or in its own savepoint of a transaction
+that commits several (`Store.group_commits`, as `extractor run` does), so a run killed at any
+moment (Ctrl-C, kill -9, power loss) leaves the store consistent: a re-run finds the
+finished documents by their key and does the rest. SQLite's write-ahead log makes the
+commits atomic on disk.
 Only the main process writes; workers hand back records.
 """
 
@@ -33,8 +35,9 @@ from extractor.schema import (
     version_key,
 )
 from extractor.store.codec import with_text
+from extractor.store.commits import Group, Transaction
 from extractor.store.migrations import MigrationError, migrate
-from extractor.store.rows import ResultRows
+from extractor.store.rows import TEXT_COLUMNS, CellRows, ResultRows
 
 STORE_NAME = "store.sqlite"
 
@@ -54,8 +57,11 @@ LOOKUPS: dict[str, str] = {
                          " AND i.error_kind='input' ORDER BY i.run_id DESC LIMIT 1",
     "run_items": "SELECT seq, path, sha256, result_id, error_kind, error FROM run_items"
                  " WHERE run_id=? ORDER BY seq",
-    "flagged_cells": "SELECT count(*) FILTER (WHERE status='flagged'), count(*) FILTER"
-                     " (WHERE status='flagged' AND state='missing') FROM cells WHERE result_id=?",
+    # on the ids of `cell_rows` (the view `cells` joins five texts to each row)
+    "flagged_cells": "SELECT count(*) FILTER (WHERE status=(SELECT id FROM cell_text WHERE"
+                     " text='flagged')), count(*) FILTER (WHERE status=(SELECT id FROM"
+                     " cell_text WHERE text='flagged') AND state=(SELECT id FROM cell_text"
+                     " WHERE text='missing')) FROM cell_rows WHERE result_id=?",
     "record_json": "SELECT record, text FROM results WHERE id=?",
     "cell_text": "SELECT id FROM cell_text WHERE text=?",
     "corrections": "SELECT path, decision, value, state, machine_value, machine_state,"
@@ -63,15 +69,25 @@ LOOKUPS: dict[str, str] = {
 }
 
 
-#: A result's cell rows go in one statement of many rows (a quarter less CPU than
-#: `executemany` of one row each, measured); at most this many a statement (SQLite binds at
-#: most 32,766 values a statement, 13 a row).
+#: A result's cell rows go in one statement a shape (`rows.CellRows`: which columns hold a
+#: value) of many rows (a quarter less CPU than `executemany` of one row each, measured),
+#: at most this many rows a statement (SQLite binds at most 32,766 values a statement, 13
+#: a row).
 _CELLS_PER_INSERT = 1000
 
 
-@lru_cache(maxsize=64)
-def _insert_cells(n: int) -> str:
-    return "INSERT INTO cell_rows VALUES " + ",".join(["(?,?,?,?,?,?,?,?,?,?,?,?,?)"] * n)
+@lru_cache(maxsize=256)
+def _insert_cells(bound: tuple[int, ...], n: int) -> str:
+    """The INSERT of `n` cell rows with a value in the columns `bound` (of `rows.cell_row`),
+    NULL in the others (written in the SQL: binding a None is slow)."""
+    row = "(?," + ",".join("?" if c in bound else "NULL" for c in range(12)) + ")"
+    return "INSERT INTO cell_rows VALUES " + ",".join([row] * n)
+
+
+@lru_cache(maxsize=256)
+def _text_at(bound: tuple[int, ...]) -> tuple[bool, ...]:
+    """Which of the values of a row of shape `bound` are texts (stored as `cell_text` ids)."""
+    return tuple(c in TEXT_COLUMNS for c in bound)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -127,17 +143,37 @@ class Store:
         except MigrationError as e:
             self.db.close()
             raise StoreError(f"{self.path} cannot be used: {e}") from e
+        self._group: Group | None = None  # items committed together (`group_commits`)
         self.moved_corrections = self.migrate_corrections(SCHEMA_VERSION, SCHEMA_RENAMES)
         self._text_ids = _TextIds(self)
 
+    def group_commits(self, items: int = 32, seconds: float = 1.0) -> None:
+        """From now on commit the items' writes (`add_rows`, `add_reused`, `add_error`)
+        together, up to `items` of them or for `seconds` at most (checked as each ends),
+        and when the store is left: a commit costs more than an item's rows (the WAL
+        frames of every page it touched). Each item is a savepoint of the open transaction,
+        so one that fails leaves the others; a run killed loses the items since the last
+        commit, at most `seconds` of results, whole (the next run does them again)."""
+        self._group = Group(items, seconds)
+
+    def commit_group(self) -> None:
+        """Commit the items written since the last commit, if any."""
+        if self._group is not None and self._group.open:
+            self._group.open = False
+            if self.db.in_transaction:  # not rolled back by SQLite itself (a full disk)
+                self.db.execute("COMMIT")
+
     def close(self) -> None:
-        self.db.close()
+        self.db.close()  # an open transaction (a failed commit's) is rolled back
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        try:
+            self.commit_group()  # the items done, also when leaving on an error
+        finally:
+            self.close()
 
     # -- runs ------------------------------------------------------------------------------
 
@@ -203,17 +239,7 @@ class Store:
                     (sha256, rows.schema_version, config, json.dumps(sections), *rows.result,
                      now, code))
                 rid = int(cur.lastrowid or 0)
-                ids = self._text_ids  # text -> id, adding the text when new (`_TextIds`)
-                cells = rows.cells
-                for at in range(0, len(cells), _CELLS_PER_INSERT):
-                    values: list[object] = []
-                    add = values.extend
-                    for (field, state, value, fen, unit, raw, status, reasons, s0, s1, page,
-                         placement) in cells[at:at + _CELLS_PER_INSERT]:
-                        add((rid, ids[field], ids[state], value, fen, unit, raw,
-                             None if status is None else ids[status],
-                             ids[reasons] if reasons else None, s0, s1, page, ids[placement]))
-                    self.db.execute(_insert_cells(len(values) // 13), values)
+                self._insert_cells(rid, rows.cells)
                 self.db.executemany("INSERT OR REPLACE INTO flags VALUES (?,?,?,?,?,?,?,?)",
                                     [(rid, *f) for f in rows.flags])
                 self._item(run_id, seq, path, sha256, rid, reused=False)
@@ -221,6 +247,21 @@ class Store:
             self._text_ids.clear()  # ids added in the rolled back transaction are gone
             raise
         return rid
+
+    def _insert_cells(self, rid: int, cells: CellRows) -> None:
+        """A result's cell rows, a statement a shape; each row's texts as `cell_text` ids."""
+        ids = self._text_ids
+        ids.learn(cells.texts)
+        for bound, n, columns in cells.groups:
+            width = len(bound) + 1  # result_id first
+            for at in range(0, n, _CELLS_PER_INSERT):
+                rows = min(n - at, _CELLS_PER_INSERT)
+                params: list[object] = [rid] * (rows * width)
+                for k, (text, column) in enumerate(zip(_text_at(bound), columns, strict=True),
+                                                   start=1):
+                    part = column[at:at + rows] if n > _CELLS_PER_INSERT else column
+                    params[k::width] = map(ids.__getitem__, part) if text else part
+                self.db.execute(_insert_cells(bound, rows), params)
 
     def _text_id(self, text: str) -> int:
         """The id of `text` in `cell_text` (added when new; inside the caller's transaction)."""
@@ -252,8 +293,8 @@ class Store:
             LOOKUPS["known_input_error"], (sha256, config, code)).fetchone()
         return None if row is None else (row[0], row[1])
 
-    def _tx(self) -> _Transaction:
-        return _Transaction(self.db)
+    def _tx(self) -> Transaction:
+        return Transaction(self.db, self._group)
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -368,19 +409,16 @@ class _TextIds(dict[str, int]):
         super().__init__()
         self._store = store
 
+    def learn(self, texts: tuple[str, ...]) -> None:
+        """Know the ids of `texts`; those new to `cell_text` are added in this order."""
+        if all(map(self.__contains__, texts)):  # the common case, in C
+            return
+        for text in texts:
+            if text not in self:
+                self.__missing__(text)
+
     def __missing__(self, text: str) -> int:
         if len(self) >= 50_000:
             self.clear()
         found = self[text] = self._store._text_id(text)
         return found
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
