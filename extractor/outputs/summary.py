@@ -18,13 +18,18 @@ from extractor.outputs.tables import STATUSES
 from extractor.schema import CellState, iter_cells
 from extractor.store.store import Store
 
+#: counted on the cell rows' text ids, named afterwards (the `cells` view would join five
+#: texts to every row)
 _COUNT = """
-SELECT c.status, c.state = 'missing', r.truncated, count(*)
-FROM run_items i
-JOIN results r ON r.id = i.result_id
-JOIN cells c ON c.result_id = i.result_id
-WHERE i.run_id = ? AND i.sha256 NOT IN (SELECT sha256 FROM corrections)
-GROUP BY 1, 2, 3
+SELECT st.text, s.text = 'missing', g.truncated, g.n FROM (
+    SELECT c.status, c.state, r.truncated, count(*) AS n
+    FROM run_items i
+    JOIN results r ON r.id = i.result_id
+    JOIN cell_rows c ON c.result_id = i.result_id
+    WHERE i.run_id = ? AND i.sha256 NOT IN (SELECT sha256 FROM corrections)
+    GROUP BY 1, 2, 3) g
+JOIN cell_text s ON s.id = g.state
+LEFT JOIN cell_text st ON st.id = g.status
 """
 _DECIDED = """
 SELECT i.seq, i.path, i.sha256, i.result_id, NULL, NULL FROM run_items i
