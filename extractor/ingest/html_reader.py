@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from html.entities import name2codepoint
 from html.parser import HTMLParser
 
+from extractor.ingest.html_feed import feed
 from extractor.schema.values import MERGED, read_value
 
 _BLOCK = {
@@ -330,7 +331,7 @@ def render_html(source: str) -> tuple[str, list[int]]:
     """Text of an HTML document, tables as tab-separated rows, and each char's source offset."""
     r = _Renderer(source)
     cleaned = _mark_stray_lt(source)
-    r.feed(_TAG.sub(_quiet, cleaned))
+    feed(r, _TAG.sub(_quiet, cleaned))
     r.close()
     while r.tables:  # unclosed tables in a truncated page
         t = r.tables.pop()
