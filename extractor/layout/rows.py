@@ -192,13 +192,15 @@ def _stream_rows(lines: list[tuple[str, int]]) -> list[Row]:
     parts: list[TextCell] = []  # pieces of the cell being read (a label broken over lines)
     for line, base in lines:
         lo = 0
-        for k, ch in enumerate(line + "\n"):
-            if ch not in "|\n":
-                continue
-            piece = _cell(line, base, lo, k)
-            if piece.text:
-                parts.append(piece)
-            if ch == "|":
+        pieces = line.split("|")
+        last = len(pieces) - 1
+        for i, seg in enumerate(pieces):  # each piece ends at a "|", the last at the line's end
+            k = lo + len(seg)
+            stripped = seg.strip()
+            if stripped:  # what _cell(line, base, lo, k) makes of it
+                s = base + lo + seg.find(stripped[0])
+                parts.append(text_cell((stripped, s, s + len(stripped))))
+            if i < last:
                 if parts:
                     cells.append(TextCell("".join(p.text for p in parts), parts[0].start, parts[-1].end))
                 else:
