@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from extractor.schema import LAYOUTS, Cell, CellState, build_tables, iter_cells
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractor.ingest.reader import load
+from extractor.layout import with_rows
+from extractor.mapping.report import NotAReport, extract
+from extractor.schema import LAYOUTS, Cell, CellState, build_tables, iter_cells, title
 from extractor.schema.models import Tables2019, Tables2021, _validated_tables
+from extractor.schema.templates import template_rows
+from verify.patterns import (
+    _PRINTED,
+    PatternIssue,
+    _is_zero,
+    _mixes,
+    _section_rows,
+    _shown,
+    blank_pattern_issues,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = sorted(p for d in ("inputs", "inputs-panel") for p in (ROOT / "golden" / d).iterdir()
+                if p.is_file())
 
 
 @pytest.mark.parametrize("template", ["2019", "2021"])
@@ -22,3 +43,78 @@ def test_iter_cells_gives_every_cell_in_printed_order_however_the_tables_were_ma
                    model.model_validate_json(built.model_dump_json())):
         assert [c.path for c in iter_cells(tables)] == expected
     assert [c for c in iter_cells(built)] == [cells[p] for p in expected]
+
+
+def reference_blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternIssue]:
+    """`blank_pattern_issues` as first written: each row compared with every sibling."""
+    out: list[PatternIssue] = []
+    for section, section_rows in _section_rows(template):
+        rows = {r: [cells[p] for p in paths] for r, paths in section_rows
+                if all(p in cells for p in paths)}
+        complete = {r: row for r, row in rows.items()
+                    if not any(c.state in (CellState.MISSING, CellState.UNREADABLE) for c in row)}
+        for name, row in complete.items():
+            blanks = [c for c in row if c.state is CellState.BLANK]
+            if not blanks or not any(c.state in _PRINTED for c in row):
+                continue
+            siblings = [other for r, other in complete.items() if r != name]
+            where = title(f"{section}.{name}")
+            look = (f"a value may have been dropped or moved within this row (the identities "
+                    f"count a blank as 0 and cannot tell): compare the row with the source "
+                    f"({_shown(row)})")
+            odd = [c for i, c in enumerate(row) if c.state is CellState.BLANK
+                   and all(s[i].state in _PRINTED for s in siblings)]
+            if siblings and odd and any(_is_zero(c) for s in siblings for c in s):
+                empty = "、".join(title(c.path).split("·")[-1] for c in odd)
+                message = (f"{where}: {empty} blank while every other row of the table prints "
+                           f"that column, 0 for none; {look}")
+            elif _mixes(row) and not any(_mixes(s) for s in siblings):
+                empty = "、".join(title(c.path).split("·")[-1] for c in blanks)
+                zeros = "、".join(title(c.path).split("·")[-1] for c in row[:-1] if _is_zero(c))
+                message = (f"{where}: prints 0 in {zeros} but leaves {empty} blank, a mixture "
+                           f"no other row of the table has; {look}")
+            else:
+                continue
+            out.append(PatternIssue("PATTERN", f"PATTERN:{section}.{name}", message,
+                                    tuple(c.path for c in row)))
+    return out
+
+
+def _golden_extractions() -> list[tuple[str, dict[str, Cell]]]:
+    out = []
+    for p in GOLDEN:
+        try:
+            ex = extract(with_rows(load(p)))
+        except NotAReport:
+            continue
+        out.append((ex.tables.template, {c.path: c for c in iter_cells(ex.tables)}))
+    return out
+
+
+def test_blank_patterns_of_every_golden_report_are_the_reference_ones() -> None:
+    extractions = _golden_extractions()
+    assert len(extractions) >= 18
+    for template, cells in extractions:
+        assert blank_pattern_issues(cells, template) == reference_blank_pattern_issues(cells, template)
+
+
+#: A cell's state and value: 0 and 1 printed, blank, a placeholder, missing, unreadable.
+_CELL = st.sampled_from([(CellState.NUMBER, 0), (CellState.NUMBER, 0), (CellState.NUMBER, 1),
+                         (CellState.BLANK, None), (CellState.BLANK, None),
+                         (CellState.PLACEHOLDER, None), (CellState.MISSING, None),
+                         (CellState.UNREADABLE, None)])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["2019", "2021"]), st.data())
+def test_blank_patterns_of_generated_tables_are_the_reference_ones(template: str,
+                                                                   data: st.DataObject) -> None:
+    # a few row patterns repeated down the table, as publishers print them
+    patterns = data.draw(st.lists(st.lists(_CELL, min_size=7, max_size=7), min_size=1,
+                                  max_size=4))
+    cells = {}
+    for i, (_, _, paths) in enumerate(template_rows(template)):
+        pattern = patterns[data.draw(st.integers(0, len(patterns) - 1))] if i % 3 else patterns[0]
+        for p, (state, value) in zip(paths, pattern, strict=False):
+            cells[p] = Cell(path=p, state=state, value=value, raw=None if value is None else str(value))
+    assert blank_pattern_issues(cells, template) == reference_blank_pattern_issues(cells, template)
