@@ -12,6 +12,7 @@ from extractor.ingest.reader import load
 from extractor.layout import with_rows
 from extractor.mapping.report import NotAReport, extract
 from extractor.schema import LAYOUTS, Cell, CellState, build_tables, iter_cells, title
+from extractor.schema.identities import detail_totals, instances
 from extractor.schema.models import Tables2019, Tables2021, _validated_tables
 from extractor.schema.templates import template_rows
 from verify.patterns import (
@@ -23,6 +24,7 @@ from verify.patterns import (
     _shown,
     blank_pattern_issues,
 )
+from verify.verifier import check
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = sorted(p for d in ("inputs", "inputs-panel") for p in (ROOT / "golden" / d).iterdir()
@@ -118,3 +120,23 @@ def test_blank_patterns_of_generated_tables_are_the_reference_ones(template: str
         for p, (state, value) in zip(paths, pattern, strict=False):
             cells[p] = Cell(path=p, state=state, value=value, raw=None if value is None else str(value))
     assert blank_pattern_issues(cells, template) == reference_blank_pattern_issues(cells, template)
+
+
+@pytest.mark.parametrize(("key", "blank_side", "other"), [
+    ("I3:granted", "left", 3),  # 总计 of 予以公开 left blank, its details add up to 3
+    ("I2:total", "right", 5),  # every outcome row's 总计 left blank, 5 processed in all
+])
+def test_a_side_of_blank_detail_totals_is_not_assessable_whichever_side_it_is(
+        key: str, blank_side: str, other: int) -> None:
+    eq = next(e for e in instances("2021") if e.key == key)
+    blank, printed = (eq.left, eq.right) if blank_side == "left" else (eq.right, eq.left)
+    cells = {p: Cell(path=p, state=CellState.BLANK) for p in blank}
+    values = [other] + [0] * (len(printed) - 1)
+    cells |= {p: Cell(path=p, state=CellState.NUMBER, value=v, raw=str(v))
+              for p, v in zip(printed, values, strict=True)}
+    result = check(eq, cells, detail_totals("2021"))
+    assert result.outcome == "not_assessable"
+    assert result.message.endswith(
+        f"not assessable: 总计 left blank on detail rows (a common practice) while the other "
+        f"side is {other}")
+    assert check(eq, cells).outcome == "fail"  # without the convention, blank counts as 0

@@ -29,7 +29,7 @@ from extractor.schema import Cell, CellState, title
 from extractor.schema.templates import template_rows
 
 _SECTIONS = ("s3", "s4")
-_ABSENT = (CellState.MISSING, CellState.UNREADABLE)
+_MISSING, _UNREADABLE = CellState.MISSING, CellState.UNREADABLE
 _PRINTED = (CellState.NUMBER, CellState.PLACEHOLDER)
 _NUMBER, _BLANK = CellState.NUMBER, CellState.BLANK
 
@@ -72,12 +72,18 @@ def blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternI
     out: list[PatternIssue] = []
     for section, section_rows in _section_rows(template):
         complete: dict[str, list[Cell]] = {}
+        with_blanks = False
         for r, paths in section_rows:
-            if all(p in cells for p in paths):
+            try:
                 row = [cells[p] for p in paths]
-                if not any(c.state in _ABSENT for c in row):
-                    complete[r] = row
-        if not complete:
+            except KeyError:  # a cell not given: the row says nothing
+                continue
+            states = [c.state for c in row]
+            if _MISSING in states or _UNREADABLE in states:
+                continue
+            complete[r] = row
+            with_blanks = with_blanks or _BLANK in states
+        if not with_blanks:  # only rows with a blank cell are flagged
             continue
         # What each row's siblings (the other complete rows) print, counted once over the
         # table (a section's rows have the same columns): how many rows print each column,

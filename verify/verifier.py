@@ -133,15 +133,11 @@ def _check(eq: Equation, compiled: tuple[str, tuple[str, ...], int, tuple[str, .
     left_cells, right_cells = side[:n_left], side[n_left:]
     left, left_text = _side_of(left_titles, left_cells)
     right, right_text = _side_of(right_titles, right_cells)
-    for side_paths, side_states, other in ((paths[:n_left], states[:n_left], right),
-                                           (paths[n_left:], states[n_left:], left)):
-        if other != 0 and all(p in blank_ok and st is _BLANK
-                              for p, st in zip(side_paths, side_states, strict=True)):
-            return _check_result(
-                eq.rule, eq.key, "not_assessable",
-                f"{where} not assessable: 总计 left blank on detail rows "
-                f"(a common practice) while the other side is {other}", list(paths),
-            )
+    # A side left blank by the convention (`blank_ok`) while the other is not 0: left first.
+    if right != 0 and _all_blank_ok(paths[:n_left], states[:n_left], blank_ok):
+        return _blank_total(eq, where, right, paths)
+    if left != 0 and _all_blank_ok(paths[n_left:], states[n_left:], blank_ok):
+        return _blank_total(eq, where, left, paths)
     if left == right:
         return _check_result(eq.rule, eq.key, "pass", f"{where}: {left_text} = {right_text}",
                              list(paths))
@@ -154,6 +150,16 @@ def _check(eq: Equation, compiled: tuple[str, tuple[str, ...], int, tuple[str, .
     return _check_result(
         eq.rule, eq.key, "fail", f"{where} fails: {left_text} ≠ {right_text}{note}", list(paths),
     )
+
+
+def _all_blank_ok(paths: tuple[str, ...], states: list[CellState], blank_ok: frozenset[str]) -> bool:
+    return all(p in blank_ok and st is _BLANK for p, st in zip(paths, states, strict=True))
+
+
+def _blank_total(eq: Equation, where: str, other: Decimal, paths: tuple[str, ...]) -> CheckResult:
+    return _check_result(eq.rule, eq.key, "not_assessable",
+                         f"{where} not assessable: 总计 left blank on detail rows "
+                         f"(a common practice) while the other side is {other}", list(paths))
 
 
 def _i5(cell: Cell, template: str) -> str | None:
