@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.entities import name2codepoint
 from html.parser import HTMLParser
 
@@ -294,7 +295,13 @@ def _blank(m: re.Match[str]) -> str:
 
 def _quiet(tag: re.Match[str]) -> str:
     """The tag with its presentational attributes blanked out."""
-    return _NOISE_ATTR.sub(_blank, tag.group())
+    return _quieted(tag.group())
+
+
+@lru_cache(maxsize=4096)
+def _quieted(tag: str) -> str:
+    # Pages repeat a few tags hundreds of times (a Word export's <td width=… style=…>).
+    return _NOISE_ATTR.sub(_blank, tag)
 
 
 def _mark_stray_lt(source: str) -> str:
