@@ -140,3 +140,22 @@ def test_a_side_of_blank_detail_totals_is_not_assessable_whichever_side_it_is(
         f"not assessable: 总计 left blank on detail rows (a common practice) while the other "
         f"side is {other}")
     assert check(eq, cells).outcome == "fail"  # without the convention, blank counts as 0
+
+
+def test_a_not_assessable_message_follows_the_states_of_its_cells() -> None:
+    # The message is cached: by the equation and every cell's state, not the equation alone.
+    eq = next(e for e in instances("2021") if e.key == "I3:granted")
+    cells = {p: Cell(path=p, state=CellState.MISSING) for p in eq.paths}
+    assert check(eq, cells).message == (
+        "I3:granted (（一）予以公开) not assessable: （一）予以公开·总计 is missing, "
+        "（一）予以公开·自然人 is missing, （一）予以公开·商业企业 is missing and 4 more")
+    cells |= {p: Cell(path=p, state=CellState.NUMBER, value=1, raw="1") for p in eq.paths[1:]}
+    assert check(eq, cells).message == (
+        "I3:granted (（一）予以公开) not assessable: （一）予以公开·总计 is missing")
+    cells[eq.paths[0]] = Cell(path=eq.paths[0], state=CellState.PLACEHOLDER, raw="/")
+    assert check(eq, cells).message == (
+        "I3:granted (（一）予以公开) not assessable: （一）予以公开·总计 is placeholder")
+    cells[eq.paths[2]] = Cell(path=eq.paths[2], state=CellState.UNREADABLE, raw="1 2")
+    assert check(eq, cells).message == (
+        "I3:granted (（一）予以公开) not assessable: （一）予以公开·总计 is placeholder, "
+        "（一）予以公开·商业企业 is unreadable")

@@ -125,11 +125,8 @@ def _check(eq: Equation, compiled: tuple[str, tuple[str, ...], int, tuple[str, .
     side = [cells[p] for p in paths]
     states = [c.state for c in side]
     if _MISSING in states or _PLACEHOLDER in states or _UNREADABLE in states:
-        bad = [(p, st) for p, st in zip(paths, states, strict=True) if st in _UNASSESSABLE]
-        names = ", ".join(f"{title(p)} is {_STATE_VALUE[st]}" for p, st in bad[:3])
-        more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
         return _check_result(eq.rule, eq.key, "not_assessable",
-                             f"{where} not assessable: {names}{more}", list(paths))
+                             _not_assessable(where, paths, tuple(states)), list(paths))
     left_cells, right_cells = side[:n_left], side[n_left:]
     left, left_text = _side_of(left_titles, left_cells)
     right, right_text = _side_of(right_titles, right_cells)
@@ -150,6 +147,17 @@ def _check(eq: Equation, compiled: tuple[str, tuple[str, ...], int, tuple[str, .
     return _check_result(
         eq.rule, eq.key, "fail", f"{where} fails: {left_text} ≠ {right_text}{note}", list(paths),
     )
+
+
+@lru_cache(maxsize=4096)
+def _not_assessable(where: str, paths: tuple[str, ...], states: tuple[CellState, ...]) -> str:
+    """A check's message when some of its cells (`paths`, in `states`) cannot be assessed:
+    a function of the equation and the states alone, which repeat (a table cut off or not
+    printed leaves the same cells missing in every report that lacks it)."""
+    bad = [(p, st) for p, st in zip(paths, states, strict=True) if st in _UNASSESSABLE]
+    names = ", ".join(f"{title(p)} is {_STATE_VALUE[st]}" for p, st in bad[:3])
+    more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+    return f"{where} not assessable: {names}{more}"
 
 
 def _all_blank_ok(paths: tuple[str, ...], states: list[CellState], blank_ok: frozenset[str]) -> bool:
