@@ -29,11 +29,6 @@ from extractor.schema import LAYOUTS, ROW_TITLES, Cell, Issue, template_paths
 Definite = dict[str, tuple[list[str], list[TextCell], Placed]]
 
 
-def is_cut(doc: Document, row: Row) -> bool:
-    """The document ends inside this row (an excerpt cut mid-table)."""
-    return not doc.text[row.end:].strip()
-
-
 def _candidates(row: Row, values: list[TextCell], width: int) -> list[Candidate]:
     """Placements to try for a row with too few values, by what its layout can lose."""
     printed = [c for c in values if c.text]
@@ -79,6 +74,9 @@ def _fit_rows(doc: Document, template: str, st: State, cells: dict[str, Cell],
     definite: Definite = {}
     ambiguous: list[Ambiguous] = []
     cut = False
+    # A row the document ends inside (an excerpt cut mid-table): nothing but white space
+    # follows it, i.e. it ends where the text without its trailing white space does.
+    end = len(doc.text.rstrip())
     for key, placed in st.placed.items():
         if key == "s4.*":
             paths = [p for p in template_paths(template) if p.startswith("s4.")]
@@ -95,7 +93,7 @@ def _fit_rows(doc: Document, template: str, st: State, cells: dict[str, Cell],
         values = trim_padding(placed.values, placed.row, len(paths))
         if len(values) > len(paths) and all(not c.text for c in values[len(paths) :]):
             values = values[: len(paths)]
-        if is_cut(doc, placed.row):
+        if placed.row.end >= end:
             # An excerpt cut inside this row: what it prints fills the first columns, the
             # rest is missing; a value the file ends on may itself be cut ("12" -> "1").
             if values and values[-1].end == len(doc.text):
