@@ -74,7 +74,7 @@ def test_cell_streams_of_the_golden_inputs() -> None:
 _PIECE = st.sampled_from(["|", "||", " ", "\t", "　", "1", "23", "0", "—", "予以公开", "（一）", "x"])
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(st.lists(st.lists(_PIECE, max_size=8).map("".join), max_size=8),
        st.integers(min_value=0, max_value=50))
 def test_generated_cell_streams(lines: list[str], base: int) -> None:
