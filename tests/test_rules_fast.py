@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractor.ingest.normalize import _TABLE, _translate
 from extractor.ingest.reader import load
 from extractor.layout import with_rows
 from extractor.mapping.report import NotAReport, extract
@@ -223,3 +224,11 @@ def test_checks_are_the_reference_ones(template: str, data: st.DataObject) -> No
         result = check(eq, cells, blank_ok)
         assert (result.outcome, result.message) == reference_check(eq, cells, blank_ok)
         assert result.paths == list(eq.paths)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    [*"，。：；（）１２ＡＺ～\u3000\u00a0\u2002\u2212\ufe63\u2010\r\n\t\x0b\x0c ", "0", "a", "予", "以"]),
+    max_size=60))
+def test_the_one_for_one_map_is_str_translate(text: str) -> None:
+    assert _translate(text) == text.translate(_TABLE)
