@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractor.ingest.normalize import _TABLE, _translate
+from extractor.ingest.normalize import _DELETIONS, _TABLE, _translate, normalize
 from extractor.ingest.reader import load
 from extractor.layout import with_rows
 from extractor.mapping.report import NotAReport, extract
@@ -232,3 +232,22 @@ def test_checks_are_the_reference_ones(template: str, data: st.DataObject) -> No
     max_size=60))
 def test_the_one_for_one_map_is_str_translate(text: str) -> None:
     assert _translate(text) == text.translate(_TABLE)
+
+
+def reference_normalize(text: str) -> tuple[str, list[int]]:
+    """What normalization makes of a text, character by character: deletions dropped, the
+    rest mapped one for one, each kept at its input offset."""
+    keep = [True] * len(text)
+    for m in _DELETIONS.finditer(text):
+        keep[m.start():m.end()] = [False] * (m.end() - m.start())
+    kept = [i for i, k in enumerate(keep) if k]
+    return "".join(text[i] for i in kept).translate(_TABLE), kept
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(["予以", "公开", "1", "，", "\n", "\r", "\r\n", "\u200b", "\ufeff",
+                                 "\u00ad", "[", "]", "[bookmark: _GoBack]", "\u3000", " "]),
+                max_size=30).map("".join))
+def test_normalized_text_and_offsets_are_the_character_by_character_ones(text: str) -> None:
+    norm = normalize(text)
+    assert (norm.text, list(norm.offsets)) == reference_normalize(text)
