@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from extractor.ingest.normalize import _DELETIONS, _TABLE, _translate, normalize
 from extractor.ingest.reader import load
 from extractor.layout import with_rows
+from extractor.mapping.metadata import _SENTENCE_PATTERNS, _sentences
 from extractor.mapping.report import NotAReport, extract
 from extractor.schema import LAYOUTS, Cell, CellState, build_tables, iter_cells, title
 from extractor.schema.identities import Equation, detail_totals, instances
@@ -251,3 +252,25 @@ def reference_normalize(text: str) -> tuple[str, list[int]]:
 def test_normalized_text_and_offsets_are_the_character_by_character_ones(text: str) -> None:
     norm = normalize(text)
     assert (norm.text, list(norm.offsets)) == reference_normalize(text)
+
+
+_HEAD_PIECE = st.sampled_from(["区统计局", "卫生健康局", "现公布", "2023", "2024", "年", "年度", "政府", "政务",
+                               "信息公开工作年度报告", "信息公开", "，", "。", " ", "\n", "由", "编制",
+                               "x" * 30, "某" * 25])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HEAD_PIECE, max_size=30).map("".join))
+def test_sentence_patterns_find_what_a_scan_of_the_whole_head_finds(head: str) -> None:
+    for pat in _SENTENCE_PATTERNS:
+        assert ([(m.span(), m.groupdict()) for m in _sentences(pat, head)]
+                == [(m.span(), m.groupdict()) for m in pat.finditer(head)])
+
+
+def test_the_report_name_sentence_is_found_far_into_the_head() -> None:
+    head = "，" * 1000 + "现公布区统计局2023年政府信息公开工作年度报告。"
+    (m,) = _sentences(_SENTENCE_PATTERNS[1], head)
+    assert (m["agency"], m["year"]) == ("现公布区统计局", "2023")
+    # the leftmost match: its agency is as long as it may be, 40 characters
+    (m,) = _sentences(_SENTENCE_PATTERNS[1], "某" * 45 + "2023年政府信息公开工作年度报告")
+    assert (m.start(), m["agency"]) == (5, "某" * 40)
