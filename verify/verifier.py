@@ -307,7 +307,7 @@ def _cell_checks(cells: dict[str, Cell], template: str, text: str,
             cell.reasons.append(f"GROUND: {msg}")
             flags.append(Issue(rule="GROUND", key=f"GROUND:{path}", message=msg, paths=[path],
                                span=cell.span, verdict="extraction_error"))
-        if state is CellState.PLACEHOLDER:
+        if state is _PLACEHOLDER:
             msg = f"{title(path)} is printed as {cell.raw!r}: a placeholder, not a number"
             cell.reasons.append(f"PLACEHOLDER: {msg}")
             flags.append(Issue(rule="PLACEHOLDER", key=f"PLACEHOLDER:{path}", message=msg,
