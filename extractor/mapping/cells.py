@@ -39,14 +39,15 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
     when the text is not one number, NOTE for a bracketed note, UNIT for an amount with no
     unit printed or named in the column header `header_unit`, or for a count printed with
     a unit)."""
-    span = (tc.start, tc.end)
-    reading = read_value(tc.text)
+    text, start, end = tc
+    span = (start, end)
+    reading = read_value(text)
     if (reading is not None and reading.unit is None and path not in AMOUNT_FIELDS
             and (reading.note is None or reading.number is None)):
         # The common case: a count (or blank, or placeholder) printed without a note.
         return _read_cell(
-            path, reading.state, reading.value, None, tc.text, span, doc.norm.to_source(*span),
-            doc.page_at(tc.start), [], reader,
+            path, reading.state, reading.value, None, text, span, doc.norm.to_source(start, end),
+            doc.page_at(start), [], reader,
         ), []
     if reading is not None and reading.unit is not None and path not in AMOUNT_FIELDS:
         return _count_with_unit(doc, path, tc, reading.unit, reader)
