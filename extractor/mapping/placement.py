@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from extractor.ingest.document import TextCell
+from extractor.ingest.document import TextCell, text_cell
 from extractor.schema import CellState
 from extractor.schema.identities import Equation, detail_totals, instances
 from extractor.schema.values import read_value
@@ -62,7 +62,7 @@ def vanished_blank_placements(values: Sequence[TextCell], width: int) -> list[Ca
                 cells.append(at[i])
                 pos = at[i].end
             else:
-                cells.append(TextCell("", pos, pos))
+                cells.append(text_cell(("", pos, pos)))
         out.append(tuple(cells))
     return out
 
@@ -90,7 +90,7 @@ def _splits(token: TextCell, parts: int) -> Iterator[tuple[TextCell, ...]]:
             continue
         pieces[0] = s[:sign] + pieces[0]
         yield tuple(
-            TextCell(p, token.start + a, token.start + b)
+            text_cell((p, token.start + a, token.start + b))
             for p, (a, b) in zip(pieces, itertools.pairwise(bounds), strict=True)
         )
 
