@@ -50,6 +50,9 @@ class Positioned(Protocol):
 
 def feed(parser: HTMLParser, text: str) -> None:
     """`parser.feed(text)` on a parser that has read nothing yet (see the module)."""
+    if parser.convert_charrefs:  # text runs are unescaped as they are read: not handled here
+        parser.feed(text)
+        return
     p: Positioned = parser  # type: ignore[assignment]
     parser.rawdata = text  # what the parser's own parse_* methods read
     match = _TOKEN.match
