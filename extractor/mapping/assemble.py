@@ -10,7 +10,7 @@ attached last (`orphans`).
 from __future__ import annotations
 
 from extractor.ingest.document import Document, Row, TextCell
-from extractor.mapping.cells import cell_from_text, layout_cells
+from extractor.mapping.cells import cells_from_texts, layout_cells
 from extractor.mapping.mixed import foreign_row
 from extractor.mapping.orphans import attach_orphans
 from extractor.mapping.placement import (
@@ -144,9 +144,10 @@ def _fill(doc: Document, definite: Definite, chosen: dict[str, Candidate], unpla
                 "satisfies the template's identities",
                 paths=paths, span=(placed.row.start, placed.row.end), severity="warning",
             ))
-        for p, tc in zip(paths, values, strict=True):
-            cells[p], cell_issues = cell_from_text(doc, p, tc, placed.header_unit)
-            if key in chosen:
-                cells[p].placement = "identities"
-            issues += cell_issues
+        row, row_issues = cells_from_texts(doc, paths, values, placed.header_unit)
+        if key in chosen:
+            for cell in row:
+                cell.placement = "identities"
+        cells.update(zip(paths, row, strict=True))
+        issues += row_issues
     return issues
