@@ -48,6 +48,8 @@ _BREAK = "\x1e"
 #: What `_emit` reads a text as: a run of the white space HTML collapses (group 1), a run of
 #: characters that are not white space (`str.isspace`), or one other white space character.
 _PIECES = re.compile("([ \t\r\n\f]+)|\\S+|\\s")
+#: What a cell break is not printed after (`_newline`).
+_SPACE_OR_BREAK = " " + _BREAK
 #: What a space is not printed after (`_emit`).
 _AFTER_SPACE = frozenset((" ", "\n", _BREAK))
 
@@ -122,7 +124,7 @@ class _Renderer(HTMLParser):
     def _newline(self, pos: int) -> None:
         sink = self._sink()
         if self.tables and self.tables[-1].cell is not None:
-            if sink and sink[-1][0] not in " " + _BREAK:
+            if sink and sink[-1][0] not in _SPACE_OR_BREAK:
                 sink.append((_BREAK, pos))  # a space in a data cell, a line in a layout cell
             return
         while sink and sink[-1][0] == " ":
