@@ -69,6 +69,6 @@ def ground(cell: Cell, text: str) -> str | None:
         unit = cell.unit  # unit printed in the column header
     if unit is not None:
         number = number * _UNIT_FACTOR[unit]
-    if cell.value is None or Decimal(cell.value) != number:
+    if cell.value is None or cell.value != number:  # an int compares with a Decimal exactly
         return f"the source reads {fragment.strip()!r} = {number}, the cell holds {cell.value}"
     return None

@@ -29,7 +29,7 @@ from extractor.schema import Cell, CellState, title
 from extractor.schema.templates import template_rows
 
 _SECTIONS = ("s3", "s4")
-_ABSENT = (CellState.MISSING, CellState.UNREADABLE)
+_MISSING, _UNREADABLE = CellState.MISSING, CellState.UNREADABLE
 _PRINTED = (CellState.NUMBER, CellState.PLACEHOLDER)
 _NUMBER, _BLANK = CellState.NUMBER, CellState.BLANK
 
@@ -71,34 +71,55 @@ def blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternI
     """Rows of sections 三 and 四 whose blank cells break the table's own pattern."""
     out: list[PatternIssue] = []
     for section, section_rows in _section_rows(template):
-        rows = {
-            r: [cells[p] for p in paths]
-            for r, paths in section_rows
-            if all(p in cells for p in paths)
-        }
-        complete = {r: row for r, row in rows.items() if not any(c.state in _ABSENT for c in row)}
+        complete: dict[str, list[Cell]] = {}
+        with_blanks = False
+        for r, paths in section_rows:
+            try:
+                row = [cells[p] for p in paths]
+            except KeyError:  # a cell not given: the row says nothing
+                continue
+            states = [c.state for c in row]
+            if _MISSING in states or _UNREADABLE in states:
+                continue
+            complete[r] = row
+            with_blanks = with_blanks or _BLANK in states
+        if not with_blanks:  # only rows with a blank cell are flagged
+            continue
+        # What each row's siblings (the other complete rows) print, counted once over the
+        # table (a section's rows have the same columns): how many rows print each column,
+        # hold a 0, mix a 0 with a blank.
+        printed = [0] * len(next(iter(complete.values())))
+        zeros: dict[str, bool] = {}
+        mixes: dict[str, bool] = {}
+        for name, row in complete.items():
+            for i, c in enumerate(row):
+                printed[i] += c.state in _PRINTED
+            zeros[name] = any(_is_zero(c) for c in row)
+            mixes[name] = _mixes(row)
+        siblings = len(complete) - 1
+        zero_rows, mixed_rows = sum(zeros.values()), sum(mixes.values())
         for name, row in complete.items():
             blanks = _blanks(row)
             if not blanks or not any(c.state in _PRINTED for c in row):
                 continue
-            siblings = [other for r, other in complete.items() if r != name]
-            where = title(f"{section}.{name}")
-            look = (f"a value may have been dropped or moved within this row (the identities "
-                    f"count a blank as 0 and cannot tell): compare the row with the source "
-                    f"({_shown(row)})")
-            odd = [c for i, c in enumerate(row) if c.state is _BLANK
-                   and all(s[i].state in _PRINTED for s in siblings)]
-            if siblings and odd and any(_is_zero(c) for s in siblings for c in s):
+            # a blank cell whose column every sibling prints (the row itself does not)
+            odd = [c for i, c in enumerate(row) if c.state is _BLANK and printed[i] == siblings]
+            if siblings and odd and zero_rows > zeros[name]:
                 empty = "、".join(title(c.path).split("·")[-1] for c in odd)
-                message = (f"{where}: {empty} blank while every other row of the table prints "
-                           f"that column, 0 for none; {look}")
-            elif _mixes(row) and not any(_mixes(s) for s in siblings):
+                message = (f"{title(f'{section}.{name}')}: {empty} blank while every other row "
+                           f"of the table prints that column, 0 for none; {_look(row)}")
+            elif mixes[name] and mixed_rows == 1:
                 empty = "、".join(title(c.path).split("·")[-1] for c in blanks)
-                zeros = "、".join(title(c.path).split("·")[-1] for c in row[:-1] if _is_zero(c))
-                message = (f"{where}: prints 0 in {zeros} but leaves {empty} blank, a mixture "
-                           f"no other row of the table has; {look}")
+                zeros_at = "、".join(title(c.path).split("·")[-1] for c in row[:-1] if _is_zero(c))
+                message = (f"{title(f'{section}.{name}')}: prints 0 in {zeros_at} but leaves "
+                           f"{empty} blank, a mixture no other row of the table has; {_look(row)}")
             else:
                 continue
             out.append(PatternIssue("PATTERN", f"PATTERN:{section}.{name}", message,
                                     tuple(c.path for c in row)))
     return out
+
+
+def _look(row: list[Cell]) -> str:
+    return ("a value may have been dropped or moved within this row (the identities count a "
+            f"blank as 0 and cannot tell): compare the row with the source ({_shown(row)})")

@@ -10,6 +10,7 @@ chose: `Cell.placement` not direct), verified (an identity covering it holds), e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
 
@@ -49,6 +50,8 @@ _UNASSESSABLE = (CellState.MISSING, CellState.PLACEHOLDER, CellState.UNREADABLE)
 # a report.
 _MISSING, _PLACEHOLDER, _UNREADABLE = _UNASSESSABLE
 _BLANK, _NUMBER = CellState.BLANK, CellState.NUMBER
+#: The types of the values of a check `_zero_pass` answers (a Decimal 0 prints its exponent).
+_NONE_OR_INT = frozenset((type(None), int))
 #: Each state's value (an enum's `.value` is a descriptor call too).
 _STATE_VALUE = {s: s.value for s in CellState}
 #: `_set_statuses` sets the status the way pydantic does for a plain field: only while
@@ -69,33 +72,31 @@ def _column_title(path: str) -> str:
     return title(path).split("·")[-1]
 
 
-def _side(paths: tuple[str, ...], cells: dict[str, Cell]) -> tuple[Decimal, str]:
-    return _side_of(_row_titles(paths), [cells[p] for p in paths])
-
-
 @lru_cache(maxsize=4096)
 def _row_titles(paths: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(_row_title(p) for p in paths)
 
 
-def _side_of(titles: tuple[str, ...], side: list[Cell]) -> tuple[Decimal, str]:
-    """The sum of one side's cells and how the message shows it (`titles`: their rows)."""
+def _side_of(titles: tuple[str, ...], states: Sequence[CellState],
+             values: Sequence[int | Decimal | None]) -> tuple[Decimal, str]:
+    """The sum of one side's cells (their states and values) and how the message shows it
+    (`titles`: their rows)."""
     # Blank and 0 cells add nothing (a 0 is left out so that it does not set the sum's
     # exponent: Decimal("0.00") counts as 0, as Decimal(value or 0) does). Counts add up as
     # ints (exactly: far under Decimal's 28 digits), amounts as Decimals from the first one
     # on: the same sum as Decimal(0) + each value, at a fraction of its cost.
-    total = Decimal(sum([v for c in side if (v := c.value)]))
+    total = Decimal(sum([v for v in values if v]))
     blank = _BLANK
-    if len(side) > 4:
-        shown = [f"{t} {c.value}" for t, c in zip(titles, side, strict=True)
-                 if c.state is not blank]
-        blanks = len(side) - len(shown)
+    if len(states) > 4:
+        shown = [f"{t} {v}" for t, st, v in zip(titles, states, values, strict=True)
+                 if st is not blank]
+        blanks = len(states) - len(shown)
         if blanks:
             shown.append(f"{blanks} blank(0)")
         return total, " + ".join(shown) + f" = {total}"
-    terms = " + ".join(f"{t} {'blank(0)' if c.state is blank else c.value}"
-                       for t, c in zip(titles, side, strict=True))
-    return total, terms if len(side) == 1 else f"{terms} = {total}"
+    terms = " + ".join(f"{t} {'blank(0)' if st is blank else v}"
+                       for t, st, v in zip(titles, states, values, strict=True))
+    return total, terms if len(states) == 1 else f"{terms} = {total}"
 
 
 @lru_cache(maxsize=4096)
@@ -125,23 +126,22 @@ def _check(eq: Equation, compiled: tuple[str, tuple[str, ...], int, tuple[str, .
     side = [cells[p] for p in paths]
     states = [c.state for c in side]
     if _MISSING in states or _PLACEHOLDER in states or _UNREADABLE in states:
-        bad = [(p, st) for p, st in zip(paths, states, strict=True) if st in _UNASSESSABLE]
-        names = ", ".join(f"{title(p)} is {_STATE_VALUE[st]}" for p, st in bad[:3])
-        more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
         return _check_result(eq.rule, eq.key, "not_assessable",
-                             f"{where} not assessable: {names}{more}", list(paths))
-    left_cells, right_cells = side[:n_left], side[n_left:]
-    left, left_text = _side_of(left_titles, left_cells)
-    right, right_text = _side_of(right_titles, right_cells)
-    for side_paths, side_states, other in ((paths[:n_left], states[:n_left], right),
-                                           (paths[n_left:], states[n_left:], left)):
-        if other != 0 and all(p in blank_ok and st is _BLANK
-                              for p, st in zip(side_paths, side_states, strict=True)):
-            return _check_result(
-                eq.rule, eq.key, "not_assessable",
-                f"{where} not assessable: 总计 left blank on detail rows "
-                f"(a common practice) while the other side is {other}", list(paths),
-            )
+                             _not_assessable(where, paths, tuple(states)), list(paths))
+    values = [c.value for c in side]
+    if not any(values) and _NONE_OR_INT.issuperset(map(type, values)):
+        # Nothing but blanks and 0s (most rows of most reports): both sides are 0, the
+        # check passes, and its message is one of the few the states and values spell.
+        return _check_result(eq.rule, eq.key, "pass",
+                             _zero_pass(where, left_titles, right_titles, tuple(states),
+                                        tuple(values)), list(paths))
+    left, left_text = _side_of(left_titles, states[:n_left], values[:n_left])
+    right, right_text = _side_of(right_titles, states[n_left:], values[n_left:])
+    # A side left blank by the convention (`blank_ok`) while the other is not 0: left first.
+    if right != 0 and _all_blank_ok(paths[:n_left], states[:n_left], blank_ok):
+        return _blank_total(eq, where, right, paths)
+    if left != 0 and _all_blank_ok(paths[n_left:], states[n_left:], blank_ok):
+        return _blank_total(eq, where, left, paths)
     if left == right:
         return _check_result(eq.rule, eq.key, "pass", f"{where}: {left_text} = {right_text}",
                              list(paths))
@@ -154,6 +154,38 @@ def _check(eq: Equation, compiled: tuple[str, tuple[str, ...], int, tuple[str, .
     return _check_result(
         eq.rule, eq.key, "fail", f"{where} fails: {left_text} ≠ {right_text}{note}", list(paths),
     )
+
+
+@lru_cache(maxsize=8192)
+def _zero_pass(where: str, left_titles: tuple[str, ...], right_titles: tuple[str, ...],
+               states: tuple[CellState, ...], values: tuple[int | None, ...]) -> str:
+    """The message of a check whose cells are all blank or the int 0 (`_check`'s, cached:
+    such rows repeat within and across reports)."""
+    n = len(left_titles)
+    _, left_text = _side_of(left_titles, states[:n], values[:n])
+    _, right_text = _side_of(right_titles, states[n:], values[n:])
+    return f"{where}: {left_text} = {right_text}"
+
+
+@lru_cache(maxsize=4096)
+def _not_assessable(where: str, paths: tuple[str, ...], states: tuple[CellState, ...]) -> str:
+    """A check's message when some of its cells (`paths`, in `states`) cannot be assessed:
+    a function of the equation and the states alone, which repeat (a table cut off or not
+    printed leaves the same cells missing in every report that lacks it)."""
+    bad = [(p, st) for p, st in zip(paths, states, strict=True) if st in _UNASSESSABLE]
+    names = ", ".join(f"{title(p)} is {_STATE_VALUE[st]}" for p, st in bad[:3])
+    more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+    return f"{where} not assessable: {names}{more}"
+
+
+def _all_blank_ok(paths: tuple[str, ...], states: list[CellState], blank_ok: frozenset[str]) -> bool:
+    return all(p in blank_ok and st is _BLANK for p, st in zip(paths, states, strict=True))
+
+
+def _blank_total(eq: Equation, where: str, other: Decimal, paths: tuple[str, ...]) -> CheckResult:
+    return _check_result(eq.rule, eq.key, "not_assessable",
+                         f"{where} not assessable: 总计 left blank on detail rows "
+                         f"(a common practice) while the other side is {other}", list(paths))
 
 
 def _i5(cell: Cell, template: str) -> str | None:
@@ -275,7 +307,7 @@ def _cell_checks(cells: dict[str, Cell], template: str, text: str,
             cell.reasons.append(f"GROUND: {msg}")
             flags.append(Issue(rule="GROUND", key=f"GROUND:{path}", message=msg, paths=[path],
                                span=cell.span, verdict="extraction_error"))
-        if state is CellState.PLACEHOLDER:
+        if state is _PLACEHOLDER:
             msg = f"{title(path)} is printed as {cell.raw!r}: a placeholder, not a number"
             cell.reasons.append(f"PLACEHOLDER: {msg}")
             flags.append(Issue(rule="PLACEHOLDER", key=f"PLACEHOLDER:{path}", message=msg,
@@ -345,26 +377,29 @@ def _set_statuses(cells: dict[str, Cell], passed: set[str]) -> Summary:
     blank 总计 under the blank-detail-total convention, is inferred too: it was not read
     where it is printed).
     """
-    counts = dict.fromkeys(CellStatus, 0)
-    numbers = 0
-    number = CellState.NUMBER
     flagged, inferred, verified, grounded = (CellStatus.FLAGGED, CellStatus.INFERRED,
                                              CellStatus.VERIFIED, CellStatus.GROUNDED)
+    n_flagged = n_inferred = n_verified = n_grounded = numbers = 0
+    number = CellState.NUMBER
     for path, cell in cells.items():
-        if cell.reasons:
+        # A cell's fields read from, and its status written to, its __dict__: what
+        # `cell.status = status` does (a plain field, no assignment validation) without
+        # pydantic's attribute hook, for 200 cells a report.
+        fields = cell.__dict__
+        if fields["reasons"]:
             status = flagged
-        elif cell.placement != "direct":
+            n_flagged += 1
+        elif fields["placement"] != "direct":
             status = inferred
+            n_inferred += 1
         elif path in passed:
             status = verified
+            n_verified += 1
         else:
             status = grounded
-        # What `cell.status = status` does (a plain field, no assignment validation),
-        # without pydantic's attribute hook: 200 cells a report.
-        cell.__dict__["status"] = status
+            n_grounded += 1
+        fields["status"] = status
         cell.__pydantic_fields_set__.add("status")
-        counts[status] += 1
-        numbers += cell.state is number
-    return Summary(cells=len(cells), numbers=numbers, verified=counts[verified],
-                   inferred=counts[inferred], grounded=counts[grounded], flagged=counts[flagged],
-                   corrected=counts[CellStatus.CORRECTED])
+        numbers += fields["state"] is number
+    return Summary(cells=len(cells), numbers=numbers, verified=n_verified, inferred=n_inferred,
+                   grounded=n_grounded, flagged=n_flagged, corrected=0)

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.entities import name2codepoint
 from html.parser import HTMLParser
 
+from extractor.ingest.html_feed import feed
 from extractor.schema.values import MERGED, read_value
 
 _BLOCK = {
@@ -46,6 +48,8 @@ _BREAK = "\x1e"
 #: What `_emit` reads a text as: a run of the white space HTML collapses (group 1), a run of
 #: characters that are not white space (`str.isspace`), or one other white space character.
 _PIECES = re.compile("([ \t\r\n\f]+)|\\S+|\\s")
+#: What a cell break is not printed after (`_newline`).
+_SPACE_OR_BREAK = " " + _BREAK
 #: What a space is not printed after (`_emit`).
 _AFTER_SPACE = frozenset((" ", "\n", _BREAK))
 
@@ -120,7 +124,7 @@ class _Renderer(HTMLParser):
     def _newline(self, pos: int) -> None:
         sink = self._sink()
         if self.tables and self.tables[-1].cell is not None:
-            if sink and sink[-1][0] not in " " + _BREAK:
+            if sink and sink[-1][0] not in _SPACE_OR_BREAK:
                 sink.append((_BREAK, pos))  # a space in a data cell, a line in a layout cell
             return
         while sink and sink[-1][0] == " ":
@@ -293,7 +297,13 @@ def _blank(m: re.Match[str]) -> str:
 
 def _quiet(tag: re.Match[str]) -> str:
     """The tag with its presentational attributes blanked out."""
-    return _NOISE_ATTR.sub(_blank, tag.group())
+    return _quieted(tag.group())
+
+
+@lru_cache(maxsize=4096)
+def _quieted(tag: str) -> str:
+    # Pages repeat a few tags hundreds of times (a Word export's <td width=… style=…>).
+    return _NOISE_ATTR.sub(_blank, tag)
 
 
 def _mark_stray_lt(source: str) -> str:
@@ -330,7 +340,7 @@ def render_html(source: str) -> tuple[str, list[int]]:
     """Text of an HTML document, tables as tab-separated rows, and each char's source offset."""
     r = _Renderer(source)
     cleaned = _mark_stray_lt(source)
-    r.feed(_TAG.sub(_quiet, cleaned))
+    feed(r, _TAG.sub(_quiet, cleaned))
     r.close()
     while r.tables:  # unclosed tables in a truncated page
         t = r.tables.pop()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from extractor.ingest.document import Row, TextCell
+from extractor.ingest.document import Row, TextCell, new_row, text_cell
 from extractor.schema import AMOUNT_FIELDS
 from extractor.schema.labels import S2_ROWS
 
@@ -73,7 +73,7 @@ def _cell(text: str, base: int, lo: int, hi: int) -> TextCell | None:
         return None
     s = lo + len(seg) - len(seg.lstrip())
     e = hi - (len(seg) - len(seg.rstrip()))
-    return TextCell(text[s:e], base + s, base + e)
+    return text_cell((text[s:e], base + s, base + e))
 
 
 def split_glued(line: str, base: int) -> list[Row]:
@@ -83,7 +83,7 @@ def split_glued(line: str, base: int) -> list[Row]:
     def text_row(lo: int, hi: int) -> None:
         c = _cell(line, base, lo, hi)
         if c is not None:
-            rows.append(Row([c], "line", c.start, c.end))
+            rows.append(new_row(([c], "line", c.start, c.end)))
 
     for m in _RUN.finditer(line):
         s, e = m.span()
@@ -101,11 +101,11 @@ def split_glued(line: str, base: int) -> list[Row]:
         text_row(pos, cut)
         label = _cell(line, base, cut, s)
         values = [
-            TextCell(t.group(), base + s + t.start(), base + s + t.end())
+            text_cell((t.group(), base + s + t.start(), base + s + t.end()))
             for t in _VALUE.finditer(line[s:e])
         ]
         cells = ([label] if label is not None else []) + values
-        rows.append(Row(cells, "glued", cells[0].start, cells[-1].end))
+        rows.append(new_row((cells, "glued", cells[0].start, cells[-1].end)))
         pos = e
     text_row(pos, len(line))
     return rows

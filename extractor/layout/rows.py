@@ -129,25 +129,25 @@ def _stack(rows: list[Row]) -> list[Row]:
         if row.kind == "pipe" and not any(c.text for c in row.cells):
             continue  # a lone "|" or "||" line between cells: a separator
         if row.kind == "pipe" and sum(1 for c in row.cells if c.text) == 1 and len(row.cells) <= 2:
-            row = Row([next(c for c in row.cells if c.text)], "line", row.start, row.end)
+            row = new_row(([next(c for c in row.cells if c.text)], "line", row.start, row.end))
         prev = out[-1] if out else None
         if row.kind == "line" and _is_value(row.cells[0].text):
             if prev is not None and _is_label_line(prev):
-                out[-1] = Row([*prev.cells, row.cells[0]], "stack", prev.start, row.end)
+                out[-1] = new_row(([*prev.cells, row.cells[0]], "stack", prev.start, row.end))
                 continue
-            row = Row(row.cells, "space", row.start, row.end)  # a lone value: a row of one
+            row = new_row((row.cells, "space", row.start, row.end))  # a lone value: a row of one
         elif (
             row.kind == "space"
             and prev is not None
             and prev.kind == "line"
             and _is_label_line(prev)
-            and not _is_label_line(Row(row.cells[:1], "line", row.start, row.end))
+            and not _is_label_line(new_row((row.cells[:1], "line", row.start, row.end)))
             and not (len(out) > 1 and out[-2].kind == "line" and _is_label_line(out[-2])
                      and _bare_values(row)
                      and _bare_values(rows[i + 1] if i + 1 < len(rows) else None))
         ):
             # A label line the PDF text put above its values.
-            out[-1] = Row([*prev.cells, *row.cells], "space", prev.start, row.end)
+            out[-1] = new_row(([*prev.cells, *row.cells], "space", prev.start, row.end))
             continue
         out.append(row)
     return out
@@ -192,30 +192,33 @@ def _stream_rows(lines: list[tuple[str, int]]) -> list[Row]:
     parts: list[TextCell] = []  # pieces of the cell being read (a label broken over lines)
     for line, base in lines:
         lo = 0
-        for k, ch in enumerate(line + "\n"):
-            if ch not in "|\n":
-                continue
-            piece = _cell(line, base, lo, k)
-            if piece.text:
-                parts.append(piece)
-            if ch == "|":
+        pieces = line.split("|")
+        last = len(pieces) - 1
+        for i, seg in enumerate(pieces):  # each piece ends at a "|", the last at the line's end
+            k = lo + len(seg)
+            stripped = seg.strip()
+            if stripped:  # what _cell(line, base, lo, k) makes of it
+                s = base + lo + seg.find(stripped[0])
+                parts.append(text_cell((stripped, s, s + len(stripped))))
+            if i < last:
                 if parts:
-                    cells.append(TextCell("".join(p.text for p in parts), parts[0].start, parts[-1].end))
+                    cells.append(text_cell(("".join(p.text for p in parts), parts[0].start,
+                                            parts[-1].end)))
                 else:
-                    cells.append(TextCell("", base + k, base + k))
+                    cells.append(text_cell(("", base + k, base + k)))
                 parts = []
             lo = k + 1
     if parts:
-        cells.append(TextCell("".join(p.text for p in parts), parts[0].start, parts[-1].end))
+        cells.append(text_cell(("".join(p.text for p in parts), parts[0].start, parts[-1].end)))
     rows: list[Row] = []
     current: list[TextCell] = []
     for c in cells:
         if c.text and not _is_value(c.text) and current:
-            rows.append(Row(current, "pipe", current[0].start, current[-1].end))
+            rows.append(new_row((current, "pipe", current[0].start, current[-1].end)))
             current = []
         current.append(c)
     if current:
-        rows.append(Row(current, "pipe", current[0].start, current[-1].end))
+        rows.append(new_row((current, "pipe", current[0].start, current[-1].end)))
     return rows
 
 
@@ -230,7 +233,7 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
     def flush() -> None:
         nonlocal block
         if block:
-            rows.append(Row(block, "cells", block[0].start, block[-1].end))
+            rows.append(new_row((block, "cells", block[0].start, block[-1].end)))
             block = []
 
     lines: list[tuple[str, int]] = []
@@ -273,7 +276,7 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
             # A header cell continued on the next line: "本年新" / "制作数量".
             prev = block[-1]
             cont = _cell(line, base, 0, len(line))
-            block[-1] = TextCell(prev.text + cont.text, prev.start, cont.end)
+            block[-1] = text_cell((prev.text + cont.text, prev.start, cont.end))
             continue
         if block:
             flush()
@@ -283,9 +286,9 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
         elif tab >= 0:
             rows.append(new_row((_split(line, base, "\t"), "tab", base, base + len(line))))
         elif pipe and len(line) < 400:
-            rows.append(Row(_pipe_row(line, base), "pipe", base, base + len(line)))
+            rows.append(new_row((_pipe_row(line, base), "pipe", base, base + len(line))))
         elif _SPACE.search(stripped) and (cells := _space_row(line, base)) is not None:
-            rows.append(Row(cells, "space", base, base + len(line)))
+            rows.append(new_row((cells, "space", base, base + len(line))))
         else:
             at = base + line.find(stripped[0])  # what _cell(line, base, 0, len(line)) makes
             rows.append(new_row(([text_cell((stripped, at, at + len(stripped)))], "line", base,

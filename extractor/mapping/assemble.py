@@ -10,7 +10,7 @@ attached last (`orphans`).
 from __future__ import annotations
 
 from extractor.ingest.document import Document, Row, TextCell
-from extractor.mapping.cells import cell_from_text, layout_cells
+from extractor.mapping.cells import cells_from_texts, layout_cells
 from extractor.mapping.mixed import foreign_row
 from extractor.mapping.orphans import attach_orphans
 from extractor.mapping.placement import (
@@ -27,11 +27,6 @@ from extractor.schema import LAYOUTS, ROW_TITLES, Cell, Issue, template_paths
 #: Rows whose cells are decided: their paths, their value cells (empty while the row waits
 #: for the identity search) and the recognised row.
 Definite = dict[str, tuple[list[str], list[TextCell], Placed]]
-
-
-def is_cut(doc: Document, row: Row) -> bool:
-    """The document ends inside this row (an excerpt cut mid-table)."""
-    return not doc.text[row.end:].strip()
 
 
 def _candidates(row: Row, values: list[TextCell], width: int) -> list[Candidate]:
@@ -79,6 +74,9 @@ def _fit_rows(doc: Document, template: str, st: State, cells: dict[str, Cell],
     definite: Definite = {}
     ambiguous: list[Ambiguous] = []
     cut = False
+    # A row the document ends inside (an excerpt cut mid-table): nothing but white space
+    # follows it, i.e. it ends where the text without its trailing white space does.
+    end = len(doc.text.rstrip())
     for key, placed in st.placed.items():
         if key == "s4.*":
             paths = [p for p in template_paths(template) if p.startswith("s4.")]
@@ -95,7 +93,7 @@ def _fit_rows(doc: Document, template: str, st: State, cells: dict[str, Cell],
         values = trim_padding(placed.values, placed.row, len(paths))
         if len(values) > len(paths) and all(not c.text for c in values[len(paths) :]):
             values = values[: len(paths)]
-        if is_cut(doc, placed.row):
+        if placed.row.end >= end:
             # An excerpt cut inside this row: what it prints fills the first columns, the
             # rest is missing; a value the file ends on may itself be cut ("12" -> "1").
             if values and values[-1].end == len(doc.text):
@@ -146,9 +144,10 @@ def _fill(doc: Document, definite: Definite, chosen: dict[str, Candidate], unpla
                 "satisfies the template's identities",
                 paths=paths, span=(placed.row.start, placed.row.end), severity="warning",
             ))
-        for p, tc in zip(paths, values, strict=True):
-            cells[p], cell_issues = cell_from_text(doc, p, tc, placed.header_unit)
-            if key in chosen:
-                cells[p].placement = "identities"
-            issues += cell_issues
+        row, row_issues = cells_from_texts(doc, paths, values, placed.header_unit)
+        if key in chosen:
+            for cell in row:
+                cell.placement = "identities"
+        cells.update(zip(paths, row, strict=True))
+        issues += row_issues
     return issues

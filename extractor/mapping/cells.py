@@ -9,6 +9,7 @@ printed with a unit of money or magnitude ("3万") is one of them: only amounts 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from extractor.ingest.document import Document, Row, TextCell
@@ -39,15 +40,39 @@ def cell_from_text(doc: Document, path: str, tc: TextCell, header_unit: str | No
     when the text is not one number, NOTE for a bracketed note, UNIT for an amount with no
     unit printed or named in the column header `header_unit`, or for a count printed with
     a unit)."""
+    (cell,), issues = cells_from_texts(doc, (path,), (tc,), header_unit, reader)
+    return cell, issues
+
+
+def cells_from_texts(doc: Document, paths: Sequence[str], texts: Sequence[TextCell],
+                     header_unit: str | None, reader: Literal["parser", "llm"] = "parser",
+                     ) -> tuple[list[Cell], list[Issue]]:
+    """`cell_from_text` of each text cell at its path, in order, with all their issues in
+    order: one call for a row (a report reads ~150 cells, most of them counts printed
+    without a unit or a note, read here without a call each)."""
+    cells: list[Cell] = []
+    issues: list[Issue] = []
+    to_source, page_at = doc.norm.to_source, doc.page_at
+    for path, tc in zip(paths, texts, strict=True):
+        text, start, end = tc
+        reading = read_value(text)
+        if (reading is not None and reading.unit is None and path not in AMOUNT_FIELDS
+                and (reading.note is None or reading.number is None)):
+            # The common case: a count (or blank, or placeholder) printed without a note.
+            cells.append(_read_cell(path, reading.state, reading.value, None, text, (start, end),
+                                    to_source(start, end), page_at(start), [], reader))
+            continue
+        cell, cell_issues = _uncommon(doc, path, tc, reading, header_unit, reader)
+        cells.append(cell)
+        issues += cell_issues
+    return cells, issues
+
+
+def _uncommon(doc: Document, path: str, tc: TextCell, reading: Reading | None,
+              header_unit: str | None, reader: Literal["parser", "llm"]) -> tuple[Cell, list[Issue]]:
+    """`cell_from_text` of a text that is not a count printed without a unit or a note
+    (`reading`: its `read_value`)."""
     span = (tc.start, tc.end)
-    reading = read_value(tc.text)
-    if (reading is not None and reading.unit is None and path not in AMOUNT_FIELDS
-            and (reading.note is None or reading.number is None)):
-        # The common case: a count (or blank, or placeholder) printed without a note.
-        return _read_cell(
-            path, reading.state, reading.value, None, tc.text, span, doc.norm.to_source(*span),
-            doc.page_at(tc.start), [], reader,
-        ), []
     if reading is not None and reading.unit is not None and path not in AMOUNT_FIELDS:
         return _count_with_unit(doc, path, tc, reading.unit, reader)
     if reading is None:

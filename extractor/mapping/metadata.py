@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from extractor.ingest.document import Row
 from extractor.schema import Located
@@ -13,11 +14,19 @@ _TITLE_PATTERNS = (
     # 2019年上海市人民政府办公厅政府信息公开工作年度报告
     re.compile(r"^(?P<year>20\d\d)年度?(?P<agency>[^\s,，。、《》:：]{2,40}?)(?:政府|政务)?信息公开"),
 )
+#: A report's name in a sentence (… 2023年政府信息公开工作年度报告).
+_REPORT_NAME = r"(?P<year>20\d\d)年度?(?:政府|政务)?信息公开工作年度报告"
 _SENTENCE_PATTERNS = (
     # 由平湖市卫生健康局编制的2024年度政府信息公开年度报告
     re.compile(r"由(?P<agency>[^,，。、\s]{2,40}?)编制的?(?P<year>20\d\d)年度?"),
-    re.compile(r"(?P<agency>[^,，。、\s]{2,40}?)(?P<year>20\d\d)年度?(?:政府|政务)?信息公开工作年度报告"),
+    re.compile(r"(?P<agency>[^,，。、\s]{2,40}?)" + _REPORT_NAME),
 )
+#: Where the second sentence pattern can match: its agency (2-40 characters) runs up to a
+#: report's name, so no match starts more than 40 characters before the first one. The
+#: search starts there (a lazy 2-40 character group tried at every character of the head
+#: cost ~0.1-0.5 ms a report).
+_REPORT_NAME_AT = re.compile(_REPORT_NAME)
+_MAX_AGENCY = 40
 _SENTENCE = re.compile(r"[,，。;；《]")
 _YEAR_ONLY = (
     re.compile(r"统计期限(?:自|从|为)?(?P<year>20\d\d)年1月1日"),
@@ -123,7 +132,7 @@ def find_metadata(rows: list[Row], text: str,
     head = text[:1500]
     if year.value is None:
         for pat in _SENTENCE_PATTERNS:
-            for m in pat.finditer(head):
+            for m in _sentences(pat, head):
                 found = _checked(_located(m, "agency", None), rejected)
                 if found.value is not None:
                     return found, _located(m, "year", None)
@@ -131,6 +140,14 @@ def find_metadata(rows: list[Row], text: str,
     if agency.value is None:
         agency = _agency_only(head, rejected)
     return agency, year if year.value is not None else _year_only(head)
+
+
+def _sentences(pat: re.Pattern[str], head: str) -> Iterator[re.Match[str]]:
+    """`pat.finditer(head)` of a sentence pattern (see `_REPORT_NAME_AT`)."""
+    if pat is not _SENTENCE_PATTERNS[1]:
+        return pat.finditer(head)
+    name = _REPORT_NAME_AT.search(head)
+    return pat.finditer(head, max(0, name.start() - _MAX_AGENCY)) if name else iter(())
 
 
 def _checked(agency: Located, rejected: list[str]) -> Located:

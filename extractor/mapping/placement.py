@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from extractor.ingest.document import TextCell
+from extractor.ingest.document import TextCell, text_cell
 from extractor.schema import CellState
 from extractor.schema.identities import Equation, detail_totals, instances
 from extractor.schema.values import read_value
@@ -62,7 +62,7 @@ def vanished_blank_placements(values: Sequence[TextCell], width: int) -> list[Ca
                 cells.append(at[i])
                 pos = at[i].end
             else:
-                cells.append(TextCell("", pos, pos))
+                cells.append(text_cell(("", pos, pos)))
         out.append(tuple(cells))
     return out
 
@@ -90,7 +90,7 @@ def _splits(token: TextCell, parts: int) -> Iterator[tuple[TextCell, ...]]:
             continue
         pieces[0] = s[:sign] + pieces[0]
         yield tuple(
-            TextCell(p, token.start + a, token.start + b)
+            text_cell((p, token.start + a, token.start + b))
             for p, (a, b) in zip(pieces, itertools.pairwise(bounds), strict=True)
         )
 
@@ -184,10 +184,17 @@ def _touching(equations: Sequence[Equation], paths: list[str]) -> list[Equation]
     return [eq for eq in equations if not touched.isdisjoint(eq.paths)]
 
 
+def _read_by(equations: Sequence[Equation], known: Known) -> Known:
+    """What `_check` reads of `known` for `equations`: their cells that are known (a trial
+    copies these, not every cell of the report)."""
+    return {p: known[p] for eq in equations for p in eq.paths if p in known}
+
+
 def _survivors(row: Ambiguous, known: Known, equations: list[Equation],
                totals: frozenset[str]) -> list[Candidate]:
     """The row's candidates that fail none of `equations` against `known`, one per outcome."""
     seen: dict[tuple[str, ...], Candidate] = {}
+    known = _read_by(equations, known)
     for cand in row.candidates:
         if _outcome(cand) in seen:
             continue
@@ -209,8 +216,9 @@ def resolve(
     known: Known = {p: _reading(tc) for p, tc in fixed.items()}
     # Each row on its own (its row identity, and columns against the fixed rows), distinct
     # outcomes only.
-    pending = {row.key: _survivors(row, known, _touching(equations, row.paths), totals) for row in rows}
     by_key = {r.key: r for r in rows}
+    touching = {r.key: _touching(equations, r.paths) for r in rows}
+    pending = {row.key: _survivors(row, known, touching[row.key], totals) for row in rows}
     # Fix the rows with one survivor, then search the rest jointly.
     chosen = {key: cands[0] for key, cands in pending.items() if len(cands) == 1}
     for key, cand in chosen.items():
@@ -224,15 +232,15 @@ def resolve(
     for key, cand in chosen.items():
         final.update({p: _reading(tc) for p, tc in zip(by_key[key].paths, cand, strict=True)})
     unplaced: dict[str, str] = {}
-    for key in [k for k in chosen if not _confirmed(_touching(equations, by_key[k].paths), final, totals)]:
+    for key in [k for k in chosen if not _confirmed(touching[k], final, totals)]:
         del chosen[key]
-        unplaced[key] = (UNCONFIRMED if _touching(equations, by_key[key].paths) else
+        unplaced[key] = (UNCONFIRMED if touching[key] else
                          "no identity covers the row: its values fit its columns one way only "
                          "because of the column count, which checks nothing")
     for key, cands in pending.items():
         if key in chosen or key in unplaced:
             continue
-        if not _touching(equations, by_key[key].paths):
+        if not touching[key]:
             n = len({_outcome(c) for c in by_key[key].candidates})
             unplaced[key] = f"no identity covers the row, and {n} placements of its values fit its columns"
             continue
@@ -254,6 +262,7 @@ def _search_jointly(open_rows: list[Ambiguous], pending: dict[str, list[Candidat
     combinations agree on one outcome is chosen, the others keep the outcomes that survive
     (`pending` and `chosen` are updated in place)."""
     fits: list[tuple[Candidate, ...]] = []
+    known = _read_by(equations, known)
     for combo in itertools.product(*(pending[r.key] for r in open_rows)):
         trial = dict(known)
         for row, cand in zip(open_rows, combo, strict=True):

@@ -228,7 +228,12 @@ def table_header(st: State, labels: list[TextCell], label_text: str, values: lis
     """
     if not labels:
         return False
-    kind = _header_kind(tuple([c.text for c in labels]), label_text, printed, numbers, is_line)
+    if is_line and len(label_text) > 80:
+        # A sentence (not cached: sentences do not repeat) is no header, except a flattened
+        # section 四 header, which names its columns.
+        kind = "s4" if "结果维持" in label_text and "行政复议" in label_text else None
+    else:
+        kind = _header_kind(tuple([c.text for c in labels]), label_text, printed, numbers, is_line)
     if kind is None:
         return False
     if kind == "total":  # the 总计 column header, not the （七）总计 row
@@ -250,9 +255,8 @@ def _header_kind(texts: tuple[str, ...], label_text: str, printed: bool, numbers
                  is_line: bool) -> str | None:
     """What a row with label cells `texts` is as a header, by its words alone: "s4", "s3",
     "s2_words" (信息内容…: the header's words), "s2_article" (第二十条), "total" (the 总计
-    column header, when inside section 三), or None (not a header)."""
-    if is_line and len(label_text) > 80:
-        return "s4" if "结果维持" in label_text and "行政复议" in label_text else None
+    column header, when inside section 三), or None (not a header). A line is short (see
+    `table_header`)."""
     first = compact(texts[0])
     if first == "信息内容" and not printed:
         return "s2_words"
