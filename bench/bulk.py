@@ -22,6 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ROOT / "golden" / "inputs"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from throughput import distinct_narrative  # noqa: E402
 
 
 def make_corpus(folder: Path, n: int) -> None:
@@ -31,10 +34,10 @@ def make_corpus(folder: Path, n: int) -> None:
         data = src.read_bytes()
         if src.suffix == ".pdf":
             extra = f"\n% copy {i}\n".encode()
-        elif src.suffix in (".html", ".htm"):
-            extra = f"\n<!-- copy {i} -->\n".encode()
-        else:
-            extra = f"\n（副本 {i}）\n".encode()
+        else:  # sentences of its own, as a real report's (bench/throughput.py)
+            data = distinct_narrative(data.decode("utf-8"), f"第{i}份").encode("utf-8")
+            extra = (f"\n<!-- copy {i} -->\n" if src.suffix in (".html", ".htm")
+                     else f"\n（副本 {i}）\n").encode()
         sub = folder / f"{i // 1000:02d}"
         sub.mkdir(exist_ok=True)
         (sub / f"{i:05d}_{src.name}").write_bytes(data + extra)
