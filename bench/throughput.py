@@ -63,8 +63,9 @@ from verify import verify  # noqa: E402
 NUMBER = re.compile(r"\d[\d,.]*")
 
 
-#: A narrative line (not a table row): its first of these gets the copy's tag after it.
-_PAUSES = ("，", "。", "、", "：", "；")
+#: A narrative sentence (not a table row, not a heading such as "二、主动公开政府信息情况",
+#: which real reports share): its first of these gets the copy's tag after it.
+_PAUSES = ("，", "。")
 
 
 def distinct_narrative(text: str, tag: str) -> str:
