@@ -18,7 +18,7 @@ from extractor.schema.labels import S3_GROUPS, S3_HEADER_WORDS, S3_SUBROWS, S3_T
 _SUBITEM = re.compile(r"^(\d{1,2})\s*[.、,]")
 
 
-@cache
+@lru_cache(maxsize=8192)
 def _names_s3_header(text: str) -> bool:
     return bare(text) in S3_HEADER_WORDS or "勾稽关系" in text or "申请人情况" in text
 
