@@ -191,7 +191,11 @@ def cell_pass(item: Item) -> CellPass:
                         or type(a1) is not int:
                     raise _Generic
                 cspan, csrc = f"{s0},{s1}", f"{a0},{a1}"
+                jspan, jsrc = f',"span":[{cspan}]', f',"source_span":[{csrc}]'
                 jraw, craw = raw_of(raw)
+                rep = count = value
+                fen = None
+                junit = a = ""
                 if value is None:
                     n = jv = ""
                 else:
@@ -200,81 +204,70 @@ def cell_pass(item: Item) -> CellPass:
                     if raw == n:
                         craw = ""
                 jpage, cpage = ("", "") if page is None else (f',"page":{page}', str(page))
-                json_parts.append(f'{jhead}{sjson_}{jv}{jraw},"span":[{cspan}],'
-                                  f'"source_span":[{csrc}]{jpage}{jtail}')
-                lean.append(f"{seq},{cpath},{n},,{craw},{cmid},{cspan},{csrc},{cpage},,,,,")
-                rows.append((path, text, value, None, None, raw, stext, rtext, s0, s1, page,
-                             d["placement"]))
-                fields[at3] = value
-                fields[at3 + 1] = stext
-                fields[at3 + 2] = text
-                fields_csv[at] = f"{n},{fcsv}"
-                if value is not None:
-                    numbers.append((path, value))
-                continue
-            if page is not None and type(page) is not int:
-                raise _Generic
-            # the number, as each output holds it: JSON, reports row, CSV count or amount,
-            # the store's count or amount in 分
-            rep = count = fen = None
-            n = a = ""
-            raw_csv = raw
-            vtype = type(value)
-            if value is None:
-                jv = ""
-            elif vtype is int:
-                jv = f',"value":{value}'
-            elif vtype is Decimal:
-                jv = f',"value":"{value}"'
             else:
-                raise _Generic
-            if state is number and value is not None:
-                if is_amount:
-                    rep = Decimal(value)  # type: ignore[arg-type]
-                    a = format(rep, "f")
-                    if raw == a:
-                        raw_csv = None
-                    scaled = rep * _SCALE
-                    fen = int(scaled) if scaled == scaled.to_integral_value() else None
+                if page is not None and type(page) is not int:
+                    raise _Generic
+                # the number, as each output holds it: JSON, reports row, CSV count or amount,
+                # the store's count or amount in 分
+                rep = count = fen = None
+                n = a = ""
+                raw_csv = raw
+                vtype = type(value)
+                if value is None:
+                    jv = ""
+                elif vtype is int:
+                    jv = f',"value":{value}'
+                elif vtype is Decimal:
+                    jv = f',"value":"{value}"'
                 else:
-                    if vtype is int:
-                        rep = count = value
-                    elif value == value.to_integral_value():  # type: ignore[union-attr]
-                        rep = count = int(value)  # type: ignore[arg-type]
-                    if rep is not None:
-                        n = str(rep)
-                        if raw == n:
+                    raise _Generic
+                if state is number and value is not None:
+                    if is_amount:
+                        rep = Decimal(value)  # type: ignore[arg-type]
+                        a = format(rep, "f")
+                        if raw == a:
                             raw_csv = None
-            if span is None:
-                s0 = s1 = None
-                jspan = ""
-                cspan = ","
-            else:
-                s0, s1 = span  # a pair of ints, or the generic code writes it
-                if type(span) is not tuple or type(s0) is not int or type(s1) is not int:
-                    raise _Generic
-                jspan = f',"span":[{s0},{s1}]'
-                cspan = f"{s0},{s1}"
-            if src is None:
-                jsrc = ""
-                csrc = ","
-            else:
-                a0, a1 = src
-                if type(src) is not tuple or type(a0) is not int or type(a1) is not int:
-                    raise _Generic
-                jsrc = f',"source_span":[{a0},{a1}]'
-                csrc = f"{a0},{a1}"
-            junit = "" if unit is None else ',"unit":' + json_string(unit)  # type: ignore[arg-type]
-            if raw is None:
-                jraw = craw = ""
-            else:  # the CSV leaves out a raw that reads as the number it wrote (`raw_csv`)
-                jraw, craw = raw_of(raw)  # type: ignore[arg-type]
-                if raw_csv is None:
-                    craw = ""
-            if page is None:
-                jpage = cpage = ""
-            else:
-                jpage, cpage = f',"page":{page}', str(page)
+                        scaled = rep * _SCALE
+                        fen = int(scaled) if scaled == scaled.to_integral_value() else None
+                    else:
+                        if vtype is int:
+                            rep = count = value
+                        elif value == value.to_integral_value():  # type: ignore[union-attr]
+                            rep = count = int(value)  # type: ignore[arg-type]
+                        if rep is not None:
+                            n = str(rep)
+                            if raw == n:
+                                raw_csv = None
+                if span is None:
+                    s0 = s1 = None
+                    jspan = ""
+                    cspan = ","
+                else:
+                    s0, s1 = span  # a pair of ints, or the generic code writes it
+                    if type(span) is not tuple or type(s0) is not int or type(s1) is not int:
+                        raise _Generic
+                    jspan = f',"span":[{s0},{s1}]'
+                    cspan = f"{s0},{s1}"
+                if src is None:
+                    jsrc = ""
+                    csrc = ","
+                else:
+                    a0, a1 = src
+                    if type(src) is not tuple or type(a0) is not int or type(a1) is not int:
+                        raise _Generic
+                    jsrc = f',"source_span":[{a0},{a1}]'
+                    csrc = f"{a0},{a1}"
+                junit = "" if unit is None else ',"unit":' + json_string(unit)  # type: ignore[arg-type]
+                if raw is None:
+                    jraw = craw = ""
+                else:  # the CSV leaves out a raw that reads as the number it wrote (`raw_csv`)
+                    jraw, craw = raw_of(raw)  # type: ignore[arg-type]
+                    if raw_csv is None:
+                        craw = ""
+                if page is None:
+                    jpage = cpage = ""
+                else:
+                    jpage, cpage = f',"page":{page}', str(page)
         except (_Generic, TypeError, KeyError, ValueError):  # ValueError: a span not a pair
             all_cells &= type(c) is cell_type
             path = c.path
