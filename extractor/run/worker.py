@@ -258,8 +258,8 @@ class BoundedPool:
     `depth`: documents handed to a worker at once (the one it works on and those queued in
     its pipe behind it), so that it starts the next as soon as it answers instead of waiting
     for this process to read the answer. A document's clock starts when its worker starts
-    it; the documents queued behind one that is killed or kills its worker go to a fresh
-    worker, unharmed."""
+    it; the documents queued behind one that is killed or kills its worker are handed out
+    again, unharmed."""
 
     def __init__(self, fn: Callable[[Any], Any], jobs: int, limits: Limits, depth: int = 1) -> None:
         self.fn = fn
@@ -376,18 +376,12 @@ class BoundedPool:
 
     def _retire(self, i: int, w: _Worker, failure: Failure, now: float) -> Done:
         """`w`'s document ends with `failure`; `w` is killed, and what was queued behind
-        the document goes to a fresh worker."""
+        the document is handed out again (to a fresh worker in its place, or another)."""
         done = Done(w.key, None, failure, now - w.started)
         w.kill()
         self.workers[i] = None
-        if w.queued:
-            fresh = self.workers[i] = _Worker(self)
-            for n, (key, path) in enumerate(w.queued):
-                fresh.conn.send(path)
-                if n == 0:
-                    fresh.take(key)
-                else:
-                    fresh.queued.append((key, path))
+        for key, path in w.queued:
+            self.submit(key, path)
         return done
 
     def close(self) -> None:
