@@ -10,6 +10,10 @@ _NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.,]|[(（][一二三四五六七八九十久]+[)）]|\d+[.、,]?)+"
 )
 _PUNCT = re.compile(r"[\s\"'“”‘’、,，.。:：;；()（）\[\]【】|/]")
+#: A regex class of every character `bare` may remove from a label that does not end in a
+#: bracket (there is no trailing note then): white space and `_PUNCT`'s punctuation, and what
+#: `_NUMBERING`'s prefixes are made of. Any other character of such a label is in its bare form.
+BARE_MAY_REMOVE = r"\s\d一二三四五六七八九十久\"'“”‘’、,，.。:：;；()（）\[\]【】|/"
 
 
 def compact(text: str) -> str:

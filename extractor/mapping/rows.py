@@ -9,7 +9,7 @@ from functools import cache, lru_cache
 from types import MappingProxyType
 
 from extractor.ingest.document import Row, TextCell
-from extractor.mapping.matching import bare, best_match, compact
+from extractor.mapping.matching import BARE_MAY_REMOVE, bare, best_match, compact
 from extractor.mapping.sections import find_sections
 from extractor.mapping.state import State
 from extractor.schema import LAYOUTS
@@ -218,6 +218,34 @@ def _is_s4_heading(text: str) -> bool:
     return any(h.id == "四" for h in find_sections([Row([TextCell(text, 0, len(text))], "line", 0, len(text))]))
 
 
+#: The characters of every word a line must be made of to be a header (`_header_kind`: the
+#: header words of sections 三 and 四, 信息内容, 总计, 行政复议) or a group label
+#: (`_context_group`: a group's words and at most two more characters).
+_HEADER_CHARS = re.escape("".join(sorted(set("".join(
+    [*S4_HEADER_WORDS, *S3_HEADER_WORDS, *(x for canon in S3_GROUPS.values() for x in canon),
+     "信息内容", "总计", "行政复议"])))))
+#: Three characters that are neither such a character nor one `bare` may remove.
+_THREE_OTHERS = re.compile(
+    f"(?:[{_HEADER_CHARS}{BARE_MAY_REMOVE}]*[^{_HEADER_CHARS}{BARE_MAY_REMOVE}]){{3}}")
+
+
+def is_prose(label_text: str) -> bool:
+    """A line of one cell (`label_text`: its compact text) that is no table header and names
+    no group: `table_header` returns False for it and `label_context` finds no group in it.
+    Most lines of a report are narrative, each its own: this test costs a fraction of the
+    lookups it spares (which miss their caches on such lines).
+
+    Exact: a header names one of a few phrases (tested here) or is made of header words'
+    characters; a group label is a group's words and at most two more characters; `bare`
+    keeps every character outside `BARE_MAY_REMOVE` of a label that does not end in a
+    bracket (no trailing note), and a section heading starts with its numeral. A line with
+    three characters outside the header words and `BARE_MAY_REMOVE` is neither."""
+    return (bool(label_text) and label_text[-1] not in ")）" and label_text[0] not in "一二三四五六"
+            and "第二十条" not in label_text and "勾稽关系" not in label_text
+            and "申请人情况" not in label_text and "行政复议" not in label_text.replace("、", "")
+            and _THREE_OTHERS.match(label_text) is not None)
+
+
 def table_header(st: State, labels: list[TextCell], label_text: str, values: list[TextCell],
                  printed: bool, numbers: bool, is_line: bool) -> bool:
     """A table's header row (or line) enters its zone; True when the row is consumed.
@@ -277,12 +305,13 @@ def _header_kind(texts: tuple[str, ...], label_text: str, printed: bool, numbers
     return None
 
 
-def label_context(st: State, labels: list[TextCell]) -> None:
-    """A label-only row inside a table: an s3 group label, or more of the s2 header."""
+def label_context(st: State, labels: list[TextCell], prose: bool = False) -> None:
+    """A label-only row inside a table: an s3 group label, or more of the s2 header.
+    `prose`: the row is a line `is_prose` tells names no group."""
     if not labels:
         return
     if st.zone == "s3" or st.zone is None:
-        if (g := _context_group(bare(labels[-1].text))) is not None:
+        if not prose and (g := _context_group(bare(labels[-1].text))) is not None:
             st.group = g
     elif st.zone == "s2":
         st.s2_header.extend(c.text for c in labels)

@@ -13,6 +13,7 @@ from extractor.ingest.document import Document, Row, TextCell
 from extractor.mapping.matching import bare, best_match, compact
 from extractor.mapping.rows import (
     fragments,
+    is_prose,
     is_s4_header,
     label_context,
     names_s4_header,
@@ -63,6 +64,9 @@ def scan(doc: Document, template: str) -> State:
             if not labels:
                 continue
             label_text = "".join([compact(c.text) for c in labels])
+            if len(labels) == 1 and is_prose(label_text):  # narrative: no header, no group
+                label_context(st, labels, prose=True)
+                continue
             if table_header(st, labels, label_text, no_values, False, False, True):
                 st.last_table_row = idx
                 st.headers.append(row.start)
