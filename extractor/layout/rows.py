@@ -24,7 +24,7 @@ from extractor.ingest.footer import is_footer
 from extractor.layout.glued import MIN_LENGTH as MIN_GLUED_LENGTH
 from extractor.layout.glued import looks_glued, split_glued
 from extractor.schema import CellState
-from extractor.schema.values import read_value
+from extractor.schema.values import may_be_value, read_value
 
 _BLANK = CellState.BLANK  # a module constant: an enum member looked up on its class costs a call
 _SPACE_SPLIT = re.compile(r"\S+")
@@ -75,6 +75,8 @@ def _pipe_row(line: str, base: int) -> list[TextCell]:
 
 
 def _is_value(text: str) -> bool:
+    if not may_be_value(text):
+        return False
     r = read_value(text)
     return r is not None and r.state is not _BLANK
 

@@ -51,6 +51,20 @@ class Reading:
     number: str | None = None
 
 
+#: The last character of every text `read_value` reads as a number or a placeholder, once
+#: stripped: a decimal digit (`str.isdecimal`, what `_NUMBER`'s digit class matches), the
+#: last of a unit `_NUMBER` reads, a bracket closing a note (`_ANNOTATED`), a placeholder's.
+_VALUE_LAST = frozenset("元亿万千件个项条次起)）" + "".join(p[-1] for p in PLACEHOLDERS))
+
+
+def may_be_value(text: str) -> bool:
+    """False when `read_value(text)` is surely None or a blank: the text ends in a character
+    no number or placeholder ends with (a sentence, a label), not white space. Narrative
+    lines are each their own: they would miss `read_value`'s cache, and evict from it."""
+    last = text[-1:]
+    return not last or last in _VALUE_LAST or last.isdecimal() or last.isspace()
+
+
 @lru_cache(maxsize=8192)
 def read_value(text: str) -> Reading | None:
     """The value a cell's text states, or None if the text is a label, not a value."""

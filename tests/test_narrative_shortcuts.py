@@ -1,5 +1,6 @@
-"""The scanner's shortcut for narrative lines (`is_prose`, issue 17) against the lookups it
-spares: a line it passes over is no table header and names no group, in every zone."""
+"""The shortcuts for narrative lines (issue 17) against what they spare: the scanner's
+(`is_prose`: a line it passes over is no table header and names no group, in every zone)
+and the layout's (`may_be_value`: a text it rules out reads as no value)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import extractor.layout.rows as layout_rows
 import extractor.mapping.scan as scan_module
 from extractor.ingest.document import TextCell
 from extractor.ingest.reader import load
@@ -19,6 +21,7 @@ from extractor.mapping.matching import BARE_MAY_REMOVE, bare, compact
 from extractor.mapping.report import NotAReport, extract
 from extractor.mapping.rows import is_prose, label_context, table_header
 from extractor.mapping.state import State
+from extractor.schema.values import PLACEHOLDERS, may_be_value, read_value
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = sorted(p for d in ("inputs", "inputs-panel") for p in (ROOT / "golden" / d).iterdir()
@@ -48,7 +51,7 @@ def _after(zone: str | None, text: str, prose: bool) -> tuple[bool, dict[str, ob
     return consumed, vars(st_)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1200, deadline=None)
 @given(_LINES, st.sampled_from([None, "s2", "s3", "s4"]))
 def test_a_line_taken_for_prose_is_no_header_and_names_no_group(text: str,
                                                                 zone: str | None) -> None:
@@ -56,7 +59,7 @@ def test_a_line_taken_for_prose_is_no_header_and_names_no_group(text: str,
         assert _after(zone, text, prose=False) == _after(zone, text, prose=True)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(_LINES)
 def test_bare_keeps_every_character_outside_the_class_of_a_label_with_no_closing_bracket(
         text: str) -> None:
@@ -104,3 +107,32 @@ def test_every_golden_extraction_is_the_one_without_the_shortcut(
     fast = _records(GOLDEN)
     monkeypatch.setattr(scan_module, "is_prose", lambda label_text: False)
     assert fast == _records(GOLDEN)
+
+
+#: Pieces of cell texts: digits, signs, units, brackets, notes, placeholders, white space.
+_CELL_PIECES = st.sampled_from([
+    "1", "23", "0", "٣", ",", ".", "-", "+", "减少", "增", " ", "\t", "\n", "\u3000", "万元", "元", "亿",
+    "千", "件", "个", "项", "条", "次", "起", "（", "）", "(", ")", "其中", "含", "〃", "年", "公开",
+    *PLACEHOLDERS,
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_CELL_PIECES, max_size=8).map("".join))
+def test_a_text_ruled_out_as_a_value_reads_as_none_or_a_blank(text: str) -> None:
+    if not may_be_value(text):
+        reading = read_value(text)
+        assert reading is None or reading.state == "blank"
+
+
+@pytest.mark.parametrize("text", ["12", "3万元", "22（其中修订16件）", "—", "无", "x", "٣", "5 "])
+def test_values_are_not_ruled_out(text: str) -> None:
+    assert read_value(text) is not None
+    assert may_be_value(text)
+
+
+def test_every_golden_layout_is_the_one_without_the_shortcut(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = [with_rows(load(p)).rows for p in GOLDEN]
+    monkeypatch.setattr(layout_rows, "may_be_value", lambda text: True)
+    assert fast == [with_rows(load(p)).rows for p in GOLDEN]
