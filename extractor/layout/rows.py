@@ -86,6 +86,8 @@ def _space_row(line: str, base: int) -> list[TextCell] | None:
     followed by one or more of them ("规章 1 0 11"), as PDF text extractors write rows."""
     if not _SPACE.search(line.strip()):
         return None  # one token: a lone value is not a row of three, a lone label has none
+    if not may_be_value(line.rsplit(None, 1)[-1]):
+        return None  # the last token is no value (a sentence): no values, no row
     tokens = list(_SPACE_SPLIT.finditer(line))
     n = len(tokens)
     while n > 0 and _is_value(tokens[n - 1].group()):

@@ -18,13 +18,8 @@ from extractor.schema.labels import S3_GROUPS, S3_HEADER_WORDS, S3_SUBROWS, S3_T
 _SUBITEM = re.compile(r"^(\d{1,2})\s*[.、,]")
 
 
-@lru_cache(maxsize=8192)
-def _names_s3_header(text: str) -> bool:
+def _names_s3_header(text: str) -> bool:  # not cached: `_header_kind`, its caller, is
     return bare(text) in S3_HEADER_WORDS or "勾稽关系" in text or "申请人情况" in text
-
-
-def _is_s3_header(labels: list[TextCell]) -> bool:
-    return any(_names_s3_header(c.text) for c in labels)
 
 
 def s3_row(labels: list[TextCell], st: State) -> str | None:
@@ -212,8 +207,7 @@ def names_s4_header(text: str) -> bool:
     return is_s4_header(text) and any(w in bare(text) for w in _S4_ONLY)
 
 
-@lru_cache(maxsize=8192)
-def _is_s4_heading(text: str) -> bool:
+def _is_s4_heading(text: str) -> bool:  # not cached: `_header_kind`, its caller, is
     """The line is the heading of section 四, in any of its printed titles."""
     return any(h.id == "四" for h in find_sections([Row([TextCell(text, 0, len(text))], "line", 0, len(text))]))
 
