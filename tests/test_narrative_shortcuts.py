@@ -141,6 +141,8 @@ def test_every_golden_layout_is_the_one_without_the_shortcut(
 @settings(max_examples=800, deadline=None)
 @given(st.lists(st.one_of(_CELL_PIECES, _PIECES), max_size=10).map("".join))
 def test_a_space_row_is_the_one_without_the_shortcut(line: str) -> None:
+    if not re.search(r"\s", line.strip()):
+        return  # `recover_rows` reads such a line as a plain line, without `_space_row`
     fast = layout_rows._space_row(line, 7)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(layout_rows, "may_be_value", lambda text: True)

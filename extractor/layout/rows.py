@@ -83,9 +83,9 @@ def _is_value(text: str) -> bool:
 
 def _space_row(line: str, base: int) -> list[TextCell] | None:
     """A line of three or more whitespace-separated values ("0 0 0 1 2"), or a short label
-    followed by one or more of them ("规章 1 0 11"), as PDF text extractors write rows."""
-    if not _SPACE.search(line.strip()):
-        return None  # one token: a lone value is not a row of three, a lone label has none
+    followed by one or more of them ("规章 1 0 11"), as PDF text extractors write rows (a
+    line of one token is neither: a lone value is not a row of three, a lone label has
+    none; the caller tests for white space inside the line first)."""
     if not may_be_value(line.rsplit(None, 1)[-1]):
         return None  # the last token is no value (a sentence): no values, no row
     tokens = list(_SPACE_SPLIT.finditer(line))
