@@ -10,12 +10,20 @@ the N functions with the most own time.
 --objects: afterwards, what the four stages make and call per report (from a profile of one
 pass): models built with validation (pydantic's validator), models built without it (the
 `trusted` constructors), regex calls, named-tuple and plain-tuple constructions.
+
+--caches: afterwards, each `lru_cache` of the four stages over one more corpus of --files
+reports (distinct sentences; the caches warmed by the timed passes): calls per report, hit
+rate and entries held. A cache keyed by text that misses on such a corpus costs hashing,
+bookkeeping and memory (a worker keeps it for a whole run) and saves nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
+import importlib
+import pkgutil
 import pstats
 import statistics
 import sys
@@ -35,6 +43,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", type=int, default=0, help="print the top N by own time")
     ap.add_argument("--objects", action="store_true", help="print objects made per report")
+    ap.add_argument("--caches", action="store_true", help="print each cache's hit rate")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -59,6 +68,8 @@ def main() -> None:
                 print_objects(stats, len(files))
             if args.profile:
                 stats.sort_stats("tottime").print_stats(args.profile)
+        if args.caches:
+            print_caches(make_corpus(tmp / "caches", args.files, pdf=False, tag="caches-"))
 
 
 #: Regex methods counted as regex calls.
@@ -87,6 +98,43 @@ def print_objects(stats: pstats.Stats, reports: int) -> None:
         counts[key] = counts.get(key, 0) + calls
     for key, n in sorted(counts.items()):
         print(f"  {key}: {n / reports:.1f} per report")
+
+
+#: The packages of the four stages whose caches `print_caches` reports.
+_STAGES = ("extractor.schema", "extractor.ingest", "extractor.layout", "extractor.mapping",
+           "verify")
+
+
+def _rules_caches() -> dict[str, functools._lru_cache_wrapper]:  # type: ignore[type-arg]
+    import extractor
+    import verify as verify_package
+    caches = {}
+    for package in (extractor, verify_package):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if not info.name.startswith(_STAGES):
+                continue
+            module = importlib.import_module(info.name)
+            for name, value in vars(module).items():
+                if (isinstance(value, functools._lru_cache_wrapper)
+                        and getattr(value, "__module__", None) == info.name):
+                    caches[f"{info.name}.{name}"] = value
+    return caches
+
+
+def print_caches(files: list[Path]) -> None:
+    """Each cache of the four stages over `files`: calls per report, hit rate, entries."""
+    caches = _rules_caches()
+    before = {k: c.cache_info() for k, c in caches.items()}
+    for f in files:
+        doc = with_rows(load(f))
+        verify(extract(doc), doc.text)
+    print(f"caches over {len(files)} more reports (calls/report, hits, entries held/max):")
+    for key, cache in sorted(caches.items()):
+        info, was = cache.cache_info(), before[key]
+        hits, misses = info.hits - was.hits, info.misses - was.misses
+        if hits + misses:
+            print(f"  {key}: {(hits + misses) / len(files):.1f}, {hits / (hits + misses):.1%}, "
+                  f"{info.currsize}/{info.maxsize or 'unbounded'}")
 
 
 if __name__ == "__main__":
