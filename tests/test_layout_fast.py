@@ -5,12 +5,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractor.ingest.document import Row, TextCell
+import extractor.layout.rows as layout_rows
+from extractor.ingest.document import Row, TextCell, new_row
 from extractor.ingest.reader import load
-from extractor.layout.rows import _cell, _is_value, _stream_end, _stream_rows
+from extractor.layout.rows import (
+    _MAX_LABEL,
+    _bare_values,
+    _cell,
+    _is_label_line,
+    _is_value,
+    _stack,
+    _stream_end,
+    _stream_kind,
+    _stream_rows,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,3 +96,86 @@ def test_generated_cell_streams(lines: list[str], base: int) -> None:
         pos += len(line) + 1
     assert _stream_rows(numbered) == reference_stream_rows(numbered)
 
+
+
+def reference_stream_end(lines: list[tuple[str, int]], i: int) -> int:
+    """`_stream_end` as it was first written: the lines scanned whatever line i is."""
+    j = i
+    cells = 0
+    while j < len(lines):
+        line = lines[j][0]
+        kind = _stream_kind(line)
+        if kind is None:
+            if "|" in line or len(line.strip()) > _MAX_LABEL:
+                break
+        elif kind == "cell" or kind == "pipes":
+            cells += line.count("|")
+        j += 1
+    while j > i and _stream_kind(lines[j - 1][0]) is None:
+        j -= 1
+    return j if cells >= 6 and _stream_kind(lines[i][0]) is not None else i
+
+
+def reference_stack(rows: list[Row]) -> list[Row]:
+    """`_stack` as it was first written: a pipe row's printed cells counted twice."""
+    out: list[Row] = []
+    for i, row in enumerate(rows):
+        if row.kind == "pipe" and not any(c.text for c in row.cells):
+            continue
+        if row.kind == "pipe" and sum(1 for c in row.cells if c.text) == 1 and len(row.cells) <= 2:
+            row = new_row(([next(c for c in row.cells if c.text)], "line", row.start, row.end))
+        prev = out[-1] if out else None
+        if row.kind == "line" and _is_value(row.cells[0].text):
+            if prev is not None and _is_label_line(prev):
+                out[-1] = new_row(([*prev.cells, row.cells[0]], "stack", prev.start, row.end))
+                continue
+            row = new_row((row.cells, "space", row.start, row.end))
+        elif (
+            row.kind == "space"
+            and prev is not None
+            and prev.kind == "line"
+            and _is_label_line(prev)
+            and not _is_label_line(new_row((row.cells[:1], "line", row.start, row.end)))
+            and not (len(out) > 1 and out[-2].kind == "line" and _is_label_line(out[-2])
+                     and _bare_values(row)
+                     and _bare_values(rows[i + 1] if i + 1 < len(rows) else None))
+        ):
+            out[-1] = new_row(([*prev.cells, *row.cells], "space", prev.start, row.end))
+            continue
+        out.append(row)
+    return out
+
+
+def _unstacked(text: str) -> list[Row]:
+    """The rows `recover_rows` makes of `text` before `_stack` joins them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(layout_rows, "_stack", lambda rows: rows)
+        return layout_rows.recover_rows(text)
+
+
+def _texts() -> list[str]:
+    return [load(p).text for p in sorted((ROOT / "golden" / "inputs").iterdir())
+            if p.suffix != ".pdf"]
+
+
+def test_stream_ends_and_stacked_rows_of_the_golden_inputs_are_the_reference_ones() -> None:
+    for text in _texts():
+        lines = _lines(text)
+        assert [_stream_end(lines, i) for i in range(len(lines))] == [
+            reference_stream_end(lines, i) for i in range(len(lines))]
+        rows = _unstacked(text)
+        assert _stack(rows) == reference_stack(rows)
+
+
+_LINE_PIECE = st.sampled_from(["|", "||", " | ", "\t", " ", "1", "23", "0", "—", "予以公开", "（一）",
+                               "规章", "本年度，", "。", "x"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.lists(_LINE_PIECE, max_size=6).map("".join), max_size=12).map("\n".join))
+def test_generated_stream_ends_and_stacked_rows_are_the_reference_ones(text: str) -> None:
+    lines = _lines(text)
+    assert [_stream_end(lines, i) for i in range(len(lines))] == [
+        reference_stream_end(lines, i) for i in range(len(lines))]
+    rows = _unstacked(text)
+    assert _stack(rows) == reference_stack(rows)

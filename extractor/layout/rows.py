@@ -130,10 +130,12 @@ def _stack(rows: list[Row]) -> list[Row]:
     """
     out: list[Row] = []
     for i, row in enumerate(rows):
-        if row.kind == "pipe" and not any(c.text for c in row.cells):
-            continue  # a lone "|" or "||" line between cells: a separator
-        if row.kind == "pipe" and sum(1 for c in row.cells if c.text) == 1 and len(row.cells) <= 2:
-            row = new_row(([next(c for c in row.cells if c.text)], "line", row.start, row.end))
+        if row.kind == "pipe":
+            printed = [c for c in row.cells if c.text]
+            if not printed:
+                continue  # a lone "|" or "||" line between cells: a separator
+            if len(printed) == 1 and len(row.cells) <= 2:
+                row = new_row((printed, "line", row.start, row.end))
         prev = out[-1] if out else None
         if row.kind == "line" and _is_value(row.cells[0].text):
             if prev is not None and _is_label_line(prev):
@@ -173,6 +175,8 @@ def _stream_end(lines: list[tuple[str, int]], i: int) -> int:
     only pipes ("|", "||": each pipe closes one more, empty, cell). Such dumps keep empty
     cells, so unlike the "stack" layout their blanks are known.
     """
+    if _stream_kind(lines[i][0]) is None:
+        return i  # a stream starts with a cell or pipes (a pipe row of cells is no stream)
     j = i
     cells = 0
     while j < len(lines):
@@ -187,7 +191,7 @@ def _stream_end(lines: list[tuple[str, int]], i: int) -> int:
     # Trailing plain lines belong to what follows, not to the stream.
     while j > i and _stream_kind(lines[j - 1][0]) is None:
         j -= 1
-    return j if cells >= 6 and _stream_kind(lines[i][0]) is not None else i
+    return j if cells >= 6 else i
 
 
 def _stream_rows(lines: list[tuple[str, int]]) -> list[Row]:
