@@ -122,11 +122,13 @@ class _Renderer(HTMLParser):
                 sink.append((" ", pos + m.start()))
 
     def _newline(self, pos: int) -> None:
-        sink = self._sink()
-        if self.tables and self.tables[-1].cell is not None:
+        tables = self.tables
+        if tables and (cell := tables[-1].cell) is not None:  # the sink is the cell's
+            sink = cell.chars
             if sink and sink[-1][0] not in _SPACE_OR_BREAK:
                 sink.append((_BREAK, pos))  # a space in a data cell, a line in a layout cell
             return
+        sink = self.out
         while sink and sink[-1][0] == " ":
             sink.pop()
         if sink and sink[-1][0] != "\n":
