@@ -105,7 +105,7 @@ def parts(files: list[Path], repeat: int) -> None:
         "of which gzip cells": least(lambda it: gzip_member(
             it.cell_pass.lean_csv.encode())),  # type: ignore[union-attr]
         "store rows (+ zlib text)": least(lambda it: result_rows(
-            it.record, b"", cell_rows=(it.cell_pass.store_cells,  # type: ignore[union-attr]
+            it.record, b"", cell_rows=(it.cell_pass.store_rows,  # type: ignore[union-attr]
                                        it.cell_pass.missing))),  # type: ignore[union-attr]
     }
     print("payload parts (CPU ms/report, least of rounds): "

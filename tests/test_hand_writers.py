@@ -206,7 +206,7 @@ def generic_outputs(record: Record, seq: int) -> tuple[object, ...]:
 def pass_outputs(record: Record, seq: int) -> tuple[object, ...]:
     item = Item.of(record, seq)
     done = cell_pass(item)
-    rows = result_rows(record, b"", cell_rows=(done.store_cells, done.missing))
+    rows = result_rows(record, b"", cell_rows=(done.store_rows, done.missing))
     return (encode_bare(record, done.tables_json), rows, report_values(item), panel_doc(item))
 
 

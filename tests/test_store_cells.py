@@ -111,3 +111,14 @@ def test_more_rows_of_one_shape_than_one_statement_takes(tmp_path: Path) -> None
     with Store(tmp_path) as store:
         rid = insert(store, 1, a_record(), rows)
         assert stored_cells(store, rid) == set(rows)
+
+
+def test_a_rows_key_names_the_columns_holding_a_value() -> None:
+    """`row_key`: bit c for column c holding a value; no reasons ('') and None are none."""
+    from extractor.store.rows import key_columns, row_key
+
+    row = ("s3.a.b", "number", 5, None, None, "5", None, "", 1, 2, None, "direct")
+    assert row_key(row) == 0b1011_0010_0111
+    assert key_columns(row_key(row)) == (0, 1, 2, 5, 8, 9, 11)
+    with_reasons = ("p", "missing", None, 0, "万元", None, "flagged", "r", None, None, 3, "orphan")
+    assert key_columns(row_key(with_reasons)) == (0, 1, 3, 4, 6, 7, 10, 11)
