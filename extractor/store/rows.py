@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import is_not, truth
+from itertools import chain, compress, repeat
+from operator import is_not, itemgetter, truth
 
 from extractor.schema import AMOUNT_FIELDS, Cell, CellState, Record, iter_cells
 from extractor.store.codec import zlib_blob
@@ -33,6 +33,7 @@ def typed_value(cell: Cell) -> tuple[int | None, int | None]:
 #: The columns of a cell's row (`cell_row`) stored as `cell_text` ids: the field path, the
 #: state, the status, the reasons and the placement.
 TEXT_COLUMNS = (0, 1, 6, 7, 11)
+_texts_of = itemgetter(*TEXT_COLUMNS)
 _REASONS = 7
 
 
@@ -72,16 +73,13 @@ def cell_groups(rows: list[tuple[object, ...]],
     row's values cost four times as much."""
     if not rows:
         return CellRows((), ())
-    columns = list(zip(*rows, strict=True))
-    named: list[object] = [None] * (len(TEXT_COLUMNS) * len(rows))  # row by row
-    for k, c in enumerate(TEXT_COLUMNS):
-        named[k::len(TEXT_COLUMNS)] = columns[c]
-    texts = dict.fromkeys(named)
+    texts = dict.fromkeys(chain.from_iterable(map(_texts_of, rows)))  # row by row
     texts.pop(None, None)  # no status
     texts.pop("", None)  # no reasons
     if keyed is not None:
         shaped = [(key_columns(key), of_shape) for key, of_shape in keyed.items()]
     else:
+        columns = zip(*rows, strict=True)
         has_value = zip(*(map(truth, col) if c == _REASONS else map(is_not, col, repeat(None))
                           for c, col in enumerate(columns)), strict=True)
         shapes: dict[tuple[bool, ...], list[tuple[object, ...]]] = {}
