@@ -276,3 +276,15 @@ def test_a_payload_holds_the_record_json_pydantic_writes(records: list[Record]) 
             line = gzip.decompress(p.lines[RESULTS]).decode()
             assert line == (with_text(pydantic_bare(r), r.text) if options.with_text
                             else pydantic_bare(r)) + "\n"
+
+
+def test_only_the_tables_hold_cells_defaults_to_cut() -> None:
+    """`codec.names_defaults`: the tables hold cells (whose default fields the compact JSON
+    cuts); a record's other fields hold no model with a field of those names, so pydantic's
+    JSON of them is taken as it is (not scanned three times)."""
+    from extractor.store.codec import names_defaults
+
+    assert names_defaults({"tables"})
+    assert names_defaults({"schema_version", "tables", "summary"})
+    assert not names_defaults({"meta", "sections", "checks", "flags", "warnings", "summary",
+                               "llm"})
