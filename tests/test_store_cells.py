@@ -104,13 +104,29 @@ def test_any_rows_read_back_as_they_were_and_texts_are_numbered_in_order(
 
 
 def test_more_rows_of_one_shape_than_one_statement_takes(tmp_path: Path) -> None:
-    from extractor.store import store as store_module
-
+    # 631 = 2 x 256 + 64 + 3 x 16 + 4 + 3 x 1: every size of statement, some several times
     rows = [(f"p{i}", "number", i, None, None, str(i), "grounded", "", i, i + 1, None, "direct")
-            for i in range(store_module._CELLS_PER_INSERT * 2 + 7)]
+            for i in range(631)]
     with Store(tmp_path) as store:
         rid = insert(store, 1, a_record(), rows)
         assert stored_cells(store, rid) == set(rows)
+
+
+def test_cell_statements_are_few_whatever_the_sizes_of_the_groups(tmp_path: Path) -> None:
+    """A report's group of rows of one shape goes in statements of a few fixed sizes, not
+    one sized to the group: SQLite prepares each statement once a connection, where a
+    statement of a size new to it (nearly every report's) was parsed and planned again,
+    costing more than its inserts."""
+    statements: set[str] = set()
+    with Store(tmp_path) as store:
+        store.db.set_trace_callback(statements.add)
+        for seq, n in enumerate((1, 2, 3, 5, 17, 63, 64, 65, 150, 199, 255, 256, 300), start=1):
+            rows = [(f"p{i}", "number", i, None, None, str(i), None, "", i, i + 1, None, "direct")
+                    for i in range(n)]
+            rid = insert(store, seq, a_record(), rows)
+            assert stored_cells(store, rid) == set(rows)
+    inserts = {s.count("),(") + 1 for s in statements if s.startswith("INSERT INTO cell_rows")}
+    assert inserts <= {1, 4, 16, 64, 256}
 
 
 def test_a_rows_key_names_the_columns_holding_a_value() -> None:

@@ -69,17 +69,25 @@ LOOKUPS: dict[str, str] = {
 }
 
 
-#: A result's cell rows go in one statement a shape (`rows.CellRows`: which columns hold a
-#: value) of many rows (a quarter less CPU than `executemany` of one row each, measured),
-#: at most this many rows a statement (SQLite binds at most 32,766 values a statement, 13
-#: a row).
-_CELLS_PER_INSERT = 1000
+#: A result's cell rows go in statements of many rows a shape (`rows.CellRows`: which
+#: columns hold a value; a quarter less CPU than `executemany` of one row each, measured),
+#: each of one of these numbers of rows, the largest first: a group of 150 rows is
+#: 64+64+16+4+1+1. A statement's text is the same for every report (SQLite prepares it once
+#: a connection, `_STATEMENTS`): sized to its group, nearly every report had a group of a
+#: size new to the connection, whose statement SQLite parsed and planned again (~1 CPU ms
+#: for 150 rows, more than its inserts). At most 256 rows (SQLite binds at most 32,766
+#: values a statement, 13 a row).
+_CELL_CHUNKS = (256, 64, 16, 4, 1)
+#: Prepared statements a connection keeps (the sqlite3 module's default is 128): the cell
+#: inserts (a few per shape of row) and the other statements of a run.
+_STATEMENTS = 512
 
 
 @lru_cache(maxsize=256)
 def _insert_cells(bound: tuple[int, ...], n: int) -> str:
     """The INSERT of `n` cell rows with a value in the columns `bound` (of `rows.cell_row`),
-    NULL in the others (written in the SQL: binding a None is slow)."""
+    NULL in the others (written in the SQL: binding a None is slow); `n` one of
+    `_CELL_CHUNKS`."""
     row = "(?," + ",".join("?" if c in bound else "NULL" for c in range(12)) + ")"
     return "INSERT INTO cell_rows VALUES " + ",".join([row] * n)
 
@@ -128,7 +136,8 @@ class Store:
     def __init__(self, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.path = out / STORE_NAME
-        self.db = sqlite3.connect(self.path, isolation_level=None)  # explicit transactions
+        self.db = sqlite3.connect(self.path, isolation_level=None,  # explicit transactions
+                                  cached_statements=_STATEMENTS)
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never torn
@@ -254,14 +263,16 @@ class Store:
         ids.learn(cells.texts)
         for bound, n, columns in cells.groups:
             width = len(bound) + 1  # result_id first
-            for at in range(0, n, _CELLS_PER_INSERT):
-                rows = min(n - at, _CELLS_PER_INSERT)
-                params: list[object] = [rid] * (rows * width)
-                for k, (text, column) in enumerate(zip(_text_at(bound), columns, strict=True),
-                                                   start=1):
-                    part = column[at:at + rows] if n > _CELLS_PER_INSERT else column
-                    params[k::width] = map(ids.__getitem__, part) if text else part
-                self.db.execute(_insert_cells(bound, rows), params)
+            texts = _text_at(bound)
+            at = 0
+            for rows in _CELL_CHUNKS:
+                while n - at >= rows:
+                    params: list[object] = [rid] * (rows * width)
+                    for k, (text, column) in enumerate(zip(texts, columns, strict=True), start=1):
+                        part = column[at:at + rows] if rows < n else column
+                        params[k::width] = map(ids.__getitem__, part) if text else part
+                    self.db.execute(_insert_cells(bound, rows), params)
+                    at += rows
 
     def _text_id(self, text: str) -> int:
         """The id of `text` in `cell_text` (added when new; inside the caller's transaction)."""
