@@ -4,7 +4,12 @@ text report (issue 17): the stage figures of `throughput.stages` and the main/wo
 piece by piece on the same records: the cell pass, the JSON pydantic still writes, each
 compression, the panel's document, the CSV lines, the store's rows), the least of --repeat
 rounds (CPU time; the least is the figure least moved by other processes on a shared
-machine). Run by hand:
+machine); then the main process's insert of the same payloads (`Store.add_rows` and the
+spool) into a store that has inserted them once already, as they are and with each one's
+largest group of cell rows cut in two at a random row: the bench corpus repeats a few
+reports, whose groups of cell rows repeat their sizes, where a real corpus's reports have
+groups of sizes new to the connection (statements of a new text are parsed again). Run by
+hand:
 
     python bench/payload_cost.py [--files 300] [--repeat 3] [--no-cli] [--no-parts]
 """
@@ -48,6 +53,7 @@ def main() -> None:
                   f"worker {work_ms:.2f}")
         if not args.no_parts:
             parts(files, args.repeat)
+            inserts(files, args.repeat, tmp)
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
@@ -105,10 +111,60 @@ def parts(files: list[Path], repeat: int) -> None:
         "of which gzip cells": least(lambda it: gzip_member(
             it.cell_pass.lean_csv.encode())),  # type: ignore[union-attr]
         "store rows (+ zlib text)": least(lambda it: result_rows(
-            it.record, b"", cell_rows=(it.cell_pass.store_cells,  # type: ignore[union-attr]
+            it.record, b"", cell_rows=(it.cell_pass.store_rows,  # type: ignore[union-attr]
                                        it.cell_pass.missing))),  # type: ignore[union-attr]
     }
     print("payload parts (CPU ms/report, least of rounds): "
+          + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()))
+
+
+def inserts(files: list[Path], repeat: int, tmp: Path) -> None:
+    """CPU ms/report of the main process's insert (`Store.add_rows`, `Spool.add`) of the
+    payloads of `files`, in a store that inserted them once before: as they are, and with
+    group sizes new to the connection. The least of `repeat` rounds."""
+    import dataclasses
+    import random
+    import time
+
+    from extractor.outputs.spool import Spool
+    from extractor.run.payload import Payload, produce
+    from extractor.store.rows import CellRows
+    from extractor.store.store import Store
+
+    payloads = [p for i, f in enumerate(files) if isinstance(p := produce(f, i, f"{i:064x}"),
+                                                               Payload)]
+    rnd = random.Random(1)
+
+    def varied(p: Payload) -> Payload:
+        groups = list(p.rows.cells.groups)
+        k = max(range(len(groups)), key=lambda g: groups[g][1])
+        bound, n, columns = groups[k]
+        a = rnd.randrange(1, n) if n > 1 else 1
+        groups[k:k + 1] = [(bound, a, [c[:a] for c in columns]),
+                           (bound, n - a, [c[a:] for c in columns])]
+        cells = CellRows(p.rows.cells.texts, tuple(g for g in groups if g[1]))
+        return dataclasses.replace(p, rows=dataclasses.replace(p.rows, cells=cells))
+
+    figures = {}
+    for name, todo in (("as they are", payloads), ("sizes new", [varied(p) for p in payloads])):
+        best = float("inf")
+        for r in range(repeat):
+            out = tmp / f"insert-{len(figures)}-{r}"
+            with Store(out) as store, Spool(out) as spool:
+                run_id = store.begin_run("bench", "bench", [], "bench")
+                store.group_commits()
+                for seq, p in enumerate(payloads):  # the first time: every statement new
+                    store.add_rows(run_id, seq, Path(p.source_file), f"{seq:064x}", 1, p.rows,
+                                   "bench", {}, "bench")
+                t0 = time.process_time()
+                for seq, p in enumerate(todo, start=len(payloads)):
+                    store.add_rows(run_id, seq, Path(p.source_file), f"{seq:064x}", 1, p.rows,
+                                   "bench", {}, "bench")
+                    spool.add(seq, p.lines)
+                store.commit_group()
+                best = min(best, time.process_time() - t0)
+        figures[name] = best * 1000 / len(todo)
+    print("store insert (CPU ms/report, least of rounds): "
           + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()))
 
 

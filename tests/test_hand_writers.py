@@ -23,7 +23,7 @@ from extractor.outputs.cellpass import cell_pass
 from extractor.outputs.csvtext import csv_text
 from extractor.outputs.items import RESULTS, Item
 from extractor.outputs.options import OutputOptions
-from extractor.outputs.rows import csv_lines, lean_cells_csv, reports_line
+from extractor.outputs.rows import lean_cells_csv, reports_line
 from extractor.outputs.safe import neutralise
 from extractor.outputs.tables import BY_PATH, amount, cells_of, count, report_values
 from extractor.panel.build import panel_doc
@@ -206,7 +206,7 @@ def generic_outputs(record: Record, seq: int) -> tuple[object, ...]:
 def pass_outputs(record: Record, seq: int) -> tuple[object, ...]:
     item = Item.of(record, seq)
     done = cell_pass(item)
-    rows = result_rows(record, b"", cell_rows=(done.store_cells, done.missing))
+    rows = result_rows(record, b"", cell_rows=(done.store_rows, done.missing))
     return (encode_bare(record, done.tables_json), rows, report_values(item), panel_doc(item))
 
 
@@ -236,7 +236,9 @@ def assert_pass_is_generic(record: Record, seq: int) -> None:
         == [(type(v), v) for _, _, columns in rows_ref.cells.groups for c in columns for v in c]
     assert same_panel_doc(doc_new, doc_ref)
     item = Item.of(record, seq)
-    assert reports_line(item) == csv_lines([report_ref])
+    buf = io.StringIO()
+    csv.writer(buf).writerow([csv_text(v) for v in report_ref])
+    assert reports_line(item) == buf.getvalue()
 
 
 def test_the_cell_pass_makes_what_each_outputs_own_code_makes(records: list[Record]) -> None:
@@ -276,3 +278,15 @@ def test_a_payload_holds_the_record_json_pydantic_writes(records: list[Record]) 
             line = gzip.decompress(p.lines[RESULTS]).decode()
             assert line == (with_text(pydantic_bare(r), r.text) if options.with_text
                             else pydantic_bare(r)) + "\n"
+
+
+def test_only_the_tables_hold_cells_defaults_to_cut() -> None:
+    """`codec.names_defaults`: the tables hold cells (whose default fields the compact JSON
+    cuts); a record's other fields hold no model with a field of those names, so pydantic's
+    JSON of them is taken as it is (not scanned three times)."""
+    from extractor.store.codec import names_defaults
+
+    assert names_defaults({"tables"})
+    assert names_defaults({"schema_version", "tables", "summary"})
+    assert not names_defaults({"meta", "sections", "checks", "flags", "warnings", "summary",
+                               "llm"})

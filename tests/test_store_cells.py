@@ -104,10 +104,39 @@ def test_any_rows_read_back_as_they_were_and_texts_are_numbered_in_order(
 
 
 def test_more_rows_of_one_shape_than_one_statement_takes(tmp_path: Path) -> None:
-    from extractor.store import store as store_module
-
+    # 631 = 2 x 256 + 112 + 4 + 2 + 1: statements of the most rows, of a multiple of 16 and
+    # of the powers of two below 16
     rows = [(f"p{i}", "number", i, None, None, str(i), "grounded", "", i, i + 1, None, "direct")
-            for i in range(store_module._CELLS_PER_INSERT * 2 + 7)]
+            for i in range(631)]
     with Store(tmp_path) as store:
         rid = insert(store, 1, a_record(), rows)
         assert stored_cells(store, rid) == set(rows)
+
+
+def test_cell_statements_are_few_whatever_the_sizes_of_the_groups(tmp_path: Path) -> None:
+    """A report's group of rows of one shape goes in statements of a few fixed sizes, not
+    one sized to the group: SQLite prepares each statement once a connection, where a
+    statement of a size new to it (nearly every report's) was parsed and planned again,
+    costing more than its inserts."""
+    statements: set[str] = set()
+    with Store(tmp_path) as store:
+        store.db.set_trace_callback(statements.add)
+        for seq, n in enumerate((1, 2, 3, 5, 17, 63, 64, 65, 150, 199, 255, 256, 300), start=1):
+            rows = [(f"p{i}", "number", i, None, None, str(i), None, "", i, i + 1, None, "direct")
+                    for i in range(n)]
+            rid = insert(store, seq, a_record(), rows)
+            assert stored_cells(store, rid) == set(rows)
+    inserts = {s.count("),(") + 1 for s in statements if s.startswith("INSERT INTO cell_rows")}
+    assert inserts <= {*range(16, 257, 16), 8, 4, 2, 1}
+    assert {256, 144, 16, 8, 4, 2, 1} <= inserts  # 300, 150, 17, 63 ...
+
+
+def test_a_rows_key_names_the_columns_holding_a_value() -> None:
+    """`row_key`: bit c for column c holding a value; no reasons ('') and None are none."""
+    from extractor.store.rows import key_columns, row_key
+
+    row = ("s3.a.b", "number", 5, None, None, "5", None, "", 1, 2, None, "direct")
+    assert row_key(row) == 0b1011_0010_0111
+    assert key_columns(row_key(row)) == (0, 1, 2, 5, 8, 9, 11)
+    with_reasons = ("p", "missing", None, 0, "万元", None, "flagged", "r", None, None, 3, "orphan")
+    assert key_columns(row_key(with_reasons)) == (0, 1, 3, 4, 6, 7, 10, 11)

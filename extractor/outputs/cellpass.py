@@ -1,6 +1,8 @@
 """One pass over a record's cells making what every output a worker writes needs of them
-(issue 17): the cells' JSON (the record's tables), the lean cells CSV, the store's cell rows,
-the reports row's fields and counts, and the numbers the panel keeps.
+(issue 17): the cells' JSON (the record's tables), the lean cells CSV, the store's cell rows
+(grouped by which columns hold a value, as the store inserts them: each row's group is
+known where the row is made), the reports row's fields and counts, and the numbers the
+panel keeps.
 
 Each cell's plain fields are read once (`__dict__`) and its enums, path and texts turned
 into their JSON, CSV and store forms by table lookups (texts remembered across reports);
@@ -18,7 +20,7 @@ record and on hypothesis-made cells.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -46,7 +48,7 @@ from extractor.store.codec import (
     json_string,
     table_layout,
 )
-from extractor.store.rows import cell_row
+from extractor.store.rows import CellRows, cell_groups, cell_row, row_key
 
 _NUMBER = CellState.NUMBER
 _SCALE = Decimal(10) ** 6  # 万元 -> 分 (the store's amount_fen)
@@ -58,7 +60,7 @@ class CellPass:
 
     tables_json: str | None  # the record's tables as `codec.tables_json` writes them
     lean_csv: str  # the lean cells table (`rows.lean_cells_csv`)
-    store_cells: list[tuple[object, ...]]  # the store's cell rows (`store.result_rows`)
+    store_rows: CellRows  # the store's cell rows, grouped (`store.rows.cell_groups`)
     flagged: int  # flagged cells, and of them missing
     missing: int
     numbers: list[tuple[str, int | Decimal]]  # (path, value) of every cell holding a number
@@ -86,17 +88,22 @@ _PLACEMENT = {p: (j, text_field(p)) for p, j in PLACEMENT_JSON.items()}
 _EMPTY_FIELDS = (None, None, NOT_IN_TEMPLATE) * len(FIELDS)
 _EMPTY_FIELDS_CSV = (",," + text_field(NOT_IN_TEMPLATE),) * len(FIELDS)
 _STATE_STATUS = itemgetter(1, 6)  # a store cell row's state and status
+#: Bits of a store cell row's `row_key` (bit c: column c of `cell_row` holds a value)
+_PATH_STATE_PLACEMENT = 1 | 2 | 1 << 11
+_COUNT_BIT, _FEN_BIT, _UNIT_BIT, _RAW_BIT, _STATUS_BIT, _REASONS_BIT = 4, 8, 16, 32, 64, 128
+_SPAN_BITS, _PAGE_BIT = 256 | 512, 1024
 _NUMBER_TEXT, _MISSING_TEXT, _FLAGGED = (
     CellState.NUMBER._value_, CellState.MISSING._value_, CellStatus.FLAGGED._value_)
 
 
 @lru_cache(maxsize=20_000)
 def _marks(state: str, status: str | None, placement: str,
-           reasons: tuple[str, ...]) -> tuple[str, str, str, str, str | None, str]:
+           reasons: tuple[str, ...]) -> tuple[str, str, str, str, str | None, str, int]:
     """What a cell's state, status, placement and reasons (a few hundred combinations, which
     recur in every report) write: the state's JSON, the JSON after the page (to the cell's
     end), the lean CSV's fields from state to reasons, the reports row's status and state
-    fields as CSV, the status's text and the reasons' (the store's)."""
+    fields as CSV, the status's text and the reasons' (the store's), and the bits of the
+    store row's `row_key` they and the path set."""
     sjson_, scsv_ = _STATE[state]
     sjson, stext, scsv = _NO_STATUS if status is None else _STATUS[status]
     pjson, pcsv = _PLACEMENT[placement]
@@ -104,22 +111,24 @@ def _marks(state: str, status: str | None, placement: str,
     if reasons:
         rtext = " | ".join(reasons)
         rjson, rcsv = f',"reasons":[{",".join(map(json_string, reasons))}]', text_field(rtext)
+    key = _PATH_STATE_PLACEMENT | (0 if stext is None else _STATUS_BIT) | (_REASONS_BIT if rtext else 0)
     return (sjson_, f"{sjson}{rjson}{pjson}}}", f"{scsv_},{scsv},{pcsv},{rcsv}",
-            f"{scsv},{scsv_}", stext, rtext)
+            f"{scsv},{scsv_}", stext, rtext, key)
 
 
 @lru_cache(maxsize=20_000)
 def _unplaced(path: str, state: str, status: str | None, placement: str,
-              reasons: tuple[str, ...]) -> tuple[str, str, tuple[object, ...], str, int, int]:
+              reasons: tuple[str, ...]) -> tuple[str, str, tuple[object, ...], int, str, int, int]:
     """Everything the outputs hold of a cell with no number, text or place (a missing cell:
     most of a cut-off report), which is a function of these fields: its JSON, its lean CSV
-    line after the report's `seq`, its store row, its reports row's fields as CSV, and where
-    they go (as `_path_info`). The pass writes it as it writes any cell."""
+    line after the report's `seq`, its store row and that row's `row_key`, its reports
+    row's fields as CSV, and where they go (as `_path_info`). The pass writes it as it
+    writes any cell."""
     jhead, cpath, _, at3, at = _PATHS[path]
-    sjson_, jtail, cmid, fcsv, stext, rtext = _marks(state, status, placement, reasons)
+    sjson_, jtail, cmid, fcsv, stext, rtext, key = _marks(state, status, placement, reasons)
     line = ",".join(("", cpath, "", "", "", cmid, ",", ",", "", ",,,,"))
     row = (path, state, None, None, None, None, stext, rtext, None, None, None, placement)
-    return f"{jhead}{sjson_}{jtail}", line, row, f",{fcsv}", at3, at
+    return f"{jhead}{sjson_}{jtail}", line, row, key, f",{fcsv}", at3, at
 
 
 @lru_cache(maxsize=20_000)
@@ -144,6 +153,7 @@ def cell_pass(item: Item) -> CellPass:
     json_parts: list[str] = []
     lean: list[str] = []
     rows: list[tuple[object, ...]] = []
+    keyed: defaultdict[int, list[tuple[object, ...]]] = defaultdict(list)  # rows by `row_key`
     numbers: list[tuple[str, int | Decimal]] = []
     fields = list(_EMPTY_FIELDS)
     fields_csv = list(_EMPTY_FIELDS_CSV)
@@ -168,17 +178,18 @@ def cell_pass(item: Item) -> CellPass:
             raw, unit, src, page = d["raw"], d["unit"], d["source_span"], d["page"]
             if (value is None and span is None and raw is None and unit is None
                     and src is None and page is None):
-                j, tail, row, fcsv, at3, at = unplaced(
+                j, tail, row, key, fcsv, at3, at = unplaced(
                     path, text, stvalue, d["placement"], tuple(reasons) if reasons else ())
                 json_parts.append(j)
                 lean.append(seq + tail)
                 rows.append(row)
+                keyed[key].append(row)
                 fields[at3 + 1] = row[6]
                 fields[at3 + 2] = text
                 fields_csv[at] = fcsv
                 continue
             jhead, cpath, is_amount, at3, at = paths[path]
-            sjson_, jtail, cmid, fcsv, stext, rtext = marks(
+            sjson_, jtail, cmid, fcsv, stext, rtext, key = marks(
                 text, stvalue, d["placement"], tuple(reasons) if reasons else ())
             if (unit is None and type(span) is tuple and type(src) is tuple and type(raw) is str
                     and (page is None or type(page) is int)
@@ -196,14 +207,20 @@ def cell_pass(item: Item) -> CellPass:
                 rep = count = value
                 fen = None
                 junit = a = ""
+                key |= _RAW_BIT | _SPAN_BITS
                 if value is None:
                     n = jv = ""
                 else:
                     n = str(value)
                     jv = ',"value":' + n
+                    key |= _COUNT_BIT
                     if raw == n:
                         craw = ""
-                jpage, cpage = ("", "") if page is None else (f',"page":{page}', str(page))
+                if page is None:
+                    jpage = cpage = ""
+                else:
+                    jpage, cpage = f',"page":{page}', str(page)
+                    key |= _PAGE_BIT
             else:
                 if page is not None and type(page) is not int:
                     raise _Generic
@@ -268,12 +285,19 @@ def cell_pass(item: Item) -> CellPass:
                     jpage = cpage = ""
                 else:
                     jpage, cpage = f',"page":{page}', str(page)
+                key |= ((0 if count is None else _COUNT_BIT) | (0 if fen is None else _FEN_BIT)
+                        | (0 if unit is None else _UNIT_BIT) | (0 if raw is None else _RAW_BIT)
+                        | (0 if span is None else _SPAN_BITS)
+                        | (0 if page is None else _PAGE_BIT))
         except (_Generic, TypeError, KeyError, ValueError):  # ValueError: a span not a pair
             all_cells &= type(c) is cell_type
             path = c.path
             json_parts.append(cell_json(c))
             lean.append(lean_line(c, seq))
-            rows.append(cell_row(c))
+            row = cell_row(c)
+            rows.append(row)
+            key = row_key(row)
+            keyed[key].append(row)
             if path in _FIELD_AT:
                 at = _FIELD_AT[path]
                 fields[3 * at:3 * at + 3] = three = report_cell(c, BY_PATH[path].is_amount)
@@ -283,8 +307,9 @@ def cell_pass(item: Item) -> CellPass:
             continue
         json_parts.append(f"{jhead}{sjson_}{jv}{junit}{jraw}{jspan}{jsrc}{jpage}{jtail}")
         lean.append(f"{seq},{cpath},{n},{a},{craw},{cmid},{cspan},{csrc},{cpage},,,,,")
-        rows.append((path, text, count, fen, unit, raw, stext, rtext, s0, s1, page,
-                     d["placement"]))
+        row = (path, text, count, fen, unit, raw, stext, rtext, s0, s1, page, d["placement"])
+        rows.append(row)
+        keyed[key].append(row)
         fields[at3] = rep
         fields[at3 + 1] = stext
         fields[at3 + 2] = text
@@ -308,7 +333,8 @@ def cell_pass(item: Item) -> CellPass:
         before, end = layout
         tables = "".join(('{"template":', json_string(r.tables.template),
                           *chain.from_iterable(zip(before, json_parts, strict=True)), end))
-    item.cell_pass = CellPass(tables, "\r\n".join(lean) + "\r\n" if lean else "", rows,
+    item.cell_pass = CellPass(tables, "\r\n".join(lean) + "\r\n" if lean else "",
+                              cell_groups(rows, keyed),
                               statuses[_FLAGGED], pairs[(_MISSING_TEXT, _FLAGGED)], numbers,
                               ",".join(fields_csv))
     return item.cell_pass

@@ -63,6 +63,6 @@ def pack(record: Record, path: Path, seq: int, sha256: str,
     tried = [t for t in record.llm.tasks if t.outcome != "skipped"] if record.llm else []
     failures = tuple(f"LLM {t.task}{' ' + t.section if t.section else ''} failed: {t.detail}"
                      for t in tried if t.outcome == "failed")
-    return Payload(result_rows(record, blob, cell_rows=(cells.store_cells, cells.missing)),
+    return Payload(result_rows(record, blob, cell_rows=(cells.store_rows, cells.missing)),
                    item_lines(item, BatchWriter.FILES, options, member),
                    record.meta.source_file, record.truncated, doc, problem, len(tried), failures)

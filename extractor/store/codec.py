@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache, lru_cache
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from typing import get_args
 
 from pydantic import BaseModel
 from zlib_ng import zlib_ng as zlib  # zlib's API and formats, deflating about twice as fast
@@ -79,21 +81,49 @@ def encode_bare_bytes(record: Record, tables: str | None = None) -> bytes:
     tables = tables if tables is not None else tables_json(record.tables)
     if tables is None:
         return encode_bare_pydantic(record).encode()
-    # The defaults are cut from what pydantic wrote; the tables hold none (their writers cut
-    # them), and none can begin in one part and end in the next (`,"tables":` and the
-    # tail's first key are not one of them).
-    head, tail = _dump(record, _HEAD), _dump(record, _TAIL)
+    # The defaults are cut from what pydantic wrote (where a model of those fields has a
+    # field of their names); the tables hold none (their writers cut them), and none can
+    # begin in one part and end in the next (`,"tables":` and the tail's first key are not
+    # one of them).
+    head, tail = _dump(record, _HEAD, _CUT_HEAD), _dump(record, _TAIL, _CUT_TAIL)
     return b"".join((head[:-1], b',"tables":', tables.encode(),
                      b"," + tail[1:] if len(tail) > 2 else b"}"))
 
 
-def _dump(record: Record, fields: set[str]) -> bytes:
-    """pydantic's compact JSON of some of the record's fields in UTF-8, nulls and the cells'
-    default fields cut (`model_dump_json`'s bytes before it decodes them)."""
+def _dump(record: Record, fields: set[str], cut: bool) -> bytes:
+    """pydantic's compact JSON of some of the record's fields in UTF-8, nulls and (`cut`) the
+    cells' default fields cut (`model_dump_json`'s bytes before it decodes them)."""
     data = record.__pydantic_serializer__.to_json(record, include=fields, exclude_none=True)
-    for default in _DEFAULTS_UTF8:
-        data = data.replace(default, b"")
+    if cut:
+        for default in _DEFAULTS_UTF8:
+            data = data.replace(default, b"")
     return data  # type: ignore[no-any-return]
+
+
+def _models(annotation: object) -> Iterator[type[BaseModel]]:
+    """The pydantic models an annotation names (inside lists, unions, dicts ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in get_args(annotation):
+        yield from _models(arg)
+
+
+def names_defaults(fields: set[str]) -> bool:
+    """Whether a model held in these fields of a record (at any depth) has a field named as
+    a cell's default field (`_DEFAULTS`: `reasons`, `placement`, `reader`): only then can
+    pydantic's JSON of them hold one of those defaults to cut (a JSON string escapes its
+    quotes, so text never reads as one)."""
+    todo = [m for f in fields for m in _models(Record.model_fields[f].annotation)]
+    seen: set[type[BaseModel]] = set()
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        if {"reasons", "placement", "reader"} & set(model.model_fields):
+            return True
+        todo += [m for f in model.model_fields.values() for m in _models(f.annotation)]
+    return False
 
 
 def encode_bare_pydantic(record: Record) -> str:
@@ -106,6 +136,9 @@ def encode_bare_pydantic(record: Record) -> str:
 _FIELDS = tuple(Record.model_fields)
 _HEAD = set(_FIELDS[:_FIELDS.index("tables")])
 _TAIL = set(_FIELDS[_FIELDS.index("tables") + 1:]) - _EXCLUDE_TEXT
+#: Whether pydantic's JSON of each can hold a cell's default field to cut (none does now:
+#: no cell is held outside the tables; the cut costs three scans of ~30 KB a record)
+_CUT_HEAD, _CUT_TAIL = names_defaults(_HEAD), names_defaults(_TAIL)
 #: The JSON pieces of a cell's state, status and placement, by the enum member (or string),
 #: as pydantic writes them (a placement at its default is left out); `outputs.cellpass`
 #: writes cells with them too.

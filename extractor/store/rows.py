@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import compress, repeat
-from operator import is_not, truth
+from functools import lru_cache
+from itertools import chain, compress, repeat
+from operator import is_not, itemgetter, truth
 
 from extractor.schema import AMOUNT_FIELDS, Cell, CellState, Record, iter_cells
 from extractor.store.codec import zlib_blob
@@ -32,6 +33,7 @@ def typed_value(cell: Cell) -> tuple[int | None, int | None]:
 #: The columns of a cell's row (`cell_row`) stored as `cell_text` ids: the field path, the
 #: state, the status, the reasons and the placement.
 TEXT_COLUMNS = (0, 1, 6, 7, 11)
+_texts_of = itemgetter(*TEXT_COLUMNS)
 _REASONS = 7
 
 
@@ -50,30 +52,46 @@ class CellRows:
     groups: tuple[tuple[tuple[int, ...], int, list[tuple[object, ...]]], ...]
 
 
-def cell_groups(rows: list[tuple[object, ...]]) -> CellRows:
+def row_key(row: tuple[object, ...]) -> int:
+    """Which columns of a cell row (`cell_row`) hold a value, as bits (bit c: column c):
+    what `cell_groups` groups rows by (no reasons, '', is no value)."""
+    return sum(1 << c for c, v in enumerate(row) if (v if c == _REASONS else v is not None))
+
+
+@lru_cache(maxsize=4096)
+def key_columns(key: int) -> tuple[int, ...]:
+    """The columns a `row_key` names."""
+    return tuple(c for c in range(12) if key >> c & 1)
+
+
+def cell_groups(rows: list[tuple[object, ...]],
+                keyed: dict[int, list[tuple[object, ...]]] | None = None) -> CellRows:
     """`rows` (`cell_row` each) grouped as the store inserts them (no reasons, '', is NULL).
+    `keyed`: the same rows already grouped by `row_key`, in order (the groups in the order
+    of their first row), as `outputs.cellpass` makes them while it makes the rows.
     The values are moved by C loops (`zip`, `map`, slices): a Python loop reading each
     row's values cost four times as much."""
     if not rows:
         return CellRows((), ())
-    columns = list(zip(*rows, strict=True))
-    named: list[object] = [None] * (len(TEXT_COLUMNS) * len(rows))  # row by row
-    for k, c in enumerate(TEXT_COLUMNS):
-        named[k::len(TEXT_COLUMNS)] = columns[c]
-    texts = dict.fromkeys(named)
+    texts = dict.fromkeys(chain.from_iterable(map(_texts_of, rows)))  # row by row
     texts.pop(None, None)  # no status
     texts.pop("", None)  # no reasons
-    has_value = zip(*(map(truth, col) if c == _REASONS else map(is_not, col, repeat(None))
-                      for c, col in enumerate(columns)), strict=True)
-    shapes: dict[tuple[bool, ...], list[tuple[object, ...]]] = {}
-    for has, row in zip(has_value, rows, strict=True):
-        if has in shapes:
-            shapes[has].append(row)
-        else:
-            shapes[has] = [row]
+    if keyed is not None:
+        shaped = [(key_columns(key), of_shape) for key, of_shape in keyed.items()]
+    else:
+        columns = zip(*rows, strict=True)
+        has_value = zip(*(map(truth, col) if c == _REASONS else map(is_not, col, repeat(None))
+                          for c, col in enumerate(columns)), strict=True)
+        shapes: dict[tuple[bool, ...], list[tuple[object, ...]]] = {}
+        for has, row in zip(has_value, rows, strict=True):
+            if has in shapes:
+                shapes[has].append(row)
+            else:
+                shapes[has] = [row]
+        shaped = [(tuple(compress(range(len(has)), has)), of_shape)
+                  for has, of_shape in shapes.items()]
     groups = []
-    for has, of_shape in shapes.items():
-        bound = tuple(compress(range(len(has)), has))
+    for bound, of_shape in shaped:
         of_columns = list(zip(*of_shape, strict=True))
         groups.append((bound, len(of_shape), [of_columns[c] for c in bound]))
     return CellRows(tuple(texts), tuple(groups))  # type: ignore[arg-type]
@@ -105,17 +123,18 @@ def cell_row(c: Cell) -> tuple[object, ...]:
 
 
 def result_rows(record: Record, blob: bytes, cells_in_order: list[Cell] | None = None,
-                cell_rows: tuple[list[tuple[object, ...]], int] | None = None) -> ResultRows:
+                cell_rows: tuple[CellRows, int] | None = None) -> ResultRows:
     """`blob`: zlib of the record's bare JSON (`codec.deflate`, without the text: the text
     goes to its own column, compressed here); `cells_in_order`: the record's cells, when
-    already listed (`iter_cells`); `cell_rows`: their rows (`cell_row`) and how many of them
-    are flagged and missing, when already made (`outputs.cellpass`)."""
+    already listed (`iter_cells`); `cell_rows`: their rows grouped (`cell_groups`) and how
+    many of them are flagged and missing, when already made (`outputs.cellpass`)."""
     m, s, llm = record.meta, record.summary, record.llm
     if cell_rows is not None:
-        cells, missing = cell_rows
+        grouped, missing = cell_rows
     else:
         cells = [cell_row(c) for c in (cells_in_order if cells_in_order is not None
                                        else iter_cells(record.tables))]
+        grouped = cell_groups(cells)
         missing = sum(1 for c in cells if c[6] == "flagged" and c[1] == "missing")
     flags = [(f.key, f.rule, f.verdict, f.message, " ".join(f.paths),
               f.span[0] if f.span else None, f.span[1] if f.span else None)
@@ -126,5 +145,4 @@ def result_rows(record: Record, blob: bytes, cells_in_order: list[Cell] | None =
               str(llm.cost) if llm else "0",
               int(llm is None or all(t.outcome != "failed" for t in llm.tasks)),
               blob, zlib_blob(record.text.encode()))
-    return ResultRows(record.schema_version, result, cell_groups(cells), flags, s.flagged,
-                      missing)
+    return ResultRows(record.schema_version, result, grouped, flags, s.flagged, missing)

@@ -69,22 +69,48 @@ LOOKUPS: dict[str, str] = {
 }
 
 
-#: A result's cell rows go in one statement a shape (`rows.CellRows`: which columns hold a
-#: value) of many rows (a quarter less CPU than `executemany` of one row each, measured),
-#: at most this many rows a statement (SQLite binds at most 32,766 values a statement, 13
-#: a row).
-_CELLS_PER_INSERT = 1000
+#: A result's cell rows go in statements of many rows a shape (`rows.CellRows`: which
+#: columns hold a value; a quarter less CPU than `executemany` of one row each, measured),
+#: of at most this many rows (SQLite binds at most 32,766 values a statement, 13 a row).
+_MOST_CELLS = 256
+#: Each statement's number of rows is a multiple of this, or one of the powers of two below
+#: it (`_cell_chunks`): few texts of statement, which SQLite prepares once a connection
+#: (`_STATEMENTS`). A statement sized to its group was, for nearly every report of a real
+#: corpus, of a size new to the connection, parsed and planned again (~1 CPU ms for 150
+#: rows, more than its inserts); a statement costs too (a group in pieces of 64, 16, 4 and
+#: 1 rows cost a quarter more than in one statement of its size, prepared before).
+_CELL_STEP = 16
+#: Prepared statements a connection keeps (the sqlite3 module's default is 128): the cell
+#: inserts (up to 20 sizes per shape of row) and the other statements of a run.
+_STATEMENTS = 512
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def _insert_cells(bound: tuple[int, ...], n: int) -> str:
     """The INSERT of `n` cell rows with a value in the columns `bound` (of `rows.cell_row`),
-    NULL in the others (written in the SQL: binding a None is slow)."""
+    NULL in the others (written in the SQL: binding a None is slow); `n` one of
+    `_cell_chunks`'s."""
     row = "(?," + ",".join("?" if c in bound else "NULL" for c in range(12)) + ")"
     return "INSERT INTO cell_rows VALUES " + ",".join([row] * n)
 
 
-@lru_cache(maxsize=256)
+def _cell_chunks(n: int) -> Iterator[int]:
+    """How many rows each statement of a group of `n` rows inserts: 150 is 144 + 4 + 2."""
+    while n >= _MOST_CELLS:
+        yield _MOST_CELLS
+        n -= _MOST_CELLS
+    if n >= _CELL_STEP:
+        yield n - n % _CELL_STEP
+        n %= _CELL_STEP
+    size = _CELL_STEP // 2
+    while n:
+        if n >= size:
+            yield size
+            n -= size
+        size //= 2
+
+
+@lru_cache(maxsize=1024)
 def _text_at(bound: tuple[int, ...]) -> tuple[bool, ...]:
     """Which of the values of a row of shape `bound` are texts (stored as `cell_text` ids)."""
     return tuple(c in TEXT_COLUMNS for c in bound)
@@ -128,7 +154,8 @@ class Store:
     def __init__(self, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.path = out / STORE_NAME
-        self.db = sqlite3.connect(self.path, isolation_level=None)  # explicit transactions
+        self.db = sqlite3.connect(self.path, isolation_level=None,  # explicit transactions
+                                  cached_statements=_STATEMENTS)
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never torn
@@ -254,14 +281,15 @@ class Store:
         ids.learn(cells.texts)
         for bound, n, columns in cells.groups:
             width = len(bound) + 1  # result_id first
-            for at in range(0, n, _CELLS_PER_INSERT):
-                rows = min(n - at, _CELLS_PER_INSERT)
+            texts = _text_at(bound)
+            at = 0
+            for rows in _cell_chunks(n):
                 params: list[object] = [rid] * (rows * width)
-                for k, (text, column) in enumerate(zip(_text_at(bound), columns, strict=True),
-                                                   start=1):
-                    part = column[at:at + rows] if n > _CELLS_PER_INSERT else column
+                for k, (text, column) in enumerate(zip(texts, columns, strict=True), start=1):
+                    part = column[at:at + rows] if rows < n else column
                     params[k::width] = map(ids.__getitem__, part) if text else part
                 self.db.execute(_insert_cells(bound, rows), params)
+                at += rows
 
     def _text_id(self, text: str) -> int:
         """The id of `text` in `cell_text` (added when new; inside the caller's transaction)."""
