@@ -23,7 +23,7 @@ from extractor.outputs.items import Item
 from extractor.panel.doc import CellRef, DocRef, PanelDoc, panel_doc
 from extractor.panel.names import Alias, agency_identity
 from extractor.panel.rules import CrossEquation, Side, instances, rule
-from extractor.panel.spill import Place, Spill, Spilled, place
+from extractor.panel.spill import Place, Spill, Spilled, by_fields, place
 from extractor.panel.spill import dump as pack
 from extractor.panel.spill import load as unpack
 from extractor.schema import CellState, CellStatus, title
@@ -32,6 +32,7 @@ from extractor.schema import CellState, CellStatus, title
 GROUNDED = frozenset({CellStatus.VERIFIED.value, CellStatus.INFERRED.value,
                       CellStatus.GROUNDED.value, CellStatus.CORRECTED.value})
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Part:
     """One document's part in a cross-document finding: the document and its cells."""
@@ -65,6 +66,7 @@ class Part:
         return f"{self.doc.where} ({self.doc.year}): " + ", ".join(parts)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class CrossFlag:
     """A finding across documents: `a` is the earlier report (or the first version), `b` the
@@ -81,6 +83,7 @@ class CrossFlag:
     grounded: str | None = None  # both, earlier, later, neither
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class CrossCheck:
     """The outcome of one cross-document equation between two linked reports."""
@@ -328,8 +331,9 @@ def _link(key: str, earlier: PanelDoc, later: PanelDoc, flags: list[CrossFlag],
           checks: list[CrossCheck]) -> None:
     """Every equation between the reports of years N−1 and N of one agency, and X4."""
     cells = {"earlier": earlier.cells, "later": later.cells}  # unpacked once for the pair
+    refs = {"earlier": earlier.ref, "later": later.ref}  # one of each for the pair
     for eq in instances(earlier.template, later.template):
-        _equation(key, eq, earlier, later, cells, flags, checks)
+        _equation(key, eq, earlier, later, cells, refs, flags, checks)
     spec = rule("X4")
     if later.nonzero_count >= spec.min_nonzero and later.nonzero_key == earlier.nonzero_key:
         later.x4 = True
@@ -337,12 +341,12 @@ def _link(key: str, earlier: PanelDoc, later: PanelDoc, flags: list[CrossFlag],
             "X4", f"X4:{key}:{later.year}", spec.severity,
             f"{later.where} ({later.year}) has the same {later.nonzero_count} non-zero cells, "
             f"every one equal, as {earlier.where} ({earlier.year}) of the same agency: a likely "
-            "copy of last year's report", key, Part(earlier.ref, ()), Part(later.ref, ())))
+            "copy of last year's report", key, Part(refs["earlier"], ()), Part(refs["later"], ())))
 
 
 def _equation(key: str, eq: CrossEquation, earlier: PanelDoc, later: PanelDoc,
-              of: dict[str, dict[str, CellRef]], flags: list[CrossFlag],
-              checks: list[CrossCheck]) -> None:
+              of: dict[str, dict[str, CellRef]], refs: dict[str, DocRef],
+              flags: list[CrossFlag], checks: list[CrossCheck]) -> None:
     docs = {"earlier": earlier, "later": later}
 
     def cells(terms: tuple[tuple[Side, str, int], ...]) -> list[tuple[CellRef, int]]:
@@ -351,8 +355,8 @@ def _equation(key: str, eq: CrossEquation, earlier: PanelDoc, later: PanelDoc,
     left, right = _sum(cells(eq.left)), _sum(cells(eq.right))
     outcome = "not_assessable" if left is None or right is None else (
         "pass" if left == right else "fail")
-    checks.append(CrossCheck(key, eq.rule, eq.key, outcome, earlier.ref, later.ref, left,
-                              right, eq))
+    checks.append(CrossCheck(key, eq.rule, eq.key, outcome, refs["earlier"], refs["later"],
+                             left, right, eq))
     if eq.rule == "X1":
         later.x1[outcome] += 1
     if outcome == "not_assessable":
@@ -363,8 +367,8 @@ def _equation(key: str, eq: CrossEquation, earlier: PanelDoc, later: PanelDoc,
             mark[p] = outcome
     if outcome == "pass":
         return
-    a = Part(earlier.ref, tuple(of["earlier"][p] for s, p, _ in eq.terms if s == "earlier"))
-    b = Part(later.ref, tuple(of["later"][p] for s, p, _ in eq.terms if s == "later"))
+    a = Part(refs["earlier"], tuple(of["earlier"][p] for s, p, _ in eq.terms if s == "earlier"))
+    b = Part(refs["later"], tuple(of["later"][p] for s, p, _ in eq.terms if s == "later"))
     grounded = {(True, True): "both", (True, False): "earlier", (False, True): "later",
                 (False, False): "neither"}[(a.grounded, b.grounded)]
     if grounded == "both":

@@ -14,11 +14,13 @@ from extractor.outputs.items import Item
 from extractor.outputs.tables import REPORT_HEAD, cells_of, report_values, snippet
 from extractor.panel.names import AgencyIdentity, Alias, agency_identity
 from extractor.panel.rules import instances
+from extractor.panel.spill import by_fields
 from extractor.panel.spill import dump as pack
 from extractor.panel.spill import load as unpack
 from extractor.schema import CellState
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class CellRef:
     """A cell a cross-document rule reads, with its provenance."""
@@ -37,6 +39,7 @@ class CellRef:
         return self.value if self.state == CellState.NUMBER.value else None
 
 
+@by_fields
 @dataclass(slots=True, weakref_slot=True)
 class PanelDoc:
     """One report as the panel keeps it."""
@@ -160,6 +163,7 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc |
                     if isinstance(done, CellPass) else None)
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class DocRef:
     """What a finding names of a document: a flag or a check keeps this, not the document

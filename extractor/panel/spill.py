@@ -18,11 +18,13 @@ Values are pickled (our own objects, made in this run; the file is private to it
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -42,6 +44,18 @@ _TABLES = (
 #: What a document is filed under: its agency key (UTF-8: SQLite orders these bytes as
 #: Python orders the strings) and year, both None for a document the panel does not link.
 Place = tuple[bytes | None, int | None]
+
+
+def by_fields(cls: type[T]) -> type[T]:
+    """A slotted dataclass pickled as its constructor's arguments, read in one call
+    (dataclasses pickle slots through Python code, a call per field: 3–5× slower)."""
+    fields = attrgetter(*(f.name for f in dataclasses.fields(cls)))  # type: ignore[arg-type]
+
+    def __reduce__(self: T) -> tuple[type[T], tuple[object, ...]]:
+        return cls, fields(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
 
 
 def dump(value: object) -> bytes:
