@@ -11,7 +11,6 @@ listed in the panel, not linked.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -242,17 +241,25 @@ def build_panel(items: Iterable[Item], aliases: dict[str, Alias] | None = None) 
     return builder.finish()
 
 
-def _agency(key: str, docs: Iterator[tuple[bytes, int, int, bytes]], spill: Spill,
+def _agency(key: str, index: Iterator[tuple[bytes, int, int]], spill: Spill,
             counts: Counts) -> None:
-    """One agency's documents (key, year, n, blob by year and seq) into the panel: each
-    year's versions, each year linked to the year before, rows written a year behind (the
-    next year's link marks them)."""
+    """One agency's documents (key, year, n by year and input position) into the panel:
+    each year's versions, each year linked to the year before, rows written a year behind
+    (the next year's link marks them). A report alone (one of its year, no year beside it)
+    is written as taken, without reading it back."""
+    years = [(year, [n for _, _, n in group]) for year, group in groupby(index, itemgetter(1))]
+    present = {year for year, _ in years}
     before: tuple[int, list[PanelDoc]] | None = None
-    for year, group in groupby(docs, itemgetter(1)):
-        taken = _Taken(group)
+    for year, ns in years:
+        if len(ns) == 1 and year - 1 not in present and year + 1 not in present:
+            _rows(before, spill, counts)
+            before = None
+            spill.put_row(ns[0], None)
+            counts.alone += 1
+            continue
         flags: list[CrossFlag] = []
-        kept = _versions(key, taken, flags)
-        first = taken.first
+        kept = _versions(key, (unpack(spill.blob(n)) for n in ns), flags)
+        first = min(ns)  # the order its first document was taken in
         spill.put_flags(1, first, flags)
         if before is not None and before[0] == year - 1:
             flags, checks = [], []
@@ -270,22 +277,9 @@ def _agency(key: str, docs: Iterator[tuple[bytes, int, int, bytes]], spill: Spil
     _rows(before, spill, counts)
 
 
-class _Taken:
-    """One agency's documents of one year, unpacked as they are read; `first`: the order
-    the first of them was taken in (that year's findings are written in this order)."""
-
-    def __init__(self, rows: Iterator[tuple[bytes, int, int, bytes]]) -> None:
-        self.rows, self.first = rows, sys.maxsize
-
-    def __iter__(self) -> Iterator[PanelDoc]:
-        for _, _, n, blob in self.rows:
-            self.first = min(self.first, n)
-            yield unpack(blob)
-
-
 def _rows(year: tuple[int, list[PanelDoc]] | None, spill: Spill, counts: Counts) -> None:
     for doc in year[1] if year is not None else ():
-        spill.put_row(doc)
+        spill.put_row(None, doc)
         counts.row(doc)
 
 

@@ -36,7 +36,7 @@ _TABLES = (
     "CREATE TABLE docs (n INTEGER PRIMARY KEY, key BLOB, year INTEGER, seq INTEGER, blob BLOB)",
     "CREATE INDEX docs_order ON docs (key, year, seq, n)",
     "CREATE TABLE unlinked (n INTEGER PRIMARY KEY, doubtful INTEGER, blob BLOB)",
-    "CREATE TABLE rows (n INTEGER PRIMARY KEY, blob BLOB)",
+    "CREATE TABLE rows (n INTEGER PRIMARY KEY, doc INTEGER, blob BLOB)",
     "CREATE TABLE flags (phase INTEGER, ord INTEGER, blob BLOB, PRIMARY KEY (phase, ord))",
     "CREATE TABLE checks (ord INTEGER PRIMARY KEY, blob BLOB)",
 )
@@ -126,16 +126,22 @@ class Spill:
             self.db.execute("DELETE FROM pending WHERE seq = ?", (seq,))
             self.add((row[0], row[1]), row[2], row[3], row[4])
 
-    def linked(self) -> Iterator[tuple[bytes, int, int, bytes]]:
-        """(key, year, n, blob) of the linked documents by key, year, seq and order taken."""
-        yield from self.db.execute("SELECT key, year, n, blob FROM docs ORDER BY key, year, seq, n")
+    def linked(self) -> Iterator[tuple[bytes, int, int]]:
+        """(key, year, n) of the linked documents by key, year, seq and order taken (from
+        the index alone); `blob(n)` reads one."""
+        yield from self.db.execute("SELECT key, year, n FROM docs ORDER BY key, year, seq, n")
+
+    def blob(self, n: int) -> bytes:
+        return self.db.execute("SELECT blob FROM docs WHERE n = ?", (n,)).fetchone()[0]  # type: ignore[no-any-return]
 
     def doubtful(self) -> Iterator[tuple[int, bytes]]:
         yield from self.db.execute("SELECT n, blob FROM unlinked WHERE doubtful ORDER BY n")
 
-    def put_row(self, value: object) -> None:
+    def put_row(self, doc: int | None, value: object) -> None:
+        """The panel's next row: `value`, or the document taken as `doc`, as it was."""
         self.rows += 1
-        self.db.execute("INSERT INTO rows VALUES (?, ?)", (self.rows, dump(value)))
+        self.db.execute("INSERT INTO rows VALUES (?, ?, ?)",
+                        (self.rows, doc, None if doc is not None else dump(value)))
 
     def put_flags(self, phase: int, order: int, values: list[Any]) -> None:
         if values:
@@ -149,7 +155,8 @@ class Spill:
 
     def docs(self) -> Iterator[Any]:
         """The panel's rows: the linked documents as made, then the unlinked ones."""
-        for (blob,) in self.db.execute("SELECT blob FROM rows ORDER BY n"):
+        for (blob,) in self.db.execute("SELECT coalesce(r.blob, d.blob) FROM rows r LEFT JOIN "
+                                       "docs d ON d.n = r.doc ORDER BY r.n"):
             yield load(blob)
         for (blob,) in self.db.execute("SELECT blob FROM unlinked ORDER BY n"):
             yield load(blob)
