@@ -43,14 +43,15 @@ def doc(seq: int, agency: str, year: int | None, numbers: str = "same", nonzero:
                     pack(frozenset()), f"nonzero-{numbers}", nonzero, numbers)
 
 
-PH, TX, HY = "平湖市卫生健康局", "桐乡市卫生健康局", "海盐县卫生健康局"  # keys in this order
+JX, PH, TX, HY = "嘉兴市民政局", "平湖市卫生健康局", "桐乡市卫生健康局", "海盐县卫生健康局"  # in key order
 
 
 def corpus() -> list[PanelDoc]:
     """In the order taken: 平湖 2021 in two versions (and a duplicate of the first; the
     second version taken first: versions go by input position), linked to 2022; 海盐 2022
     taken before its 2021 (one carried-over count breaks), and 2024 after a gap; 桐乡 2022
-    a copy of its 2021 (X4); a doubtful name and a report without a year."""
+    a copy of its 2021 (X4); a doubtful name and a report without a year; 嘉兴 2023 in two
+    versions, no year beside it."""
     return [
         doc(1, HY, 2022, carried_over__natural_person=4),
         doc(5, PH, 2021, "v2", carried_forward__natural_person=2),
@@ -59,10 +60,12 @@ def corpus() -> list[PanelDoc]:
         doc(0, PH, 2021, "v1"),
         doc(4, PH, 2021, "v1"),
         doc(6, HY, 2024),
-        doc(7, "嘉兴市民政局", None),
+        doc(7, JX, None),
         doc(8, PH, 2022),
         doc(10, TX, 2022, "copy", nonzero=5),
         doc(11, TX, 2021, "copy", nonzero=5),
+        doc(12, JX, 2023, "a"),
+        doc(13, JX, 2023, "b"),
     ]
 
 
@@ -75,6 +78,8 @@ def test_the_panel_comes_out_in_the_order_of_a_panel_held_in_memory() -> None:
              d.previous_year, d.next_year, d.x1, d.x3, d.x4) for d in panel.docs]
     none = {"pass": 0, "fail": 0, "not_assessable": 0}
     assert rows == [
+        ("r12.txt", JX, 2023, 1, 2, [], None, None, none, True, False),
+        ("r13.txt", JX, 2023, 2, 2, [], None, None, none, True, False),
         ("r0.txt", PH, 2021, 1, 2, ["in/r4.txt"], None, 2022, none, True, False),
         ("r5.txt", PH, 2021, 2, 2, [], None, 2022, none, True, False),
         ("r8.txt", PH, 2022, 1, 1, [], 2021, None,
@@ -87,13 +92,14 @@ def test_the_panel_comes_out_in_the_order_of_a_panel_held_in_memory() -> None:
          {"pass": 6, "fail": 1, "not_assessable": 0}, False, False),
         ("r6.txt", HY, 2024, 1, 1, [], None, None, none, False, False),
         ("r2.txt", None, 2021, 1, 1, [], None, None, none, False, False),
-        ("r7.txt", "嘉兴市民政局", None, 1, 1, [], None, None, none, False, False),
+        ("r7.txt", JX, None, 1, 1, [], None, None, none, False, False),
     ]
     # findings: about one report in the order taken, then versions, then across years, each
     # by the order its (agency, year) was first taken: 海盐 2022 (r1) before 平湖 2022 (r8)
     assert [(f.rule, f.key, f.a.doc.file, f.b.doc.file if f.b else None) for f in panel.flags] == [
         ("AGENCY", "AGENCY:区统计局", "r2.txt", None),
         ("X3", f"X3:{PH}:2021", "r0.txt", "r5.txt"),
+        ("X3", f"X3:{JX}:2023", "r12.txt", "r13.txt"),
         ("X1", f"X1:natural_person:{HY}:2021-2022", "r3.txt", "r1.txt"),
         ("X1", f"X1:natural_person:{PH}:2021-2022", "r5.txt", "r8.txt"),
         ("X4", f"X4:{TX}:2022", "r11.txt", "r10.txt"),
@@ -105,8 +111,8 @@ def test_the_panel_comes_out_in_the_order_of_a_panel_held_in_memory() -> None:
         *(f"X1:{c}" for c in _S3), "X2:regulations", "X2:normative_documents"]
     assert [(c.later.file, c.key) for c in panel.checks if c.outcome != "pass"] == [
         ("r1.txt", "X1:natural_person"), ("r8.txt", "X1:natural_person")]
-    assert (len(panel.docs), len(panel.flags), len(panel.checks)) == (10, 5, 36)
-    assert (panel.agencies, panel.links, panel.alone) == (3, 3, 3)
+    assert (len(panel.docs), len(panel.flags), len(panel.checks)) == (12, 6, 36)
+    assert (panel.agencies, panel.links, panel.alone) == (4, 3, 5)
     assert panel.outcomes("X1") == {"pass": 26, "fail": 2, "not_assessable": 0}
     panel.close()
 
@@ -119,7 +125,7 @@ def test_the_order_documents_are_taken_in_decides_not_the_order_they_arrive() ->
     builder = PanelBuilder()
     for d in reversed(docs):
         builder.stage(d.seq, d)
-    builder.stage(12, doc(12, PH, 2023))  # never taken
+    builder.stage(14, doc(14, PH, 2023))  # never taken
     for d in docs:
         builder.take(d.seq)
     builder.take(99)  # nothing staged there: nothing
@@ -161,11 +167,11 @@ def test_the_builder_and_the_findings_hold_no_document() -> None:
     assert [r() for r in refs] == [None] * len(refs)  # taken into the spill file
     panel = builder.finish()
     flags, checks = list(panel.flags), list(panel.checks)
-    assert len(flags) == 5 and len(checks) == 36
+    assert len(flags) == 6 and len(checks) == 36
     gc.collect()
     assert not _reaches([builder, panel, flags, checks], PanelDoc)
     assert {type(p.doc) for f in flags for p in (f.a, f.b) if p is not None} == {DocRef}
-    assert isinstance(flags[2].a.cells[0], CellRef)  # the cells a finding names, kept
+    assert isinstance(flags[3].a.cells[0], CellRef)  # the cells a finding names, kept
     panel.close()
 
 
