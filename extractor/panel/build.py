@@ -7,6 +7,9 @@ of year N−1. It never changes a number or a cell's status: a check that holds 
 (`cross_year` columns), one that fails is a `CrossFlag` naming both documents, both cells and
 both spans. Reports without an agency key (no name, or a doubtful one) or without a year are
 listed in the panel, not linked.
+
+What it takes waits in a temporary file (`spill`), and the panel is made one agency at a
+time and read back from that file as it is written: memory does not grow with the run.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from extractor.schema import CellState, CellStatus, title
 #: Statuses of a cell read where it is printed (the text at its span reads its value).
 GROUNDED = frozenset({CellStatus.VERIFIED.value, CellStatus.INFERRED.value,
                       CellStatus.GROUNDED.value, CellStatus.CORRECTED.value})
+
 
 @by_fields
 @dataclass(frozen=True, slots=True)
