@@ -244,3 +244,33 @@ def test_a_killed_runs_spill_file_is_removed_by_the_next_run(tmp_path: Path) -> 
     result = CliRunner().invoke(main, ["run", str(GOLDEN_PAIR), "-o", str(out), "-q"])
     assert result.exit_code == 0, result.output
     assert _spills(out) == []
+
+
+def test_every_query_the_spill_makes_per_document_searches_an_index(tmp_path: Path) -> None:
+    """Staging, taking and reading back a document, and reading the agencies in order,
+    never read a whole table (each would cost more with every document of the run)."""
+    from extractor.panel.spill import Spill
+
+    spill = Spill(tmp_path)
+    executed: list[str] = []
+    spill.db.set_trace_callback(executed.append)
+    spill.stage(0, (b"k", 2024), 0, False, pack("x"))
+    spill.stage(1, (None, None), 1, True, pack("y"))
+    spill.take(0)
+    spill.take(1)
+    spill.take(2)
+    spill.blob(1)
+    list(spill.linked())
+    list(spill.doubtful())
+    spill.put_row(1, None)
+    list(spill.docs())
+    spill.db.set_trace_callback(None)
+    selects = {s for s in executed if s.lstrip().upper().startswith("SELECT")}
+    assert len(selects) >= 6
+    for sql in selects:
+        steps = [row[3] for row in spill.db.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        bad = [s for s in steps if s.startswith("SCAN") and not (
+            "INDEX docs_order" in s  # the agencies in order: the index is the order
+            or s in ("SCAN r", "SCAN unlinked"))]  # the panel's rows, in order, once
+        assert not bad and not any("TEMP B-TREE" in s for s in steps), (sql, steps)
+    spill.close()
