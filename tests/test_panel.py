@@ -509,6 +509,30 @@ def test_correct_rebuilds_the_panel_with_the_decisions(run_out: Path, tmp_path: 
     assert rows["c_2025.txt"]["previous_year"] == "2024"  # the folder's alias file, again
 
 
+def test_a_run_again_takes_a_corrected_report_from_the_store_not_its_workers_reading(
+        corpus: Path, run_out: Path, tmp_path: Path) -> None:
+    """With --redo every input is read again by a worker; one with a reviewer's decision is
+    exported from the store (the decision applied): the panel takes that one, once."""
+    from extractor.review.decisions import COLUMNS
+
+    out = tmp_path / "again"
+    shutil.copytree(run_out, out)
+    sha = records(out)["b_2025.txt"].meta.sha256
+    decisions = tmp_path / "decisions.csv"
+    with open(decisions, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerow({"sha256": sha, "path": "s3.carried_over.natural_person", "machine_value": "4",
+                    "machine_state": "number", "decision": "set", "value": "1"})
+    invoke("correct", str(decisions), "-o", str(out))
+    invoke("run", str(corpus), "-o", str(out), "-q", "--redo")
+    rows = [r for r in read_csv(out / "panel.csv") if r["file"] == "b_2025.txt"]
+    assert len(rows) == 1
+    assert rows[0]["s3.carried_over.natural_person"] == "1"
+    assert rows[0]["s3.carried_over.natural_person:status"] == "corrected"
+    assert len(read_csv(out / "panel.csv")) == len(read_csv(run_out / "panel.csv"))
+
+
 def test_panel_formats_are_typed(run_out: Path, tmp_path: Path) -> None:
     import openpyxl
     import pyarrow.parquet as pq
