@@ -266,7 +266,8 @@ def _agency(key: str, index: Iterator[tuple[bytes, int, int]], spill: Spill,
         first = min(ns)  # the order its first document was taken in
         spill.put_flags(1, first, flags)
         if before is not None and before[0] == year - 1:
-            flags, checks = [], []
+            flags = []
+            checks: list[CrossCheck] = []
             for later in kept:
                 later.previous_year = year - 1
                 for earlier in before[1]:

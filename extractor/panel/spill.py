@@ -23,10 +23,10 @@ import os
 import pickle
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -170,7 +170,7 @@ class Spill:
             yield from load(blob)
 
 
-class Spilled(Generic[T]):
+class Spilled(Collection[T]):
     """A panel's table read back from its spill file each time it is iterated; its length
     is known without reading it (and after the file is closed)."""
 
@@ -182,3 +182,6 @@ class Spilled(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         return iter(self._read())
+
+    def __contains__(self, value: object) -> bool:
+        return any(v == value for v in self)
