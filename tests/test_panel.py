@@ -509,6 +509,30 @@ def test_correct_rebuilds_the_panel_with_the_decisions(run_out: Path, tmp_path: 
     assert rows["c_2025.txt"]["previous_year"] == "2024"  # the folder's alias file, again
 
 
+def test_a_run_again_takes_a_corrected_report_from_the_store_not_its_workers_reading(
+        corpus: Path, run_out: Path, tmp_path: Path) -> None:
+    """With --redo every input is read again by a worker; one with a reviewer's decision is
+    exported from the store (the decision applied): the panel takes that one, once."""
+    from extractor.review.decisions import COLUMNS
+
+    out = tmp_path / "again"
+    shutil.copytree(run_out, out)
+    sha = records(out)["b_2025.txt"].meta.sha256
+    decisions = tmp_path / "decisions.csv"
+    with open(decisions, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerow({"sha256": sha, "path": "s3.carried_over.natural_person", "machine_value": "4",
+                    "machine_state": "number", "decision": "set", "value": "1"})
+    invoke("correct", str(decisions), "-o", str(out))
+    invoke("run", str(corpus), "-o", str(out), "-q", "--redo")
+    rows = [r for r in read_csv(out / "panel.csv") if r["file"] == "b_2025.txt"]
+    assert len(rows) == 1
+    assert rows[0]["s3.carried_over.natural_person"] == "1"
+    assert rows[0]["s3.carried_over.natural_person:status"] == "corrected"
+    assert len(read_csv(out / "panel.csv")) == len(read_csv(run_out / "panel.csv"))
+
+
 def test_panel_formats_are_typed(run_out: Path, tmp_path: Path) -> None:
     import openpyxl
     import pyarrow.parquet as pq
@@ -555,10 +579,10 @@ def test_reports_without_a_year_or_a_name_are_listed_not_linked(run_out: Path) -
     no_name = r.model_copy(update={"meta": r.meta.model_copy(update={
         "agency": r.meta.agency.model_copy(update={"value": None})})})
     panel = build_panel([items["a_2024.txt"], Item.of(no_year, 1), Item.of(no_name, 2)])
-    assert panel.links == 0 and panel.checks == []
+    assert panel.links == 0 and list(panel.checks) == []
     assert [(d.identity.identity, d.year) for d in panel.docs] == [
         ("rules", 2024), ("rules", None), ("no_name", 2025)]
-    assert panel.flags == []
+    assert list(panel.flags) == []
 
 
 def test_a_resumed_run_keeps_the_panel_and_follows_the_alias_file(corpus: Path, run_out: Path,
@@ -618,7 +642,7 @@ def test_the_copy_rule_compares_numbers_not_how_they_are_printed() -> None:
     equal whatever their order; another value or another cell is not."""
     from decimal import Decimal
 
-    from extractor.panel.build import _nonzero_key
+    from extractor.panel.doc import _nonzero_key
 
     a = [("s2.fees.amount", Decimal("1.50")), ("s3.granted.total", 3)]
     assert _nonzero_key(a) == _nonzero_key([("s3.granted.total", Decimal(3)),

@@ -296,10 +296,9 @@ def panel_cmd(out: Path, aliases: Path | None, formats: tuple[str, ...], dest: P
     for problem in p.errors:
         click.echo(f"panel: {problem}", err=True)
     x1 = p.outcomes("X1")
-    unlinked = sum(1 for d in p.docs if d.previous_year is None and d.next_year is None)
     click.echo(f"{len(p.docs)} reports, {p.agencies} agencies, {p.links} links to a previous "
                f"year; X1 {x1['pass']} pass, {x1['fail']} fail, {x1['not_assessable']} not "
-               f"assessable; {len(p.flags)} cross-document findings; {unlinked} reports "
+               f"assessable; {len(p.flags)} cross-document findings; {p.alone} reports "
                f"without a neighbouring year -> {dest or folder}")
 
 

@@ -29,10 +29,14 @@ def panel_step(items: Iterable[Item] | PanelBuilder, out: Path,
                aliases: dict[str, Alias] | None = None, formats: Sequence[str] = ("csv",),
                dest: Path | None = None) -> Panel:
     """Build the panel of a run's items (or finish a builder that has seen them), write it
-    into `dest` (default `out`) and add its flags to OUT/flags.csv."""
+    into `dest` (default `out`) and add its flags to OUT/flags.csv. The panel returned is
+    closed: its counts and lengths remain, its rows are in the files."""
     panel = items.finish() if isinstance(items, PanelBuilder) else build_panel(items, aliases)
-    write_panel(panel, dest or out, formats)
-    merge_run_flags(out, panel)
+    try:
+        write_panel(panel, dest or out, formats)
+        merge_run_flags(out, panel)
+    finally:
+        panel.close()  # its spill file; its counts stay
     return panel
 
 

@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 import csv
-import io
 import os
+import shutil
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -169,10 +169,9 @@ def _terms(terms: tuple[tuple[str, str, int], ...]) -> str:
     return out
 
 
-def run_flag_rows(panel: Panel) -> list[list[object]]:
+def run_flag_rows(panel: Panel) -> Iterator[list[object]]:
     """The panel's flags as rows of flags.csv (`FLAG_COLUMNS`): one per document involved,
     at that document's cells and span, the message naming the other document."""
-    rows: list[list[object]] = []
     for f in panel.flags:
         if f.severity != "flag":
             continue
@@ -183,18 +182,19 @@ def run_flag_rows(panel: Panel) -> list[list[object]]:
             paths = " ".join(c.path for c in side.cells) or None
             snip = " … ".join(c.snippet for c in side.cells if c.snippet) or None
             also = f" [other document: {other.doc.where}]" if other is not None else ""
-            rows.append([d.file, f.rule, f.key, f.verdict, f.message + also, paths,
+            yield [d.file, f.rule, f.key, f.verdict, f.message + also, paths,
                          span[0] if span else None, span[1] if span else None, snip,
-                         d.input_path, d.sha256, d.seq])
-    return rows
+                   d.input_path, d.sha256, d.seq]
 
 
-Table = tuple[str, Sequence[Column], Callable[[Panel], list[list[object]]]]
+Table = tuple[str, Sequence[Column], Callable[[Panel], Iterator[list[object]]]]
 
+#: Each table's rows, made as they are read (a panel's rows are read back from its spill
+#: file: no format but parquet holds a table at once).
 TABLES: tuple[Table, ...] = (
-    ("panel", PANEL_COLUMNS, lambda p: [panel_values(d) for d in p.docs]),
-    ("panel_flags", PANEL_FLAG_COLUMNS, lambda p: [flag_row(f) for f in p.flags]),
-    ("panel_checks", PANEL_CHECK_COLUMNS, lambda p: [check_row(c) for c in p.checks]),
+    ("panel", PANEL_COLUMNS, lambda p: (panel_values(d) for d in p.docs)),
+    ("panel_flags", PANEL_FLAG_COLUMNS, lambda p: (flag_row(f) for f in p.flags)),
+    ("panel_checks", PANEL_CHECK_COLUMNS, lambda p: (check_row(c) for c in p.checks)),
 )
 
 
@@ -212,19 +212,18 @@ def write_panel(panel: Panel, dest: Path, formats: Sequence[str] = ("csv",)) -> 
             raise ExportError(f"unknown panel format {fmt!r}; one of {', '.join(PANEL_FORMATS)}")
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    typed = [(name, cols, rows_of(panel)) for name, cols, rows_of in TABLES
-             ] if set(formats) - {"csv"} else []  # the csv lines need no typed rows
     for fmt in formats:
+        typed = [(name, cols, rows_of(panel)) for name, cols, rows_of in TABLES]  # as read
         if fmt == "csv":
             written += [_csv(dest / f"{name}.csv", cols, panel_lines(panel) if name == "panel"
-                             else csv_lines(rows_of(panel))) for name, cols, rows_of in TABLES]
+                             else (csv_lines([r]) for r in rows)) for name, cols, rows in typed]
         elif fmt == "parquet":
             _pyarrow()
             import pyarrow.parquet as pq
 
             for name, cols, rows in typed:
                 tmp = dest / f".{name}.parquet.tmp"
-                pq.write_table(arrow_table(cols, rows), tmp)
+                pq.write_table(arrow_table(cols, list(rows)), tmp)  # one table at a time
                 written.append(_replace(tmp, dest / f"{name}.parquet"))
         elif fmt == "sqlite":
             written.append(_sqlite(dest / "panel.sqlite", typed))
@@ -246,7 +245,7 @@ def _csv(target: Path, cols: Sequence[Column], lines: Iterable[str]) -> Path:
     return _replace(tmp, target)
 
 
-def _sqlite(target: Path, tables: list[tuple[str, Sequence[Column], list[list[object]]]]) -> Path:
+def _sqlite(target: Path, tables: list[tuple[str, Sequence[Column], Iterator[list[object]]]]) -> Path:
     tmp = target.parent / f".{target.name}.tmp"
     tmp.unlink(missing_ok=True)
     db = sqlite3.connect(tmp)
@@ -254,7 +253,7 @@ def _sqlite(target: Path, tables: list[tuple[str, Sequence[Column], list[list[ob
         for name, cols, rows in tables:
             db.execute(_ddl(name, cols))
             db.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * len(cols))})",
-                           [_sql_row(cols, r, None) for r in rows])  # type: ignore[arg-type]
+                           (_sql_row(cols, r, None) for r in rows))  # type: ignore[arg-type]
         db.execute("CREATE INDEX panel_agency ON panel (agency_key, year)")
         db.commit()
     finally:
@@ -262,7 +261,7 @@ def _sqlite(target: Path, tables: list[tuple[str, Sequence[Column], list[list[ob
     return _replace(tmp, target)
 
 
-def _xlsx(target: Path, tables: list[tuple[str, Sequence[Column], list[list[object]]]]) -> Path:
+def _xlsx(target: Path, tables: list[tuple[str, Sequence[Column], Iterator[list[object]]]]) -> Path:
     """panel.xlsx: sheets panel (numbers coloured by status, as export.xlsx), panel_flags,
     panel_checks."""
     from extractor.outputs.xlsx import _Book, _Sheet
@@ -294,17 +293,15 @@ def _xlsx(target: Path, tables: list[tuple[str, Sequence[Column], list[list[obje
 
 def merge_run_flags(out: Path, panel: Panel) -> Path | None:
     """Add the panel's flags to OUT/flags.csv, replacing any an earlier panel added there
-    (rules `PANEL_RULES`); None when the run has no flags.csv."""
+    (rules `PANEL_RULES`); None when the run has no flags.csv. Both are streamed."""
     target = out / "flags.csv"
     if not target.is_file():
         return None
     tmp = out / ".flags.csv.panel.tmp"
-    data = target.read_bytes()
-    if data.startswith(_BOM) and data.endswith(b"\r\n") and not any(
-            m in data for m in _PANEL_RULE_FIELDS):  # no panel row to replace (a new run's)
-        added = io.StringIO()
-        csv.writer(added).writerows([csv_text(v) for v in row] for row in run_flag_rows(panel))
-        tmp.write_bytes(data + added.getvalue().encode())
+    if _appendable(target):  # no panel row to replace (a new run's): copied, then added to
+        shutil.copyfile(target, tmp)
+        with open(tmp, "a", encoding="utf-8", newline="") as dst:
+            csv.writer(dst).writerows([csv_text(v) for v in row] for row in run_flag_rows(panel))
         return _replace(tmp, target)
     rule_at = [c.name for c in FLAG_COLUMNS].index("rule")
     with open(target, encoding="utf-8-sig", newline="") as src, \
@@ -321,3 +318,20 @@ _BOM = "\ufeff".encode()
 #: A row of a panel rule holds one of these (its `rule` field after the `file` field); a
 #: file without any holds no such row (one with one may: it is read row by row).
 _PANEL_RULE_FIELDS = tuple(f",{r},".encode() for r in sorted(PANEL_RULES))
+_CHUNK = 1 << 20
+
+
+def _appendable(target: Path) -> bool:
+    """flags.csv starts with the BOM, ends a line, and holds no field of a panel rule (read
+    a chunk at a time, each overlapping the last by a field's length)."""
+    overlap = max(len(m) for m in _PANEL_RULE_FIELDS) - 1
+    with open(target, "rb") as fh:
+        if fh.read(len(_BOM)) != _BOM:
+            return False
+        tail = b""
+        while chunk := fh.read(_CHUNK):
+            data = tail + chunk
+            if any(m in data for m in _PANEL_RULE_FIELDS):
+                return False
+            tail = data[-overlap:]
+    return tail.endswith(b"\r\n")

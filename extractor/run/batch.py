@@ -28,7 +28,6 @@ from extractor.outputs.export import write_run
 from extractor.outputs.items import Item
 from extractor.outputs.spool import Spool
 from extractor.panel import PanelBuilder, folder_aliases, run_panel
-from extractor.panel.build import PanelDoc
 from extractor.run.fingerprint import code_fingerprint
 from extractor.run.payload import Payload, pack, produce
 from extractor.run.pipeline import discover, finish, prepare
@@ -135,9 +134,14 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
     files, missing, skipped = discover(paths, exclude=out)
     totals = Totals(inputs=len(files) + len(missing), skipped_files=skipped)
     budget = second.client.settings.max_cost if second is not None else None
-    with write_lock(out, "run"), Store(out) as store, _fresh_spool(out) as spool:
+    with write_lock(out, "run"), Store(out) as store, _fresh_spool(out) as spool, \
+            closing(PanelBuilder(where=out)) as seen:
         store.group_commits()  # a commit every few items, not every item
-        batch = _Batch(store, totals, config_key(extraction_config(second)), on_event, spool)
+        aliases, recalled = folder_aliases(store, aliases)
+        totals.aliases_recalled = len(aliases) if recalled and aliases is not None else None
+        seen.aliases = aliases  # before the workers' documents are filed
+        batch = _Batch(store, totals, config_key(extraction_config(second)), on_event, spool,
+                       panel=seen)
         totals.corrections_moved = store.moved_corrections
         totals.corrections_orphaned = store.orphan_corrections(frozenset(ALL_PATHS))
         batch.run_id = store.begin_run(batch.key, SCHEMA_VERSION, argv or sys.argv[1:], batch.code)
@@ -161,15 +165,12 @@ def run_batch(paths: list[Path], out: Path, second: LLMPass | None = None, jobs:
                 batch.failed(seq, InputError(
                     file=item.name, path=str(item), kind="input",
                     error="same content as another input of this run, which failed"), sha)
-        aliases, recalled = folder_aliases(store, aliases)
-        totals.aliases_recalled = len(aliases) if recalled and aliases is not None else None
-        seen = PanelBuilder(aliases)
 
         def panel_takes(seq: int, item: Item | None) -> None:
             if item is not None:  # read from the store
                 seen.add(item)
-            elif (doc := batch.panel_docs.pop(seq, None)) is not None:  # made in the worker
-                seen.add_doc(doc)
+            else:  # its lines copied from the spool: the document its worker made
+                seen.take(seq)
 
         wrote = write_run(store, batch.run_id, out, spool=spool, also=panel_takes)
         seen.errors += batch.panel_errors
@@ -200,8 +201,9 @@ class _Batch:
     fingerprints: dict[str, str] = field(default_factory=section_fingerprints)
     run_id: int = 0
     done: int = 0
-    #: what the panel keeps of each input processed in this run, made in the worker (by seq)
-    panel_docs: dict[int, PanelDoc] = field(default_factory=dict)
+    #: the run's panel: what it keeps of each input processed in this run, made in the
+    #: worker, waits in its spill file until the exports take it
+    panel: PanelBuilder | None = None
     panel_errors: list[str] = field(default_factory=list)
 
     def plan(self, items: list[Path | InputError], redo: bool) -> tuple[list[Todo], list[tuple[int, Path, str]]]:
@@ -280,8 +282,8 @@ class _Batch:
                             self.fingerprints, self.code)
         if self.spool is not None:
             self.spool.add(seq, payload.lines)
-        if payload.panel is not None:
-            self.panel_docs[seq] = payload.panel
+        if payload.panel is not None and self.panel is not None:
+            self.panel.stage(seq, payload.panel)
         if payload.panel_error is not None:
             self.panel_errors.append(payload.panel_error)
         self._event(str(item), None, False, payload.truncated, failures)
