@@ -73,12 +73,10 @@ LOOKUPS: dict[str, str] = {
 #: columns hold a value; a quarter less CPU than `executemany` of one row each, measured),
 #: of at most this many rows (SQLite binds at most 32,766 values a statement, 13 a row).
 _MOST_CELLS = 256
-#: Each statement's number of rows is a multiple of this, or one of the powers of two below
-#: it (`_cell_chunks`): few texts of statement, which SQLite prepares once a connection
-#: (`_STATEMENTS`). A statement sized to its group was, for nearly every report of a real
-#: corpus, of a size new to the connection, parsed and planned again (~1 CPU ms for 150
-#: rows, more than its inserts); a statement costs too (a group in pieces of 64, 16, 4 and
-#: 1 rows cost a quarter more than in one statement of its size, prepared before).
+#: Each statement's number of rows is a multiple of this, or a power of two below it
+#: (`_cell_chunks`): few statement texts, prepared once a connection (`_STATEMENTS`). Sized
+#: to its group, a statement was new for nearly every real report, parsed and planned again
+#: (~1 CPU ms for 150 rows); pieces of 64, 16, 4 and 1 rows cost a quarter more than one.
 _CELL_STEP = 16
 #: Prepared statements a connection keeps (the sqlite3 module's default is 128): the cell
 #: inserts (up to 20 sizes per shape of row) and the other statements of a run.
