@@ -30,9 +30,9 @@ def one_long_line(d: Path) -> Path:
     return p
 
 
-def nested_tables(d: Path) -> Path:
+def nested_tables(d: Path, depth: int = 100_000) -> Path:
     p = d / "nested_tables.html"
-    p.write_text("<html><body>" + "<table><tr><td>" * 100_000 + "1" + "</td></tr></table>" * 100_000
+    p.write_text("<html><body>" + "<table><tr><td>" * depth + "1" + "</td></tr></table>" * depth
                  + "</body></html>", encoding="utf-8")
     return p
 
