@@ -4,11 +4,12 @@ process only inserts them (`Store.add_rows`)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from itertools import chain, compress, repeat
-from operator import is_not, itemgetter, truth
+from itertools import chain
+from operator import itemgetter
 
 from extractor.schema import AMOUNT_FIELDS, Cell, CellState, Record, iter_cells
 from extractor.store.codec import zlib_blob
@@ -66,32 +67,23 @@ def key_columns(key: int) -> tuple[int, ...]:
 
 def cell_groups(rows: list[tuple[object, ...]],
                 keyed: dict[int, list[tuple[object, ...]]] | None = None) -> CellRows:
-    """`rows` (`cell_row` each) grouped as the store inserts them (no reasons, '', is NULL).
-    `keyed`: the same rows already grouped by `row_key`, in order (the groups in the order
-    of their first row), as `outputs.cellpass` makes them while it makes the rows.
-    The values are moved by C loops (`zip`, `map`, slices): a Python loop reading each
-    row's values cost four times as much."""
+    """`rows` (`cell_row` each) grouped as the store inserts them, by `row_key` (no reasons,
+    '', is NULL), the groups in the order of their first row. `keyed`: the same rows
+    already grouped so, as `outputs.cellpass` makes them while it makes the rows. The
+    values are moved by C loops (`zip`, `map`, slices): a Python loop reading each row's
+    values cost four times as much."""
     if not rows:
         return CellRows((), ())
     texts = dict.fromkeys(chain.from_iterable(map(_texts_of, rows)))  # row by row
     texts.pop(None, None)  # no status
     texts.pop("", None)  # no reasons
-    if keyed is not None:
-        shaped = [(key_columns(key), of_shape) for key, of_shape in keyed.items()]
-    else:
-        columns = zip(*rows, strict=True)
-        has_value = zip(*(map(truth, col) if c == _REASONS else map(is_not, col, repeat(None))
-                          for c, col in enumerate(columns)), strict=True)
-        shapes: dict[tuple[bool, ...], list[tuple[object, ...]]] = {}
-        for has, row in zip(has_value, rows, strict=True):
-            if has in shapes:
-                shapes[has].append(row)
-            else:
-                shapes[has] = [row]
-        shaped = [(tuple(compress(range(len(has)), has)), of_shape)
-                  for has, of_shape in shapes.items()]
+    if keyed is None:
+        keyed = defaultdict(list)
+        for row in rows:
+            keyed[row_key(row)].append(row)
     groups = []
-    for bound, of_shape in shaped:
+    for key, of_shape in keyed.items():
+        bound = key_columns(key)
         of_columns = list(zip(*of_shape, strict=True))
         groups.append((bound, len(of_shape), [of_columns[c] for c in bound]))
     return CellRows(tuple(texts), tuple(groups))  # type: ignore[arg-type]
