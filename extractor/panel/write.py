@@ -20,8 +20,9 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from extractor.outputs.csvtext import csv_line
 from extractor.outputs.export import ExportError, _ddl, _pyarrow, _sql_row, arrow_table
-from extractor.outputs.rows import csv_lines, csv_text, header
+from extractor.outputs.rows import csv_text, header
 from extractor.outputs.tables import FLAG_COLUMNS, REPORT_COLUMNS, REPORT_HEAD, Column
 from extractor.panel.build import CrossCheck, CrossFlag, Panel, PanelDoc, Part
 from extractor.schema import S3_COLUMNS
@@ -126,9 +127,9 @@ def panel_lines(panel: Panel) -> Iterator[str]:
     or through it too when the doc has none."""
     for doc in panel.docs:
         if doc.packed_csv is None:
-            yield csv_lines([panel_values(doc)])
+            yield csv_line(panel_values(doc))
         else:
-            head = csv_lines([_head_values(doc)])
+            head = csv_line(_head_values(doc))
             yield f"{head[:-2]},{zlib.decompress(doc.packed_csv).decode()}\r\n"
 
 
@@ -216,7 +217,7 @@ def write_panel(panel: Panel, dest: Path, formats: Sequence[str] = ("csv",)) -> 
         typed = [(name, cols, rows_of(panel)) for name, cols, rows_of in TABLES]  # as read
         if fmt == "csv":
             written += [_csv(dest / f"{name}.csv", cols, panel_lines(panel) if name == "panel"
-                             else (csv_lines([r]) for r in rows)) for name, cols, rows in typed]
+                             else map(csv_line, rows)) for name, cols, rows in typed]
         elif fmt == "parquet":
             _pyarrow()
             import pyarrow.parquet as pq
