@@ -54,3 +54,16 @@ def test_a_runs_store_holds_every_reference(tmp_path: Path) -> None:
 def test_a_store_not_in_group_mode_refuses_a_dangling_row(tmp_path: Path) -> None:
     with Store(tmp_path) as store, pytest.raises(sqlite3.IntegrityError):
         store.db.execute("INSERT INTO flags VALUES (12345, 'k', 'r', NULL, 'm', '', NULL, NULL)")
+
+
+def test_seen_names_the_contents_with_a_document_or_a_runs_input(tmp_path: Path) -> None:
+    """A content with a result, one with only an input error, one with neither; more than
+    a statement's worth of contents asked at once."""
+    with Store(tmp_path) as store:
+        run = store.begin_run("k", "v", [], "c")
+        store.db.execute("INSERT INTO documents VALUES ('a' , 'a.txt', 1, 0)")
+        store.add_error(run, 0, "b.txt", "b", "input", "empty")
+        store.add_error(run, 1, "gone.txt", None, "input", "missing")
+        many = [f"{i:064x}" for i in range(5000)]
+        assert store.seen(["x", "a", *many, "b", "a"]) == {"a", "b"}
+        assert store.seen([]) == set()

@@ -74,7 +74,7 @@ def test_every_query_a_batch_repeats_per_input_searches_an_index(
     run_batch([inputs], out)
     run_batch([inputs], out)  # every input reused or a known input error
     (inputs / "new.txt").write_bytes(TEXT_REPORTS[7].read_bytes())
-    run_batch([inputs], out)
+    run_batch([inputs], out, redo=True)  # the inputs met before are looked up one by one
     counts = Counter(_normalise(s) for s in executed if s.lstrip().upper().startswith("SELECT"))
     per_input = [sql for sql, n in counts.items()
                  if n >= n_inputs and "sqlite_master" not in sql]  # that: per store opened
@@ -84,3 +84,13 @@ def test_every_query_a_batch_repeats_per_input_searches_an_index(
         for sql in per_input:
             steps = plan(store.db, sql.replace("?", "NULL"))
             assert steps and not scans(steps), (sql, steps)
+
+
+def test_the_run_wide_lookup_of_contents_met_searches_both_indexes(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        steps = plan(store.db, store_module.SEEN, ("[]",))
+    assert [s for s in scans(steps) if not s.startswith("SCAN j VIRTUAL TABLE")] == [], steps
+    assert any(re.match(r"SEARCH d USING (COVERING )?INDEX sqlite_autoindex_documents_1 "
+                        r"\(sha256=\?\)", s) for s in steps), steps
+    assert any(re.match(r"SEARCH i USING (COVERING )?INDEX run_items_sha \(sha256=\?", s)
+               for s in steps), steps

@@ -205,6 +205,8 @@ class _Batch:
     #: worker, waits in its spill file until the exports take it
     panel: PanelBuilder | None = None
     panel_errors: list[str] = field(default_factory=list)
+    #: the contents of this run the store had never met when it was planned (`plan`)
+    new: set[str] = field(default_factory=set)
 
     def plan(self, items: list[Path | InputError], redo: bool) -> tuple[list[Todo], list[tuple[int, Path, str]]]:
         """Settle what needs no extraction (missing paths, unreadable files, documents done,
@@ -213,19 +215,21 @@ class _Batch:
         todo: list[Todo] = []
         first_of: dict[str, int] = {}  # sha256 -> seq of its first occurrence in this run
         twins: list[tuple[int, Path, str]] = []
-        for seq, item in enumerate(items):
-            if isinstance(item, InputError):
-                self.failed(seq, item, None)
+        read = [item if isinstance(item, InputError) else _read(item) for item in items]
+        shas = [r[0] for r in read if not isinstance(r, InputError)]
+        self.new = set(shas) - self.store.seen(shas)  # nothing stored to look up
+        for seq, (item, got) in enumerate(zip(items, read, strict=True)):
+            if isinstance(got, InputError):
+                self.failed(seq, got, None)
                 continue
-            try:
-                sha, size = sha256_file(item), item.stat().st_size
-            except OSError as e:
-                self.failed(seq, InputError(file=item.name, path=str(item), kind="input",
-                                            error=f"cannot read: {e.strerror or e}"), None)
+            assert not isinstance(item, InputError)
+            sha, size = got
+            if sha in self.new:
+                known = None
+            elif not redo and self._reuse(seq, item, sha):
                 continue
-            if not redo and self._reuse(seq, item, sha):
-                continue
-            known = self.store.known_input_error(sha, self.key, self.code)
+            else:
+                known = self.store.known_input_error(sha, self.key, self.code)
             if known is not None:
                 self.failed(seq, InputError(file=item.name, path=str(item), kind=known[0],
                                             error=known[1]), sha)
@@ -273,7 +277,7 @@ class _Batch:
         t.llm_tasks += payload.llm_tasks
         failures = payload.llm_failures
         t.llm_failed += len(failures)
-        prev = self.store.previous(sha, self.key)
+        prev = None if sha in self.new else self.store.previous(sha, self.key)
         if prev is not None and prev.schema_version != rows.schema_version:
             t.schema_redone += 1
             t.sections_changed |= {s for s, fp in self.fingerprints.items()
@@ -294,6 +298,15 @@ class _Batch:
         if self.on_event is not None:
             self.on_event(Event(self.done, self.totals.inputs, path, error, reused,
                                 self.totals, truncated, llm_failures))
+
+
+def _read(item: Path) -> tuple[str, int] | InputError:
+    """An input's content sha256 and size, or why it cannot be read."""
+    try:
+        return sha256_file(item), item.stat().st_size
+    except OSError as e:
+        return InputError(file=item.name, path=str(item), kind="input",
+                          error=f"cannot read: {e.strerror or e}")
 
 
 def _fresh_spool(out: Path) -> Spool:

@@ -24,7 +24,6 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from extractor.schema import (
@@ -37,7 +36,7 @@ from extractor.schema import (
 from extractor.store.codec import with_text
 from extractor.store.commits import Group, Transaction
 from extractor.store.migrations import MigrationError, migrate
-from extractor.store.rows import TEXT_COLUMNS, CellRows, ResultRows
+from extractor.store.rows import CellRows, ResultRows, cell_chunks, insert_cells_sql, text_at
 
 STORE_NAME = "store.sqlite"
 
@@ -69,49 +68,18 @@ LOOKUPS: dict[str, str] = {
 }
 
 
-#: A result's cell rows go in statements of many rows a shape (`rows.CellRows`: which
-#: columns hold a value; a quarter less CPU than `executemany` of one row each, measured),
-#: of at most this many rows (SQLite binds at most 32,766 values a statement, 13 a row).
-_MOST_CELLS = 256
-#: Each statement's number of rows is a multiple of this, or a power of two below it
-#: (`_cell_chunks`): few statement texts, prepared once a connection (`_STATEMENTS`). Sized
-#: to its group, a statement was new for nearly every real report, parsed and planned again
-#: (~1 CPU ms for 150 rows); pieces of 64, 16, 4 and 1 rows cost a quarter more than one.
-_CELL_STEP = 16
+#: Which of a run's contents (JSON array of sha256s) the store has met before, as a document
+#: or an input of a run (`Store.seen`): one statement a few thousand inputs, each searching
+#: the two indexes, so the lookups of each input (`find`, `made_by_other_code`,
+#: `known_input_error`, `previous`) run only for those.
+SEEN = ("SELECT j.value FROM json_each(?) j WHERE EXISTS (SELECT 1 FROM documents d WHERE"
+        " d.sha256 = j.value) OR EXISTS (SELECT 1 FROM run_items i WHERE i.sha256 = j.value)")
+_SEEN_CHUNK = 4096
+
+
 #: Prepared statements a connection keeps (the sqlite3 module's default is 128): the cell
 #: inserts (up to 20 sizes per shape of row) and the other statements of a run.
 _STATEMENTS = 512
-
-
-@lru_cache(maxsize=1024)
-def _insert_cells(bound: tuple[int, ...], n: int) -> str:
-    """The INSERT of `n` cell rows with a value in the columns `bound` (of `rows.cell_row`),
-    NULL in the others (written in the SQL: binding a None is slow); `n` one of
-    `_cell_chunks`'s."""
-    row = "(?," + ",".join("?" if c in bound else "NULL" for c in range(12)) + ")"
-    return "INSERT INTO cell_rows VALUES " + ",".join([row] * n)
-
-
-def _cell_chunks(n: int) -> Iterator[int]:
-    """How many rows each statement of a group of `n` rows inserts: 150 is 144 + 4 + 2."""
-    while n >= _MOST_CELLS:
-        yield _MOST_CELLS
-        n -= _MOST_CELLS
-    if n >= _CELL_STEP:
-        yield n - n % _CELL_STEP
-        n %= _CELL_STEP
-    size = _CELL_STEP // 2
-    while n:
-        if n >= size:
-            yield size
-            n -= size
-        size //= 2
-
-
-@lru_cache(maxsize=1024)
-def _text_at(bound: tuple[int, ...]) -> tuple[bool, ...]:
-    """Which of the values of a row of shape `bound` are texts (stored as `cell_text` ids)."""
-    return tuple(c in TEXT_COLUMNS for c in bound)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -245,6 +213,15 @@ class Store:
             LOOKUPS["made_by_other_code"], (sha256, schema_version, config, code)).fetchone()
         return row is not None
 
+    def seen(self, sha256s: list[str]) -> set[str]:
+        """The contents among `sha256s` the store has a document or a run's input of (the
+        others have no result, no error and no history to look up)."""
+        found: set[str] = set()
+        for at in range(0, len(sha256s), _SEEN_CHUNK):
+            chunk = json.dumps(sha256s[at:at + _SEEN_CHUNK])
+            found.update(sha for (sha,) in self.db.execute(SEEN, (chunk,)))
+        return found
+
     def previous(self, sha256: str, config: str) -> StoredResult | None:
         """The newest result of the document under the same config, any schema version."""
         row = self.db.execute(
@@ -288,14 +265,14 @@ class Store:
         ids.learn(cells.texts)
         for bound, n, columns in cells.groups:
             width = len(bound) + 1  # result_id first
-            texts = _text_at(bound)
+            texts = text_at(bound)
             at = 0
-            for rows in _cell_chunks(n):
+            for rows in cell_chunks(n):
                 params: list[object] = [rid] * (rows * width)
                 for k, (text, column) in enumerate(zip(texts, columns, strict=True), start=1):
                     part = column[at:at + rows] if rows < n else column
                     params[k::width] = map(ids.__getitem__, part) if text else part
-                self.db.execute(_insert_cells(bound, rows), params)
+                self.db.execute(insert_cells_sql(bound, rows), params)
                 at += rows
 
     def _text_id(self, text: str) -> int:
