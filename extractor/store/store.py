@@ -151,8 +151,9 @@ class Store:
         SQLite's foreign key checks are off from now on (this connection only): an item's
         rows point at rows the item inserted just before (its cells and flags at the
         result's `lastrowid`) or found in the store (a reused result), and checking each of
-        a report's ~200 cell rows against `results` again was a quarter of its insert
-        (`add_rows` 1.0 -> 0.73 CPU ms a report, measured). Off for the rest of the
+        a report's ~200 cell rows against `results` again cost ~8% of its insert
+        (`add_rows`, CPU ms a report, 7 alternating rounds: min 0.87 -> 0.81, median
+        0.98 -> 0.88; ~0.1 M instructions). Off for the rest of the
         connection, not a group at a time: switching them expires every prepared statement.
         Tests hold a run's store to `PRAGMA foreign_key_check`."""
         self.db.execute("PRAGMA foreign_keys=OFF")  # outside a transaction: SQLite obeys
