@@ -68,13 +68,14 @@ LOOKUPS: dict[str, str] = {
 }
 
 
-#: Which of a run's contents (JSON array of sha256s) the store has met before, as a document
-#: or an input of a run (`Store.seen`): one statement a few thousand inputs, each searching
-#: the two indexes, so the lookups of each input (`find`, `made_by_other_code`,
-#: `known_input_error`, `previous`) run only for those.
-SEEN = ("SELECT j.value FROM json_each(?) j WHERE EXISTS (SELECT 1 FROM documents d WHERE"
-        " d.sha256 = j.value) OR EXISTS (SELECT 1 FROM run_items i WHERE i.sha256 = j.value)")
-_SEEN_CHUNK = 4096
+#: Which of a run's contents the store has met before, as a document or an input of a run
+#: (`Store.seen`): a statement for every `_SEEN_CHUNK` contents (the last padded with its
+#: first: one statement text), each content searching the two indexes, so the lookups of
+#: each input (`find`, `made_by_other_code`, `known_input_error`, `previous`) run only for
+#: those.
+_SEEN_CHUNK = 256
+SEEN = ("SELECT sha256 FROM documents WHERE sha256 IN ({0}) UNION"
+        " SELECT sha256 FROM run_items WHERE sha256 IN ({0})").format(",".join("?" * _SEEN_CHUNK))
 
 
 #: Prepared statements a connection keeps (the sqlite3 module's default is 128): the cell
@@ -219,8 +220,9 @@ class Store:
         others have no result, no error and no history to look up)."""
         found: set[str] = set()
         for at in range(0, len(sha256s), _SEEN_CHUNK):
-            chunk = json.dumps(sha256s[at:at + _SEEN_CHUNK])
-            found.update(sha for (sha,) in self.db.execute(SEEN, (chunk,)))
+            chunk = sha256s[at:at + _SEEN_CHUNK]
+            chunk += chunk[:1] * (_SEEN_CHUNK - len(chunk))
+            found.update(sha for (sha,) in self.db.execute(SEEN, chunk * 2))
         return found
 
     def previous(self, sha256: str, config: str) -> StoredResult | None:
