@@ -14,6 +14,7 @@ a misread digit is grounded against its own misreading. Therefore
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from extractor.schema import Cell, CellState, Issue, title
@@ -21,6 +22,7 @@ from extractor.schema import Cell, CellState, Issue, title
 #: The engine's per-character confidence below which a digit is not taken on trust.
 #: Correct digits of clean scans read 0.97–1.0; misread ones measured 0.5–0.97.
 MIN_CONFIDENCE = 0.95
+_OCR = itemgetter("ocr")
 
 
 def read_by_ocr(cell: Cell) -> bool:
@@ -31,6 +33,8 @@ def low_confidence_issues(fields: dict[str, dict[str, Any]], passed: set[str]) -
     """An OCR flag for each number read with low confidence that no identity confirms; the
     cell gets the reason. `fields`: each cell's fields (its `__dict__`) by path."""
     issues: list[Issue] = []
+    if not any(map(_OCR, fields.values())):  # no cell read by OCR (a model is true)
+        return issues
     for path, cell in fields.items():
         ocr = cell["ocr"]
         if ocr is None or cell["state"] is not CellState.NUMBER or path in passed:

@@ -10,9 +10,11 @@ chose: `Cell.placement` not direct), verified (an identity covering it holds), e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from extractor.schema import (
@@ -64,6 +66,11 @@ _check_result = trusted_given(CheckResult, ("rule", "key", "outcome", "message",
 #: attribute costs about three times as much: its class defines `__getattr__`, which keeps
 #: Python from specialising the lookup; a report's checks read ~3,000 of them).
 Fields = dict[str, Any]
+#: Getters of a cell's fields (applied by `map`, in C, to the cells of a check).
+_STATE, _VALUE, _OCR = itemgetter("state"), itemgetter("value"), itemgetter("ocr")
+_STATUS, _PATH = itemgetter("status"), itemgetter("path")
+#: A model's `__dict__` and its set fields, read in C.
+_DICT, _FIELDS_SET = attrgetter("__dict__"), attrgetter("__pydantic_fields_set__")
 
 
 @lru_cache(maxsize=4096)
@@ -112,11 +119,20 @@ def _where(eq: Equation) -> str:
     return f"{eq.key} ({column})" if column else f"{eq.key} ({_row_title(eq.left[0])})"
 
 
+#: What checking an equation needs of it (`_compiled`).
+Compiled = tuple[str, tuple[str, ...], int, tuple[str, ...], tuple[str, ...],
+                 Callable[[dict[str, Fields]], tuple[Fields, ...]]]
+
+
 @lru_cache(maxsize=4096)
-def _compiled(eq: Equation) -> tuple[str, tuple[str, ...], int, tuple[str, ...], tuple[str, ...]]:
+def _compiled(eq: Equation) -> Compiled:
     """What checking `eq` needs of it, worked out once: its name in messages, its paths,
-    how many of them are its left side, and the row titles of each side."""
-    return _where(eq), eq.paths, len(eq.left), _row_titles(eq.left), _row_titles(eq.right)
+    how many of them are its left side, the row titles of each side, and a getter of its
+    cells' fields in path order (an equation has a cell on each side: two at least, so
+    `itemgetter` returns a tuple)."""
+    assert len(eq.paths) >= 2, eq
+    return (_where(eq), eq.paths, len(eq.left), _row_titles(eq.left), _row_titles(eq.right),
+            itemgetter(*eq.paths))
 
 
 def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = frozenset()) -> CheckResult:
@@ -124,22 +140,22 @@ def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = froze
     return _check(eq, _compiled(eq), {p: cells[p].__dict__ for p in eq.paths}, blank_ok)
 
 
-def _check(eq: Equation, compiled: tuple[str, tuple[str, ...], int, tuple[str, ...], tuple[str, ...]],
-           fields: dict[str, Fields], blank_ok: frozenset[str]) -> CheckResult:
+def _check(eq: Equation, compiled: Compiled, fields: dict[str, Fields],
+           blank_ok: frozenset[str]) -> CheckResult:
     """`check` of `eq` with `_compiled(eq)`, the cells given by their fields."""
-    where, paths, n_left, left_titles, right_titles = compiled
-    side = [fields[p] for p in paths]
-    states = [f["state"] for f in side]
+    where, paths, n_left, left_titles, right_titles, side_of = compiled
+    side = side_of(fields)
+    states = tuple(map(_STATE, side))
     if _MISSING in states or _PLACEHOLDER in states or _UNREADABLE in states:
         return _check_result(eq.rule, eq.key, "not_assessable",
-                             _not_assessable(where, paths, tuple(states)), list(paths))
-    values = [f["value"] for f in side]
+                             _not_assessable(where, paths, states), list(paths))
+    values = tuple(map(_VALUE, side))
     if not any(values) and _NONE_OR_INT.issuperset(map(type, values)):
         # Nothing but blanks and 0s (most rows of most reports): both sides are 0, the
         # check passes, and its message is one of the few the states and values spell.
         return _check_result(eq.rule, eq.key, "pass",
-                             _zero_pass(where, left_titles, right_titles, tuple(states),
-                                        tuple(values)), list(paths))
+                             _zero_pass(where, left_titles, right_titles, states, values),
+                             list(paths))
     left, left_text = _side_of(left_titles, states[:n_left], values[:n_left])
     right, right_text = _side_of(right_titles, states[n_left:], values[n_left:])
     # A side left blank by the convention (`blank_ok`) while the other is not 0: left first.
@@ -183,7 +199,7 @@ def _not_assessable(where: str, paths: tuple[str, ...], states: tuple[CellState,
     return f"{where} not assessable: {names}{more}"
 
 
-def _all_blank_ok(paths: tuple[str, ...], states: list[CellState], blank_ok: frozenset[str]) -> bool:
+def _all_blank_ok(paths: tuple[str, ...], states: Sequence[CellState], blank_ok: frozenset[str]) -> bool:
     return all(p in blank_ok and st is _BLANK for p, st in zip(paths, states, strict=True))
 
 
@@ -221,8 +237,7 @@ def _group_subs(eq: Equation, template: str) -> tuple[tuple[tuple[str, ...], str
 
 @cache
 def _plan(template: str) -> tuple[tuple[Equation, tuple[tuple[tuple[str, ...], str], ...],
-                                        tuple[str, tuple[str, ...], int, tuple[str, ...],
-                                              tuple[str, ...]]], ...]:
+                                        Compiled], ...]:
     """Each identity of a template with what checking it needs, worked out once: its
     outcome groups (`_group_subs`, for the rules that take a group's printed total) and
     `_compiled(eq)`."""
@@ -252,12 +267,11 @@ def verify(extraction: Extraction, text: str) -> Record:
     record's cells: pass a copy (`extraction.model_copy(deep=True)`) to keep the original.
     """
     template = extraction.tables.template
-    cells: dict[str, Cell] = {}
-    fields: dict[str, Fields] = {}  # each cell's fields, read as dict items (see `Fields`)
-    for c in iter_cells(extraction.tables):
-        f = c.__dict__
-        cells[f["path"]] = c
-        fields[f["path"]] = f
+    listed = list(iter_cells(extraction.tables))
+    field_list = list(map(_DICT, listed))  # each cell's fields, read as dict items (`Fields`)
+    paths = list(map(_PATH, field_list))
+    cells: dict[str, Cell] = dict(zip(paths, listed, strict=True))
+    fields: dict[str, Fields] = dict(zip(paths, field_list, strict=True))
     flags: list[Issue] = [i for i in extraction.issues if i.severity == "flag"]
     warnings: list[Issue] = [i for i in extraction.issues if i.severity == "warning"]
 
@@ -386,26 +400,23 @@ def _set_statuses(cells: dict[str, Cell], fields: dict[str, Fields], passed: set
     """
     flagged, inferred, verified, grounded = (CellStatus.FLAGGED, CellStatus.INFERRED,
                                              CellStatus.VERIFIED, CellStatus.GROUNDED)
-    n_flagged = n_inferred = n_verified = n_grounded = numbers = 0
-    number = CellState.NUMBER
-    for (path, f), cell in zip(fields.items(), cells.values(), strict=True):
+    for path, f in fields.items():
         # A cell's fields read from, and its status written to, its __dict__ (`fields`):
         # what `cell.status = status` does (a plain field, no assignment validation)
         # without pydantic's attribute hook, for 200 cells a report.
         if f["reasons"]:
-            status = flagged
-            n_flagged += 1
+            f["status"] = flagged
         elif f["placement"] != "direct":
-            status = inferred
-            n_inferred += 1
+            f["status"] = inferred
         elif path in passed:
-            status = verified
-            n_verified += 1
+            f["status"] = verified
         else:
-            status = grounded
-            n_grounded += 1
-        f["status"] = status
-        cell.__pydantic_fields_set__.add("status")
-        numbers += f["state"] is number
+            f["status"] = grounded
+    for fields_set in map(_FIELDS_SET, cells.values()):
+        fields_set.add("status")
+    by_status = Counter(map(_STATUS, fields.values()))
+    n_flagged, n_inferred, n_verified, n_grounded = (by_status[flagged], by_status[inferred],
+                                                     by_status[verified], by_status[grounded])
+    numbers = list(map(_STATE, fields.values())).count(CellState.NUMBER)
     return Summary(cells=len(cells), numbers=numbers, verified=n_verified, inferred=n_inferred,
                    grounded=n_grounded, flagged=n_flagged, corrected=0)
