@@ -10,11 +10,11 @@ chose: `Cell.placement` not direct), verified (an identity covering it holds), e
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
-from operator import attrgetter, itemgetter
+from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
 
 from extractor.schema import (
@@ -71,6 +71,8 @@ _STATE, _VALUE, _OCR = itemgetter("state"), itemgetter("value"), itemgetter("ocr
 _STATUS, _PATH = itemgetter("status"), itemgetter("path")
 #: A model's `__dict__` and its set fields, read in C.
 _DICT, _FIELDS_SET = attrgetter("__dict__"), attrgetter("__pydantic_fields_set__")
+#: `status` added to a model's set fields; `_consume` runs an iterator to its end (in C).
+_ADD_STATUS, _consume = methodcaller("add", "status"), deque(maxlen=0).extend
 
 
 @lru_cache(maxsize=4096)
@@ -412,8 +414,7 @@ def _set_statuses(cells: dict[str, Cell], fields: dict[str, Fields], passed: set
             f["status"] = verified
         else:
             f["status"] = grounded
-    for fields_set in map(_FIELDS_SET, cells.values()):
-        fields_set.add("status")
+    _consume(map(_ADD_STATUS, map(_FIELDS_SET, cells.values())))  # each one's set fields
     by_status = Counter(map(_STATUS, fields.values()))
     n_flagged, n_inferred, n_verified, n_grounded = (by_status[flagged], by_status[inferred],
                                                      by_status[verified], by_status[grounded])
