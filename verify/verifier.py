@@ -10,7 +10,7 @@ chose: `Cell.placement` not direct), verified (an identity covering it holds), e
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -68,7 +68,7 @@ _check_result = trusted_given(CheckResult, ("rule", "key", "outcome", "message",
 Fields = dict[str, Any]
 #: Getters of a cell's fields (applied by `map`, in C, to the cells of a check).
 _STATE, _VALUE, _OCR = itemgetter("state"), itemgetter("value"), itemgetter("ocr")
-_STATUS, _PATH = itemgetter("status"), itemgetter("path")
+_PATH = itemgetter("path")
 #: A model's `__dict__` and its set fields, read in C.
 _DICT, _FIELDS_SET = attrgetter("__dict__"), attrgetter("__pydantic_fields_set__")
 #: `status` added to a model's set fields; `_consume` runs an iterator to its end (in C).
@@ -402,22 +402,26 @@ def _set_statuses(cells: dict[str, Cell], fields: dict[str, Fields], passed: set
     """
     flagged, inferred, verified, grounded = (CellStatus.FLAGGED, CellStatus.INFERRED,
                                              CellStatus.VERIFIED, CellStatus.GROUNDED)
+    n_flagged = n_inferred = n_verified = n_grounded = 0
     for path, f in fields.items():
         # A cell's fields read from, and its status written to, its __dict__ (`fields`):
         # what `cell.status = status` does (a plain field, no assignment validation)
-        # without pydantic's attribute hook, for 200 cells a report.
+        # without pydantic's attribute hook, for 200 cells a report. (Counted here: a
+        # Counter of the statuses would hash each, and an enum member's hash is a Python
+        # call.)
         if f["reasons"]:
             f["status"] = flagged
+            n_flagged += 1
         elif f["placement"] != "direct":
             f["status"] = inferred
+            n_inferred += 1
         elif path in passed:
             f["status"] = verified
+            n_verified += 1
         else:
             f["status"] = grounded
+            n_grounded += 1
     _consume(map(_ADD_STATUS, map(_FIELDS_SET, cells.values())))  # each one's set fields
-    by_status = Counter(map(_STATUS, fields.values()))
-    n_flagged, n_inferred, n_verified, n_grounded = (by_status[flagged], by_status[inferred],
-                                                     by_status[verified], by_status[grounded])
     numbers = list(map(_STATE, fields.values())).count(CellState.NUMBER)
     return Summary(cells=len(cells), numbers=numbers, verified=n_verified, inferred=n_inferred,
                    grounded=n_grounded, flagged=n_flagged, corrected=0)
