@@ -134,3 +134,46 @@ def test_generated_pages_are_read_callback_for_callback(pieces: list[str]) -> No
         raise
     fast = _run(page, True)
     assert fast == slow
+
+
+def reference_mark_stray_lt(source: str) -> str:
+    """`_mark_stray_lt` as first written: a walk from "<" to "<", comments skipped."""
+    stray: list[int] = []
+    n = len(source)
+    gt = -2
+    i = source.find("<")
+    while i >= 0:
+        nxt = source.find("<", i + 1)
+        if source.startswith("<!--", i):
+            end = source.find("-->", i + 4)
+            if end >= 0:
+                i = source.find("<", end + 3)
+                continue
+        if gt != -1 and gt <= i:
+            gt = source.find(">", i + 1)
+        if gt == -1:
+            stray.extend(j for j in range(i, n) if source[j] == "<")
+            break
+        if 0 <= nxt < gt:
+            stray.append(i)
+        i = nxt
+    chars = list(source)
+    for j in stray:
+        chars[j] = html_reader._STRAY_LT
+    return "".join(chars)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["<", ">", "<!--", "-->", "-", "!", "a", " ", "\n", "<p>",
+                                 "</td>", "<!-->"]), max_size=30).map("".join))
+def test_stray_lt_marks_are_the_first_versions(text: str) -> None:
+    assert html_reader._mark_stray_lt(text) == reference_mark_stray_lt(text)
+
+
+def test_stray_lt_marks_of_the_golden_pages_are_the_first_versions() -> None:
+    pages = [p for d in ("inputs", "inputs-panel") for p in (ROOT / "golden" / d).iterdir()
+             if p.suffix == ".html"]
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert html_reader._mark_stray_lt(text) == reference_mark_stray_lt(text)
