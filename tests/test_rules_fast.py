@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from extractor.ingest.normalize import _DELETIONS, _TABLE, _translate, normalize
 from extractor.ingest.reader import load
@@ -16,7 +17,17 @@ from extractor.layout import with_rows
 from extractor.mapping.metadata import _SENTENCE_PATTERNS, _sentences
 from extractor.mapping.placement import _check as _placement_check
 from extractor.mapping.report import NotAReport, extract
-from extractor.schema import LAYOUTS, Cell, CellState, build_tables, iter_cells, title
+from extractor.run.pipeline import process
+from extractor.schema import (
+    LAYOUTS,
+    Cell,
+    CellState,
+    Record,
+    build_tables,
+    iter_cells,
+    summarize,
+    title,
+)
 from extractor.schema.identities import Equation, detail_totals, instances
 from extractor.schema.models import Tables2019, Tables2021, _validated_tables
 from extractor.schema.templates import template_rows
@@ -340,3 +351,26 @@ def test_the_identity_search_sees_the_blank_total_convention_and_the_sums() -> N
     nothing = {"s3.granted.total": None, "s3.granted.natural_person": 0,
                "s3.granted.other": None}
     assert _placement_check(eq, nothing, totals) is True  # the other side is 0: it holds
+
+
+def _validated_twin(model: BaseModel) -> BaseModel:
+    """The model validated from the fields it was given (what its constructor would make)."""
+    return type(model)(**{name: getattr(model, name) for name in model.model_fields_set})
+
+
+def test_the_models_built_without_validation_are_the_validated_ones() -> None:
+    # the record, its summary, metadata and headings are made by `trusted_given`
+    # constructors (positional): each equals the model validated from the same fields
+    records = [r for r in (process(p) for p in GOLDEN) if isinstance(r, Record)]
+    assert len(records) >= 18
+    for record in records:
+        made = [record, record.meta, record.summary, *record.sections]
+        for model in made:
+            twin = _validated_twin(model)
+            assert twin == model
+            assert twin.model_fields_set == model.model_fields_set
+            assert twin.model_dump_json(exclude_unset=True) == model.model_dump_json(exclude_unset=True)
+        # the counts as `summarize` counts the record's cells (a swapped count is caught)
+        assert record.summary == summarize(record.tables)
+        assert len(record.meta.sha256) == 64  # the fields in their places
+        assert record.meta.format in ("text", "markdown", "html", "pdf", "docx")

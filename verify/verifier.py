@@ -62,6 +62,12 @@ _STATE_VALUE = {s: s.value for s in CellState}
 assert not Cell.model_config.get("validate_assignment")
 #: Check results are built from the template's own equations: valid by construction.
 _check_result = trusted_given(CheckResult, ("rule", "key", "outcome", "message", "paths"))
+#: The record and its summary, made of the verifier's own lists and counts: valid by
+#: construction, built without validation (which would copy each list).
+_record = trusted_given(Record, ("meta", "sections", "truncated", "tables", "checks", "flags",
+                                 "warnings", "summary", "text"))
+_summary = trusted_given(Summary, ("cells", "numbers", "verified", "inferred", "grounded",
+                                   "flagged", "corrected"))
 #: A cell's fields: its `__dict__`, which the checks read as dict items (a pydantic model's
 #: attribute costs about three times as much: its class defines `__getattr__`, which keeps
 #: Python from specialising the lookup; a report's checks read ~3,000 of them).
@@ -297,17 +303,8 @@ def verify(extraction: Extraction, text: str) -> Record:
 
     flags += low_confidence_issues(fields, passed)
     summary = _set_statuses(cells, fields, passed)
-    return Record(
-        meta=extraction.meta,
-        sections=extraction.sections,
-        truncated=extraction.truncated,
-        tables=extraction.tables,
-        checks=checks,
-        flags=flags,
-        warnings=warnings,
-        summary=summary,
-        text=text,
-    )
+    return _record(extraction.meta, extraction.sections, extraction.truncated,
+                   extraction.tables, checks, flags, warnings, summary, text)
 
 
 def _cell_checks(fields: dict[str, Fields], template: str, text: str,
@@ -423,5 +420,4 @@ def _set_statuses(cells: dict[str, Cell], fields: dict[str, Fields], passed: set
             n_grounded += 1
     _consume(map(_ADD_STATUS, map(_FIELDS_SET, cells.values())))  # each one's set fields
     numbers = list(map(_STATE, fields.values())).count(CellState.NUMBER)
-    return Summary(cells=len(cells), numbers=numbers, verified=n_verified, inferred=n_inferred,
-                   grounded=n_grounded, flagged=n_flagged, corrected=0)
+    return _summary(len(cells), numbers, n_verified, n_inferred, n_grounded, n_flagged, 0)
