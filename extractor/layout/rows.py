@@ -18,8 +18,6 @@ everything else is a plain line (narrative, headings).
 from __future__ import annotations
 
 import re
-from itertools import accumulate, count
-from operator import add, methodcaller
 
 from extractor.ingest.document import Row, TextCell, new_row, text_cell
 from extractor.ingest.footer import is_footer
@@ -40,7 +38,6 @@ _SENTENCE = re.compile(r"[。；;！？]")
 #: What a page number line (`is_footer`) starts with, after white space: a dash, 第, or a
 #: decimal digit (`str.isdecimal`, what the pattern's \d matches).
 _FOOTER_STARTS = frozenset("-—–―~第")
-_RSTRIP_CR = methodcaller("rstrip", "\r")
 
 
 def _cell(text: str, base: int, lo: int, hi: int) -> TextCell:
@@ -247,12 +244,11 @@ def recover_rows(text: str) -> list[Row]:  # long: one dispatch over the line ki
             rows.append(new_row((block, "cells", block[0].start, block[-1].end)))
             block = []
 
-    # Each line (without a trailing "\r") with its offset: the offset of line i is the
-    # length of the lines before it plus their i newlines (made in C: ~300 lines a report).
-    raws = text.split("\n")
-    lines = list(zip(map(_RSTRIP_CR, raws),
-                     map(add, accumulate(map(len, raws), initial=0), count()),
-                     strict=False))  # the offsets run one past the last line
+    lines: list[tuple[str, int]] = []
+    pos = 0
+    for raw in text.split("\n"):
+        lines.append((raw.rstrip("\r"), pos))
+        pos += len(raw) + 1
     n = len(lines)
     i = 0
     while i < n:

@@ -144,24 +144,18 @@ def _reading(tc: TextCell) -> int | Decimal | None | str:
 def _check(eq: Equation, known: Known, totals: frozenset[str]) -> bool | None:
     """Whether `eq` holds against `known`; None when it is not assessable (a cell unknown,
     or the blank-detail-total convention)."""
-    values = list(map(known.get, eq.paths, _UNKNOWN))  # each path's reading, "?" if unknown
-    if "?" in values:
-        return None
-    n_left = len(eq.left)
-    left, right = values[:n_left], values[n_left:]
-    # The blank-detail-total convention (a side of 总计 cells all blank while the other is
-    # not 0): not assessable.
-    if left.count(None) == n_left and any(right) and all(p in totals for p in eq.left):
-        return None
-    if right.count(None) == len(right) and any(left) and all(p in totals for p in eq.right):
-        return None
-    # Blank and 0 cells add nothing: the sums of the other values compare as the sums of
-    # all of them, blank counted as 0, do.
-    return sum(filter(None, left)) == sum(filter(None, right))
-
-
-#: The reading of a path `known` does not hold (`map` pairs each path with it).
-_UNKNOWN = itertools.repeat("?")
+    left: list[int | Decimal | None] = []
+    right: list[int | Decimal | None] = []
+    for side, paths in ((left, eq.left), (right, eq.right)):
+        for p in paths:
+            v = known.get(p, "?")
+            if v == "?":
+                return None
+            side.append(v)  # type: ignore[arg-type]
+    for side, paths, other in ((left, eq.left, right), (right, eq.right, left)):
+        if all(p in totals for p in paths) and all(v is None for v in side) and any(other):
+            return None  # the blank-detail-total convention: not assessable
+    return sum(v or 0 for v in left) == sum(v or 0 for v in right)
 
 
 def _fails(eq: Equation, known: Known, totals: frozenset[str]) -> bool:
