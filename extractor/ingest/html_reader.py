@@ -308,15 +308,28 @@ def _quieted(tag: str) -> str:
     return _NOISE_ATTR.sub(_blank, tag)
 
 
-#: A comment (skipped: what it holds is not markup), or a "<" that cannot open a tag: the
-#: next "<" or the end of the page comes before any ">".
-_STRAY_OR_COMMENT = re.compile(r"<!--.*?-->|(<)(?=[^<>]*(?:<|\Z))", re.DOTALL)
-
-
 def _mark_stray_lt(source: str) -> str:
     """`source` with every "<" that cannot open a tag or a comment (the next "<" comes before
-    any ">", or no ">" follows) replaced by `_STRAY_LT`, in one regex scan (same length)."""
-    stray = [m.start() for m in _STRAY_OR_COMMENT.finditer(source) if m.lastindex]
+    any ">", or no ">" follows) replaced by `_STRAY_LT`, in one pass (same length)."""
+    stray: list[int] = []
+    n = len(source)
+    gt = -2  # the next ">" at or after the current position (-1: none left)
+    i = source.find("<")
+    while i >= 0:
+        nxt = source.find("<", i + 1)
+        if source.startswith("<!--", i):
+            end = source.find("-->", i + 4)
+            if end >= 0:
+                i = source.find("<", end + 3)
+                continue
+        if gt != -1 and gt <= i:
+            gt = source.find(">", i + 1)
+        if gt == -1:  # no ">" in the rest of the page: every "<" from here is text
+            stray.extend(j for j in range(i, n) if source[j] == "<")
+            break
+        if 0 <= nxt < gt:
+            stray.append(i)
+        i = nxt
     if not stray:
         return source
     chars = list(source)
