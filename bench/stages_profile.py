@@ -2,7 +2,7 @@
 
 Run by hand (median of --repeat runs of bench/throughput.py's `stages` over the same corpus):
 
-    python bench/stages_profile.py [--files 300] [--repeat 3] [--profile 40]
+    python bench/stages_profile.py [--files 300] [--repeat 3] [--profile 40] [--opcodes 30]
 
 --profile N: afterwards, cProfile read+layout+mapping+verify over the corpus once and print
 the N functions with the most own time.
@@ -10,6 +10,12 @@ the N functions with the most own time.
 --objects: afterwards, what the four stages make and call per report (from a profile of one
 pass): models built with validation (pydantic's validator), models built without it (the
 `trusted` constructors), regex calls, named-tuple and plain-tuple constructions.
+
+--opcodes N: afterwards, the Python bytecodes the four stages execute per report (opcode
+trace events over --files more reports, in one pass), by module and for the N functions that
+execute the most: a count that does not drift with the machine's speed, as CPU time does.
+Work done in C (regexes, `map`, pydantic-core) does not count: compare instructions
+(valgrind) before calling a change that moves work into C a gain.
 
 --caches: afterwards, each `lru_cache` of the four stages over one more corpus of --files
 reports (distinct sentences; the caches warmed by the timed passes): calls per report, hit
@@ -20,6 +26,7 @@ bookkeeping and memory (a worker keeps it for a whole run) and saves nothing.
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
 import functools
 import importlib
@@ -28,6 +35,7 @@ import pstats
 import statistics
 import sys
 import tempfile
+import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,6 +52,7 @@ def main() -> None:
     ap.add_argument("--profile", type=int, default=0, help="print the top N by own time")
     ap.add_argument("--objects", action="store_true", help="print objects made per report")
     ap.add_argument("--caches", action="store_true", help="print each cache's hit rate")
+    ap.add_argument("--opcodes", type=int, default=0, help="print bytecodes/report, top N")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -68,6 +77,9 @@ def main() -> None:
                 print_objects(stats, len(files))
             if args.profile:
                 stats.sort_stats("tottime").print_stats(args.profile)
+        if args.opcodes:
+            print_opcodes(make_corpus(tmp / "opcodes", args.files, pdf=False, tag="opcodes-"),
+                          args.opcodes)
         if args.caches:
             print_caches(make_corpus(tmp / "caches", args.files, pdf=False, tag="caches-"))
 
@@ -98,6 +110,46 @@ def print_objects(stats: pstats.Stats, reports: int) -> None:
         counts[key] = counts.get(key, 0) + calls
     for key, n in sorted(counts.items()):
         print(f"  {key}: {n / reports:.1f} per report")
+
+
+def print_opcodes(files: list[Path], top: int) -> None:
+    """Bytecodes the four stages execute per report over `files`, by module and by function
+    (`sys.settrace` with opcode events: slow, but exact and independent of the machine)."""
+    counts: collections.Counter[tuple[str, int, str]] = collections.Counter()
+
+    def trace(frame: types.FrameType, event: str, arg: object) -> object:
+        frame.f_trace_opcodes, frame.f_trace_lines = True, False
+        code = frame.f_code
+        key = (code.co_filename, code.co_firstlineno, code.co_name)
+
+        def opcode(frame: types.FrameType, event: str, arg: object) -> object:
+            if event == "opcode":
+                counts[key] += 1
+            return opcode
+        return opcode
+
+    sys.settrace(trace)
+    try:
+        for f in files:
+            doc = with_rows(load(f))
+            verify(extract(doc), doc.text)
+    finally:
+        sys.settrace(None)
+    n, total = len(files), sum(counts.values())
+    by_module: collections.Counter[str] = collections.Counter()
+    for (filename, _, _), c in counts.items():
+        by_module[_short(filename)] += c
+    print(f"bytecodes per report over {n} reports: {total / n:,.0f}")
+    for module, c in by_module.most_common(15):
+        print(f"  {c / n:9,.0f} {c / total:6.1%}  {module}")
+    for (filename, line, name), c in counts.most_common(top):
+        print(f"  {c / n:9,.0f} {c / total:6.1%}  {_short(filename)}:{line} {name}")
+
+
+def _short(filename: str) -> str:
+    """A source file's path from the repository root (or as it is, outside it)."""
+    root = str(Path(__file__).resolve().parent.parent) + "/"
+    return filename[len(root):] if filename.startswith(root) else filename
 
 
 #: The packages of the four stages whose caches `print_caches` reports.

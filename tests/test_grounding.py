@@ -103,3 +103,14 @@ def test_an_amount_off_by_the_unit() -> None:
     s, e = at("251000元")
     c = cell(CellState.NUMBER, Decimal(251000), None, (s, e), unit="元", path="s2.procurement.amount")
     assert ground(c, TEXT) == "the source reads '251000元' = 25.1000, the cell holds 251000"
+
+
+def test_an_amount_under_a_yuan_header_is_grounded_scaled_to_wanyuan() -> None:
+    # 73.82 printed in a column whose header says 元: the cell holds 0.007382 万元, and
+    # grounding reads the unit from the cell (the fragment prints none)
+    scaled = cell(CellState.NUMBER, Decimal("0.007382"), "73.82", at("73.82"), unit="元",
+                  path="s2.fees.amount")
+    assert ground(scaled, TEXT) is None
+    unscaled = cell(CellState.NUMBER, Decimal("73.82"), "73.82", at("73.82"), unit="元",
+                    path="s2.fees.amount")
+    assert ground(unscaled, TEXT) == "the source reads '73.82' = 0.007382, the cell holds 73.82"

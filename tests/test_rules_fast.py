@@ -4,29 +4,34 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from extractor.ingest.normalize import _DELETIONS, _TABLE, _translate, normalize
 from extractor.ingest.reader import load
 from extractor.layout import with_rows
 from extractor.mapping.metadata import _SENTENCE_PATTERNS, _sentences
+from extractor.mapping.placement import _check as _placement_check
 from extractor.mapping.report import NotAReport, extract
-from extractor.schema import LAYOUTS, Cell, CellState, build_tables, iter_cells, title
+from extractor.run.pipeline import process
+from extractor.schema import (
+    LAYOUTS,
+    Cell,
+    CellState,
+    Record,
+    build_tables,
+    iter_cells,
+    summarize,
+    title,
+)
 from extractor.schema.identities import Equation, detail_totals, instances
 from extractor.schema.models import Tables2019, Tables2021, _validated_tables
 from extractor.schema.templates import template_rows
-from verify.patterns import (
-    _PRINTED,
-    PatternIssue,
-    _is_zero,
-    _mixes,
-    _section_rows,
-    _shown,
-    blank_pattern_issues,
-)
+from verify.patterns import _PRINTED, PatternIssue, _section_rows, blank_pattern_issues
 from verify.verifier import _where, check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +55,22 @@ def test_iter_cells_gives_every_cell_in_printed_order_however_the_tables_were_ma
     assert [c for c in iter_cells(built)] == [cells[p] for p in expected]
 
 
+def _is_zero(cell: Cell) -> bool:
+    return cell.state is CellState.NUMBER and cell.value == 0
+
+
+def _mixes(row: list[Cell]) -> bool:
+    return (any(_is_zero(c) for c in row[:-1])
+            and any(c.state is CellState.BLANK for c in row))
+
+
+def _shown(row: list[Cell]) -> str:
+    return " | ".join("∅" if c.state is CellState.BLANK else (c.raw or str(c.value)) for c in row)
+
+
 def reference_blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternIssue]:
-    """`blank_pattern_issues` as first written: each row compared with every sibling."""
+    """`blank_pattern_issues` as first written (the cells as models, read by attribute): each
+    row compared with every sibling."""
     out: list[PatternIssue] = []
     for section, section_rows in _section_rows(template):
         rows = {r: [cells[p] for p in paths] for r, paths in section_rows
@@ -85,6 +104,11 @@ def reference_blank_pattern_issues(cells: dict[str, Cell], template: str) -> lis
     return out
 
 
+def fields_of(cells: dict[str, Cell]) -> dict[str, dict[str, Any]]:
+    """Each cell's fields by path, as the verifier hands them to its checks."""
+    return {p: c.__dict__ for p, c in cells.items()}
+
+
 def _golden_extractions() -> list[tuple[str, dict[str, Cell]]]:
     out = []
     for p in GOLDEN:
@@ -100,7 +124,7 @@ def test_blank_patterns_of_every_golden_report_are_the_reference_ones() -> None:
     extractions = _golden_extractions()
     assert len(extractions) >= 18
     for template, cells in extractions:
-        assert blank_pattern_issues(cells, template) == reference_blank_pattern_issues(cells, template)
+        assert blank_pattern_issues(fields_of(cells), template) == reference_blank_pattern_issues(cells, template)
 
 
 #: A cell's state and value: 0 and 1 printed, blank, a placeholder, missing, unreadable.
@@ -122,7 +146,7 @@ def test_blank_patterns_of_generated_tables_are_the_reference_ones(template: str
         pattern = patterns[data.draw(st.integers(0, len(patterns) - 1))] if i % 3 else patterns[0]
         for p, (state, value) in zip(paths, pattern, strict=False):
             cells[p] = Cell(path=p, state=state, value=value, raw=None if value is None else str(value))
-    assert blank_pattern_issues(cells, template) == reference_blank_pattern_issues(cells, template)
+    assert blank_pattern_issues(fields_of(cells), template) == reference_blank_pattern_issues(cells, template)
 
 
 @pytest.mark.parametrize(("key", "blank_side", "other"), [
@@ -274,3 +298,41 @@ def test_the_report_name_sentence_is_found_far_into_the_head() -> None:
     # the leftmost match: its agency is as long as it may be, 40 characters
     (m,) = _sentences(_SENTENCE_PATTERNS[1], "某" * 45 + "2023年政府信息公开工作年度报告")
     assert (m.start(), m["agency"]) == (5, "某" * 40)
+
+
+def test_the_identity_search_sees_the_blank_total_convention_and_the_sums() -> None:
+    eq = Equation("I3", "I3:granted", "", ("s3.granted.total",),
+                  ("s3.granted.natural_person", "s3.granted.other"))
+    totals = frozenset({"s3.granted.total"})
+    blank_total = {"s3.granted.total": None, "s3.granted.natural_person": 2,
+                   "s3.granted.other": Decimal("1.0")}
+    assert _placement_check(eq, blank_total, totals) is None
+    assert _placement_check(eq, blank_total, frozenset()) is False
+    assert _placement_check(eq, {**blank_total, "s3.granted.total": 3}, totals) is True
+    assert _placement_check(eq, {**blank_total, "s3.granted.other": "?"}, totals) is None
+    nothing = {"s3.granted.total": None, "s3.granted.natural_person": 0,
+               "s3.granted.other": None}
+    assert _placement_check(eq, nothing, totals) is True  # the other side is 0: it holds
+
+
+def _validated_twin(model: BaseModel) -> BaseModel:
+    """The model validated from the fields it was given (what its constructor would make)."""
+    return type(model)(**{name: getattr(model, name) for name in model.model_fields_set})
+
+
+def test_the_models_built_without_validation_are_the_validated_ones() -> None:
+    # the record, its summary, metadata and headings are made by `trusted_given`
+    # constructors (positional): each equals the model validated from the same fields
+    records = [r for r in (process(p) for p in GOLDEN) if isinstance(r, Record)]
+    assert len(records) >= 18
+    for record in records:
+        made = [record, record.meta, record.summary, *record.sections]
+        for model in made:
+            twin = _validated_twin(model)
+            assert twin == model
+            assert twin.model_fields_set == model.model_fields_set
+            assert twin.model_dump_json(exclude_unset=True) == model.model_dump_json(exclude_unset=True)
+        # the counts as `summarize` counts the record's cells (a swapped count is caught)
+        assert record.summary == summarize(record.tables)
+        assert len(record.meta.sha256) == 64  # the fields in their places
+        assert record.meta.format in ("text", "markdown", "html", "pdf", "docx")

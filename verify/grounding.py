@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
 
 from extractor.schema import Cell, CellState
 
@@ -45,17 +46,27 @@ def _number(fragment: str) -> tuple[Decimal, str | None] | None:
 
 def ground(cell: Cell, text: str) -> str | None:
     """None when grounded; otherwise why not, in words a reviewer can act on."""
-    state = cell.state
+    return ground_fields(cell.__dict__, text)
+
+
+def ground_fields(cell: dict[str, Any], text: str) -> str | None:
+    """`ground` of a cell given by its fields (its `__dict__`): the verifier reads each
+    cell's fields from it (a pydantic model's attribute costs about three times a dict
+    item: its class defines `__getattr__`, which keeps Python from specialising the
+    lookup)."""
+    state = cell["state"]
     if state in _NOT_CLAIMED:
         return None  # nothing claimed; the state itself is flagged
-    if cell.span is None:
+    span = cell["span"]
+    if span is None:
         return "no source span"
-    start, end = cell.span
+    start, end = span
     if not 0 <= start <= end <= len(text):
         return f"span {start}-{end} lies outside the source text"
     fragment = text[start:end]
-    if cell.raw is not None and fragment.strip() != cell.raw.strip():
-        return f"the source at {start}-{end} reads {fragment!r}, the cell says {cell.raw!r}"
+    raw = cell["raw"]
+    if raw is not None and fragment.strip() != raw.strip():
+        return f"the source at {start}-{end} reads {fragment!r}, the cell says {raw!r}"
     if state is _BLANK:
         return None if not fragment.strip() else f"cell is blank but the source reads {fragment!r}"
     if state is _PLACEHOLDER:
@@ -65,10 +76,11 @@ def ground(cell: Cell, text: str) -> str | None:
     if parsed is None:
         return f"the source at {start}-{end} reads {fragment!r}, which is not a number"
     number, unit = parsed
-    if unit is None and cell.unit in _UNIT_FACTOR:
-        unit = cell.unit  # unit printed in the column header
+    if unit is None and cell["unit"] in _UNIT_FACTOR:
+        unit = cell["unit"]  # unit printed in the column header
     if unit is not None:
         number = number * _UNIT_FACTOR[unit]
-    if cell.value is None or cell.value != number:  # an int compares with a Decimal exactly
-        return f"the source reads {fragment.strip()!r} = {number}, the cell holds {cell.value}"
+    value = cell["value"]
+    if value is None or value != number:  # an int compares with a Decimal exactly
+        return f"the source reads {fragment.strip()!r} = {number}, the cell holds {value}"
     return None

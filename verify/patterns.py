@@ -24,13 +24,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
+from typing import Any
 
-from extractor.schema import Cell, CellState, title
+from extractor.schema import CellState, title
 from extractor.schema.templates import template_rows
 
 _SECTIONS = ("s3", "s4")
 _MISSING, _UNREADABLE = CellState.MISSING, CellState.UNREADABLE
 _PRINTED = (CellState.NUMBER, CellState.PLACEHOLDER)
+_STATE = itemgetter("state")
 _NUMBER, _BLANK = CellState.NUMBER, CellState.BLANK
 
 
@@ -42,21 +45,26 @@ class PatternIssue:
     paths: tuple[str, ...]
 
 
-def _is_zero(cell: Cell) -> bool:
-    return cell.state is _NUMBER and cell.value == 0
+#: A cell's fields (its `__dict__`), read as dict items: a pydantic model's attribute costs
+#: about three times as much (its class defines `__getattr__`).
+Fields = dict[str, Any]
 
 
-def _blanks(row: list[Cell]) -> list[Cell]:
-    return [c for c in row if c.state is _BLANK]
+def _is_zero(cell: Fields) -> bool:
+    return cell["state"] is _NUMBER and cell["value"] == 0
 
 
-def _mixes(row: list[Cell]) -> bool:
+def _blanks(row: list[Fields]) -> list[Fields]:
+    return [c for c in row if c["state"] is _BLANK]
+
+
+def _mixes(row: list[Fields]) -> bool:
     """A printed 0 in a column other than 总计, and a blank cell anywhere in the row."""
     return any(_is_zero(c) for c in row[:-1]) and bool(_blanks(row))
 
 
-def _shown(row: list[Cell]) -> str:
-    return " | ".join("∅" if c.state is _BLANK else (c.raw or str(c.value)) for c in row)
+def _shown(row: list[Fields]) -> str:
+    return " | ".join("∅" if c["state"] is _BLANK else (c["raw"] or str(c["value"])) for c in row)
 
 
 @lru_cache(maxsize=8)
@@ -67,59 +75,69 @@ def _section_rows(template: str) -> tuple[tuple[str, tuple[tuple[str, tuple[str,
                  for section in _SECTIONS)
 
 
-def blank_pattern_issues(cells: dict[str, Cell], template: str) -> list[PatternIssue]:
-    """Rows of sections 三 and 四 whose blank cells break the table's own pattern."""
+@lru_cache(maxsize=8)
+def _row_getters(template: str) -> tuple[tuple[str, tuple[tuple[str, itemgetter[str]], ...]], ...]:
+    """`_section_rows` with a getter of each row's cells (in C) for its paths: (section,
+    ((row, the getter), …)). A row of sections 三 and 四 has several columns, so the getter
+    returns a tuple."""
+    return tuple((section, tuple((r, itemgetter(*paths)) for r, paths in rows))
+                 for section, rows in _section_rows(template))
+
+
+def blank_pattern_issues(cells: dict[str, Fields], template: str) -> list[PatternIssue]:
+    """Rows of sections 三 and 四 whose blank cells break the table's own pattern (`cells`:
+    each cell's fields by path)."""
     out: list[PatternIssue] = []
-    for section, section_rows in _section_rows(template):
-        complete: dict[str, list[Cell]] = {}
+    for section, section_rows in _row_getters(template):
+        complete: dict[str, list[Fields]] = {}
+        printed_in: dict[str, list[bool]] = {}
         with_blanks = False
-        for r, paths in section_rows:
+        for r, get in section_rows:
             try:
-                row = [cells[p] for p in paths]
+                row = list(get(cells))
             except KeyError:  # a cell not given: the row says nothing
                 continue
-            states = [c.state for c in row]
+            states = list(map(_STATE, row))
             if _MISSING in states or _UNREADABLE in states:
                 continue
             complete[r] = row
+            printed_in[r] = list(map(_PRINTED.__contains__, states))
             with_blanks = with_blanks or _BLANK in states
         if not with_blanks:  # only rows with a blank cell are flagged
             continue
         # What each row's siblings (the other complete rows) print, counted once over the
         # table (a section's rows have the same columns): how many rows print each column,
         # hold a 0, mix a 0 with a blank.
-        printed = [0] * len(next(iter(complete.values())))
+        printed = list(map(sum, zip(*printed_in.values(), strict=True)))
         zeros: dict[str, bool] = {}
         mixes: dict[str, bool] = {}
         for name, row in complete.items():
-            for i, c in enumerate(row):
-                printed[i] += c.state in _PRINTED
             zeros[name] = any(_is_zero(c) for c in row)
             mixes[name] = _mixes(row)
         siblings = len(complete) - 1
         zero_rows, mixed_rows = sum(zeros.values()), sum(mixes.values())
         for name, row in complete.items():
             blanks = _blanks(row)
-            if not blanks or not any(c.state in _PRINTED for c in row):
+            if not blanks or not any(printed_in[name]):
                 continue
             # a blank cell whose column every sibling prints (the row itself does not)
-            odd = [c for i, c in enumerate(row) if c.state is _BLANK and printed[i] == siblings]
+            odd = [c for i, c in enumerate(row) if c["state"] is _BLANK and printed[i] == siblings]
             if siblings and odd and zero_rows > zeros[name]:
-                empty = "、".join(title(c.path).split("·")[-1] for c in odd)
+                empty = "、".join(title(c["path"]).split("·")[-1] for c in odd)
                 message = (f"{title(f'{section}.{name}')}: {empty} blank while every other row "
                            f"of the table prints that column, 0 for none; {_look(row)}")
             elif mixes[name] and mixed_rows == 1:
-                empty = "、".join(title(c.path).split("·")[-1] for c in blanks)
-                zeros_at = "、".join(title(c.path).split("·")[-1] for c in row[:-1] if _is_zero(c))
+                empty = "、".join(title(c["path"]).split("·")[-1] for c in blanks)
+                zeros_at = "、".join(title(c["path"]).split("·")[-1] for c in row[:-1] if _is_zero(c))
                 message = (f"{title(f'{section}.{name}')}: prints 0 in {zeros_at} but leaves "
                            f"{empty} blank, a mixture no other row of the table has; {_look(row)}")
             else:
                 continue
             out.append(PatternIssue("PATTERN", f"PATTERN:{section}.{name}", message,
-                                    tuple(c.path for c in row)))
+                                    tuple(c["path"] for c in row)))
     return out
 
 
-def _look(row: list[Cell]) -> str:
+def _look(row: list[Fields]) -> str:
     return ("a value may have been dropped or moved within this row (the identities count a "
             f"blank as 0 and cannot tell): compare the row with the source ({_shown(row)})")

@@ -12,6 +12,7 @@ stays `grounded`. Imports nothing from `extractor` but the schema.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from extractor.schema import Cell, CellState, CheckResult, Issue, title
 from extractor.schema.soft_rules import SoftCheck, soft_checks
@@ -64,23 +65,25 @@ def assess(check: SoftCheck, cells: dict[str, Cell]) -> CheckResult:
     )
 
 
-def _holds_or_unassessable(check: SoftCheck, cells: dict[str, Cell]) -> bool:
-    """Whether `assess` would not fail `check` (the same sums and the same tests)."""
-    if any(cells[p].state in _UNASSESSABLE for p in check.paths):
+def _holds_or_unassessable(check: SoftCheck, fields: dict[str, dict[str, Any]]) -> bool:
+    """Whether `assess` would not fail `check` (the same sums and the same tests; the cells
+    given by their fields, read as dict items: cheaper than a pydantic model's attributes)."""
+    if any(fields[p]["state"] in _UNASSESSABLE for p in check.paths):
         return True
-    left = sum((Decimal(cells[p].value or 0) for p in check.left), Decimal(0))
-    right = sum((Decimal(cells[p].value or 0) for p in check.right), Decimal(0))
+    left = sum((Decimal(fields[p]["value"] or 0) for p in check.left), Decimal(0))
+    right = sum((Decimal(fields[p]["value"] or 0) for p in check.right), Decimal(0))
     return left >= right if check.relation == "ge" else (right <= 0 or left > 0)
 
 
-def check_soft_rules(cells: dict[str, Cell], template: str,
+def check_soft_rules(cells: dict[str, Cell], fields: dict[str, dict[str, Any]], template: str,
                      grounded: dict[str, bool]) -> tuple[list[CheckResult], list[Issue]]:
     """The failed soft rules of a report, as checks and flags; each failed rule's reason is
-    added to its cells. Rules that hold or cannot be assessed leave no trace."""
+    added to its cells (`fields`: each cell's `__dict__`). Rules that hold or cannot be
+    assessed leave no trace."""
     checks: list[CheckResult] = []
     flags: list[Issue] = []
     for check in soft_checks(template):
-        if _holds_or_unassessable(check, cells):
+        if _holds_or_unassessable(check, fields):
             continue  # leaves no trace: its message is not worth building
         result = assess(check, cells)
         if result.outcome != "fail":

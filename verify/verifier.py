@@ -10,9 +10,12 @@ chose: `Cell.placement` not direct), verified (an identity covering it holds), e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
+from operator import attrgetter, itemgetter, methodcaller
+from typing import Any
 
 from extractor.schema import (
     AMOUNT_FIELDS,
@@ -38,7 +41,7 @@ from extractor.schema.identities import (
     with_group_total,
 )
 from extractor.schema.trusted import trusted_given
-from verify.grounding import ground
+from verify.grounding import ground, ground_fields
 from verify.ocr import low_confidence_issues, read_by_ocr
 from verify.patterns import blank_pattern_issues
 from verify.soft_rules import check_soft_rules
@@ -59,6 +62,23 @@ _STATE_VALUE = {s: s.value for s in CellState}
 assert not Cell.model_config.get("validate_assignment")
 #: Check results are built from the template's own equations: valid by construction.
 _check_result = trusted_given(CheckResult, ("rule", "key", "outcome", "message", "paths"))
+#: The record and its summary, made of the verifier's own lists and counts: valid by
+#: construction, built without validation (which would copy each list).
+_record = trusted_given(Record, ("meta", "sections", "truncated", "tables", "checks", "flags",
+                                 "warnings", "summary", "text"))
+_summary = trusted_given(Summary, ("cells", "numbers", "verified", "inferred", "grounded",
+                                   "flagged", "corrected"))
+#: A cell's fields: its `__dict__`, which the checks read as dict items (a pydantic model's
+#: attribute costs about three times as much: its class defines `__getattr__`, which keeps
+#: Python from specialising the lookup; a report's checks read ~3,000 of them).
+Fields = dict[str, Any]
+#: Getters of a cell's fields (applied by `map`, in C, to the cells of a check).
+_STATE, _VALUE, _OCR = itemgetter("state"), itemgetter("value"), itemgetter("ocr")
+_PATH = itemgetter("path")
+#: A model's `__dict__` and its set fields, read in C.
+_DICT, _FIELDS_SET = attrgetter("__dict__"), attrgetter("__pydantic_fields_set__")
+#: `status` added to a model's set fields; `_consume` runs an iterator to its end (in C).
+_ADD_STATUS, _consume = methodcaller("add", "status"), deque(maxlen=0).extend
 
 
 @lru_cache(maxsize=4096)
@@ -107,34 +127,43 @@ def _where(eq: Equation) -> str:
     return f"{eq.key} ({column})" if column else f"{eq.key} ({_row_title(eq.left[0])})"
 
 
+#: What checking an equation needs of it (`_compiled`).
+Compiled = tuple[str, tuple[str, ...], int, tuple[str, ...], tuple[str, ...],
+                 Callable[[dict[str, Fields]], tuple[Fields, ...]]]
+
+
 @lru_cache(maxsize=4096)
-def _compiled(eq: Equation) -> tuple[str, tuple[str, ...], int, tuple[str, ...], tuple[str, ...]]:
+def _compiled(eq: Equation) -> Compiled:
     """What checking `eq` needs of it, worked out once: its name in messages, its paths,
-    how many of them are its left side, and the row titles of each side."""
-    return _where(eq), eq.paths, len(eq.left), _row_titles(eq.left), _row_titles(eq.right)
+    how many of them are its left side, the row titles of each side, and a getter of its
+    cells' fields in path order (an equation has a cell on each side: two at least, so
+    `itemgetter` returns a tuple)."""
+    assert len(eq.paths) >= 2, eq
+    return (_where(eq), eq.paths, len(eq.left), _row_titles(eq.left), _row_titles(eq.right),
+            itemgetter(*eq.paths))
 
 
 def check(eq: Equation, cells: dict[str, Cell], blank_ok: frozenset[str] = frozenset()) -> CheckResult:
     """Evaluate one equation; `blank_ok` are cells whose blankness is a convention."""
-    return _check(eq, _compiled(eq), cells, blank_ok)
+    return _check(eq, _compiled(eq), {p: cells[p].__dict__ for p in eq.paths}, blank_ok)
 
 
-def _check(eq: Equation, compiled: tuple[str, tuple[str, ...], int, tuple[str, ...], tuple[str, ...]],
-           cells: dict[str, Cell], blank_ok: frozenset[str]) -> CheckResult:
-    """`check` of `eq` with `_compiled(eq)`."""
-    where, paths, n_left, left_titles, right_titles = compiled
-    side = [cells[p] for p in paths]
-    states = [c.state for c in side]
+def _check(eq: Equation, compiled: Compiled, fields: dict[str, Fields],
+           blank_ok: frozenset[str]) -> CheckResult:
+    """`check` of `eq` with `_compiled(eq)`, the cells given by their fields."""
+    where, paths, n_left, left_titles, right_titles, side_of = compiled
+    side = side_of(fields)
+    states = tuple(map(_STATE, side))
     if _MISSING in states or _PLACEHOLDER in states or _UNREADABLE in states:
         return _check_result(eq.rule, eq.key, "not_assessable",
-                             _not_assessable(where, paths, tuple(states)), list(paths))
-    values = [c.value for c in side]
+                             _not_assessable(where, paths, states), list(paths))
+    values = tuple(map(_VALUE, side))
     if not any(values) and _NONE_OR_INT.issuperset(map(type, values)):
         # Nothing but blanks and 0s (most rows of most reports): both sides are 0, the
         # check passes, and its message is one of the few the states and values spell.
         return _check_result(eq.rule, eq.key, "pass",
-                             _zero_pass(where, left_titles, right_titles, tuple(states),
-                                        tuple(values)), list(paths))
+                             _zero_pass(where, left_titles, right_titles, states, values),
+                             list(paths))
     left, left_text = _side_of(left_titles, states[:n_left], values[:n_left])
     right, right_text = _side_of(right_titles, states[n_left:], values[n_left:])
     # A side left blank by the convention (`blank_ok`) while the other is not 0: left first.
@@ -178,7 +207,7 @@ def _not_assessable(where: str, paths: tuple[str, ...], states: tuple[CellState,
     return f"{where} not assessable: {names}{more}"
 
 
-def _all_blank_ok(paths: tuple[str, ...], states: list[CellState], blank_ok: frozenset[str]) -> bool:
+def _all_blank_ok(paths: tuple[str, ...], states: Sequence[CellState], blank_ok: frozenset[str]) -> bool:
     return all(p in blank_ok and st is _BLANK for p, st in zip(paths, states, strict=True))
 
 
@@ -188,15 +217,17 @@ def _blank_total(eq: Equation, where: str, other: Decimal, paths: tuple[str, ...
                          f"(a common practice) while the other side is {other}", list(paths))
 
 
-def _i5(cell: Cell, template: str) -> str | None:
-    if cell.state is not CellState.NUMBER or cell.value is None:
+def _i5(cell: Fields, template: str) -> str | None:
+    """I5 of a cell given by its fields: why its sign or integrality is wrong, or None."""
+    path, value, raw = cell["path"], cell["value"], cell["raw"]
+    if cell["state"] is not CellState.NUMBER or value is None:
         return None
-    if cell.path in AMOUNT_FIELDS:
-        return f"{title(cell.path)} is a negative amount ({cell.raw})" if cell.value < 0 else None
-    if isinstance(cell.value, Decimal) and cell.value != cell.value.to_integral():
-        return f"{title(cell.path)} is a count but reads {cell.raw!r}, not a whole number"
-    if cell.value < 0 and not may_be_negative(cell.path, template):
-        return f"{title(cell.path)} is a count but is negative ({cell.raw})"
+    if path in AMOUNT_FIELDS:
+        return f"{title(path)} is a negative amount ({raw})" if value < 0 else None
+    if isinstance(value, Decimal) and value != value.to_integral():
+        return f"{title(path)} is a count but reads {raw!r}, not a whole number"
+    if value < 0 and not may_be_negative(path, template):
+        return f"{title(path)} is a count but is negative ({raw})"
     return None
 
 
@@ -212,19 +243,9 @@ def _group_subs(eq: Equation, template: str) -> tuple[tuple[tuple[str, ...], str
     return tuple(out)
 
 
-def _group_totals(eq: Equation, cells: dict[str, Cell], template: str) -> Equation:
-    """`eq` with each outcome group whose sub-rows cannot be read in its column replaced by
-    the group's printed total, when the publisher printed one that reads (`cells` holds the
-    subtotal cells under `subtotal_path`)."""
-    if eq.rule not in GROUP_TOTAL_RULES:
-        return eq
-    return _with_group_totals(eq, _group_subs(eq, template), cells)
-
-
 @cache
 def _plan(template: str) -> tuple[tuple[Equation, tuple[tuple[tuple[str, ...], str], ...],
-                                        tuple[str, tuple[str, ...], int, tuple[str, ...],
-                                              tuple[str, ...]]], ...]:
+                                        Compiled], ...]:
     """Each identity of a template with what checking it needs, worked out once: its
     outcome groups (`_group_subs`, for the rules that take a group's printed total) and
     `_compiled(eq)`."""
@@ -233,14 +254,17 @@ def _plan(template: str) -> tuple[tuple[Equation, tuple[tuple[tuple[str, ...], s
 
 
 def _with_group_totals(eq: Equation, groups: tuple[tuple[tuple[str, ...], str], ...],
-                       cells: dict[str, Cell]) -> Equation:
-    """`_group_totals` with the equation's outcome groups given."""
+                       fields: dict[str, Fields]) -> Equation:
+    """`eq` with each outcome group whose sub-rows cannot be read in its column replaced by
+    the group's printed total, when the publisher printed one that reads (`fields` holds the
+    subtotal cells under `subtotal_path`, each cell by its fields); `groups`: the
+    equation's outcome groups (`_group_subs`)."""
     for subs, total_path in groups:
-        if any(cells[p].state not in _UNASSESSABLE for p in subs):
+        if any(fields[p]["state"] not in _UNASSESSABLE for p in subs):
             continue
-        total = cells.get(total_path)
-        if total is not None and total.state not in _UNASSESSABLE:
-            eq = with_group_total(eq, subs, total.path)
+        total = fields.get(total_path)
+        if total is not None and total["state"] not in _UNASSESSABLE:
+            eq = with_group_total(eq, subs, total["path"])
     return eq
 
 
@@ -251,20 +275,24 @@ def verify(extraction: Extraction, text: str) -> Record:
     record's cells: pass a copy (`extraction.model_copy(deep=True)`) to keep the original.
     """
     template = extraction.tables.template
-    cells: dict[str, Cell] = {c.path: c for c in iter_cells(extraction.tables)}
+    listed = list(iter_cells(extraction.tables))
+    field_list = list(map(_DICT, listed))  # each cell's fields, read as dict items (`Fields`)
+    paths = list(map(_PATH, field_list))
+    cells: dict[str, Cell] = dict(zip(paths, listed, strict=True))
+    fields: dict[str, Fields] = dict(zip(paths, field_list, strict=True))
     flags: list[Issue] = [i for i in extraction.issues if i.severity == "flag"]
     warnings: list[Issue] = [i for i in extraction.issues if i.severity == "warning"]
 
-    grounded = _cell_checks(cells, template, text, flags)
-    for issue in blank_pattern_issues(cells, template):
+    grounded = _cell_checks(fields, template, text, flags)
+    for issue in blank_pattern_issues(fields, template):
         for p in issue.paths:
-            cells[p].reasons.append(f"{issue.rule}: {issue.message}")
+            fields[p]["reasons"].append(f"{issue.rule}: {issue.message}")
         flags.append(Issue(rule=issue.rule, key=issue.key, message=issue.message,
                            paths=list(issue.paths)))
-    checks, passed = _identities(extraction, cells, grounded, text, flags)
+    checks, passed = _identities(extraction, fields, grounded, text, flags)
 
     # Section 二's soft rules: a failure flags its cells; a rule that holds verifies nothing.
-    soft_checks, soft_flags = check_soft_rules(cells, template, grounded)
+    soft_checks, soft_flags = check_soft_rules(cells, fields, template, grounded)
     checks += soft_checks
     flags += soft_flags
 
@@ -273,97 +301,89 @@ def verify(extraction: Extraction, text: str) -> Record:
     flags += [i for i in sub_issues if i.severity == "flag"]
     warnings += [i for i in sub_issues if i.severity == "warning"]
 
-    flags += low_confidence_issues(cells, passed)
-    summary = _set_statuses(cells, passed)
-    return Record(
-        meta=extraction.meta,
-        sections=extraction.sections,
-        truncated=extraction.truncated,
-        tables=extraction.tables,
-        checks=checks,
-        flags=flags,
-        warnings=warnings,
-        summary=summary,
-        text=text,
-    )
+    flags += low_confidence_issues(fields, passed)
+    summary = _set_statuses(cells, fields, passed)
+    return _record(extraction.meta, extraction.sections, extraction.truncated,
+                   extraction.tables, checks, flags, warnings, summary, text)
 
 
-def _cell_checks(cells: dict[str, Cell], template: str, text: str,
+def _cell_checks(fields: dict[str, Fields], template: str, text: str,
                  flags: list[Issue]) -> dict[str, bool]:
-    """Each cell on its own: grounding, placeholders, I5 (sign and integrality). Returns
-    which cells are grounded (read at their span, and a reading at all)."""
+    """Each cell on its own (given by its fields): grounding, placeholders, I5 (sign and
+    integrality). Returns which cells are grounded (read at their span, and a reading at
+    all)."""
     grounded: dict[str, bool] = {}
     missing, unreadable, number = CellState.MISSING, CellState.UNREADABLE, CellState.NUMBER
-    for path, cell in cells.items():
-        state = cell.state
+    for path, cell in fields.items():
+        state = cell["state"]
         if state is missing:  # nothing claimed, nothing to check
             grounded[path] = False
             continue
-        why = ground(cell, text)
+        why = ground_fields(cell, text)
         # OCR's text is its own reading of a picture: never proof of what the page prints.
-        grounded[path] = why is None and state is not unreadable and cell.ocr is None  # read_by_ocr
+        grounded[path] = why is None and state is not unreadable and cell["ocr"] is None  # read_by_ocr
         if why is not None:
             msg = f"{title(path)}: {why}"
-            cell.reasons.append(f"GROUND: {msg}")
+            cell["reasons"].append(f"GROUND: {msg}")
             flags.append(Issue(rule="GROUND", key=f"GROUND:{path}", message=msg, paths=[path],
-                               span=cell.span, verdict="extraction_error"))
+                               span=cell["span"], verdict="extraction_error"))
         if state is _PLACEHOLDER:
-            msg = f"{title(path)} is printed as {cell.raw!r}: a placeholder, not a number"
-            cell.reasons.append(f"PLACEHOLDER: {msg}")
+            msg = f"{title(path)} is printed as {cell['raw']!r}: a placeholder, not a number"
+            cell["reasons"].append(f"PLACEHOLDER: {msg}")
             flags.append(Issue(rule="PLACEHOLDER", key=f"PLACEHOLDER:{path}", message=msg,
-                               paths=[path], span=cell.span))
+                               paths=[path], span=cell["span"]))
         if state is not number:
             i5 = None
-        elif type(value := cell.value) is int and value >= 0 and path not in AMOUNT_FIELDS:
+        elif type(value := cell["value"]) is int and value >= 0 and path not in AMOUNT_FIELDS:
             i5 = None  # a count, whole and not negative: what `_i5` passes without a word
         else:
             i5 = _i5(cell, template)
         if i5 is not None:
-            cell.reasons.append(f"I5: {i5}")
+            cell["reasons"].append(f"I5: {i5}")
             flags.append(Issue(rule="I5", key=f"I5:{path}", message=i5, paths=[path],
-                               span=cell.span, verdict="source_inconsistency" if grounded[path]
+                               span=cell["span"], verdict="source_inconsistency" if grounded[path]
                                else "extraction_error"))
     return grounded
 
 
-def _identities(extraction: Extraction, cells: dict[str, Cell], grounded: dict[str, bool],
+def _identities(extraction: Extraction, fields: dict[str, Fields], grounded: dict[str, bool],
                 text: str, flags: list[Issue]) -> tuple[list[CheckResult], set[str]]:
-    """Every identity of the template, with a verdict for each that fails; returns the
-    checks and the paths covered by an identity that passes."""
+    """Every identity of the template (the cells given by their fields), with a verdict
+    for each that fails; returns the checks and the paths covered by an identity that
+    passes."""
     template = extraction.tables.template
     checks: list[CheckResult] = []
     passed: set[str] = set()
     blank_ok = detail_totals(template)
     # A group's printed total (first printing) stands in for its unreadable sub-rows in I2.
-    totals: dict[str, Cell] = {}
+    totals: dict[str, Fields] = {}
     for sub in extraction.subtotals:
         for c in sub.cells:
             if c.path not in totals:
-                totals[c.path] = c
+                totals[c.path] = c.__dict__
                 grounded[c.path] = (ground(c, text) is None and c.state is not CellState.UNREADABLE
                                     and not read_by_ocr(c))
-    terms = {**totals, **cells}
+    terms = {**totals, **fields}
     for planned, groups, compiled in _plan(template):
         eq = _with_group_totals(planned, groups, terms) if groups else planned
-        result = (_check(eq, compiled, terms, blank_ok) if eq is planned
-                  else check(eq, terms, blank_ok))
+        result = _check(eq, compiled if eq is planned else _compiled(eq), terms, blank_ok)
         if result.outcome == "fail":
             # The report itself does not add up only if we read every number where it is
             # printed: a position the identities or the LLM chose may be ours to get wrong.
-            ok = all(grounded[p] and terms[p].placement == "direct" for p in eq.paths)
+            ok = all(grounded[p] and terms[p]["placement"] == "direct" for p in eq.paths)
             verdict = "source_inconsistency" if ok else "extraction_error"
             result = result.model_copy(update={"verdict": verdict})
             flags.append(Issue(rule=eq.rule, key=eq.key, message=result.message,
-                               paths=[p for p in eq.paths if p in cells], verdict=verdict))
+                               paths=[p for p in eq.paths if p in fields], verdict=verdict))
             for p in eq.paths:
-                terms[p].reasons.append(f"{eq.key}: {result.message}")
+                terms[p]["reasons"].append(f"{eq.key}: {result.message}")
         elif result.outcome == "pass":
             passed.update(result.paths)
         checks.append(result)
     return checks, passed
 
 
-def _set_statuses(cells: dict[str, Cell], passed: set[str]) -> Summary:
+def _set_statuses(cells: dict[str, Cell], fields: dict[str, Fields], passed: set[str]) -> Summary:
     """Each cell's status from its reasons, its placement and the identities that passed;
     returns the counts of the cells by state and status (what `summarize` counts, in the
     same pass: `cells` are the tables' cells).
@@ -379,27 +399,25 @@ def _set_statuses(cells: dict[str, Cell], passed: set[str]) -> Summary:
     """
     flagged, inferred, verified, grounded = (CellStatus.FLAGGED, CellStatus.INFERRED,
                                              CellStatus.VERIFIED, CellStatus.GROUNDED)
-    n_flagged = n_inferred = n_verified = n_grounded = numbers = 0
-    number = CellState.NUMBER
-    for path, cell in cells.items():
-        # A cell's fields read from, and its status written to, its __dict__: what
-        # `cell.status = status` does (a plain field, no assignment validation) without
-        # pydantic's attribute hook, for 200 cells a report.
-        fields = cell.__dict__
-        if fields["reasons"]:
-            status = flagged
+    n_flagged = n_inferred = n_verified = n_grounded = 0
+    for path, f in fields.items():
+        # A cell's fields read from, and its status written to, its __dict__ (`fields`):
+        # what `cell.status = status` does (a plain field, no assignment validation)
+        # without pydantic's attribute hook, for 200 cells a report. (Counted here: a
+        # Counter of the statuses would hash each, and an enum member's hash is a Python
+        # call.)
+        if f["reasons"]:
+            f["status"] = flagged
             n_flagged += 1
-        elif fields["placement"] != "direct":
-            status = inferred
+        elif f["placement"] != "direct":
+            f["status"] = inferred
             n_inferred += 1
         elif path in passed:
-            status = verified
+            f["status"] = verified
             n_verified += 1
         else:
-            status = grounded
+            f["status"] = grounded
             n_grounded += 1
-        fields["status"] = status
-        cell.__pydantic_fields_set__.add("status")
-        numbers += fields["state"] is number
-    return Summary(cells=len(cells), numbers=numbers, verified=n_verified, inferred=n_inferred,
-                   grounded=n_grounded, flagged=n_flagged, corrected=0)
+    _consume(map(_ADD_STATUS, map(_FIELDS_SET, cells.values())))  # each one's set fields
+    numbers = list(map(_STATE, fields.values())).count(CellState.NUMBER)
+    return _summary(len(cells), numbers, n_verified, n_inferred, n_grounded, n_flagged, 0)

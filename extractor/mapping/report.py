@@ -35,6 +35,16 @@ from extractor.schema import (
     SectionHit,
     build_tables,
 )
+from extractor.schema.trusted import trusted_given
+
+#: The report's metadata and its extraction, made of the extractor's own values (the
+#: document's fields, located metadata, lists built here): valid by construction, built
+#: without validation.
+_report_meta = trusted_given(ReportMeta, ("source_file", "sha256", "format", "encoding", "pages",
+                                          "traditional", "agency", "year", "template",
+                                          "template_evidence", "ocr", "ocr_pages"))
+_extraction = trusted_given(Extraction, ("meta", "sections", "truncated", "tables", "issues",
+                                         "subtotals"))
 
 
 class NotAReport(Exception):
@@ -54,20 +64,9 @@ def extract(doc: Document) -> Extraction:
         template, layout, evidence = template_from_rows(st, sections, evidence)
         if layout is not None and layout != "2019":
             st = scan(doc, layout)
-    meta = ReportMeta(
-        source_file=doc.name,
-        sha256=doc.sha256,
-        format=doc.format,
-        encoding=doc.encoding,
-        pages=doc.pages,
-        traditional=doc.traditional,
-        agency=agency,
-        year=year,
-        template=template,  # type: ignore[arg-type]
-        template_evidence=evidence,
-        ocr=bool(doc.ocr_pages),
-        ocr_pages=doc.ocr_pages,
-    )
+    meta = _report_meta(doc.name, doc.sha256, doc.format, doc.encoding, doc.pages,
+                        doc.traditional, agency, year, template, evidence,
+                        bool(doc.ocr_pages), list(doc.ocr_pages))
     titled = agency.value is not None or year.value is not None
     if layout is None or (
         not st.placed and not st.s4_values and len(sections) < 3 and not titled
@@ -89,14 +88,7 @@ def extract(doc: Document) -> Extraction:
             f"of either version and no year; its rows are read in the {layout} template's layout, "
             "and the rows it prints are the same in both versions")))
     attach_ocr(doc, [*cells.values(), *(c for sub in subtotals for c in sub.cells)])
-    return Extraction(
-        meta=meta,
-        sections=sections,
-        truncated=truncated,
-        tables=build_tables(layout, cells),
-        issues=issues,
-        subtotals=subtotals,
-    )
+    return _extraction(meta, sections, truncated, build_tables(layout, cells), issues, subtotals)
 
 
 def _completeness(doc: Document, layout: str, st: State, sections: list[SectionHit],

@@ -12,6 +12,7 @@ from functools import lru_cache
 from extractor.ingest.document import Row
 from extractor.mapping.matching import bare, similarity
 from extractor.schema import SectionHit
+from extractor.schema.trusted import trusted_given
 
 TITLES: dict[str, tuple[str, ...]] = {
     "一": ("总体情况",),
@@ -26,6 +27,8 @@ TITLES: dict[str, tuple[str, ...]] = {
     "六": ("其他需要报告的事项",),
 }
 
+#: A heading found (see `trusted_given`): its id, text and span, valid by construction.
+_section_hit = trusted_given(SectionHit, ("id", "heading", "span"))
 _HEADING = re.compile(r"^\s*([一二三四五六])\s*[、.,]\s*(\S.{1,40})$")
 
 
@@ -54,5 +57,5 @@ def find_sections(rows: list[Row], threshold: float = 0.6) -> list[SectionHit]:
         # A numeral that disagrees with the title is trusted only for a near-exact title:
         # fragments of other documents reuse numerals ("二、依申请公开").
         if best is not None and score >= threshold and (best == m.group(1) or score >= 0.8):
-            hits.append(SectionHit(id=best, heading=cell.text, span=(cell.start, cell.end)))
+            hits.append(_section_hit(best, cell.text, (cell.start, cell.end)))
     return hits

@@ -7,7 +7,7 @@ expands it into concrete equations for a template version. Adding a rule is addi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from extractor.schema import LAYOUTS, S3_COLUMNS, S4_COLUMNS
 
@@ -49,8 +49,10 @@ class Equation:
     left: tuple[str, ...]  # cell paths
     right: tuple[str, ...]
 
-    @property
+    @cached_property
     def paths(self) -> tuple[str, ...]:
+        """The left side's paths, then the right's (worked out once: the checks read them
+        for every report; kept in the instance's `__dict__`, not a field)."""
         return self.left + self.right
 
 
