@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, pairwise
 from operator import attrgetter, is_, itemgetter
 
 from extractor.outputs.csvtext import csv_text, int_field, text_field
@@ -163,10 +163,9 @@ class _Run:
     tails: tuple[str, ...]  # each cell's lean CSV line after the report's `seq`
     rows: tuple[tuple[object, ...], ...]  # the store's rows
     keyed: tuple[tuple[int, tuple[tuple[object, ...], ...]], ...]  # rows by `row_key`
-    at: int  # where the run's fields begin in the reports row's fields (one field a cell)
-    status_texts: tuple[str | None, ...]  # each cell's reports row's status and state
-    state_texts: tuple[str, ...]
-    fields_csv: tuple[str, ...]  # each cell's reports row's fields as CSV
+    #: the cells' reports row's fields, in stretches of consecutive fields: where each
+    #: stretch begins (`FIELDS`' index), each cell's status and state, its fields as CSV
+    stretches: tuple[tuple[int, tuple[str | None, ...], tuple[str, ...], tuple[str, ...]], ...]
 
 
 _RUNS: dict[tuple[object, ...], _Run] = {}
@@ -212,16 +211,16 @@ def _make_run(k: int, paths: tuple[str, ...], states: tuple[CellState, ...],
               reasons: tuple[tuple[str, ...], ...],
               layout: tuple[tuple[str, ...], str] | None) -> _Run:
     """A run's written form: each cell's `_unplaced` (a `TypeError` for a cell the pass
-    writes generically, or a run whose fields are not one after another)."""
+    writes generically)."""
     for state, status in zip(states, statuses, strict=True):
         if type(state) is not CellState or (status is not None and type(status) is not CellStatus):
             raise TypeError
     made = [_unplaced(p, s._value_, None if t is None else t._value_, placement, r)
             for p, s, t, placement, r in zip(paths, states, statuses, placements, reasons,
                                               strict=True)]
-    at = made[0][6]
-    if [m[6] for m in made] != list(range(at, at + len(made))):
-        raise TypeError
+    cuts = [0, *(i for i in range(1, len(made)) if made[i][6] != made[i - 1][6] + 1), len(made)]
+    stretches = tuple((made[i][6], *zip(*((m[2][6], m[2][1], m[4]) for m in made[i:j]), strict=True))
+                      for i, j in pairwise(cuts))
     before = (layout[0][k:] if layout is not None and len(layout[0]) == k + len(made)
               else ("",) * len(made))  # no layout: the tables are not written from the cells
     keyed: defaultdict[int, list[tuple[object, ...]]] = defaultdict(list)
@@ -230,8 +229,7 @@ def _make_run(k: int, paths: tuple[str, ...], states: tuple[CellState, ...],
     return _Run(states, statuses, placements, reasons,
                 "".join(b + m[0] for b, m in zip(before, made, strict=True)), tuple(m[1] for m in made),
                 tuple(m[2] for m in made), tuple((key, tuple(v)) for key, v in keyed.items()),
-                at, tuple(m[2][6] for m in made), tuple(m[2][1] for m in made),  # type: ignore[misc]
-                tuple(m[4] for m in made))
+                stretches)  # type: ignore[arg-type]
 
 
 class _Generic(Exception):
@@ -420,10 +418,11 @@ def cell_pass(item: Item) -> CellPass:
         rows += run.rows
         for key, of_key in run.keyed:
             keyed[key] += of_key
-        a, m = run.at, len(run.tails)
-        fields[3 * a + 1:3 * (a + m):3] = run.status_texts
-        fields[3 * a + 2:3 * (a + m):3] = run.state_texts
-        fields_csv[a:a + m] = run.fields_csv
+        for a, status_texts, state_texts, csv_fields in run.stretches:
+            b = a + len(csv_fields)
+            fields[3 * a + 1:3 * b:3] = status_texts
+            fields[3 * a + 2:3 * b:3] = state_texts
+            fields_csv[a:b] = csv_fields
     # the counts, from the store rows' state and status (one C pass)
     pairs = Counter(map(_STATE_STATUS, rows))
     statuses: Counter[str] = Counter()
