@@ -58,8 +58,8 @@ _SCALE = Decimal(10) ** 6  # 万元 -> 分 (the store's amount_fen)
 class CellPass:
     """What the outputs of one item need of its cells (`cell_pass`)."""
 
-    tables_json: str | None  # the record's tables as `codec.tables_json` writes them
-    lean_csv: str  # the lean cells table (`rows.lean_cells_csv`)
+    tables_utf8: bytes | None  # the record's tables as `codec.tables_json` writes them, UTF-8
+    lean_utf8: bytes  # the lean cells table (`rows.lean_cells_csv`), UTF-8
     store_rows: CellRows  # the store's cell rows, grouped (`store.rows.cell_groups`)
     flagged: int  # flagged cells, and of them missing
     missing: int
@@ -159,8 +159,11 @@ class _Run:
     statuses: tuple[CellStatus | None, ...]
     placements: tuple[str, ...]
     reasons: tuple[tuple[str, ...], ...]
-    json: str  # the cells' JSON, each after its text of the tables' layout
-    tails: tuple[str, ...]  # each cell's lean CSV line after the report's `seq`
+    #: the cells' JSON, each after its text of the tables' layout, and each cell's lean CSV
+    #: line after the report's `seq`, in UTF-8 (a missing cell's reasons are Chinese text:
+    #: the rest of the report's JSON and CSV, mostly ASCII, is not widened to join them)
+    json: bytes
+    tails: tuple[bytes, ...]
     rows: tuple[tuple[object, ...], ...]  # the store's rows
     keyed: tuple[tuple[int, tuple[tuple[object, ...], ...]], ...]  # rows by `row_key`
     #: the cells' reports row's fields, in stretches of consecutive fields: where each
@@ -227,7 +230,8 @@ def _make_run(k: int, paths: tuple[str, ...], states: tuple[CellState, ...],
     for m in made:
         keyed[m[3]].append(m[2])
     return _Run(states, statuses, placements, reasons,
-                "".join(b + m[0] for b, m in zip(before, made, strict=True)), tuple(m[1] for m in made),
+                "".join(b + m[0] for b, m in zip(before, made, strict=True)).encode(),
+                tuple(m[1].encode() for m in made),
                 tuple(m[2] for m in made), tuple((key, tuple(v)) for key, v in keyed.items()),
                 stretches)  # type: ignore[arg-type]
 
@@ -414,7 +418,6 @@ def cell_pass(item: Item) -> CellPass:
         if state is number and value is not None:
             numbers.append((path, value))  # type: ignore[arg-type]
     if run is not None:  # the trailing run of missing cells, as `_unplaced` writes each
-        lean.append(seq + f"\r\n{seq}".join(run.tails))
         rows += run.rows
         for key, of_key in run.keyed:
             keyed[key] += of_key
@@ -437,10 +440,14 @@ def cell_pass(item: Item) -> CellPass:
     if (layout is not None and type(r.tables.template) is str and len(layout[0]) == len(cells)
             and all_cells):
         before, end = layout
-        tables = "".join(('{"template":', json_string(r.tables.template),
-                          *chain.from_iterable(zip(before[:start], json_parts, strict=True)),
-                          "" if run is None else run.json, end))
-    item.cell_pass = CellPass(tables, "\r\n".join(lean) + "\r\n" if lean else "",
+        head = "".join(('{"template":', json_string(r.tables.template),
+                        *chain.from_iterable(zip(before[:start], json_parts, strict=True))))
+        tables = b"".join((head.encode(), b"" if run is None else run.json, end.encode()))
+    lean_utf8 = ("\r\n".join(lean) + "\r\n").encode() if lean else b""
+    if run is not None:  # its lines, each after the report's `seq`
+        seq_utf8 = seq.encode()
+        lean_utf8 += b"".join((seq_utf8, (b"\r\n" + seq_utf8).join(run.tails), b"\r\n"))
+    item.cell_pass = CellPass(tables, lean_utf8,
                               cell_groups(rows, keyed),
                               statuses[_FLAGGED], pairs[(_MISSING_TEXT, _FLAGGED)], numbers,
                               ",".join(fields_csv))
