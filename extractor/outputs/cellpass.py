@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from itertools import chain, pairwise
-from operator import attrgetter, itemgetter
+from operator import attrgetter, is_, itemgetter
 
 from extractor.outputs.csvtext import csv_text, int_field, text_field
 from extractor.outputs.fields import BY_PATH, FIELDS
@@ -146,14 +146,19 @@ _DICT = attrgetter("__dict__")
 _EMPTY_OF = itemgetter("value", "unit", "raw", "span", "source_span", "page", "second",
                        "correction", "ocr", "reader")
 _EMPTY = (None,) * 9 + ("parser",)
+_PATH_OF, _STATE_OF, _STATUS_OF, _PLACEMENT_OF, _REASONS_OF = map(
+    itemgetter, ("path", "state", "status", "placement", "reasons"))
 
 
 @dataclass(frozen=True, slots=True)
 class _Run:
-    """What the outputs hold of a run of missing cells (each as `_unplaced` writes it), and
-    the cells' fields it was made from: it is reused for cells of equal fields."""
+    """What the outputs hold of a run of missing cells, made from `_unplaced` of each, and
+    the fields it was made from (a run is reused only for the same fields)."""
 
-    cells: list[dict[str, object]]  # copies of the cells' fields (`__dict__`)
+    states: tuple[CellState, ...]
+    statuses: tuple[CellStatus | None, ...]
+    placements: tuple[str, ...]
+    reasons: tuple[tuple[str, ...], ...]
     #: the cells' JSON, each after its text of the tables' layout, and each cell's lean CSV
     #: line after the report's `seq`, in UTF-8 (a missing cell's reasons are Chinese text:
     #: the rest of the report's JSON and CSV, mostly ASCII, is not widened to join them)
@@ -166,60 +171,56 @@ class _Run:
     stretches: tuple[tuple[int, tuple[str | None, ...], tuple[str, ...], tuple[str, ...]], ...]
 
 
-_RUNS: dict[tuple[type, int], _Run] = {}  # by the tables' model and where the run begins
-
-
-def _missing(c: object) -> bool:
-    """Whether a cell is one `_unplaced` writes: no number, text, place or second reading."""
-    return type(c) is Cell and _EMPTY_OF(c.__dict__) == _EMPTY
+_RUNS: dict[tuple[object, ...], _Run] = {}
 
 
 def _trailing_run(cells: list[Cell], tables: type,
                   layout: tuple[tuple[str, ...], str] | None) -> tuple[int, _Run | None]:
     """Where the trailing run of missing cells begins and its written form (None: no run
-    of `_MIN_RUN` cells, or one the pass writes cell by cell). Its start is found by
-    bisection (a cell not missing, then a missing one) and taken when the cells from there
-    on equal a remembered run's (all missing): C loops (`map`, list and dict equality),
-    not a Python loop over ~160 cells; else it is found cell by cell and remembered."""
+    of `_MIN_RUN` cells, or one the pass writes cell by cell). Reading the cells' fields
+    and comparing them to the remembered run's are C loops (`map`)."""
     n = len(cells)
-    if n < _MIN_RUN or not _missing(cells[-1]):
+    if n < _MIN_RUN or type(cells[-1]) is not Cell or _EMPTY_OF(cells[-1].__dict__) != _EMPTY:
         return n, None
-    lo, hi = -1, n - 1  # cell `lo` is not missing (or before the first), cell `hi` is
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if _missing(cells[mid]) else (mid, hi)
-    tail = cells[hi:]
-    run = _RUNS.get((tables, hi))
-    if (run is not None and len(tail) == len(run.cells) and set(map(type, tail)) == {Cell}
-            and list(map(_DICT, tail)) == run.cells):
-        return hi, run
-    k = n
-    while k and _missing(cells[k - 1]):
-        k -= 1
-    if n - k < _MIN_RUN:
-        return n, None
+    dicts = list(map(_DICT, cells))
+    empty = list(map(_EMPTY.__eq__, map(_EMPTY_OF, dicts)))
     try:
-        run = _make_run(k, [c.__dict__ for c in cells[k:]], layout)
+        k = n - empty[::-1].index(False)
+    except ValueError:
+        k = 0
+    if n - k < _MIN_RUN or set(map(type, cells[k:])) != {Cell}:
+        return n, None
+    ds = dicts[k:]
+    try:
+        paths, states, statuses, placements, reasons = (
+            tuple(map(_PATH_OF, ds)), tuple(map(_STATE_OF, ds)), tuple(map(_STATUS_OF, ds)),
+            tuple(map(_PLACEMENT_OF, ds)), tuple(map(tuple, map(_REASONS_OF, ds))))
+        key = (tables, k, paths)
+        run = _RUNS.get(key)
+        if (run is None or not all(map(is_, states, run.states))
+                or not all(map(is_, statuses, run.statuses))
+                or placements != run.placements or reasons != run.reasons):
+            run = _make_run(k, paths, states, statuses, placements, reasons, layout)
+            if len(_RUNS) >= _RUNS_MAX:
+                _RUNS.clear()
+            _RUNS[key] = run
     except (TypeError, KeyError):  # a field of an unexpected type: cell by cell
         return n, None
-    if len(_RUNS) >= _RUNS_MAX:
-        _RUNS.clear()
-    _RUNS[(tables, k)] = run
     return k, run
 
 
-def _make_run(k: int, fields: list[dict[str, object]],
+def _make_run(k: int, paths: tuple[str, ...], states: tuple[CellState, ...],
+              statuses: tuple[CellStatus | None, ...], placements: tuple[str, ...],
+              reasons: tuple[tuple[str, ...], ...],
               layout: tuple[tuple[str, ...], str] | None) -> _Run:
-    """A run's written form from its cells' fields: each cell's `_unplaced` (a `TypeError`
-    for a cell the pass writes generically)."""
-    made = []
-    for d in fields:
-        state, status = d["state"], d["status"]
+    """A run's written form: each cell's `_unplaced` (a `TypeError` for a cell the pass
+    writes generically)."""
+    for state, status in zip(states, statuses, strict=True):
         if type(state) is not CellState or (status is not None and type(status) is not CellStatus):
             raise TypeError
-        made.append(_unplaced(d["path"], state._value_,  # type: ignore[arg-type]
-                              None if status is None else status._value_,
-                              d["placement"], tuple(d["reasons"])))  # type: ignore[arg-type]
+    made = [_unplaced(p, s._value_, None if t is None else t._value_, placement, r)
+            for p, s, t, placement, r in zip(paths, states, statuses, placements, reasons,
+                                              strict=True)]
     cuts = [0, *(i for i in range(1, len(made)) if made[i][6] != made[i - 1][6] + 1), len(made)]
     stretches = tuple((made[i][6], *zip(*((m[2][6], m[2][1], m[4]) for m in made[i:j]), strict=True))
                       for i, j in pairwise(cuts))
@@ -228,7 +229,7 @@ def _make_run(k: int, fields: list[dict[str, object]],
     keyed: defaultdict[int, list[tuple[object, ...]]] = defaultdict(list)
     for m in made:
         keyed[m[3]].append(m[2])
-    return _Run([{**d, "reasons": list(d["reasons"])} for d in fields],  # type: ignore[call-overload]
+    return _Run(states, statuses, placements, reasons,
                 "".join(b + m[0] for b, m in zip(before, made, strict=True)).encode(),
                 tuple(m[1].encode() for m in made),
                 tuple(m[2] for m in made), tuple((key, tuple(v)) for key, v in keyed.items()),
