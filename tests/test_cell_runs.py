@@ -1,5 +1,5 @@
 """A cut-off report's trailing run of missing cells (its last sections) is written by the
-cell pass as one remembered piece (`outputs.cellpass._Run`): it must be the bytes and rows
+cell pass as one remembered piece (`outputs.cellruns`): it must be the bytes and rows
 each output's own code makes, the first time (made) and the next (remembered), and a
 remembered run must not be taken for cells that differ in any field it writes."""
 
@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 from test_hand_writers import GOLDEN, assert_pass_is_generic, csv_reference
 
 from extractor.outputs import cellpass
+from extractor.outputs.cellruns import MIN_RUN, trailing_run
 from extractor.outputs.items import Item
 from extractor.outputs.rows import lean_cells_csv
 from extractor.run.pipeline import process
 from extractor.schema import Cell, CellState, CellStatus, Record
 from extractor.schema.models import iter_cells
+from extractor.store.codec import table_layout
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +58,8 @@ def check(record: Record, seq: int = 7) -> None:
 
 def run_of(record: Record) -> tuple[int, object]:
     cells = list(iter_cells(record.tables))
-    return cellpass._trailing_run(cells, type(record.tables),
-                                  cellpass.table_layout(type(record.tables)))
+    return trailing_run(cells, type(record.tables), table_layout(type(record.tables)),
+                        cellpass._unplaced)
 
 
 def test_a_cut_off_report_is_written_as_each_outputs_code_writes_it(records: list[Record]) -> None:
@@ -65,7 +67,7 @@ def test_a_cut_off_report_is_written_as_each_outputs_code_writes_it(records: lis
     for r in [r for r in records if r.tables.template == "2019"][:2] + \
              [r for r in records if r.tables.template == "2021"][:2]:
         n = len(list(iter_cells(r.tables)))
-        for keep in (0, 1, 40, n - cellpass._MIN_RUN):
+        for keep in (0, 1, 40, n - MIN_RUN):
             cut = cut_off(r, keep)
             start, run = run_of(cut)  # the run begins at the cut (or before: cells the
             assert run is not None and start <= keep  # report already missed)
@@ -76,7 +78,7 @@ def test_a_cut_off_report_is_written_as_each_outputs_code_writes_it(records: lis
 def test_a_short_run_is_written_cell_by_cell(records: list[Record]) -> None:
     r = next(r for r in records if list(iter_cells(r.tables))[-1].span is not None)
     n = len(list(iter_cells(r.tables)))
-    cut = cut_off(r, n - cellpass._MIN_RUN + 1)
+    cut = cut_off(r, n - MIN_RUN + 1)
     assert run_of(cut) == (n, None)
     check(cut)
 
