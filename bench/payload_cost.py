@@ -82,7 +82,7 @@ def parts(files: list[Path], repeat: int) -> None:
         it = Item(r, None, None, seq, f.name, str(f), "0" * 64)
         cells_of(it)
         if passed:
-            it.record_json = encode_bare_bytes(r, cell_pass(it).tables_json)  # type: ignore[assignment]
+            it.record_json = encode_bare_bytes(r, cell_pass(it).tables_utf8)  # type: ignore[assignment]
         return it
 
     def least(fn: Callable[[Item], object], passed: bool = True) -> float:
@@ -102,14 +102,14 @@ def parts(files: list[Path], repeat: int) -> None:
                                             options), False),  # type: ignore[arg-type]
         "cell pass": least(cell_pass, False),
         "JSON head+tail (pydantic)": least(lambda it: encode_bare_bytes(
-            it.record, it.cell_pass.tables_json)),  # type: ignore[arg-type, union-attr]
+            it.record, it.cell_pass.tables_utf8)),  # type: ignore[arg-type, union-attr]
         "deflate JSON (blob+member)": least(lambda it: deflate(it.record_json)),  # type: ignore[arg-type]
         "zlib text": least(lambda it: zlib_blob(it.record.text.encode())),  # type: ignore[union-attr]
         "panel doc": least(panel_doc),
         "CSV lines (+ gzip cells)": least(lambda it: item_lines(it, BatchWriter.FILES, options,
                                                                 b"")),
         "of which gzip cells": least(lambda it: gzip_member(
-            it.cell_pass.lean_csv.encode())),  # type: ignore[union-attr]
+            it.cell_pass.lean_utf8)),  # type: ignore[union-attr]
         "store rows (+ zlib text)": least(lambda it: result_rows(
             it.record, b"", cell_rows=(it.cell_pass.store_rows,  # type: ignore[union-attr]
                                        it.cell_pass.missing))),  # type: ignore[union-attr]

@@ -207,7 +207,7 @@ def pass_outputs(record: Record, seq: int) -> tuple[object, ...]:
     item = Item.of(record, seq)
     done = cell_pass(item)
     rows = result_rows(record, b"", cell_rows=(done.store_rows, done.missing))
-    return (encode_bare(record, done.tables_json), rows, report_values(item), panel_doc(item))
+    return (encode_bare(record, done.tables_utf8), rows, report_values(item), panel_doc(item))
 
 
 def same_panel_doc(a: object, b: object) -> bool:

@@ -28,6 +28,7 @@ from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 
+from extractor.outputs.cellruns import trailing_run
 from extractor.outputs.csvtext import csv_text, int_field, text_field
 from extractor.outputs.fields import BY_PATH, FIELDS
 from extractor.outputs.items import Item
@@ -58,8 +59,8 @@ _SCALE = Decimal(10) ** 6  # 万元 -> 分 (the store's amount_fen)
 class CellPass:
     """What the outputs of one item need of its cells (`cell_pass`)."""
 
-    tables_json: str | None  # the record's tables as `codec.tables_json` writes them
-    lean_csv: str  # the lean cells table (`rows.lean_cells_csv`)
+    tables_utf8: bytes | None  # the record's tables as `codec.tables_json` writes them, UTF-8
+    lean_utf8: bytes  # the lean cells table (`rows.lean_cells_csv`), UTF-8
     store_rows: CellRows  # the store's cell rows, grouped (`store.rows.cell_groups`)
     flagged: int  # flagged cells, and of them missing
     missing: int
@@ -160,7 +161,9 @@ def cell_pass(item: Item) -> CellPass:
     paths, marks, unplaced, raw_of = _PATHS, _marks, _unplaced, _raw
     number, cell_type, state_type, status_type = _NUMBER, Cell, CellState, CellStatus
     all_cells = True  # every cell a `Cell` (else pydantic writes the tables)
-    for c in cells:
+    layout = table_layout(type(r.tables))
+    start, run = trailing_run(cells, type(r.tables), layout, _unplaced)
+    for c in cells[:start] if run is not None else cells:
         d = c.__dict__
         try:
             if (type(c) is not cell_type or d["second"] is not None
@@ -316,6 +319,15 @@ def cell_pass(item: Item) -> CellPass:
         fields_csv[at] = f"{n}{a},{fcsv}"  # n or a: the number's text
         if state is number and value is not None:
             numbers.append((path, value))  # type: ignore[arg-type]
+    if run is not None:  # the trailing run of missing cells, as `_unplaced` writes each
+        rows += run.rows
+        for key, of_key in run.keyed:
+            keyed[key] += of_key
+        for a, status_texts, state_texts, csv_fields in run.stretches:
+            b = a + len(csv_fields)
+            fields[3 * a + 1:3 * b:3] = status_texts
+            fields[3 * a + 2:3 * b:3] = state_texts
+            fields_csv[a:b] = csv_fields
     # the counts, from the store rows' state and status (one C pass)
     pairs = Counter(map(_STATE_STATUS, rows))
     statuses: Counter[str] = Counter()
@@ -326,14 +338,18 @@ def cell_pass(item: Item) -> CellPass:
         n_number += k if state_text == _NUMBER_TEXT else 0
         n_missing += k if state_text == _MISSING_TEXT else 0
     item.report_row = [*report_head(item, len(cells), n_number, statuses, n_missing), *fields]
-    layout = table_layout(type(r.tables))
     tables = None
     if (layout is not None and type(r.tables.template) is str and len(layout[0]) == len(cells)
             and all_cells):
         before, end = layout
-        tables = "".join(('{"template":', json_string(r.tables.template),
-                          *chain.from_iterable(zip(before, json_parts, strict=True)), end))
-    item.cell_pass = CellPass(tables, "\r\n".join(lean) + "\r\n" if lean else "",
+        head = "".join(('{"template":', json_string(r.tables.template),
+                        *chain.from_iterable(zip(before[:start], json_parts, strict=True))))
+        tables = b"".join((head.encode(), b"" if run is None else run.json, end.encode()))
+    lean_utf8 = ("\r\n".join(lean) + "\r\n").encode() if lean else b""
+    if run is not None:  # its lines, each after the report's `seq`
+        seq_utf8 = seq.encode()
+        lean_utf8 += b"".join((seq_utf8, (b"\r\n" + seq_utf8).join(run.tails), b"\r\n"))
+    item.cell_pass = CellPass(tables, lean_utf8,
                               cell_groups(rows, keyed),
                               statuses[_FLAGGED], pairs[(_MISSING_TEXT, _FLAGGED)], numbers,
                               ",".join(fields_csv))

@@ -64,7 +64,7 @@ def lean_cells_csv(item: Item) -> str:
     exactly as the number written in `value` or `amount`), written directly from the cells
     as `csv_lines` would write its typed rows (`cellpass.cell_pass`, one pass over the cells
     for every output; tests/test_hand_writers.py holds it to `csv.writer`)."""
-    return cell_pass(item).lean_csv
+    return cell_pass(item).lean_utf8.decode()
 
 
 def reports_line(item: Item) -> str:
@@ -114,7 +114,7 @@ def item_lines(item: Item, files: Iterable[str], options: OutputOptions | None =
         if options.cell_labels:
             out[CELLS] = csv_lines(cell_values(item)).encode()
         else:
-            out[CELLS] = gzip_member(lean_cells_csv(item).encode())
+            out[CELLS] = gzip_member(cell_pass(item).lean_utf8)
     if "reports.csv" in files:
         out["reports.csv"] = reports_line(item).encode()
     if "flags.csv" in files:

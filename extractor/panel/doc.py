@@ -8,6 +8,7 @@ import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from operator import attrgetter
 
 from extractor.outputs.cellpass import CellPass
 from extractor.outputs.items import Item
@@ -134,6 +135,16 @@ def _plain_identity(read: str) -> AgencyIdentity:
     return agency_identity(read)
 
 
+_PATH = attrgetter("path")
+
+
+@lru_cache(maxsize=64)
+def _rule_positions(paths: tuple[str, ...]) -> tuple[int, ...]:
+    """Where the cells a cross-document rule reads are in a record's cells of these paths
+    (a template's ~200 paths, the same tuple for each of its reports; ~30 are read)."""
+    return tuple(i for i, path in enumerate(paths) if path in RULE_PATHS)
+
+
 def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc | None:
     """What the panel keeps of a run item (None for an input that failed)."""
     r = item.record
@@ -148,16 +159,14 @@ def panel_doc(item: Item, aliases: dict[str, Alias] | None = None) -> PanelDoc |
         numbers = [(c.path, c.value) for c in cells_of(item)
                    if c.state is CellState.NUMBER and c.value is not None]
     nonzero = [(p, v) for p, v in numbers if v != 0]
-    text, rule_paths = r.text, RULE_PATHS
-    for c in cells_of(item):  # listed once per item (the exports read them too)
-        d = c.__dict__  # the fields without an attribute lookup each (~200 cells)
-        path = d["path"]
-        if path in rule_paths:
-            status, span = d["status"], d["span"]
-            cells[path] = (
-                path, d["state"]._value_, d["value"], status._value_ if status else None, span,
-                d["source_span"], d["page"],
-                snippet(text, *span, context=12) if span and text else None)
+    text, listed = r.text, cells_of(item)  # listed once per item (the exports read them too)
+    for at in _rule_positions(tuple(map(_PATH, listed))):
+        d = listed[at].__dict__  # the fields without an attribute lookup each
+        path, status, span = d["path"], d["status"], d["span"]
+        cells[path] = (
+            path, d["state"]._value_, d["value"], status._value_ if status else None, span,
+            d["source_span"], d["page"],
+            snippet(text, *span, context=12) if span and text else None)
     return PanelDoc(item.seq, item.file, item.input_path, item.sha256,
                     year if isinstance(year, int) else None, r.tables.template,
                     _identity(r.meta.agency.value, aliases), r.meta.agency.span,

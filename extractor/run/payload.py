@@ -54,7 +54,7 @@ def pack(record: Record, path: Path, seq: int, sha256: str,
     options = options or OutputOptions.from_env() or OutputOptions()
     item = Item(record, None, None, seq, path.name, str(path), sha256)
     cells = cell_pass(item)  # every output's view of the cells, in one pass
-    bare = encode_bare_bytes(record, cells.tables_json)  # the JSON compressed for both
+    bare = encode_bare_bytes(record, cells.tables_utf8)  # the JSON compressed for both
     blob, member = deflate(bare, record.text if options.with_text else None)
     try:
         doc, problem = panel_build.panel_doc(item), None

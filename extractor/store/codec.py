@@ -67,16 +67,16 @@ def encode(record: Record) -> str:
     return _cut_defaults(record.model_dump_json(exclude_none=True))
 
 
-def encode_bare(record: Record, tables: str | None = None) -> str:
+def encode_bare(record: Record, tables: str | bytes | None = None) -> str:
     """The compact JSON of `record` without its normalized text (`with_text` restores it):
     `encode_bare_pydantic`'s text (`encode_bare_bytes`, decoded)."""
     return encode_bare_bytes(record, tables).decode()
 
 
-def encode_bare_bytes(record: Record, tables: str | None = None) -> bytes:
+def encode_bare_bytes(record: Record, tables: str | bytes | None = None) -> bytes:
     """`encode_bare`'s JSON in UTF-8 (what is compressed), with the typed tables (most of a
     record's JSON: ~200 cells) written by `tables_json` (or given: its text, made
-    elsewhere) and the rest by pydantic, whose UTF-8 is joined as it is (not decoded to
+    elsewhere, as text or UTF-8) and the rest by pydantic, whose UTF-8 is joined as it is (not decoded to
     text, joined and encoded again)."""
     tables = tables if tables is not None else tables_json(record.tables)
     if tables is None:
@@ -86,7 +86,7 @@ def encode_bare_bytes(record: Record, tables: str | None = None) -> bytes:
     # begin in one part and end in the next (`,"tables":` and the tail's first key are not
     # one of them).
     head, tail = _dump(record, _HEAD, _CUT_HEAD), _dump(record, _TAIL, _CUT_TAIL)
-    return b"".join((head[:-1], b',"tables":', tables.encode(),
+    return b"".join((head[:-1], b',"tables":', tables if type(tables) is bytes else tables.encode(),  # type: ignore[union-attr]
                      b"," + tail[1:] if len(tail) > 2 else b"}"))
 
 
