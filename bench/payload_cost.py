@@ -11,7 +11,7 @@ reports, whose groups of cell rows repeat their sizes, where a real corpus's rep
 groups of sizes new to the connection (statements of a new text are parsed again). Run by
 hand:
 
-    python bench/payload_cost.py [--files 300] [--repeat 3] [--no-cli] [--no-parts]
+    python bench/payload_cost.py [--files 300] [--repeat 3] [--no-cli] [--no-parts] [--complete]
 """
 
 from __future__ import annotations
@@ -34,13 +34,16 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-cli", action="store_true")
     ap.add_argument("--no-parts", action="store_true")
+    ap.add_argument("--complete", action="store_true",
+                    help="only the complete golden reports (real reports' shape), not excerpts")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        files = t.make_corpus(tmp / "c", args.files, False)
+        files = t.make_corpus(tmp / "c", args.files, False, complete=args.complete)
         # each pass on a corpus of its own (nothing cached by text carries over; the CLI's
         # workers are forked from this process)
-        runs = [t.stages(t.make_corpus(tmp / f"sc{r}", args.files, False, tag=f"s{r}-"),
+        runs = [t.stages(t.make_corpus(tmp / f"sc{r}", args.files, False, tag=f"s{r}-",
+                                       complete=args.complete),
                          tmp / f"s{r}") for r in range(args.repeat)]
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         print("stages (CPU ms/report, median): "
