@@ -3,7 +3,7 @@
 #   bench/compile_ab.sh ROUNDS OUTDIR
 set -u
 cd "$(dirname "$0")/.."
-PY=${PY:-/work/venv-h1/bin/python}
+PY=${PY:-python}
 ROUNDS=${1:-5}; OUT=${2:-/tmp/cy-ab}; mkdir -p "$OUT"
 one() {  # $1 = on|off, $2 = round
   bench/compile_experiment.sh "$1" >/dev/null

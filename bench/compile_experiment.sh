@@ -10,8 +10,8 @@
 # Cython is NOT a project dependency: pip install cython==3.3.0 into the venv by hand.
 set -u
 cd "$(dirname "$0")/.."
-PY=${PY:-/work/venv-h1/bin/python}
-CYTHONIZE=${CYTHONIZE:-$(dirname "$PY")/cythonize}
+PY=${PY:-python}
+CYTHONIZE=${CYTHONIZE:-$(dirname "$(command -v "$PY")")/cythonize}
 ASIDE=${ASIDE:-/tmp/cy-so-aside}
 # annotation_typing=False: Cython otherwise enforces annotations at call time (`tables: type`
 # rejects pydantic's ModelMetaclass, a subclass of type): keep plain-Python semantics.
