@@ -23,20 +23,17 @@ if sys.argv[2] == "--make":
     raise SystemExit
 level = int(sys.argv[2])
 files = sorted(p for p in corpus.rglob("*") if p.is_file())
-for seq, f in enumerate(files):
+
+
+def first_stages(f: Path, seq: int, k: int) -> None:
+    """The first `k` stages over `f`, each taking what the one before made."""
     sha = sha256_file(f)
-    if level < 1:
-        continue
-    doc = load(f)
-    if level < 2:
-        continue
-    doc = with_rows(doc)
-    if level < 3:
-        continue
-    ex = extract(doc)
-    if level < 4:
-        continue
-    rec = verify(ex, doc.text)
-    if level < 5:
-        continue
-    pack(rec, f, seq, sha)
+    steps = [lambda _: load(f), with_rows, lambda doc: (doc, extract(doc)),
+             lambda de: verify(de[1], de[0].text), lambda rec: pack(rec, f, seq, sha)]
+    made: object = None
+    for step in steps[:k]:
+        made = step(made)
+
+
+for seq, f in enumerate(files):
+    first_stages(f, seq, level)
