@@ -362,3 +362,40 @@ def test_the_text_of_a_cells_characters_on_the_sample_pdfs(tmp_path: Path) -> No
     assert len(calls) > 100
     for chars in calls:
         assert fast(chars) == extract_text(chars)
+
+
+_GRID = (0.0, 10.0, 20.0, 30.0)
+
+
+@st.composite
+def _table_page(draw: st.DrawFn) -> object:
+    """A page of rules on a 4 x 4 grid (some left out: spanning cells) and characters whose
+    centres fall inside cells, on their borders and outside the table."""
+    from extractor.ingest.pdf.layout import PageObjects
+
+    edges = []
+    for fixed in _GRID:
+        for a, b in zip(_GRID, _GRID[1:], strict=False):
+            if draw(st.integers(0, 4)):
+                edges.append({"orientation": "h", "x0": a, "x1": b, "top": fixed, "bottom": fixed,
+                              "width": b - a, "height": 0.0, "object_type": "line"})
+            if draw(st.integers(0, 4)):
+                edges.append({"orientation": "v", "x0": fixed, "x1": fixed, "top": a, "bottom": b,
+                              "width": 0.0, "height": b - a, "object_type": "line"})
+    centres = st.sampled_from([-5.0, 0.0, 4.0, 5.0, 9.5, 10.0, 15.0, 20.0, 25.0, 30.0, 31.0])
+    chars = []
+    for _ in range(draw(st.integers(0, 30))):
+        h, v = draw(centres), draw(centres)
+        chars.append({"text": draw(st.sampled_from("本年12 ")), "x0": h - 1.0, "x1": h + 1.0,
+                      "top": v - 1.0, "bottom": v + 1.0, "doctop": v - 1.0, "size": 2.0,
+                      "upright": True})
+    return PageObjects(chars, edges, (0, 0, 40.0, 40.0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_table_page())
+def test_the_text_of_a_tables_cells_is_pdfplumbers(page: object) -> None:
+    from extractor.ingest.pdf.layout import _SETTINGS, _extract, _TableFinder
+
+    for table in _TableFinder(page, _SETTINGS).tables:  # type: ignore[arg-type]
+        assert _extract(table, page) == table.extract()  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ rows are ordered by their vertical position.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -203,6 +204,7 @@ def _clusters(objs: list[Any], keys: list[float]) -> list[list[Any]]:
 _X_TOLERANCE = DEFAULT_X_TOLERANCE
 _Y_TOLERANCE = DEFAULT_Y_TOLERANCE
 _X0 = itemgetter("x0")
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def _cell_chars_text(chars: list[Obj]) -> str:
@@ -272,7 +274,9 @@ def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
     recomputing the character's centre each time; here each character's centre is computed
     once, and only the characters whose centre is inside the table are tested against the
     rows (one outside the table's box is in none of its rows), with the same comparisons,
-    in the same order, so the cells hold the same characters in the same order.
+    in the same order, so the cells hold the same characters in the same order. A row's
+    characters are looked up by their vertical centre (sorted once, bisected per row) and
+    put back in page order before the same four comparisons.
     """
     x0, top, x1, bottom = table.bbox
     centres = []
@@ -280,12 +284,18 @@ def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
         h = (c["x0"] + c["x1"]) / 2
         v = (c["top"] + c["bottom"]) / 2
         if h >= x0 and h < x1 and v >= top and v < bottom:
-            centres.append((h, v, c))
+            centres.append((v, len(centres), h, c))
+    by_v = sorted(centres, key=_FIRST)
+    vs = [hvc[0] for hvc in by_v]
     out: list[list[str | None]] = []
     for row in table.rows:
         rx0, rtop, rx1, rbottom = row.bbox
-        row_chars = [hvc for hvc in centres
-                     if hvc[0] >= rx0 and hvc[0] < rx1 and hvc[1] >= rtop and hvc[1] < rbottom]
+        # the characters with rtop <= v < rbottom (none when a bound is NaN: the
+        # comparisons below reject them all, as pdfplumber's do)
+        band = by_v[bisect_left(vs, rtop):bisect_left(vs, rbottom)]
+        band.sort(key=_SECOND)  # page order
+        row_chars = [(h, v, c) for v, _, h, c in band
+                     if h >= rx0 and h < rx1 and v >= rtop and v < rbottom]
         arr: list[str | None] = []
         for cell in row.cells:
             if cell is None:
