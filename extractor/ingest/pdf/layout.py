@@ -267,7 +267,8 @@ def _cell_chars_text(chars: list[Obj]) -> str:
     return "\n".join(" ".join(line) for line in _clusters(texts, word_tops))
 
 
-def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
+def _extract(table: Table, page: PageObjects,
+             rows: list[Any] | None = None) -> list[list[str | None]]:
     """`table.extract()` (pdfplumber's `Table.extract`, default settings), step for step.
 
     pdfplumber tests every character of the page against every row, calling a function and
@@ -288,7 +289,7 @@ def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
     by_v = sorted(centres, key=_FIRST)
     vs = [hvc[0] for hvc in by_v]
     out: list[list[str | None]] = []
-    for row in table.rows:
+    for row in table.rows if rows is None else rows:
         rx0, rtop, rx1, rbottom = row.bbox
         # the characters with rtop <= v < rbottom (none when a bound is NaN: the
         # comparisons below reject them all, as pdfplumber's do)
@@ -312,10 +313,13 @@ def _extract(table: Table, page: PageObjects) -> list[list[str | None]]:
 def page_lines(page: PageObjects) -> list[str]:
     """The page's content in reading order: text lines and table rows, by vertical position."""
     finder = _TableFinder(page, _SETTINGS)
-    tables = [t for t in finder.tables if t.rows and len(t.rows[0].cells) >= 2]
+    # `Table.rows` is computed anew at each use: once per table here
+    with_rows = [(t, rows) for t in finder.tables
+                 if (rows := t.rows) and len(rows[0].cells) >= 2]
+    tables = [t for t, _ in with_rows]
     items: list[tuple[float, int, list[str]]] = []
-    for t in tables:
-        items.append((t.bbox[1], 1, _table_lines(_extract(t, page))))
+    for t, rows in with_rows:
+        items.append((t.bbox[1], 1, _table_lines(_extract(t, page, rows))))
     boxes = [t.bbox for t in tables]
 
     def outside(obj: Obj) -> bool:
