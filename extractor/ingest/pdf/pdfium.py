@@ -34,6 +34,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import cffi
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -76,11 +77,22 @@ def _c(fn: Any, restype: Any, *argtypes: Any) -> Any:
     return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
+_FFI = cffi.FFI()
+
+
+def _f(fn: Any, signature: str) -> Any:
+    """The PDFium function `fn` called through cffi (the same function of the same library,
+    at the address pypdfium2 found): a call costs about half a ctypes call, which counts
+    for the four calls per character."""
+    return _FFI.cast(signature, ctypes.cast(fn, ctypes.c_void_p).value)
+
+
+_text_object = _f(pdfium_c.FPDFText_GetTextObject, "void *(*)(void *, int)")
+_map_error = _f(pdfium_c.FPDFText_HasUnicodeMapError, "int (*)(void *, int)")
+_unicode = _f(pdfium_c.FPDFText_GetUnicode, "unsigned int (*)(void *, int)")
+_char_origin = _f(pdfium_c.FPDFText_GetCharOrigin, "int (*)(void *, int, double *, double *)")
+
 _P, _I = ctypes.c_void_p, ctypes.c_int
-_text_object = _c(pdfium_c.FPDFText_GetTextObject, _P, _P, _I)
-_map_error = _c(pdfium_c.FPDFText_HasUnicodeMapError, _I, _P, _I)
-_unicode = _c(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, _P, _I)
-_char_origin = _c(pdfium_c.FPDFText_GetCharOrigin, _I, _P, _I, _P, _P)
 _char_matrix = _c(pdfium_c.FPDFText_GetMatrix, _I, _P, _I, _P)
 _font_size = _c(pdfium_c.FPDFText_GetFontSize, ctypes.c_double, _P, _I)
 _count_marks = _c(pdfium_c.FPDFPageObj_CountMarks, _I, _P)
@@ -144,9 +156,14 @@ def _has_actual_text(obj: int) -> bool:
 
 
 def _chars(textpage: Any, height: float, doctop: float,
-           infos: dict[bytes, FontInfo | None], read: set[bytes]) -> list[Obj]:
-    """The page's characters; the text objects they come from are added to `read`."""
-    tp = ctypes.cast(textpage, ctypes.c_void_p).value
+           infos: dict[bytes, FontInfo | None], read: set[bytes],
+           cleaned: dict[float, float] | None = None) -> list[Obj]:
+    """The page's characters; the text objects they come from are added to `read`.
+    `cleaned`: `clean`'s values already computed (shared by a document's pages)."""
+    if cleaned is None:
+        cleaned = {}
+    tp_int = ctypes.cast(textpage, ctypes.c_void_p).value
+    tp = _FFI.cast("void *", tp_int)
     chars: list[Obj] = []
     append = chars.append
     fonts: dict[int, _Font] = {}
@@ -154,15 +171,15 @@ def _chars(textpage: Any, height: float, doctop: float,
     objects: dict[int, _Style] = {}  # text object -> the style of its first character
     m = pdfium_c.FS_MATRIX()
     p_m = ctypes.addressof(m)
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    p_ox, p_oy = ctypes.addressof(ox), ctypes.addressof(oy)
+    xy = _FFI.new("double[2]")
+    p_ox, p_oy = xy, xy + 1
     w = ctypes.c_float()
     p_w = ctypes.addressof(w)
     text_object, map_error, unicode, char_origin = (
         _text_object, _map_error, _unicode, _char_origin)
-    last: int | None = None
+    last: Any = None  # text objects are cffi pointers here (compared, hashed by address)
     t: _Style | None = None
-    origin: tuple[int | None, float, float] = (None, 0.0, 0.0)
+    origin: tuple[Any, float, float] = (None, 0.0, 0.0)
     for i in range(pdfium_c.FPDFText_CountChars(textpage)):
         obj = text_object(tp, i)
         if not obj:
@@ -178,11 +195,12 @@ def _chars(textpage: Any, height: float, doctop: float,
             t = objects.get(obj)
             if t is None:
                 # the text object's first character: its font, size and matrix
-                _char_matrix(tp, i, p_m)
-                size = _font_size(tp, i)
-                if _has_actual_text(obj):
+                _char_matrix(tp_int, i, p_m)
+                size = _font_size(tp_int, i)
+                obj_int = int(_FFI.cast("uintptr_t", obj))
+                if _has_actual_text(obj_int):
                     raise Unsupported("marked content with /ActualText (PDFium reads that text)")
-                handle = _text_font(obj)
+                handle = _text_font(obj_int)
                 if not handle:
                     raise Unsupported("a text object without a font or size")
                 key = (handle, m.a, m.b, m.c, m.d, size)
@@ -193,7 +211,7 @@ def _chars(textpage: Any, height: float, doctop: float,
                         font = fonts[handle] = _Font(handle, infos)
                     t = styles[key] = _Style(m, size, font)
                 objects[obj] = t
-                read.add(_key(obj))
+                read.add(_key(obj_int))
             last = obj
         font = t.font
         accepts = font.accepts
@@ -209,7 +227,16 @@ def _chars(textpage: Any, height: float, doctop: float,
                 raise Unsupported("a character whose width PDFium does not give")
             width = font.widths[u] = round(w.value / size * 1000, 2)
         char_origin(tp, i, p_ox, p_oy)
-        e, f = clean(ox.value), clean(oy.value)
+        e, f = xy[0], xy[1]
+        # `clean` of each coordinate, memoized per document in a plain dict (cheaper to
+        # ask than `clean`'s own cache)
+        ce = cleaned.get(e)
+        if ce is None:
+            ce = cleaned[e] = clean(e)
+        cf = cleaned.get(f)
+        if cf is None:
+            cf = cleaned[f] = clean(f)
+        e, f = ce, cf
         if origin[0] == obj and origin[1] == e and origin[2] == f:
             # one code read as several characters (a ligature's /ToUnicode "fi"): pdfminer
             # makes one character of them
@@ -252,6 +279,7 @@ def page_objects(raw: bytes) -> Iterator[PageObjects]:
             n = len(pdf)
         check_page_count(n)
         infos = fonts_of(raw)
+        cleaned: dict[float, float] = {}  # `clean`'s values, for the document's characters
         doctop = 0.0
         for index in range(n):
             with PDFIUM_LOCK:
@@ -260,7 +288,7 @@ def page_objects(raw: bytes) -> Iterator[PageObjects]:
                 except pdfium.PdfiumError as e:
                     raise Unsupported(f"PDFium cannot load page {index + 1}: {e}") from e
                 try:
-                    objects = _page_objects(page, doctop, infos)
+                    objects = _page_objects(page, doctop, infos, cleaned)
                 finally:
                     page.close()
             doctop += objects.height
@@ -277,7 +305,8 @@ def page_texts(raw: bytes) -> Iterator[list[str]]:
 
 
 def _page_objects(page: pdfium.PdfPage, doctop: float,
-                  infos: dict[bytes, FontInfo | None]) -> PageObjects:
+                  infos: dict[bytes, FontInfo | None],
+                  cleaned: dict[float, float] | None = None) -> PageObjects:
     if page.get_rotation() != 0:
         raise Unsupported("a rotated page")
     x0, y0, x1, y1 = (clean(v) for v in page.get_mediabox())
@@ -286,7 +315,7 @@ def _page_objects(page: pdfium.PdfPage, doctop: float,
     textpage = page.get_textpage()
     read: set[bytes] = set()
     try:
-        chars = _chars(textpage.raw, y1, doctop, infos, read)
+        chars = _chars(textpage.raw, y1, doctop, infos, read, cleaned)
     finally:
         textpage.close()
     drawn: set[bytes] = set()
