@@ -29,12 +29,10 @@ vertical writing, a standard font with its own widths).
 from __future__ import annotations
 
 import ctypes
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
 
-import cffi
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -42,7 +40,7 @@ from extractor.ingest.pdf import miner
 from extractor.ingest.pdf.errors import check_page_count, encrypted
 from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, font_infos, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
-from extractor.ingest.pdf.paths import Unsupported, clean, page_edges
+from extractor.ingest.pdf.paths import FFI, Unsupported, cfunc, clean, handle_key, page_edges
 
 
 def open_document(raw: bytes) -> pdfium.PdfDocument:
@@ -77,20 +75,10 @@ def _c(fn: Any, restype: Any, *argtypes: Any) -> Any:
     return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
-_FFI = cffi.FFI()
-
-
-def _f(fn: Any, signature: str) -> Any:
-    """The PDFium function `fn` called through cffi (the same function of the same library,
-    at the address pypdfium2 found): a call costs about half a ctypes call, which counts
-    for the four calls per character."""
-    return _FFI.cast(signature, ctypes.cast(fn, ctypes.c_void_p).value)
-
-
-_text_object = _f(pdfium_c.FPDFText_GetTextObject, "void *(*)(void *, int)")
-_map_error = _f(pdfium_c.FPDFText_HasUnicodeMapError, "int (*)(void *, int)")
-_unicode = _f(pdfium_c.FPDFText_GetUnicode, "unsigned int (*)(void *, int)")
-_char_origin = _f(pdfium_c.FPDFText_GetCharOrigin, "int (*)(void *, int, double *, double *)")
+_text_object = cfunc(pdfium_c.FPDFText_GetTextObject, "void *(*)(void *, int)")
+_map_error = cfunc(pdfium_c.FPDFText_HasUnicodeMapError, "int (*)(void *, int)")
+_unicode = cfunc(pdfium_c.FPDFText_GetUnicode, "unsigned int (*)(void *, int)")
+_char_origin = cfunc(pdfium_c.FPDFText_GetCharOrigin, "int (*)(void *, int, double *, double *)")
 
 _P, _I = ctypes.c_void_p, ctypes.c_int
 _char_matrix = _c(pdfium_c.FPDFText_GetMatrix, _I, _P, _I, _P)
@@ -101,12 +89,6 @@ _param_type = _c(pdfium_c.FPDFPageObjMark_GetParamValueType, _I, _P, ctypes.c_ch
 _text_font = _c(pdfium_c.FPDFTextObj_GetFont, _P, _P)
 _font_name = _c(pdfium_c.FPDFFont_GetBaseFontName, ctypes.c_ulong, _P, _P, ctypes.c_ulong)
 _glyph_width = _c(pdfium_c.FPDFFont_GetGlyphWidth, _I, _P, ctypes.c_uint, ctypes.c_float, _P)
-_PTR = ctypes.sizeof(ctypes.c_void_p)
-
-
-def _key(handle: int) -> bytes:
-    """The handle as `bytes(pointer)` of pypdfium2's pointer to it gives it (`_walk`'s key)."""
-    return handle.to_bytes(_PTR, sys.byteorder)
 
 
 class _Font:
@@ -163,7 +145,7 @@ def _chars(textpage: Any, height: float, doctop: float,
     if cleaned is None:
         cleaned = {}
     tp_int = ctypes.cast(textpage, ctypes.c_void_p).value
-    tp = _FFI.cast("void *", tp_int)
+    tp = FFI.cast("void *", tp_int)
     chars: list[Obj] = []
     append = chars.append
     fonts: dict[int, _Font] = {}
@@ -171,7 +153,7 @@ def _chars(textpage: Any, height: float, doctop: float,
     objects: dict[int, _Style] = {}  # text object -> the style of its first character
     m = pdfium_c.FS_MATRIX()
     p_m = ctypes.addressof(m)
-    xy = _FFI.new("double[2]")
+    xy = FFI.new("double[2]")
     p_ox, p_oy = xy, xy + 1
     w = ctypes.c_float()
     p_w = ctypes.addressof(w)
@@ -197,7 +179,7 @@ def _chars(textpage: Any, height: float, doctop: float,
                 # the text object's first character: its font, size and matrix
                 _char_matrix(tp_int, i, p_m)
                 size = _font_size(tp_int, i)
-                obj_int = int(_FFI.cast("uintptr_t", obj))
+                obj_int = int(FFI.cast("uintptr_t", obj))
                 if _has_actual_text(obj_int):
                     raise Unsupported("marked content with /ActualText (PDFium reads that text)")
                 handle = _text_font(obj_int)
@@ -211,7 +193,7 @@ def _chars(textpage: Any, height: float, doctop: float,
                         font = fonts[handle] = _Font(handle, infos)
                     t = styles[key] = _Style(m, size, font)
                 objects[obj] = t
-                read.add(_key(obj_int))
+                read.add(handle_key(obj_int))
             last = obj
         font = t.font
         accepts = font.accepts
