@@ -196,15 +196,17 @@ def _chars(textpage: Any, height: float, doctop: float,
                 read.add(handle_key(obj_int))
             last = obj
         font = t.font
-        accepts = font.accepts
-        if accepts is not None and not accepts(u):
-            raise Unsupported(f"the character U+{u:04X}, which pdfminer reads otherwise")
         a, d, size = t.a, t.d, t.size
         # The advance as pdfminer computes it: the font's width (1/1000 text space units,
         # from the file's width table; not PDFium's loose box, which uses the glyph's own
         # metrics) x the font size.
         width = font.widths.get(u)
         if width is None:
+            # the font's first `u`: whether pdfminer reads it as PDFium does (a width is
+            # kept only for characters that passed)
+            accepts = font.accepts
+            if accepts is not None and not accepts(u):
+                raise Unsupported(f"the character U+{u:04X}, which pdfminer reads otherwise")
             if not _glyph_width(font.handle, u, t.c_size, p_w):
                 raise Unsupported("a character whose width PDFium does not give")
             width = font.widths[u] = round(w.value / size * 1000, 2)
