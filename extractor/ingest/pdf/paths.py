@@ -4,17 +4,15 @@ into pdfplumber's lines, rectangles and curves, then its edges (`page_edges`).""
 
 from __future__ import annotations
 
-import ctypes
 import re
 import struct
-import sys
 from functools import lru_cache
 from typing import Any
 
-import cffi
 import pypdfium2.raw as pdfium_c
 from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
 
+from extractor.ingest.pdf.cfuncs import address, handle_key, lib, pointer
 from extractor.ingest.pdf.layout import Obj
 
 
@@ -24,40 +22,6 @@ class Unsupported(Exception):
 
 _F32 = struct.Struct("f")
 
-FFI = cffi.FFI()
-
-
-def cfunc(fn: Any, signature: str) -> Any:
-    """The PDFium function `fn` (a pypdfium2 raw binding) called through cffi: the same
-    function of the same library, at the address pypdfium2 found, with handles as cffi
-    pointers; a call costs about half a ctypes call (the per-character and per-object
-    loops call PDFium several times per character or object)."""
-    return FFI.cast(signature, ctypes.cast(fn, ctypes.c_void_p).value)
-
-
-_PTR = ctypes.sizeof(ctypes.c_void_p)
-
-
-def handle_key(handle: Any) -> bytes:
-    """A page object's handle (a cffi pointer or an integer) as the bytes of the pointer."""
-    if not isinstance(handle, int):
-        handle = int(FFI.cast("uintptr_t", handle))
-    return handle.to_bytes(_PTR, sys.byteorder)
-
-
-_count_objects = cfunc(pdfium_c.FPDFPage_CountObjects, "int (*)(void *)")
-_get_object = cfunc(pdfium_c.FPDFPage_GetObject, "void *(*)(void *, int)")
-_form_count = cfunc(pdfium_c.FPDFFormObj_CountObjects, "int (*)(void *)")
-_form_object = cfunc(pdfium_c.FPDFFormObj_GetObject, "void *(*)(void *, unsigned long)")
-_object_type = cfunc(pdfium_c.FPDFPageObj_GetType, "int (*)(void *)")
-_draw_mode = cfunc(pdfium_c.FPDFPath_GetDrawMode, "int (*)(void *, int *, int *)")
-# FS_MATRIX is six floats (a, b, c, d, e, f)
-_object_matrix = cfunc(pdfium_c.FPDFPageObj_GetMatrix, "int (*)(void *, float *)")
-_count_segments = cfunc(pdfium_c.FPDFPath_CountSegments, "int (*)(void *)")
-_get_segment = cfunc(pdfium_c.FPDFPath_GetPathSegment, "void *(*)(void *, int)")
-_segment_point = cfunc(pdfium_c.FPDFPathSegment_GetPoint, "int (*)(void *, float *, float *)")
-_segment_type = cfunc(pdfium_c.FPDFPathSegment_GetType, "int (*)(void *)")
-_segment_close = cfunc(pdfium_c.FPDFPathSegment_GetClose, "int (*)(void *)")
 
 
 @lru_cache(maxsize=100_000)  # bounded memory over a long batch
@@ -75,9 +39,9 @@ Point = tuple[float, float]
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
-def _matrix(obj: Any) -> Matrix:
-    m = FFI.new("float[6]")
-    if not _object_matrix(obj, m):
+def _matrix(obj: Any, fns: Any) -> Matrix:
+    m = fns.ffi.new("float[6]")
+    if not fns.object_matrix(obj, m):
         raise Unsupported("a page object without a matrix")
     return (clean(m[0]), clean(m[1]), clean(m[2]), clean(m[3]), clean(m[4]), clean(m[5]))
 
@@ -95,18 +59,19 @@ def _then(inner: Matrix, outer: Matrix) -> Matrix:
     )
 
 
-def _path_ops(obj: Any) -> list[tuple[str, Point]]:
+def _path_ops(obj: Any, fns: Any) -> list[tuple[str, Point]]:
     """The path's operators as pdfminer sees them: m, l, c (end point), h (start point)."""
     ops: list[tuple[str, Point]] = []
-    xy = FFI.new("float[2]")
+    xy = fns.ffi.new("float[2]")
     x, y = xy, xy + 1
     start: Point = (0.0, 0.0)
     bezier = 0
-    for j in range(_count_segments(obj)):
-        seg = _get_segment(obj, j)
-        _segment_point(seg, x, y)
+    get_segment, segment_point, segment_type = fns.get_segment, fns.segment_point, fns.segment_type
+    for j in range(fns.count_segments(obj)):
+        seg = get_segment(obj, j)
+        segment_point(seg, x, y)
         pt = (clean(xy[0]), clean(xy[1]))
-        kind = _segment_type(seg)
+        kind = segment_type(seg)
         if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
             ops.append(("m", pt))
             start = pt
@@ -119,7 +84,7 @@ def _path_ops(obj: Any) -> list[tuple[str, Point]]:
             ops.append(("c", pt))
         else:
             raise Unsupported("an unknown path segment")
-        if _segment_close(seg):
+        if fns.segment_close(seg):
             ops.append(("h", start))
     return ops
 
@@ -187,20 +152,21 @@ _TEXT, _PATH, _FORM = (pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH,
 
 
 def _walk(parent: Any, count: Any, get: Any, outer: Matrix, out: dict[str, list[Obj]],
-          texts: set[bytes], height: float, doctop: float) -> None:
+          texts: set[bytes], height: float, doctop: float, fns: Any) -> None:
     for i in range(count(parent)):
         obj = get(parent, i)
-        kind = _object_type(obj)
+        kind = fns.object_type(obj)
         if kind == _TEXT:
-            texts.add(handle_key(obj))
+            texts.add(handle_key(address(obj)))
         elif kind == _PATH:
-            mode = FFI.new("int[2]")  # fill mode, stroke
-            _draw_mode(obj, mode, mode + 1)
+            mode = fns.ffi.new("int[2]")  # fill mode, stroke
+            fns.draw_mode(obj, mode, mode + 1)
             if mode[0] or mode[1]:
-                _paint(_path_ops(obj), _then(_matrix(obj), outer), out, height, doctop)
+                _paint(_path_ops(obj, fns), _then(_matrix(obj, fns), outer), out, height,
+                       doctop)
         elif kind == _FORM:
-            _walk(obj, _form_count, _form_object, _then(_matrix(obj), outer), out, texts,
-                  height, doctop)
+            _walk(obj, fns.form_count, fns.form_object, _then(_matrix(obj, fns), outer), out,
+                  texts, height, doctop, fns)
 
 
 def page_edges(page: Any, height: float, doctop: float, texts: set[bytes]) -> list[Obj]:
@@ -209,8 +175,9 @@ def page_edges(page: Any, height: float, doctop: float, texts: set[bytes]) -> li
     The page's text objects are added to `texts`.
     """
     out: dict[str, list[Obj]] = {"line": [], "rect": [], "curve": []}
-    handle = FFI.cast("void *", ctypes.cast(page, ctypes.c_void_p).value)
-    _walk(handle, _count_objects, _get_object, _IDENTITY, out, texts, height, doctop)
+    fns = lib()
+    _walk(pointer(page), fns.count_objects, fns.get_object, _IDENTITY, out, texts, height,
+          doctop, fns)
     edges = [line_to_edge(o) for o in out["line"]]
     for o in out["rect"]:
         edges.extend(rect_to_edges(o))

@@ -37,10 +37,11 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from extractor.ingest.pdf import miner
+from extractor.ingest.pdf.cfuncs import address, handle_key, lib, pointer
 from extractor.ingest.pdf.errors import check_page_count, encrypted
 from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, font_infos, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
-from extractor.ingest.pdf.paths import FFI, Unsupported, cfunc, clean, handle_key, page_edges
+from extractor.ingest.pdf.paths import Unsupported, clean, page_edges
 
 
 def open_document(raw: bytes) -> pdfium.PdfDocument:
@@ -75,10 +76,6 @@ def _c(fn: Any, restype: Any, *argtypes: Any) -> Any:
     return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
-_text_object = cfunc(pdfium_c.FPDFText_GetTextObject, "void *(*)(void *, int)")
-_map_error = cfunc(pdfium_c.FPDFText_HasUnicodeMapError, "int (*)(void *, int)")
-_unicode = cfunc(pdfium_c.FPDFText_GetUnicode, "unsigned int (*)(void *, int)")
-_char_origin = cfunc(pdfium_c.FPDFText_GetCharOrigin, "int (*)(void *, int, double *, double *)")
 
 _P, _I = ctypes.c_void_p, ctypes.c_int
 _char_matrix = _c(pdfium_c.FPDFText_GetMatrix, _I, _P, _I, _P)
@@ -145,7 +142,8 @@ def _chars(textpage: Any, height: float, doctop: float,
     if cleaned is None:
         cleaned = {}
     tp_int = ctypes.cast(textpage, ctypes.c_void_p).value
-    tp = FFI.cast("void *", tp_int)
+    fns = lib()
+    tp = pointer(textpage)
     chars: list[Obj] = []
     append = chars.append
     fonts: dict[int, _Font] = {}
@@ -153,12 +151,12 @@ def _chars(textpage: Any, height: float, doctop: float,
     objects: dict[int, _Style] = {}  # text object -> the style of its first character
     m = pdfium_c.FS_MATRIX()
     p_m = ctypes.addressof(m)
-    xy = FFI.new("double[2]")
+    xy = fns.ffi.new("double[2]")
     p_ox, p_oy = xy, xy + 1
     w = ctypes.c_float()
     p_w = ctypes.addressof(w)
     text_object, map_error, unicode, char_origin = (
-        _text_object, _map_error, _unicode, _char_origin)
+        fns.text_object, fns.map_error, fns.unicode, fns.char_origin)
     last: Any = None  # text objects are cffi pointers here (compared, hashed by address)
     t: _Style | None = None
     origin: tuple[Any, float, float] = (None, 0.0, 0.0)
@@ -179,7 +177,7 @@ def _chars(textpage: Any, height: float, doctop: float,
                 # the text object's first character: its font, size and matrix
                 _char_matrix(tp_int, i, p_m)
                 size = _font_size(tp_int, i)
-                obj_int = int(FFI.cast("uintptr_t", obj))
+                obj_int = address(obj)
                 if _has_actual_text(obj_int):
                     raise Unsupported("marked content with /ActualText (PDFium reads that text)")
                 handle = _text_font(obj_int)
