@@ -2,7 +2,8 @@
 
 The same functions of the same library, at the addresses pypdfium2 found, called with
 handles as cffi pointers: a call costs about half a ctypes call (0.5 vs 0.9 us), which
-counts for the four calls per character (`pdfium._chars`) and the calls per page object
+counts for the four calls per character and the four per text object (`pdfium._chars`;
+some PDFs put each character in a text object of its own) and the calls per page object
 (`paths.page_edges`). cffi's C declaration parser costs a process about 50 ms to set up,
 so the functions are bound on first use (`lib()`): only a process that reads a PDF pays.
 """
@@ -10,14 +11,11 @@ so the functions are bound on first use (`lib()`): only a process that reads a P
 from __future__ import annotations
 
 import ctypes
-import sys
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
 import pypdfium2.raw as pdfium_c
-
-_PTR = ctypes.sizeof(ctypes.c_void_p)
 
 #: name -> (pypdfium2's binding, the C signature; FS_MATRIX is six floats)
 _SIGNATURES: dict[str, tuple[Any, str]] = {
@@ -25,6 +23,10 @@ _SIGNATURES: dict[str, tuple[Any, str]] = {
     "map_error": (pdfium_c.FPDFText_HasUnicodeMapError, "int (*)(void *, int)"),
     "unicode": (pdfium_c.FPDFText_GetUnicode, "unsigned int (*)(void *, int)"),
     "char_origin": (pdfium_c.FPDFText_GetCharOrigin, "int (*)(void *, int, double *, double *)"),
+    "char_matrix": (pdfium_c.FPDFText_GetMatrix, "int (*)(void *, int, float *)"),
+    "font_size": (pdfium_c.FPDFText_GetFontSize, "double (*)(void *, int)"),
+    "count_marks": (pdfium_c.FPDFPageObj_CountMarks, "int (*)(void *)"),
+    "text_font": (pdfium_c.FPDFTextObj_GetFont, "void *(*)(void *)"),
     "count_objects": (pdfium_c.FPDFPage_CountObjects, "int (*)(void *)"),
     "get_object": (pdfium_c.FPDFPage_GetObject, "void *(*)(void *, int)"),
     "form_count": (pdfium_c.FPDFFormObj_CountObjects, "int (*)(void *)"),
@@ -59,8 +61,3 @@ def pointer(raw: Any) -> Any:
 def address(handle: Any) -> int:
     """A cffi pointer's address."""
     return int(lib().ffi.cast("uintptr_t", handle))
-
-
-def handle_key(address: int) -> bytes:
-    """A page object's address as the bytes of the pointer (`bytes()` of a ctypes pointer)."""
-    return address.to_bytes(_PTR, sys.byteorder)

@@ -12,7 +12,7 @@ from typing import Any
 import pypdfium2.raw as pdfium_c
 from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
 
-from extractor.ingest.pdf.cfuncs import address, handle_key, lib, pointer
+from extractor.ingest.pdf.cfuncs import address, lib, pointer
 from extractor.ingest.pdf.layout import Obj
 
 
@@ -152,12 +152,12 @@ _TEXT, _PATH, _FORM = (pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH,
 
 
 def _walk(parent: Any, count: Any, get: Any, outer: Matrix, out: dict[str, list[Obj]],
-          texts: set[bytes], height: float, doctop: float, fns: Any) -> None:
+          texts: set[int], height: float, doctop: float, fns: Any) -> None:
     for i in range(count(parent)):
         obj = get(parent, i)
         kind = fns.object_type(obj)
         if kind == _TEXT:
-            texts.add(handle_key(address(obj)))
+            texts.add(address(obj))
         elif kind == _PATH:
             mode = fns.ffi.new("int[2]")  # fill mode, stroke
             fns.draw_mode(obj, mode, mode + 1)
@@ -169,7 +169,7 @@ def _walk(parent: Any, count: Any, get: Any, outer: Matrix, out: dict[str, list[
                   texts, height, doctop, fns)
 
 
-def page_edges(page: Any, height: float, doctop: float, texts: set[bytes]) -> list[Obj]:
+def page_edges(page: Any, height: float, doctop: float, texts: set[int]) -> list[Obj]:
     """pdfplumber's `Page.edges`: the lines', then the rectangles', then the curves' edges.
 
     The page's text objects are added to `texts`.

@@ -37,7 +37,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from extractor.ingest.pdf import miner
-from extractor.ingest.pdf.cfuncs import address, handle_key, lib, pointer
+from extractor.ingest.pdf.cfuncs import address, lib, pointer
 from extractor.ingest.pdf.errors import check_page_count, encrypted
 from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, font_infos, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
@@ -78,12 +78,9 @@ def _c(fn: Any, restype: Any, *argtypes: Any) -> Any:
 
 
 _P, _I = ctypes.c_void_p, ctypes.c_int
-_char_matrix = _c(pdfium_c.FPDFText_GetMatrix, _I, _P, _I, _P)
-_font_size = _c(pdfium_c.FPDFText_GetFontSize, ctypes.c_double, _P, _I)
 _count_marks = _c(pdfium_c.FPDFPageObj_CountMarks, _I, _P)
 _get_mark = _c(pdfium_c.FPDFPageObj_GetMark, _P, _P, ctypes.c_ulong)
 _param_type = _c(pdfium_c.FPDFPageObjMark_GetParamValueType, _I, _P, ctypes.c_char_p)
-_text_font = _c(pdfium_c.FPDFTextObj_GetFont, _P, _P)
 _font_name = _c(pdfium_c.FPDFFont_GetBaseFontName, ctypes.c_ulong, _P, _P, ctypes.c_ulong)
 _glyph_width = _c(pdfium_c.FPDFFont_GetGlyphWidth, _I, _P, ctypes.c_uint, ctypes.c_float, _P)
 
@@ -114,9 +111,10 @@ class _Style:
     __slots__ = ("a", "d", "size", "c_size", "font", "descent", "upright")
 
     def __init__(self, m: Any, size: float, font: _Font) -> None:
-        if m.b != 0 or m.c != 0:
+        a, b, c, d = m[0], m[1], m[2], m[3]  # FS_MATRIX as six floats
+        if b != 0 or c != 0:
             raise Unsupported("rotated or skewed text")
-        self.a, self.d = clean(m.a), clean(m.d)
+        self.a, self.d = clean(a), clean(d)
         self.size = clean(size)
         if not self.size:
             raise Unsupported("a text object without a font or size")
@@ -135,22 +133,22 @@ def _has_actual_text(obj: int) -> bool:
 
 
 def _chars(textpage: Any, height: float, doctop: float,
-           infos: dict[bytes, FontInfo | None], read: set[bytes],
+           infos: dict[bytes, FontInfo | None], read: set[int],
            cleaned: dict[float, float] | None = None) -> list[Obj]:
     """The page's characters; the text objects they come from are added to `read`.
     `cleaned`: `clean`'s values already computed (shared by a document's pages)."""
     if cleaned is None:
         cleaned = {}
-    tp_int = ctypes.cast(textpage, ctypes.c_void_p).value
     fns = lib()
     tp = pointer(textpage)
     chars: list[Obj] = []
     append = chars.append
     fonts: dict[int, _Font] = {}
     styles: dict[tuple[Any, ...], _Style] = {}
-    objects: dict[int, _Style] = {}  # text object -> the style of its first character
-    m = pdfium_c.FS_MATRIX()
-    p_m = ctypes.addressof(m)
+    objects: dict[Any, _Style] = {}  # text object -> the style of its first character
+    m = fns.ffi.new("float[6]")  # FS_MATRIX
+    char_matrix, font_size, count_marks, text_font = (
+        fns.char_matrix, fns.font_size, fns.count_marks, fns.text_font)
     xy = fns.ffi.new("double[2]")
     p_ox, p_oy = xy, xy + 1
     w = ctypes.c_float()
@@ -175,15 +173,16 @@ def _chars(textpage: Any, height: float, doctop: float,
             t = objects.get(obj)
             if t is None:
                 # the text object's first character: its font, size and matrix
-                _char_matrix(tp_int, i, p_m)
-                size = _font_size(tp_int, i)
+                char_matrix(tp, i, m)
+                size = font_size(tp, i)
                 obj_int = address(obj)
-                if _has_actual_text(obj_int):
+                if count_marks(obj) and _has_actual_text(obj_int):
                     raise Unsupported("marked content with /ActualText (PDFium reads that text)")
-                handle = _text_font(obj_int)
-                if not handle:
+                font_ptr = text_font(obj)
+                if not font_ptr:
                     raise Unsupported("a text object without a font or size")
-                key = (handle, m.a, m.b, m.c, m.d, size)
+                handle = address(font_ptr)
+                key = (handle, m[0], m[1], m[2], m[3], size)
                 t = styles.get(key)
                 if t is None:
                     font = fonts.get(handle)
@@ -191,7 +190,7 @@ def _chars(textpage: Any, height: float, doctop: float,
                         font = fonts[handle] = _Font(handle, infos)
                     t = styles[key] = _Style(m, size, font)
                 objects[obj] = t
-                read.add(handle_key(obj_int))
+                read.add(obj_int)
             last = obj
         font = t.font
         a, d, size = t.a, t.d, t.size
@@ -295,12 +294,12 @@ def _page_objects(page: pdfium.PdfPage, doctop: float,
     if x0 != 0 or y0 != 0:
         raise Unsupported("a media box that does not start at the origin")
     textpage = page.get_textpage()
-    read: set[bytes] = set()
+    read: set[int] = set()
     try:
         chars = _chars(textpage.raw, y1, doctop, infos, read, cleaned)
     finally:
         textpage.close()
-    drawn: set[bytes] = set()
+    drawn: set[int] = set()
     edges = page_edges(page.raw, y1, doctop, drawn)
     if drawn - read:
         # PDFium's text page leaves out a text object drawn again over itself ("fake
