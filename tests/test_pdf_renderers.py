@@ -399,3 +399,23 @@ def test_the_text_of_a_tables_cells_is_pdfplumbers(page: object) -> None:
 
     for table in _TableFinder(page, _SETTINGS).tables:  # type: ignore[arg-type]
         assert _extract(table, page) == table.extract()  # type: ignore[arg-type]
+
+
+def test_the_pdfium_functions_bound_through_cffis_backend_have_their_declared_types() -> None:
+    """`cfuncs.lib()` builds each function's type from its declaration's words without
+    cffi's C parser; each is the type `cffi.FFI` parses from the same declaration (cffi
+    keeps one object per type), so a wrong argument or result type (a float read as a
+    double, an int as a pointer) turns this red."""
+    import _cffi_backend
+    import cffi
+
+    from extractor.ingest.pdf.cfuncs import _SIGNATURES, lib
+
+    ffi, fns = cffi.FFI(), lib()
+    for name, (_, signature) in _SIGNATURES.items():
+        assert _cffi_backend.typeof(getattr(fns, name)) is ffi.typeof(signature), name
+    for decl in ("float[6]", "float[2]", "double[2]", "int[2]"):
+        assert _cffi_backend.typeof(fns.new(decl)) is ffi.typeof(decl)
+    # the C declarations are PDFium's own (fpdf_text.h, fpdf_edit.h)
+    assert _SIGNATURES["char_origin"][1] == "int (*)(void *, int, double *, double *)"
+    assert _SIGNATURES["segment_point"][1] == "int (*)(void *, float *, float *)"

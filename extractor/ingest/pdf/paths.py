@@ -12,7 +12,7 @@ from typing import Any
 import pypdfium2.raw as pdfium_c
 from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
 
-from extractor.ingest.pdf.cfuncs import address, lib, pointer
+from extractor.ingest.pdf.cfuncs import lib, pointer
 from extractor.ingest.pdf.layout import Obj
 
 
@@ -40,7 +40,7 @@ _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
 def _matrix(obj: Any, fns: Any) -> Matrix:
-    m = fns.ffi.new("float[6]")
+    m = fns.new("float[6]")
     if not fns.object_matrix(obj, m):
         raise Unsupported("a page object without a matrix")
     return (clean(m[0]), clean(m[1]), clean(m[2]), clean(m[3]), clean(m[4]), clean(m[5]))
@@ -62,7 +62,7 @@ def _then(inner: Matrix, outer: Matrix) -> Matrix:
 def _path_ops(obj: Any, fns: Any) -> list[tuple[str, Point]]:
     """The path's operators as pdfminer sees them: m, l, c (end point), h (start point)."""
     ops: list[tuple[str, Point]] = []
-    xy = fns.ffi.new("float[2]")
+    xy = fns.new("float[2]")
     x, y = xy, xy + 1
     start: Point = (0.0, 0.0)
     bezier = 0
@@ -157,9 +157,9 @@ def _walk(parent: Any, count: Any, get: Any, outer: Matrix, out: dict[str, list[
         obj = get(parent, i)
         kind = fns.object_type(obj)
         if kind == _TEXT:
-            texts.add(address(obj))
+            texts.add(fns.address(obj))
         elif kind == _PATH:
-            mode = fns.ffi.new("int[2]")  # fill mode, stroke
+            mode = fns.new("int[2]")  # fill mode, stroke
             fns.draw_mode(obj, mode, mode + 1)
             if mode[0] or mode[1]:
                 _paint(_path_ops(obj, fns), _then(_matrix(obj, fns), outer), out, height,

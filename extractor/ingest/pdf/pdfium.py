@@ -37,7 +37,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from extractor.ingest.pdf import miner
-from extractor.ingest.pdf.cfuncs import address, lib, pointer
+from extractor.ingest.pdf.cfuncs import lib, pointer
 from extractor.ingest.pdf.errors import check_page_count, encrypted
 from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, font_infos, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
@@ -146,10 +146,11 @@ def _chars(textpage: Any, height: float, doctop: float,
     fonts: dict[int, _Font] = {}
     styles: dict[tuple[Any, ...], _Style] = {}
     objects: dict[Any, _Style] = {}  # text object -> the style of its first character
-    m = fns.ffi.new("float[6]")  # FS_MATRIX
+    to_address = fns.address
+    m = fns.new("float[6]")  # FS_MATRIX
     char_matrix, font_size, count_marks, text_font = (
         fns.char_matrix, fns.font_size, fns.count_marks, fns.text_font)
-    xy = fns.ffi.new("double[2]")
+    xy = fns.new("double[2]")
     p_ox, p_oy = xy, xy + 1
     w = ctypes.c_float()
     p_w = ctypes.addressof(w)
@@ -175,13 +176,13 @@ def _chars(textpage: Any, height: float, doctop: float,
                 # the text object's first character: its font, size and matrix
                 char_matrix(tp, i, m)
                 size = font_size(tp, i)
-                obj_int = address(obj)
+                obj_int = to_address(obj)
                 if count_marks(obj) and _has_actual_text(obj_int):
                     raise Unsupported("marked content with /ActualText (PDFium reads that text)")
                 font_ptr = text_font(obj)
                 if not font_ptr:
                     raise Unsupported("a text object without a font or size")
-                handle = address(font_ptr)
+                handle = to_address(font_ptr)
                 key = (handle, m[0], m[1], m[2], m[3], size)
                 t = styles.get(key)
                 if t is None:
