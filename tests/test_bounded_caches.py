@@ -25,6 +25,7 @@ UNBOUNDED = {
     "extractor.ingest.hanzi._converter": "nothing",
     "extractor.ingest.hanzi._simplified": "one character (bounded by the script)",
     "extractor.ingest.hanzi._changing": "nothing",
+    "extractor.ingest.pdf.cfuncs.lib": "nothing",
     "extractor.store.codec.table_layout": "a table model",
     "extractor.run.fingerprint.code_fingerprint": "nothing",
     "extractor.panel.rules.instances": "a pair of templates",

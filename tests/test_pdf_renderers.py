@@ -305,3 +305,117 @@ def test_the_budget_checks_parse_serves_only_its_own_document(tmp_path: Path) ->
     check_text_budget(other)
     got = render_pdf(other)
     assert (got.renderer, got.text, got.page_starts) == ("pdfium", *expected)
+
+
+_CHAR_TEXTS = st.sampled_from(["本", "年", "a", "1", " ", "\u3000", "", "ﬁ", "fi", "-", "\t"])
+_CHAR_COORDS = st.sampled_from([0.0, -0.0, 0.5, 1.0, 2.9, 3.0, 3.1, 5.0, 6.0, 9.5, 12.0, 30.0])
+
+
+@st.composite
+def _cell_chars(draw: st.DrawFn) -> list[dict]:
+    """Characters of a table cell: near and far in both directions, overlapping, out of
+    order, blank, empty, ligatures; now and then one not upright."""
+    chars = []
+    for _ in range(draw(st.integers(0, 14))):
+        x0, top = draw(_CHAR_COORDS), draw(_CHAR_COORDS)
+        w, h = draw(st.sampled_from([0.0, 1.0, 2.5, 10.0])), draw(st.sampled_from([1.0, 10.0]))
+        upright = draw(st.sampled_from([True, True, True, True, False]))
+        chars.append({"text": draw(_CHAR_TEXTS), "x0": x0, "x1": x0 + w, "top": top,
+                      "bottom": top + h, "doctop": 100.0 + top, "size": h,
+                      "upright": upright})
+    return chars
+
+
+@settings(max_examples=600, deadline=None)
+@given(_cell_chars())
+def test_the_text_of_a_cells_characters_is_pdfplumbers(chars: list[dict]) -> None:
+    from pdfplumber.utils.text import extract_text
+
+    from extractor.ingest.pdf.layout import _cell_chars_text
+
+    assert _cell_chars_text(chars) == extract_text(chars)
+
+
+def test_the_text_of_a_cells_characters_on_the_sample_pdfs(tmp_path: Path) -> None:
+    """Every table cell of the golden PDF and of random ruled tables: the fast cell text is
+    pdfplumber's `extract_text` of the same characters."""
+    from pdfplumber.utils.text import extract_text
+
+    from extractor.ingest.pdf import layout
+
+    calls: list[list[dict]] = []
+    fast = layout._cell_chars_text
+
+    def spy(chars: list[dict]) -> str:
+        calls.append(chars)
+        return fast(chars)
+
+    raws = [GOLDEN_PDF.read_bytes()] + [
+        random_tables_pdf(tmp_path / f"r{seed}.pdf", seed).read_bytes() for seed in (1, 2)]
+    layout._cell_chars_text = spy
+    try:
+        for raw in raws:
+            for objects in pdfium.page_objects(raw):
+                layout.page_lines(objects)
+    finally:
+        layout._cell_chars_text = fast
+    assert len(calls) > 100
+    for chars in calls:
+        assert fast(chars) == extract_text(chars)
+
+
+_GRID = (0.0, 10.0, 20.0, 30.0)
+
+
+@st.composite
+def _table_page(draw: st.DrawFn) -> object:
+    """A page of rules on a 4 x 4 grid (some left out: spanning cells) and characters whose
+    centres fall inside cells, on their borders and outside the table."""
+    from extractor.ingest.pdf.layout import PageObjects
+
+    edges = []
+    for fixed in _GRID:
+        for a, b in zip(_GRID, _GRID[1:], strict=False):
+            if draw(st.integers(0, 4)):
+                edges.append({"orientation": "h", "x0": a, "x1": b, "top": fixed, "bottom": fixed,
+                              "width": b - a, "height": 0.0, "object_type": "line"})
+            if draw(st.integers(0, 4)):
+                edges.append({"orientation": "v", "x0": fixed, "x1": fixed, "top": a, "bottom": b,
+                              "width": 0.0, "height": b - a, "object_type": "line"})
+    centres = st.sampled_from([-5.0, 0.0, 4.0, 5.0, 9.5, 10.0, 15.0, 20.0, 25.0, 30.0, 31.0])
+    chars = []
+    for _ in range(draw(st.integers(0, 30))):
+        h, v = draw(centres), draw(centres)
+        chars.append({"text": draw(st.sampled_from("本年12 ")), "x0": h - 1.0, "x1": h + 1.0,
+                      "top": v - 1.0, "bottom": v + 1.0, "doctop": v - 1.0, "size": 2.0,
+                      "upright": True})
+    return PageObjects(chars, edges, (0, 0, 40.0, 40.0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_table_page())
+def test_the_text_of_a_tables_cells_is_pdfplumbers(page: object) -> None:
+    from extractor.ingest.pdf.layout import _SETTINGS, _extract, _TableFinder
+
+    for table in _TableFinder(page, _SETTINGS).tables:  # type: ignore[arg-type]
+        assert _extract(table, page) == table.extract()  # type: ignore[arg-type]
+
+
+def test_the_pdfium_functions_bound_through_cffis_backend_have_their_declared_types() -> None:
+    """`cfuncs.lib()` builds each function's type from its declaration's words without
+    cffi's C parser; each is the type `cffi.FFI` parses from the same declaration (cffi
+    keeps one object per type), so a wrong argument or result type (a float read as a
+    double, an int as a pointer) turns this red."""
+    import _cffi_backend
+    import cffi
+
+    from extractor.ingest.pdf.cfuncs import _SIGNATURES, lib
+
+    ffi, fns = cffi.FFI(), lib()
+    for name, (_, signature) in _SIGNATURES.items():
+        assert _cffi_backend.typeof(getattr(fns, name)) is ffi.typeof(signature), name
+    for decl in ("float[6]", "float[2]", "double[2]", "int[2]"):
+        assert _cffi_backend.typeof(fns.new(decl)) is ffi.typeof(decl)
+    # the C declarations are PDFium's own (fpdf_text.h, fpdf_edit.h)
+    assert _SIGNATURES["char_origin"][1] == "int (*)(void *, int, double *, double *)"
+    assert _SIGNATURES["segment_point"][1] == "int (*)(void *, float *, float *)"

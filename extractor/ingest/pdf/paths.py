@@ -4,7 +4,6 @@ into pdfplumber's lines, rectangles and curves, then its edges (`page_edges`).""
 
 from __future__ import annotations
 
-import ctypes
 import re
 import struct
 from functools import lru_cache
@@ -13,6 +12,7 @@ from typing import Any
 import pypdfium2.raw as pdfium_c
 from pdfplumber.utils.geometry import curve_to_edges, line_to_edge, rect_to_edges
 
+from extractor.ingest.pdf.cfuncs import lib, pointer
 from extractor.ingest.pdf.layout import Obj
 
 
@@ -21,6 +21,7 @@ class Unsupported(Exception):
 
 
 _F32 = struct.Struct("f")
+
 
 
 @lru_cache(maxsize=100_000)  # bounded memory over a long batch
@@ -38,11 +39,11 @@ Point = tuple[float, float]
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
-def _matrix(obj: Any) -> Matrix:
-    m = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(obj, m):
+def _matrix(obj: Any, fns: Any) -> Matrix:
+    m = fns.new("float[6]")
+    if not fns.object_matrix(obj, m):
         raise Unsupported("a page object without a matrix")
-    return (clean(m.a), clean(m.b), clean(m.c), clean(m.d), clean(m.e), clean(m.f))
+    return (clean(m[0]), clean(m[1]), clean(m[2]), clean(m[3]), clean(m[4]), clean(m[5]))
 
 
 def _then(inner: Matrix, outer: Matrix) -> Matrix:
@@ -58,17 +59,19 @@ def _then(inner: Matrix, outer: Matrix) -> Matrix:
     )
 
 
-def _path_ops(obj: Any) -> list[tuple[str, Point]]:
+def _path_ops(obj: Any, fns: Any) -> list[tuple[str, Point]]:
     """The path's operators as pdfminer sees them: m, l, c (end point), h (start point)."""
     ops: list[tuple[str, Point]] = []
-    x, y = ctypes.c_float(), ctypes.c_float()
+    xy = fns.new("float[2]")
+    x, y = xy, xy + 1
     start: Point = (0.0, 0.0)
     bezier = 0
-    for j in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        seg = pdfium_c.FPDFPath_GetPathSegment(obj, j)
-        pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
-        pt = (clean(x.value), clean(y.value))
-        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+    get_segment, segment_point, segment_type = fns.get_segment, fns.segment_point, fns.segment_type
+    for j in range(fns.count_segments(obj)):
+        seg = get_segment(obj, j)
+        segment_point(seg, x, y)
+        pt = (clean(xy[0]), clean(xy[1]))
+        kind = segment_type(seg)
         if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
             ops.append(("m", pt))
             start = pt
@@ -81,7 +84,7 @@ def _path_ops(obj: Any) -> list[tuple[str, Point]]:
             ops.append(("c", pt))
         else:
             raise Unsupported("an unknown path segment")
-        if pdfium_c.FPDFPathSegment_GetClose(seg):
+        if fns.segment_close(seg):
             ops.append(("h", start))
     return ops
 
@@ -144,31 +147,37 @@ def _obj(kind: str, pts: list[Point], height: float, doctop: float) -> Obj:
     return obj
 
 
+_TEXT, _PATH, _FORM = (pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH,
+                       pdfium_c.FPDF_PAGEOBJ_FORM)
+
+
 def _walk(parent: Any, count: Any, get: Any, outer: Matrix, out: dict[str, list[Obj]],
-          texts: set[bytes], height: float, doctop: float) -> None:
+          texts: set[int], height: float, doctop: float, fns: Any) -> None:
     for i in range(count(parent)):
         obj = get(parent, i)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            texts.add(bytes(obj))
-        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
-            fill, stroke = ctypes.c_int(), ctypes.c_int()
-            pdfium_c.FPDFPath_GetDrawMode(obj, fill, stroke)
-            if fill.value or stroke.value:
-                _paint(_path_ops(obj), _then(_matrix(obj), outer), out, height, doctop)
-        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-            _walk(obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject,
-                  _then(_matrix(obj), outer), out, texts, height, doctop)
+        kind = fns.object_type(obj)
+        if kind == _TEXT:
+            texts.add(fns.address(obj))
+        elif kind == _PATH:
+            mode = fns.new("int[2]")  # fill mode, stroke
+            fns.draw_mode(obj, mode, mode + 1)
+            if mode[0] or mode[1]:
+                _paint(_path_ops(obj, fns), _then(_matrix(obj, fns), outer), out, height,
+                       doctop)
+        elif kind == _FORM:
+            _walk(obj, fns.form_count, fns.form_object, _then(_matrix(obj, fns), outer), out,
+                  texts, height, doctop, fns)
 
 
-def page_edges(page: Any, height: float, doctop: float, texts: set[bytes]) -> list[Obj]:
+def page_edges(page: Any, height: float, doctop: float, texts: set[int]) -> list[Obj]:
     """pdfplumber's `Page.edges`: the lines', then the rectangles', then the curves' edges.
 
     The page's text objects are added to `texts`.
     """
     out: dict[str, list[Obj]] = {"line": [], "rect": [], "curve": []}
-    _walk(page, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, _IDENTITY, out,
-          texts, height, doctop)
+    fns = lib()
+    _walk(pointer(page), fns.count_objects, fns.get_object, _IDENTITY, out, texts, height,
+          doctop, fns)
     edges = [line_to_edge(o) for o in out["line"]]
     for o in out["rect"]:
         edges.extend(rect_to_edges(o))

@@ -29,7 +29,6 @@ vertical writing, a standard font with its own widths).
 from __future__ import annotations
 
 import ctypes
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -38,6 +37,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from extractor.ingest.pdf import miner
+from extractor.ingest.pdf.cfuncs import lib, pointer
 from extractor.ingest.pdf.errors import check_page_count, encrypted
 from extractor.ingest.pdf.fonts import UNSUPPORTED, FontInfo, font_infos, font_key
 from extractor.ingest.pdf.layout import Obj, PageObjects, page_lines
@@ -76,25 +76,13 @@ def _c(fn: Any, restype: Any, *argtypes: Any) -> Any:
     return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
+
 _P, _I = ctypes.c_void_p, ctypes.c_int
-_text_object = _c(pdfium_c.FPDFText_GetTextObject, _P, _P, _I)
-_map_error = _c(pdfium_c.FPDFText_HasUnicodeMapError, _I, _P, _I)
-_unicode = _c(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint, _P, _I)
-_char_origin = _c(pdfium_c.FPDFText_GetCharOrigin, _I, _P, _I, _P, _P)
-_char_matrix = _c(pdfium_c.FPDFText_GetMatrix, _I, _P, _I, _P)
-_font_size = _c(pdfium_c.FPDFText_GetFontSize, ctypes.c_double, _P, _I)
 _count_marks = _c(pdfium_c.FPDFPageObj_CountMarks, _I, _P)
 _get_mark = _c(pdfium_c.FPDFPageObj_GetMark, _P, _P, ctypes.c_ulong)
 _param_type = _c(pdfium_c.FPDFPageObjMark_GetParamValueType, _I, _P, ctypes.c_char_p)
-_text_font = _c(pdfium_c.FPDFTextObj_GetFont, _P, _P)
 _font_name = _c(pdfium_c.FPDFFont_GetBaseFontName, ctypes.c_ulong, _P, _P, ctypes.c_ulong)
 _glyph_width = _c(pdfium_c.FPDFFont_GetGlyphWidth, _I, _P, ctypes.c_uint, ctypes.c_float, _P)
-_PTR = ctypes.sizeof(ctypes.c_void_p)
-
-
-def _key(handle: int) -> bytes:
-    """The handle as `bytes(pointer)` of pypdfium2's pointer to it gives it (`_walk`'s key)."""
-    return handle.to_bytes(_PTR, sys.byteorder)
 
 
 class _Font:
@@ -123,9 +111,10 @@ class _Style:
     __slots__ = ("a", "d", "size", "c_size", "font", "descent", "upright")
 
     def __init__(self, m: Any, size: float, font: _Font) -> None:
-        if m.b != 0 or m.c != 0:
+        a, b, c, d = m[0], m[1], m[2], m[3]  # FS_MATRIX as six floats
+        if b != 0 or c != 0:
             raise Unsupported("rotated or skewed text")
-        self.a, self.d = clean(m.a), clean(m.d)
+        self.a, self.d = clean(a), clean(d)
         self.size = clean(size)
         if not self.size:
             raise Unsupported("a text object without a font or size")
@@ -144,25 +133,32 @@ def _has_actual_text(obj: int) -> bool:
 
 
 def _chars(textpage: Any, height: float, doctop: float,
-           infos: dict[bytes, FontInfo | None], read: set[bytes]) -> list[Obj]:
-    """The page's characters; the text objects they come from are added to `read`."""
-    tp = ctypes.cast(textpage, ctypes.c_void_p).value
+           infos: dict[bytes, FontInfo | None], read: set[int],
+           cleaned: dict[float, float] | None = None) -> list[Obj]:
+    """The page's characters; the text objects they come from are added to `read`.
+    `cleaned`: `clean`'s values already computed (shared by a document's pages)."""
+    if cleaned is None:
+        cleaned = {}
+    fns = lib()
+    tp = pointer(textpage)
     chars: list[Obj] = []
     append = chars.append
     fonts: dict[int, _Font] = {}
     styles: dict[tuple[Any, ...], _Style] = {}
-    objects: dict[int, _Style] = {}  # text object -> the style of its first character
-    m = pdfium_c.FS_MATRIX()
-    p_m = ctypes.addressof(m)
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    p_ox, p_oy = ctypes.addressof(ox), ctypes.addressof(oy)
+    objects: dict[Any, _Style] = {}  # text object -> the style of its first character
+    to_address = fns.address
+    m = fns.new("float[6]")  # FS_MATRIX
+    char_matrix, font_size, count_marks, text_font = (
+        fns.char_matrix, fns.font_size, fns.count_marks, fns.text_font)
+    xy = fns.new("double[2]")
+    p_ox, p_oy = xy, xy + 1
     w = ctypes.c_float()
     p_w = ctypes.addressof(w)
     text_object, map_error, unicode, char_origin = (
-        _text_object, _map_error, _unicode, _char_origin)
-    last: int | None = None
+        fns.text_object, fns.map_error, fns.unicode, fns.char_origin)
+    last: Any = None  # text objects are cffi pointers here (compared, hashed by address)
     t: _Style | None = None
-    origin: tuple[int | None, float, float] = (None, 0.0, 0.0)
+    origin: tuple[Any, float, float] = (None, 0.0, 0.0)
     for i in range(pdfium_c.FPDFText_CountChars(textpage)):
         obj = text_object(tp, i)
         if not obj:
@@ -178,14 +174,16 @@ def _chars(textpage: Any, height: float, doctop: float,
             t = objects.get(obj)
             if t is None:
                 # the text object's first character: its font, size and matrix
-                _char_matrix(tp, i, p_m)
-                size = _font_size(tp, i)
-                if _has_actual_text(obj):
+                char_matrix(tp, i, m)
+                size = font_size(tp, i)
+                obj_int = to_address(obj)
+                if count_marks(obj) and _has_actual_text(obj_int):
                     raise Unsupported("marked content with /ActualText (PDFium reads that text)")
-                handle = _text_font(obj)
-                if not handle:
+                font_ptr = text_font(obj)
+                if not font_ptr:
                     raise Unsupported("a text object without a font or size")
-                key = (handle, m.a, m.b, m.c, m.d, size)
+                handle = to_address(font_ptr)
+                key = (handle, m[0], m[1], m[2], m[3], size)
                 t = styles.get(key)
                 if t is None:
                     font = fonts.get(handle)
@@ -193,23 +191,34 @@ def _chars(textpage: Any, height: float, doctop: float,
                         font = fonts[handle] = _Font(handle, infos)
                     t = styles[key] = _Style(m, size, font)
                 objects[obj] = t
-                read.add(_key(obj))
+                read.add(obj_int)
             last = obj
         font = t.font
-        accepts = font.accepts
-        if accepts is not None and not accepts(u):
-            raise Unsupported(f"the character U+{u:04X}, which pdfminer reads otherwise")
         a, d, size = t.a, t.d, t.size
         # The advance as pdfminer computes it: the font's width (1/1000 text space units,
         # from the file's width table; not PDFium's loose box, which uses the glyph's own
         # metrics) x the font size.
         width = font.widths.get(u)
         if width is None:
+            # the font's first `u`: whether pdfminer reads it as PDFium does (a width is
+            # kept only for characters that passed)
+            accepts = font.accepts
+            if accepts is not None and not accepts(u):
+                raise Unsupported(f"the character U+{u:04X}, which pdfminer reads otherwise")
             if not _glyph_width(font.handle, u, t.c_size, p_w):
                 raise Unsupported("a character whose width PDFium does not give")
             width = font.widths[u] = round(w.value / size * 1000, 2)
         char_origin(tp, i, p_ox, p_oy)
-        e, f = clean(ox.value), clean(oy.value)
+        e, f = xy[0], xy[1]
+        # `clean` of each coordinate, memoized per document in a plain dict (cheaper to
+        # ask than `clean`'s own cache)
+        ce = cleaned.get(e)
+        if ce is None:
+            ce = cleaned[e] = clean(e)
+        cf = cleaned.get(f)
+        if cf is None:
+            cf = cleaned[f] = clean(f)
+        e, f = ce, cf
         if origin[0] == obj and origin[1] == e and origin[2] == f:
             # one code read as several characters (a ligature's /ToUnicode "fi"): pdfminer
             # makes one character of them
@@ -252,6 +261,7 @@ def page_objects(raw: bytes) -> Iterator[PageObjects]:
             n = len(pdf)
         check_page_count(n)
         infos = fonts_of(raw)
+        cleaned: dict[float, float] = {}  # `clean`'s values, for the document's characters
         doctop = 0.0
         for index in range(n):
             with PDFIUM_LOCK:
@@ -260,7 +270,7 @@ def page_objects(raw: bytes) -> Iterator[PageObjects]:
                 except pdfium.PdfiumError as e:
                     raise Unsupported(f"PDFium cannot load page {index + 1}: {e}") from e
                 try:
-                    objects = _page_objects(page, doctop, infos)
+                    objects = _page_objects(page, doctop, infos, cleaned)
                 finally:
                     page.close()
             doctop += objects.height
@@ -277,19 +287,20 @@ def page_texts(raw: bytes) -> Iterator[list[str]]:
 
 
 def _page_objects(page: pdfium.PdfPage, doctop: float,
-                  infos: dict[bytes, FontInfo | None]) -> PageObjects:
+                  infos: dict[bytes, FontInfo | None],
+                  cleaned: dict[float, float] | None = None) -> PageObjects:
     if page.get_rotation() != 0:
         raise Unsupported("a rotated page")
     x0, y0, x1, y1 = (clean(v) for v in page.get_mediabox())
     if x0 != 0 or y0 != 0:
         raise Unsupported("a media box that does not start at the origin")
     textpage = page.get_textpage()
-    read: set[bytes] = set()
+    read: set[int] = set()
     try:
-        chars = _chars(textpage.raw, y1, doctop, infos, read)
+        chars = _chars(textpage.raw, y1, doctop, infos, read, cleaned)
     finally:
         textpage.close()
-    drawn: set[bytes] = set()
+    drawn: set[int] = set()
     edges = page_edges(page.raw, y1, doctop, drawn)
     if drawn - read:
         # PDFium's text page leaves out a text object drawn again over itself ("fake
