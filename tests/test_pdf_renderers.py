@@ -401,21 +401,37 @@ def test_the_text_of_a_tables_cells_is_pdfplumbers(page: object) -> None:
         assert _extract(table, page) == table.extract()  # type: ignore[arg-type]
 
 
-def test_the_pdfium_functions_bound_through_cffis_backend_have_their_declared_types() -> None:
-    """`cfuncs.lib()` builds each function's type from its declaration's words without
-    cffi's C parser; each is the type `cffi.FFI` parses from the same declaration (cffi
-    keeps one object per type), so a wrong argument or result type (a float read as a
-    double, an int as a pointer) turns this red."""
-    import _cffi_backend
-    import cffi
+def _c_name(ctype: object) -> str:
+    """A ctypes type of pypdfium2's bindings as the C declaration's words: a pointer to a
+    PDFium handle is `void *`, FS_MATRIX is six floats."""
+    import ctypes
 
+    simple = {ctypes.c_int: "int", ctypes.c_uint: "unsigned int", ctypes.c_ulong: "unsigned long",
+              ctypes.c_double: "double", ctypes.c_float: "float"}
+    if ctype in simple:
+        return simple[ctype]
+    target = ctype._type_  # type: ignore[attr-defined]
+    if target in simple:
+        return simple[target] + " *"
+    if target.__name__ == "struct__FS_MATRIX_":
+        assert [f[1] for f in target._fields_] == [ctypes.c_float] * 6
+        return "float *"
+    assert target.__name__.startswith("struct_fpdf_"), target  # an opaque handle
+    return "void *"
+
+
+def test_each_pdfium_function_called_through_cffi_has_pypdfium2s_signature() -> None:
+    """`cfuncs` declares each PDFium function's C signature by hand; pypdfium2's ctypes
+    binding of the same function (generated from PDFium's headers) must say the same, so a
+    float read as a double or an int as a pointer turns this red."""
     from extractor.ingest.pdf.cfuncs import _SIGNATURES, lib
 
-    ffi, fns = cffi.FFI(), lib()
-    for name, (_, signature) in _SIGNATURES.items():
-        assert _cffi_backend.typeof(getattr(fns, name)) is ffi.typeof(signature), name
-    for decl in ("float[6]", "float[2]", "double[2]", "int[2]"):
-        assert _cffi_backend.typeof(fns.new(decl)) is ffi.typeof(decl)
-    # the C declarations are PDFium's own (fpdf_text.h, fpdf_edit.h)
+    fns = lib()
+    for name, (fn, signature) in _SIGNATURES.items():
+        args = ", ".join(_c_name(t) for t in fn.argtypes)
+        result = _c_name(fn.restype)
+        assert signature == f"{result}{'' if result.endswith('*') else ' '}(*)({args})", name
+        assert getattr(fns, name) is not None
+    # two by hand from PDFium's fpdf_text.h and fpdf_edit.h
     assert _SIGNATURES["char_origin"][1] == "int (*)(void *, int, double *, double *)"
     assert _SIGNATURES["segment_point"][1] == "int (*)(void *, float *, float *)"

@@ -10,7 +10,6 @@ some PDFs put each character in a text object of its own) and the calls per page
 from __future__ import annotations
 
 import ctypes
-import re
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
@@ -42,45 +41,23 @@ _SIGNATURES: dict[str, tuple[Any, str]] = {
 }
 
 
-_SIGNATURE = re.compile(r"^(.+?) ?\(\*\)\((.*)\)$")  # "result (*)(arg, arg)"
-
-
-def _ctype(backend: Any, name: str) -> Any:
-    if name == "void *":
-        return backend.new_pointer_type(backend.new_void_type())
-    if name.endswith(" *"):
-        return backend.new_pointer_type(backend.new_primitive_type(name[:-2]))
-    return backend.new_primitive_type(name)
-
-
 @cache
 def lib() -> Any:
     """Each function of `_SIGNATURES` by name, and `new(decl)` for the arrays the loops pass
     ("float[6]", "double[2]", "int[2]", "float[2]").
 
-    The types are built with cffi's backend (`_cffi_backend`, the C module `cffi.FFI` itself
-    declares types with) from the signatures' few words, not parsed by `cffi.FFI`: its C
-    parser (pycparser) costs a process ~40 ms to load, about what the faster calls save on
-    a few PDFs. A test holds each built type to the one `cffi.FFI` parses from the same
-    declaration (cffi keeps one object per type: the same object).
+    Through cffi's documented API: its C parser (pycparser) costs a process ~40 ms once, on
+    its first PDF; a worker reads many.
     """
-    import _cffi_backend as backend
+    import cffi
 
-    fns: dict[str, Any] = {}
-    for name, (fn, sig) in _SIGNATURES.items():
-        m = _SIGNATURE.match(sig)
-        if m is None:
-            raise ValueError(f"not a function pointer declaration: {sig}")
-        args = tuple(_ctype(backend, a) for a in m.group(2).split(", "))
-        ftype = backend.new_function_type(args, _ctype(backend, m.group(1)), False)
-        fns[name] = backend.cast(ftype, ctypes.cast(fn, ctypes.c_void_p).value)
-    arrays = {f"{kind}[{n}]": backend.new_array_type(_ctype(backend, f"{kind} *"), n)
-              for kind, n in (("float", 6), ("float", 2), ("double", 2), ("int", 2))}
-    void_p, uintptr = _ctype(backend, "void *"), _ctype(backend, "uintptr_t")
+    ffi = cffi.FFI()
+    fns = {name: ffi.cast(sig, ctypes.cast(fn, ctypes.c_void_p).value)
+           for name, (fn, sig) in _SIGNATURES.items()}
     return SimpleNamespace(
-        new=lambda decl: backend.newp(arrays[decl], None),
-        pointer=lambda address: backend.cast(void_p, address),
-        address=lambda ptr: int(backend.cast(uintptr, ptr)),
+        new=ffi.new,
+        pointer=lambda address: ffi.cast("void *", address),
+        address=lambda ptr: int(ffi.cast("uintptr_t", ptr)),
         **fns,
     )
 
