@@ -76,7 +76,6 @@ def _c(fn: Any, restype: Any, *argtypes: Any) -> Any:
     return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
 
 
-
 _P, _I = ctypes.c_void_p, ctypes.c_int
 _count_marks = _c(pdfium_c.FPDFPageObj_CountMarks, _I, _P)
 _get_mark = _c(pdfium_c.FPDFPageObj_GetMark, _P, _P, ctypes.c_ulong)
