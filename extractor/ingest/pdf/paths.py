@@ -23,7 +23,6 @@ class Unsupported(Exception):
 _F32 = struct.Struct("f")
 
 
-
 @lru_cache(maxsize=100_000)  # bounded memory over a long batch
 def clean(v: float) -> float:
     """The shortest decimal with the same single-precision value as `v` (memoized)."""
