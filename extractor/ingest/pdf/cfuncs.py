@@ -65,8 +65,3 @@ def lib() -> Any:
 def pointer(raw: Any) -> Any:
     """A pypdfium2 handle (a ctypes pointer) as a cffi pointer."""
     return lib().pointer(ctypes.cast(raw, ctypes.c_void_p).value)
-
-
-def address(handle: Any) -> int:
-    """A cffi pointer's address."""
-    return lib().address(handle)
