@@ -201,8 +201,6 @@ def _clusters(objs: list[Any], keys: list[float]) -> list[list[Any]]:
     return out
 
 
-_X_TOLERANCE = DEFAULT_X_TOLERANCE
-_Y_TOLERANCE = DEFAULT_Y_TOLERANCE
 _X0 = itemgetter("x0")
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
@@ -247,8 +245,8 @@ def _cell_chars_text(chars: list[Obj]) -> str:
                 word_tops.append(c["top"])
                 continue
             x0, ctop = c["x0"], c["top"]
-            if word and (x0 < prev_x0 or x0 > prev_x1 + _X_TOLERANCE
-                         or abs(ctop - prev_top) > _Y_TOLERANCE):
+            if word and (x0 < prev_x0 or x0 > prev_x1 + DEFAULT_X_TOLERANCE
+                         or abs(ctop - prev_top) > DEFAULT_Y_TOLERANCE):
                 texts.append("".join(word))
                 word_tops.append(top)
                 word = []

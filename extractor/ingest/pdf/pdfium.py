@@ -133,11 +133,9 @@ def _has_actual_text(obj: int) -> bool:
 
 def _chars(textpage: Any, height: float, doctop: float,
            infos: dict[bytes, FontInfo | None], read: set[int],
-           cleaned: dict[float, float] | None = None) -> list[Obj]:
+           cleaned: dict[float, float]) -> list[Obj]:
     """The page's characters; the text objects they come from are added to `read`.
     `cleaned`: `clean`'s values already computed (shared by a document's pages)."""
-    if cleaned is None:
-        cleaned = {}
     fns = lib()
     tp = pointer(textpage)
     chars: list[Obj] = []
@@ -287,7 +285,7 @@ def page_texts(raw: bytes) -> Iterator[list[str]]:
 
 def _page_objects(page: pdfium.PdfPage, doctop: float,
                   infos: dict[bytes, FontInfo | None],
-                  cleaned: dict[float, float] | None = None) -> PageObjects:
+                  cleaned: dict[float, float]) -> PageObjects:
     if page.get_rotation() != 0:
         raise Unsupported("a rotated page")
     x0, y0, x1, y1 = (clean(v) for v in page.get_mediabox())
