@@ -27,7 +27,6 @@ def records() -> list[Record]:
     return [r for r in map(process, GOLDEN) if isinstance(r, Record)]
 
 
-
 def cut_off(record: Record, keep: int, reason: str = "(the document is truncated)",
             status: CellStatus | None = CellStatus.FLAGGED, placement: str = "direct",
             state: CellState = CellState.MISSING, odd: dict[int, dict[str, object]] | None = None
